@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+
+struct hash_entry {
+	const char *key;
+	const void *value;
+};
+
+struct hash_bucket {
+	struct hash_entry *entries;
+	unsigned int used;
+	unsigned int total;
+};
+
+struct hash {
+	unsigned int count;
+	unsigned int step;
+	unsigned int n_buckets;
+	void (*free_value)(void *value);
+	struct hash_bucket buckets[];
+};
+
+static inline uint16_t get16(const char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Paul Hsieh's SuperFastHash, bit for bit as kmod computes it (signed char). */
+unsigned int hash_superfast(const char *key, unsigned int len)
+{
+	unsigned int tmp, hash = len, rem = len & 3;
+
+	len /= 4;
+	for (; len > 0; len--) {
+		hash += get16(key);
+		tmp = ((unsigned int)get16(key + 2) << 11) ^ hash;
+		hash = (hash << 16) ^ tmp;
+		key += 4;
+		hash += hash >> 11;
+	}
+
+	switch (rem) {
+	case 3:
+		hash += get16(key);
+		hash ^= hash << 16;
+		hash ^= (unsigned int)((int)key[2] << 18);
+		hash += hash >> 11;
+		break;
+	case 2:
+		hash += get16(key);
+		hash ^= hash << 11;
+		hash += hash >> 17;
+		break;
+	case 1:
+		hash += (unsigned int)(int)*key;
+		hash ^= hash << 10;
+		hash += hash >> 1;
+		break;
+	}
+
+	hash ^= hash << 3;
+	hash += hash >> 5;
+	hash ^= hash << 4;
+	hash += hash >> 17;
+	hash ^= hash << 25;
+	hash += hash >> 6;
+	return hash;
+}
+
+struct hash *hash_new(unsigned int n_buckets, void (*free_value)(void *value))
+{
+	struct hash *hash;
+	unsigned int n = 1;
+
+	while (n < n_buckets && n < (1u << 30))
+		n <<= 1;
+	hash = calloc(1, sizeof(*hash) + n * sizeof(struct hash_bucket));
+	if (hash == NULL)
+		return NULL;
+	hash->n_buckets = n;
+	hash->free_value = free_value;
+	hash->step = n / 32;
+	if (hash->step < 4)
+		hash->step = 4;
+	else if (hash->step > 64)
+		hash->step = 64;
+	return hash;
+}
+
+void hash_free(struct hash *hash)
+{
+	if (hash == NULL)
+		return;
+	for (unsigned int b = 0; b < hash->n_buckets; b++) {
+		struct hash_bucket *bucket = &hash->buckets[b];
+
+		if (hash->free_value)
+			for (unsigned int i = 0; i < bucket->used; i++)
+				hash->free_value((void *)bucket->entries[i].value);
+		free(bucket->entries);
+	}
+	free(hash);
+}
+
+static struct hash_bucket *bucket_of(const struct hash *hash, const char *key)
+{
+	unsigned int h = hash_superfast(key, (unsigned int)strlen(key));
+
+	return (struct hash_bucket *)&hash->buckets[h & (hash->n_buckets - 1)];
+}
+
+/* Binary search: index of @key, or the insertion point with *found = false. */
+static unsigned int bucket_search(const struct hash_bucket *bucket, const char *key,
+				  bool *found)
+{
+	unsigned int lo = 0, hi = bucket->used;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		int c = strcmp(key, bucket->entries[mid].key);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*found = false;
+	return lo;
+}
+
+static int hash_insert(struct hash *hash, const char *key, const void *value, bool replace)
+{
+	struct hash_bucket *bucket = bucket_of(hash, key);
+	bool found;
+	unsigned int pos = bucket_search(bucket, key, &found);
+
+	if (found) {
+		struct hash_entry *e = &bucket->entries[pos];
+
+		if (!replace)
+			return -EEXIST;
+		if (hash->free_value && e->value != value)
+			hash->free_value((void *)e->value);
+		e->key = key;
+		e->value = value;
+		return 0;
+	}
+	if (bucket->used == bucket->total) {
+		unsigned int total = bucket->total + hash->step;
+		struct hash_entry *n = realloc(bucket->entries, total * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		bucket->entries = n;
+		bucket->total = total;
+	}
+	memmove(&bucket->entries[pos + 1], &bucket->entries[pos],
+		(bucket->used - pos) * sizeof(struct hash_entry));
+	bucket->entries[pos].key = key;
+	bucket->entries[pos].value = value;
+	bucket->used++;
+	hash->count++;
+	return 0;
+}
+
+int hash_add(struct hash *hash, const char *key, const void *value)
+{
+	return hash_insert(hash, key, value, true);
+}
+
+int hash_add_unique(struct hash *hash, const char *key, const void *value)
+{
+	return hash_insert(hash, key, value, false);
+}
+
+void *hash_find(const struct hash *hash, const char *key)
+{
+	const struct hash_bucket *bucket = bucket_of(hash, key);
+	bool found;
+	unsigned int pos = bucket_search(bucket, key, &found);
+
+	return found ? (void *)bucket->entries[pos].value : NULL;
+}
+
+int hash_del(struct hash *hash, const char *key)
+{
+	struct hash_bucket *bucket = bucket_of(hash, key);
+	bool found;
+	unsigned int pos = bucket_search(bucket, key, &found);
+
+	if (!found)
+		return -ENOENT;
+	if (hash->free_value)
+		hash->free_value((void *)bucket->entries[pos].value);
+	memmove(&bucket->entries[pos], &bucket->entries[pos + 1],
+		(bucket->used - pos - 1) * sizeof(struct hash_entry));
+	bucket->used--;
+	hash->count--;
+	return 0;
+}
+
+unsigned int hash_get_count(const struct hash *hash)
+{
+	return hash->count;
+}
+
+void hash_iter_init(const struct hash *hash, struct hash_iter *iter)
+{
+	iter->hash = hash;
+	iter->bucket = 0;
+	iter->entry = 0;
+}
+
+bool hash_iter_next(struct hash_iter *iter, const char **key, const void **value)
+{
+	const struct hash *hash = iter->hash;
+
+	while (iter->bucket < hash->n_buckets) {
+		const struct hash_bucket *bucket = &hash->buckets[iter->bucket];
+
+		if (iter->entry < bucket->used) {
+			const struct hash_entry *e = &bucket->entries[iter->entry++];
+
+			if (key)
+				*key = e->key;
+			if (value)
+				*value = e->value;
+			return true;
+		}
+		iter->bucket++;
+		iter->entry = 0;
+	}
+	return false;
+}

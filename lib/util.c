@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+void mk_log(const struct mk_log *log, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log == NULL || log->fn == NULL)
+		return;
+	va_start(ap, fmt);
+	log->fn(log->data, prio, fmt, ap);
+	va_end(ap);
+}
+
+char *modname_normalize(const char *name, char *buf, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < PATH_MAX - 1; i++) {
+		char c = name[i];
+
+		if (c == '\0' || c == '.')
+			break;
+		buf[i] = c == '-' ? '_' : c;
+	}
+	buf[i] = '\0';
+	if (len)
+		*len = i;
+	return buf;
+}
+
+char *path_to_modname(const char *path, char *buf, size_t *len)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	if (*base == '\0')
+		return NULL;
+	return modname_normalize(base, buf, len);
+}
+
+int alias_normalize(const char *alias, char *buf, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < PATH_MAX - 1; i++) {
+		char c = alias[i];
+
+		if (c == '\0')
+			break;
+		if (c == '-') {
+			buf[i] = '_';
+		} else if (c == ']') {
+			return -EINVAL;
+		} else if (c == '[') {
+			while (i < PATH_MAX - 1 && alias[i] != ']' && alias[i] != '\0') {
+				buf[i] = alias[i];
+				i++;
+			}
+			if (i >= PATH_MAX - 1 || alias[i] != ']')
+				return -EINVAL;
+			buf[i] = ']';
+		} else {
+			buf[i] = c;
+		}
+	}
+	buf[i] = '\0';
+	if (len)
+		*len = i;
+	return 0;
+}
+
+int underscores(char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '-') {
+			s[i] = '_';
+		} else if (s[i] == ']') {
+			return -EINVAL;
+		} else if (s[i] == '[') {
+			i += strcspn(&s[i], "]");
+			if (s[i] == '\0')
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static const char *const kmod_exts[] = {
+	".ko",
+#if ENABLE_ZLIB
+	".ko.gz",
+#endif
+#if ENABLE_XZ
+	".ko.xz",
+#endif
+#if ENABLE_ZSTD
+	".ko.zst",
+#endif
+};
+
+bool path_ends_with_kmod_ext(const char *path, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kmod_exts); i++) {
+		size_t elen = strlen(kmod_exts[i]);
+
+		if (len >= elen && memcmp(path + len - elen, kmod_exts[i], elen) == 0)
+			return true;
+	}
+	return false;
+}
+
+int read_file_full(int dirfd, const char *path, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, cap = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r;
+
+		if (cap - size < 4096) {
+			size_t ncap;
+			char *n;
+
+			if (umulsz_overflow(cap ? cap : 4096, 2, &ncap))
+				return -EFBIG;
+			n = realloc(buf, ncap + 1);
+			if (n == NULL)
+				return -ENOMEM;
+			buf = n;
+			cap = ncap;
+		}
+		r = read(fd, buf + size, cap - size);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		size += (size_t)r;
+	}
+	if (buf == NULL) {
+		buf = malloc(1);
+		if (buf == NULL)
+			return -ENOMEM;
+	}
+	buf[size] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (len)
+		*len = size;
+	return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int pread_all(int fd, void *buf, size_t len, uint64_t offset)
+{
+	char *p = buf;
+
+	if (offset > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	while (len > 0) {
+		ssize_t r = pread(fd, p, len, (off_t)offset);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -EIO;
+		p += r;
+		len -= (size_t)r;
+		offset += (uint64_t)r;
+	}
+	return 0;
+}
+
+int safe_atou64(const char *s, int base, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno)
+		return -errno;
+	if (*end != '\0')
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Small helpers shared by every part of lib/ and tools/: cleanup attributes,
+ * overflow-checked arithmetic, string predicates and module-name normalisation.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+#define _must_check_ __attribute__((warn_unused_result))
+
+#define _cleanup_(x) __attribute__((cleanup(x)))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+static inline bool strstartswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static inline bool strendswith(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+/* Overflow-checked arithmetic: true when the result does not fit. */
+static inline bool uadd64_overflow(uint64_t a, uint64_t b, uint64_t *res)
+{
+	return __builtin_add_overflow(a, b, res);
+}
+
+static inline bool umul64_overflow(uint64_t a, uint64_t b, uint64_t *res)
+{
+	return __builtin_mul_overflow(a, b, res);
+}
+
+static inline bool uaddsz_overflow(size_t a, size_t b, size_t *res)
+{
+	return __builtin_add_overflow(a, b, res);
+}
+
+static inline bool umulsz_overflow(size_t a, size_t b, size_t *res)
+{
+	return __builtin_mul_overflow(a, b, res);
+}
+
+/* True when [offset, offset + len) lies inside an object of @size bytes. */
+static inline bool range_valid(uint64_t offset, uint64_t len, uint64_t size)
+{
+	uint64_t end;
+
+	return !uadd64_overflow(offset, len, &end) && end <= size;
+}
+
+/*
+ * Log callback used by library code that has something to report but must not
+ * print: tools pass a function that prints with their own prefix.
+ * @prio is a syslog priority (LOG_ERR, LOG_WARNING, ...).
+ */
+typedef void (*mk_log_fn)(void *data, int prio, const char *fmt, va_list ap);
+
+struct mk_log {
+	mk_log_fn fn;
+	void *data;
+};
+
+void mk_log(const struct mk_log *log, int prio, const char *fmt, ...) _printf_(3, 4);
+
+/*
+ * Module-name normalisation, as kmod does it.
+ *  - modname_normalize: '-' -> '_' up to the first '.' (or end), into @buf of
+ *    PATH_MAX bytes (longer names are cut, as in kmod); returns @buf.
+ *  - path_to_modname: basename of @path, then modname_normalize.
+ *  - alias_normalize: '-' -> '_' outside [...]; -EINVAL on an unbalanced bracket.
+ *    @buf has PATH_MAX bytes.
+ *  - underscores: in-place '-' -> '_' outside [...]; -EINVAL on an unbalanced bracket.
+ */
+char *modname_normalize(const char *name, char *buf, size_t *len);
+char *path_to_modname(const char *path, char *buf, size_t *len);
+int alias_normalize(const char *alias, char *buf, size_t *len);
+int underscores(char *s);
+
+/* Does @path end in a module extension this build can read (.ko, .ko.gz, ...)? */
+bool path_ends_with_kmod_ext(const char *path, size_t len);
+
+/* Read a whole small file (a /proc or /sys attribute, a config file). */
+int read_file_full(int dirfd, const char *path, char **out, size_t *len);
+
+/* Full write with EINTR handling; returns 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Full pread; returns 0, -EIO on a short read, or -errno. */
+int pread_all(int fd, void *buf, size_t len, uint64_t offset);
+
+/* Parse an unsigned decimal or (0x) hex number, with range check. */
+int safe_atou64(const char *s, int base, uint64_t *ret);
