@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Compressed module files: detection by magic and one-shot decompression into memory. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum mk_compression {
+	MK_COMPRESSION_NONE,
+	MK_COMPRESSION_GZIP,
+	MK_COMPRESSION_XZ,
+	MK_COMPRESSION_ZSTD,
+};
+
+/* Name as the kernel writes it in /sys/module/compression ("gzip", "xz", "zstd"). */
+const char *mk_compression_name(enum mk_compression c);
+
+/* Detect from the first bytes of a file (at least 6 are needed to tell them all). */
+enum mk_compression mk_compression_detect(const uint8_t *magic, size_t len);
+
+/* Was support for @c compiled in? */
+int mk_compression_supported(enum mk_compression c);
+
+/*
+ * Decompress the whole stream read from @fd (from offset 0) into a malloc'd buffer.
+ * Returns 0, -ENOTSUP (not compiled in), -EBADMSG (corrupt or truncated stream),
+ * -EFBIG (output over the size limit) or another -errno.
+ */
+int mk_decompress_fd(int fd, enum mk_compression c, void **out, size_t *out_len);
+/* The same for a stream already in memory. */
+int mk_decompress_mem(const void *in, size_t in_len, enum mk_compression c, void **out,
+		      size_t *out_len);
+
+/* Largest decompressed module we accept (1 GiB): a bound against decompression bombs. */
+#define MK_DECOMPRESS_MAX ((size_t)1 << 30)

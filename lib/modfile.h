@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A kernel module file (.ko, .ko.gz, .ko.xz, .ko.zst) and what can be read from it.
+ *
+ * The compression is chosen by magic bytes, not by extension. A compressed file is
+ * decompressed once, into memory, when it is opened. A plain file stays open and only
+ * the ELF header, the section headers and the wanted sections are read, with pread.
+ * ELF parsing is done by libelf; every offset and size taken from the file is checked
+ * against the file size first.
+ *
+ * All functions return 0 or a negative errno:
+ *   -ENOEXEC  not an ELF relocatable object of a known class/byte order, or corrupt
+ *   -EBADMSG  corrupt compressed stream
+ *   -ENOTSUP  compressed with a format this build cannot decompress
+ *   -ENODATA  the requested section or signature is absent
+ * Strings and arrays returned point into memory owned by the modfile; they stay valid
+ * until modfile_free().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compress.h"
+
+struct modfile;
+
+int modfile_open(const char *path, struct modfile **out);
+/* @path relative to @dirfd (AT_FDCWD allowed). */
+int modfile_open_at(int dirfd, const char *path, struct modfile **out);
+/* Take a module image already in memory (copied). @name is used for messages only. */
+int modfile_open_memory(const void *data, size_t size, const char *name,
+			struct modfile **out);
+void modfile_free(struct modfile *mf);
+
+const char *modfile_path(const struct modfile *mf);
+enum mk_compression modfile_compression(const struct modfile *mf);
+/* The open descriptor of the file as stored on disk (for finit_module), or -1. */
+int modfile_fd(const struct modfile *mf);
+
+/* .modinfo, in section order: "key=value" split at the first '=' (no '=': value ""). */
+struct modinfo_entry {
+	const char *key;
+	size_t keylen;
+	const char *value;
+};
+int modfile_get_modinfo(struct modfile *mf, const struct modinfo_entry **entries,
+			size_t *n);
+
+/*
+ * Symbols.
+ *  exports: the names of the __crc_* symbols in .symtab order, with their CRC and
+ *           binding ('G', 'W' or 'L'); without __crc_ symbols, every string of
+ *           __ksymtab_strings with CRC 0 and binding 'G' (kmod's fallback).
+ *  needs:   .symtab UNDEF symbols in index order (binding 'W' for weak, else 'U'),
+ *           CRC from the first __versions entry of that name (0 if none), followed by
+ *           every __versions entry no UNDEF symbol named (binding 'U').
+ *  versions: the __versions entries (binding 'U').
+ * A missing .symtab gives -ENODATA for exports and needs.
+ */
+struct modsym {
+	const char *name;
+	uint64_t crc;
+	char bind;
+};
+int modfile_get_exports(struct modfile *mf, const struct modsym **syms, size_t *n);
+int modfile_get_needs(struct modfile *mf, const struct modsym **syms, size_t *n);
+int modfile_get_versions(struct modfile *mf, const struct modsym **syms, size_t *n);
+
+/* The appended signature ("~Module signature appended~\n"). */
+struct modsig {
+	const char *id_type;   /* "PGP", "X509", "PKCS#7" */
+	const char *hash_algo; /* "sha256", ..., or "unknown" */
+	const uint8_t *signer;
+	size_t signer_len;
+	const uint8_t *key_id;
+	size_t key_id_len;
+	const uint8_t *sig;
+	size_t sig_len;
+};
+int modfile_get_signature(struct modfile *mf, struct modsig *sig);
+
+/*
+ * The whole (decompressed) image, for init_module() and for the force flags.
+ * For a plain file this reads it into memory on first use.
+ */
+int modfile_get_image(struct modfile *mf, const void **data, size_t *size);
+
+/*
+ * Copies of the image with the kernel's checks defeated, as kmod does for
+ * init_module(): clear SHF_ALLOC of __versions (@modversions) and blank the
+ * vermagic= string of .modinfo (@vermagic; -ENODATA if it has none).
+ * The result is malloc'd and owned by the caller.
+ */
+int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **data,
+		  size_t *size);
+
+/* Release the section data cached so far (depmod keeps only what it copied). */
+void modfile_drop_cache(struct modfile *mf);
