@@ -244,7 +244,9 @@ static int open_input(const char *dirname, const char *name, const struct mk_log
 	if (asprintf(&path, "%s/%s", dirname, name) < 0)
 		return -ENOMEM;
 	r = read_file_full(AT_FDCWD, path, data, len);
-	(void)log;
+	if (r < 0)
+		mk_log(log, LOG_WARNING, "could not open %s at %s: %s", name, dirname,
+		       strerror(-r));
 	return r;
 }
 

@@ -431,7 +431,8 @@ static int sort_by_order_file(struct modscan *ms)
 	}
 	r = read_file_full(AT_FDCWD, fname, &data, &len);
 	if (r < 0) {
-		mk_log(ms->log, LOG_WARNING, "could not open %s: %s", fname, strerror(-r));
+		mk_log(ms->log, LOG_WARNING, "could not open modules.order at %s: %s",
+		       ms->dirname, strerror(-r));
 		return 0;
 	}
 	for (pos = 0; pos < len;) {
