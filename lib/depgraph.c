@@ -598,6 +598,9 @@ static int report_from_root(struct depgraph *dg, struct dg_module *root_mod,
 				goto out;
 			continue;
 		}
+		/* kmod leaves modules without dependencies unmarked */
+		if (m->n_deps == 0)
+			continue;
 		m->visited = true;
 		for (size_t i = 0; i < m->n_deps; i++) {
 			struct vertex *v = calloc(1, sizeof(*v));
