@@ -178,10 +178,9 @@ int depgraph_load_symvers(struct depgraph *dg, const char *filename)
 		errno = 0;
 		crc = strtoull(ver, &end, 16);
 		if (end[0] != '\0') {
-			int e = errno;
-
-			mk_log(dg->opts.log, LOG_ERR, "%s:%u Invalid symbol version %s: %s",
-			       filename, lineno, ver, strerror(e));
+			/* kmod prints a stale errno here; say what is wrong instead */
+			mk_log(dg->opts.log, LOG_ERR, "%s:%u Invalid symbol version %s: %s\n",
+			       filename, lineno, ver, strerror(EINVAL));
 			continue;
 		}
 		name = keep_string(dg, sym);
@@ -221,7 +220,7 @@ int depgraph_load_system_map(struct depgraph *dg, const char *filename)
 		if (p != NULL)
 			p = strchr(p + 1, ' ');
 		if (p == NULL) {
-			mk_log(dg->opts.log, LOG_ERR, "%s:%u: invalid line: %s", filename,
+			mk_log(dg->opts.log, LOG_ERR, "%s:%u: invalid line: %s\n", filename,
 			       lineno, line);
 			continue;
 		}
@@ -424,9 +423,9 @@ int depgraph_load_modules(struct depgraph *dg)
 
 			if (e == -ENODATA || e == -ENOENT)
 				continue;
-			if (e == -ENOEXEC)
-				e = -EINVAL; /* what kmod's ELF reader says */
-			mk_log(dg->opts.log, LOG_ERR, "failed to load symbols from %s: %s",
+			if (e == -EBADMSG)
+				e = -EINVAL; /* kmod's word for a corrupt stream */
+			mk_log(dg->opts.log, LOG_ERR, "failed to load symbols from %s: %s\n",
 			       m->scan->path, strerror(-e));
 			continue;
 		}
@@ -461,7 +460,7 @@ static int add_dependency(struct depgraph *dg, struct dg_module *m, struct dg_sy
 	}
 	m->deps[m->n_deps++] = owner;
 	owner->users++;
-	mk_log(dg->opts.show, LOG_NOTICE, "%s needs \"%s\": %s", m->scan->path, sym->name,
+	mk_log(dg->opts.show, LOG_NOTICE, "%s needs \"%s\": %s\n", m->scan->path, sym->name,
 	       owner->scan->path);
 	return 0;
 }
@@ -480,14 +479,14 @@ int depgraph_resolve(struct depgraph *dg)
 			if (sym == NULL) {
 				if (dg->opts.print_unknown && !weak)
 					mk_log(dg->opts.log, LOG_WARNING,
-					       "%s needs unknown symbol %s", m->scan->path,
+					       "%s needs unknown symbol %s\n", m->scan->path,
 					       need->name);
 				continue;
 			}
 			if (dg->opts.check_symvers && sym->crc != need->crc && !weak &&
 			    dg->opts.print_unknown)
 				mk_log(dg->opts.log, LOG_WARNING,
-				       "%s disagrees about version of symbol %s",
+				       "%s disagrees about version of symbol %s\n",
 				       m->scan->path, need->name);
 			r = add_dependency(dg, m, sym);
 			if (r < 0)
@@ -564,7 +563,7 @@ static int report_one_cycle(struct depgraph *dg, struct vertex *vx, struct ptrve
 		r = -ENOMEM;
 		goto out;
 	}
-	mk_log(dg->opts.log, LOG_ERR, "Cycle detected: %s", strbuf_str(&line));
+	mk_log(dg->opts.log, LOG_ERR, "Cycle detected: %s\n", strbuf_str(&line));
 out:
 	strbuf_release(&line);
 	free(rev.a);
@@ -652,7 +651,7 @@ static int report_cycles(struct depgraph *dg, const unsigned int *users)
 			break;
 	}
 	if (r == 0)
-		mk_log(dg->opts.log, LOG_ERR, "Found %u modules in dependency cycles!",
+		mk_log(dg->opts.log, LOG_ERR, "Found %u modules in dependency cycles!\n",
 		       hash_get_count(loop_set));
 	hash_free(loop_set);
 	free(roots.a);

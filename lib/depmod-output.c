@@ -58,14 +58,14 @@ static int idx_add(struct gen *g, struct index_writer *w, const char *key,
 				if (*p >= 0x80) {
 					mk_log(g->opts->log, LOG_CRIT,
 					       "Module index: bad character '%c'=0x%x - only "
-					       "7-bit ASCII is supported:\n%s",
+					       "7-bit ASCII is supported:\n%s\n",
 					       *p, *p, s[k]);
 					return r;
 				}
 		return r;
 	}
 	if (r > 0 && g->opts->warn_dups)
-		mk_log(g->opts->log, LOG_WARNING, "duplicate module %s:\n%s %s", what, key,
+		mk_log(g->opts->log, LOG_WARNING, "duplicate module %s:\n%s %s\n", what, key,
 		       value);
 	return r < 0 ? r : 0;
 }
@@ -152,7 +152,7 @@ static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 			if (r < 0 || w == NULL)
 				continue;
 			if (alias_normalize(m->info[k].value, buf, NULL) < 0) {
-				mk_log(g->opts->log, LOG_WARNING, "Unmatched bracket in %s",
+				mk_log(g->opts->log, LOG_WARNING, "Unmatched bracket in %s\n",
 				       m->info[k].value);
 				continue;
 			}
@@ -245,7 +245,7 @@ static int open_input(const char *dirname, const char *name, const struct mk_log
 		return -ENOMEM;
 	r = read_file_full(AT_FDCWD, path, data, len);
 	if (r < 0)
-		mk_log(log, LOG_WARNING, "could not open %s at %s: %s", name, dirname,
+		mk_log(log, LOG_WARNING, "could not open %s at %s: %s\n", name, dirname,
 		       strerror(-r));
 	return r;
 }
@@ -279,7 +279,7 @@ static int gen_builtin(struct gen *g, struct strbuf *bin)
 		line[chunk] = '\0';
 		pos = end;
 		if (!isalpha((unsigned char)line[0])) {
-			mk_log(g->opts->log, LOG_ERR, "Invalid modules.builtin line: %s", line);
+			mk_log(g->opts->log, LOG_ERR, "Invalid modules.builtin line: %s\n", line);
 			continue;
 		}
 		path_to_modname(line, name, NULL);
@@ -296,6 +296,14 @@ struct bmod {
 	const char *name;
 	size_t namelen;
 };
+
+static bool seen_before(const struct bmod *mods, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (mods[i].namelen == len && memcmp(mods[i].name, name, len) == 0)
+			return true;
+	return false;
+}
 
 /*
  * modules.builtin.alias.bin from modules.builtin.modinfo ("mod.key=value\0"...):
@@ -330,6 +338,9 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 			continue;
 		prev = rec;
 		prevlen = (size_t)(dot - rec);
+		/* a module whose records are not contiguous is listed once */
+		if (seen_before(mods, n_mods, prev, prevlen))
+			continue;
 		if (n_mods == cap) {
 			size_t c = cap ? cap * 2 : 256;
 			struct bmod *a = realloc(mods, c * sizeof(*a));
@@ -377,7 +388,7 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 			memcpy(value, rec + nl + 7, vl);
 			value[vl] = '\0';
 			if (alias_normalize(value, alias, NULL) < 0) {
-				mk_log(g->opts->log, LOG_WARNING, "Unmatched bracket in %s",
+				mk_log(g->opts->log, LOG_WARNING, "Unmatched bracket in %s\n",
 				       value);
 				continue;
 			}
@@ -428,7 +439,7 @@ static int gen_devname(struct gen *g, struct strbuf *txt)
 		if (type == '\0') {
 			mk_log(g->opts->log, LOG_ERR,
 			       "Module '%s' has devname (%s) but lacks major and minor "
-			       "information. Ignoring.",
+			       "information. Ignoring.\n",
 			       m->scan->name, devname);
 			continue;
 		}

@@ -140,11 +140,11 @@ static bool old_is_higher_priority(const struct modscan *ms, const struct modsca
 
 	if (strncmp(newpath, ms->dirname, ms->dirnamelen) == 0) {
 		relnew = newpath + ms->dirnamelen + 1;
-		relnewlen = newlen - ms->dirnamelen + 1;
+		relnewlen = newlen - ms->dirnamelen - 1;
 	}
 	if (strncmp(old->path, ms->dirname, ms->dirnamelen) == 0) {
 		relold = old->path + ms->dirnamelen + 1;
-		reloldlen = oldlen - ms->dirnamelen + 1;
+		reloldlen = oldlen - ms->dirnamelen - 1;
 	}
 
 	if (cfg == NULL)
@@ -285,7 +285,7 @@ static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t base
 			struct stat st;
 
 			if (fstatat(dfd, name, &st, 0) < 0) {
-				mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s", dfd, name, strerror(errno));
+				mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dfd, name, strerror(errno));
 				continue;
 			}
 			if (S_ISREG(st.st_mode)) {
@@ -293,7 +293,7 @@ static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t base
 			} else if (S_ISDIR(st.st_mode)) {
 				is_dir = true;
 			} else {
-				mk_log(ms->log, LOG_ERR, "unsupported file type %s: %o",
+				mk_log(ms->log, LOG_ERR, "unsupported file type %s: %o\n",
 				       path->buf, st.st_mode & S_IFMT);
 				continue;
 			}
@@ -305,19 +305,19 @@ static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t base
 
 			if (baselen + namelen + 2 >= PATH_MAX) {
 				path->used = baselen;
-				mk_log(ms->log, LOG_ERR, "directory path is too long %s%s",
+				mk_log(ms->log, LOG_ERR, "directory path is too long %s%s\n",
 				       strbuf_str(path), name);
 				continue;
 			}
 			fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0) {
-				mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s", dfd,
+				mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n", dfd,
 				       name, strerror(errno));
 				continue;
 			}
 			sub = fdopendir(fd);
 			if (sub == NULL) {
-				mk_log(ms->log, LOG_ERR, "fdopendir(%d): %s", fd, strerror(errno));
+				mk_log(ms->log, LOG_ERR, "fdopendir(%d): %s\n", fd, strerror(errno));
 				close(fd);
 				continue;
 			}
@@ -334,7 +334,7 @@ static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t base
 			return r;
 		if (r < 0) {
 			path->used = baselen + namelen;
-			mk_log(ms->log, LOG_ERR, "failed %s: %s", strbuf_str(path),
+			mk_log(ms->log, LOG_ERR, "failed %s: %s\n", strbuf_str(path),
 			       strerror(-r));
 		}
 	}
@@ -350,7 +350,7 @@ static int walk_path(struct modscan *ms, const char *dir)
 	d = opendir(dir);
 	if (d == NULL) {
 		r = -errno;
-		mk_log(ms->log, LOG_ERR, "could not open directory %s: %s", dir, strerror(-r));
+		mk_log(ms->log, LOG_ERR, "could not open directory %s: %s\n", dir, strerror(-r));
 		return r;
 	}
 	r = strbuf_pushstr(&path, dir);
@@ -431,7 +431,7 @@ static int sort_by_order_file(struct modscan *ms)
 	}
 	r = read_file_full(AT_FDCWD, fname, &data, &len);
 	if (r < 0) {
-		mk_log(ms->log, LOG_WARNING, "could not open modules.order at %s: %s",
+		mk_log(ms->log, LOG_WARNING, "could not open modules.order at %s: %s\n",
 		       ms->dirname, strerror(-r));
 		return 0;
 	}
@@ -440,7 +440,7 @@ static int sort_by_order_file(struct modscan *ms)
 
 		nlines++;
 		if (nl == NULL) {
-			mk_log(ms->log, LOG_ERR, "%s:%zu corrupted line misses '\\n'", fname,
+			mk_log(ms->log, LOG_ERR, "%s:%zu corrupted line misses '\\n'\n", fname,
 			       nlines);
 			return 0;
 		}
@@ -534,7 +534,7 @@ static int newer_in_dir(int dfd, time_t mtime, const struct mk_log *log)
 			continue;
 		if (fstatat(dirfd(d), name, &st, 0) < 0) {
 			r = -errno;
-			mk_log(log, LOG_ERR, "fstatat(%d, %s): %s", dirfd(d), name,
+			mk_log(log, LOG_ERR, "fstatat(%d, %s): %s\n", dirfd(d), name,
 			       strerror(-r));
 			break;
 		}

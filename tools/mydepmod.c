@@ -83,25 +83,7 @@ static void help(void)
 	       log_prog(), DEFAULT_MODULE_DIRECTORY);
 }
 
-/* lib/ messages come without the trailing newline kmod's formats carry. */
-static void lib_log(void *data, int prio, const char *fmt, va_list ap)
-{
-	char *msg = NULL;
-	size_t len;
-
-	(void)data;
-	if (prio > log_get_priority() && prio > LOG_CRIT)
-		return;
-	if (vasprintf(&msg, fmt, ap) < 0) {
-		log_printf(prio, "%s\n", fmt);
-		return;
-	}
-	len = strlen(msg);
-	log_printf(prio, "%s%s", msg, len && msg[len - 1] == '\n' ? "" : "\n");
-	free(msg);
-}
-
-static const struct mk_log dm_log = { .fn = lib_log };
+#define dm_log tool_log
 
 static void show_fn(void *data, int prio, const char *fmt, va_list ap)
 {
@@ -110,7 +92,6 @@ static void show_fn(void *data, int prio, const char *fmt, va_list ap)
 	if (log_get_priority() <= DEFAULT_VERBOSE)
 		return;
 	vfprintf(stdout, fmt, ap);
-	fputc('\n', stdout);
 }
 
 static const struct mk_log show_log = { .fn = show_fn };
@@ -176,6 +157,14 @@ static int view_config(const struct depmod_config *c, struct cfg_view *v)
 	v->ms.excludes = (const char *const *)c->excludes;
 	v->ms.n_excludes = c->n_excludes;
 	return 0;
+}
+
+/* Does a text output have more than its '#' header line? */
+static bool has_entries(const struct strbuf *sb)
+{
+	const char *nl = memchr(sb->buf, '\n', sb->used);
+
+	return nl != NULL && (size_t)(nl - sb->buf) + 1 < sb->used;
 }
 
 static int write_outputs(const char *outdir, struct strbuf *out)
@@ -469,6 +458,9 @@ int main(int argc, char *argv[])
 	if (to_stdout) {
 		for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {
 			if (depmod_output_is_bin(i) || out[i].used == 0)
+				continue;
+			/* kmod 30 has no modules.weakdep: show it only when not empty */
+			if (i == DEPMOD_OUT_WEAKDEP && !has_entries(&out[i]))
 				continue;
 			if (fwrite(out[i].buf, 1, out[i].used, stdout) != out[i].used)
 				break;
