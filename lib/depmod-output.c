@@ -38,11 +38,61 @@ bool depmod_output_is_bin(enum depmod_output_id id)
 	       id == DEPMOD_OUT_BUILTIN_ALIAS_BIN;
 }
 
+/* -w: kmod warns when the same (key, value) goes into an index twice */
+struct dupcheck {
+	struct hash *seen;
+	char **keys;
+	size_t n, cap;
+};
+
 struct gen {
 	struct depgraph *dg;
 	const struct depmod_output_opts *opts;
-	int err;
+	struct dupcheck dup;
 };
+
+static void dupcheck_reset(struct dupcheck *d)
+{
+	if (d->seen != NULL)
+		hash_free(d->seen);
+	for (size_t i = 0; i < d->n; i++)
+		free(d->keys[i]);
+	free(d->keys);
+	memset(d, 0, sizeof(*d));
+}
+
+/* 1 when (key, value) was added before, 0 when new, <0 on error */
+static int dupcheck_add(struct dupcheck *d, const char *key, const char *value)
+{
+	char *k;
+	int r;
+
+	if (d->seen == NULL) {
+		d->seen = hash_new(4096, NULL);
+		if (d->seen == NULL)
+			return -ENOMEM;
+	}
+	if (asprintf(&k, "%s%c%s", key, 1, value) < 0)
+		return -ENOMEM;
+	if (hash_find(d->seen, k) != NULL) {
+		free(k);
+		return 1;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 1024;
+		char **a = realloc(d->keys, cap * sizeof(*a));
+
+		if (a == NULL) {
+			free(k);
+			return -ENOMEM;
+		}
+		d->keys = a;
+		d->cap = cap;
+	}
+	d->keys[d->n++] = k;
+	r = hash_add(d->seen, k, k);
+	return r < 0 ? r : 0;
+}
 
 /* Insert into an index; reports a non-ASCII byte the way kmod does (then fails). */
 static int idx_add(struct gen *g, struct index_writer *w, const char *key,
@@ -64,9 +114,16 @@ static int idx_add(struct gen *g, struct index_writer *w, const char *key,
 				}
 		return r;
 	}
-	if (r > 0 && g->opts->warn_dups)
-		mk_log(g->opts->log, LOG_WARNING, "duplicate module %s:\n%s %s\n", what, key,
-		       value);
+	if (r < 0 || !g->opts->warn_dups || what == NULL)
+		return r;
+	r = dupcheck_add(&g->dup, key, value);
+	if (r > 0) {
+		if (streq(what, "deps"))
+			mk_log(g->opts->log, LOG_WARNING, "duplicate module deps:\n%s\n", value);
+		else
+			mk_log(g->opts->log, LOG_WARNING, "duplicate module %s:\n%s %s\n", what,
+			       key, value);
+	}
 	return r < 0 ? r : 0;
 }
 
@@ -283,7 +340,7 @@ static int gen_builtin(struct gen *g, struct strbuf *bin)
 			continue;
 		}
 		path_to_modname(line, name, NULL);
-		r = idx_add(g, w, name, "", 0, "builtin");
+		r = idx_add(g, w, name, "", 0, NULL);
 	}
 	if (r == 0)
 		r = finish_index(w, bin);
@@ -392,7 +449,7 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 				       value);
 				continue;
 			}
-			r = idx_add(g, w, alias, modname, 0, "builtin alias");
+			r = idx_add(g, w, alias, modname, 0, NULL);
 		}
 	}
 	free(mods);
@@ -463,6 +520,7 @@ int depmod_output_generate(struct depgraph *dg, const struct depmod_output_opts 
 	int r;
 
 	r = gen_deps(&g, &out[DEPMOD_OUT_DEP], bins ? &out[DEPMOD_OUT_DEP_BIN] : NULL);
+	dupcheck_reset(&g.dup);
 	if (r == 0)
 		r = gen_aliases(&g, &out[DEPMOD_OUT_ALIAS],
 				bins ? &out[DEPMOD_OUT_ALIAS_BIN] : NULL);
@@ -474,13 +532,16 @@ int depmod_output_generate(struct depgraph *dg, const struct depmod_output_opts 
 		r = gen_info_lines(&g, &out[DEPMOD_OUT_WEAKDEP], DG_INFO_WEAKDEP,
 				   "# Weak dependencies extracted from modules themselves.\n",
 				   "weakdep");
+	dupcheck_reset(&g.dup);
 	if (r == 0)
 		r = gen_symbols(&g, &out[DEPMOD_OUT_SYMBOLS],
 				bins ? &out[DEPMOD_OUT_SYMBOLS_BIN] : NULL);
+	dupcheck_reset(&g.dup);
 	if (r == 0 && bins)
 		r = gen_builtin(&g, &out[DEPMOD_OUT_BUILTIN_BIN]);
 	if (r == 0 && bins)
 		r = gen_builtin_alias(&g, &out[DEPMOD_OUT_BUILTIN_ALIAS_BIN]);
+	dupcheck_reset(&g.dup);
 	if (r == 0)
 		r = gen_devname(&g, &out[DEPMOD_OUT_DEVNAME]);
 	return r;

@@ -16,7 +16,7 @@ K=5.6.0
 base_tree() {
 	local r=$1
 	mkmod "$r" $K kernel/lib/mod-core.ko --modinfo name=mod-core \
-		--modinfo alias=core-alias --modinfo alias=char-major-10-200 \
+		--modinfo alias=core-alias --modinfo alias=char-major-10-200 --modinfo alias=core-alias \
 		--modinfo alias=devname:coredev --export core_fn:0x1234 --export core_data:0x99
 	mkmod "$r" $K kernel/lib/mod-helper.ko --modinfo name=mod-helper \
 		--export helper_fn:0x42 --need core_fn:0x1234 --need printk:0x7
@@ -32,7 +32,8 @@ base_tree() {
 		--ksymtab-string ks_other --need core_fn:0x1234
 	mkmod "$r" $K kernel/fs/mod-user2.ko --need ks_only_fn --need unknown_sym:0x5 \
 		--version module_layout:0xabc
-	mkmod "$r" $K extra/mod-extra.ko --export extra_fn --need helper_fn:0x43
+	# also exports core_data: the later module in modules.order owns it
+	mkmod "$r" $K extra/mod-extra.ko --export extra_fn --export core_data --need helper_fn:0x43
 	mkdir -p "$r/lib/modules/$K/build" "$r/lib/modules/$K/source"
 	"$ELFGEN" -o "$r/lib/modules/$K/build/mod-inbuild.ko" --export hidden
 	"$ELFGEN" -o "$r/lib/modules/$K/source/mod-insource.ko" --export hidden2
@@ -51,6 +52,7 @@ check "base tree: all outputs identical" differential base "$T" $K
 check "base tree -n: same stdout" differential base-n "$T" $K -n
 check "base tree -v: same needs lines" differential base-v "$T" $K -v
 check "base tree -w: same duplicate warnings" differential base-w "$T" $K -w
+check "-w warned about the repeated alias" grep -q 'duplicate module alias:' "$TMPD/my.stderr"
 
 # modules.weakdep (kmod 30 has none): our content
 $MYDEPMOD -b "$T" $K 2>/dev/null
@@ -58,8 +60,9 @@ check "modules.weakdep lists the weakdep= of mod-user" \
 	cmp -s "$T/lib/modules/$K/modules.weakdep" <(printf '%s\n' \
 	'# Weak dependencies extracted from modules themselves.' 'weakdep mod_user mod-weak')
 # the dependency lines reflect the symbols (not just kmod's echo)
-check "mod-user depends on helper then core (users before the used)" \
-	grep -qx 'kernel/drivers/mod-user.ko: kernel/lib/mod-helper.ko kernel/lib/mod-core.ko' \
+# core_data comes from mod-extra (unlisted, so after mod-core): users come first
+check "mod-user: extra (later owner of core_data), then helper, then core" \
+	grep -qx 'kernel/drivers/mod-user.ko: extra/mod-extra.ko kernel/lib/mod-helper.ko kernel/lib/mod-core.ko' \
 	"$T/lib/modules/$K/modules.dep"
 check "a weak reference alone creates a dependency" \
 	grep -qx 'kernel/drivers/mod-weakuser.ko: kernel/lib/mod-helper.ko kernel/lib/mod-core.ko' \
