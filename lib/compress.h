@@ -18,6 +18,9 @@ const char *mk_compression_name(enum mk_compression c);
 /* Detect from the first bytes of a file (at least 6 are needed to tell them all). */
 enum mk_compression mk_compression_detect(const uint8_t *magic, size_t len);
 
+/* Detect the compression of the file at @path. */
+int mk_compression_of_file(const char *path, enum mk_compression *c);
+
 /* Was support for @c compiled in? */
 int mk_compression_supported(enum mk_compression c);
 
