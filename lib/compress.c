@@ -150,7 +150,7 @@ static int decompress_gzip(const void *in, size_t in_len, void **out, size_t *ou
 		}
 		/* no progress possible: input ended before the stream did */
 		if (z.avail_in == 0) {
-			ret = -EBADMSG;
+			ret = -EPIPE;
 			break;
 		}
 	}
@@ -201,7 +201,7 @@ static int decompress_xz(const void *in, size_t in_len, void **out, size_t *out_
 			continue;
 		}
 		if (r == LZMA_BUF_ERROR || action == LZMA_FINISH) {
-			ret = -EBADMSG;
+			ret = -EPIPE;
 			break;
 		}
 	}
@@ -255,7 +255,7 @@ static int decompress_zstd(const void *in, size_t in_len, void **out, size_t *ou
 		}
 		if (zin.pos == zin.size) {
 			/* input exhausted but the frame is incomplete */
-			ret = -EBADMSG;
+			ret = -EPIPE;
 			break;
 		}
 	}

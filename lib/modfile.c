@@ -358,6 +358,9 @@ static int elf_setup(struct modfile *mf)
 		name = elf_strptr(mf->elf, shstrndx, sh.sh_name);
 		if (name == NULL)
 			continue;
+		/* like kmod, a section that does not fit in the file counts as absent */
+		if (sh.sh_type == SHT_NOBITS || !range_valid(sh.sh_offset, sh.sh_size, mf->size))
+			continue;
 		for (int s = 0; s < SEC_MAX; s++) {
 			if (mf->sec[s] == 0 && streq(name, wanted_sections[s])) {
 				mf->sec[s] = i;

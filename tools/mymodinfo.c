@@ -109,8 +109,9 @@ static int infolist_add_hex(struct infolist *l, const char *key, const uint8_t *
 }
 
 /*
- * kmod reports a corrupt compressed stream with its decompressor's error code
- * (EINVAL for xz and gzip, ENOEXEC for zstd) and a missing .modinfo as ENOENT.
+ * The error kmod reports: a missing .modinfo is ENOENT; a bad compressed stream is
+ * EINVAL, except that kmod's zstd reader returns what it decoded of a truncated
+ * stream, which then is no ELF file: ENOEXEC.
  */
 static int kmod_errno(const char *path, const struct modfile *mf, int r)
 {
@@ -118,13 +119,13 @@ static int kmod_errno(const char *path, const struct modfile *mf, int r)
 
 	if (r == -ENODATA)
 		return -ENOENT;
-	if (r != -EBADMSG)
+	if (r != -EBADMSG && r != -EPIPE)
 		return r;
 	if (mf)
 		c = modfile_compression(mf);
 	else
 		mk_compression_of_file(path, &c);
-	return c == MK_COMPRESSION_ZSTD ? -ENOEXEC : -EINVAL;
+	return c == MK_COMPRESSION_ZSTD && r == -EPIPE ? -ENOEXEC : -EINVAL;
 }
 
 static int info_from_file(const char *path, struct infolist *l)
