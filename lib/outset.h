@@ -8,8 +8,11 @@
  * directory descriptor), then the directory is fsync'd. On any error before the
  * renames, the temporary files are removed and the old files stay untouched.
  *
- * Temporary names are ".<name>.mydepmod-<pid>"; outset_open() removes those
- * left by a process that no longer exists (a crash or kill -9).
+ * The renames are prepared so that they are quick (the old files keep a second
+ * link until the end, so no rename frees blocks) and recorded first in an
+ * fsync'd journal: if the process dies among them, the next outset_open() in
+ * that directory completes the set. Temporary names are ".<name>.mydepmod-<pid>";
+ * outset_open() also removes those left by a process that no longer exists.
  */
 #pragma once
 

@@ -135,6 +135,7 @@ done
 range=$((dur_ms * 3 / 2))
 diag "a run takes up to $dur_ms ms; killing within 0..$range ms"
 mixed=0
+interrupted=0
 seen_old=0
 seen_new=0
 for i in $(seq 1 50); do
@@ -149,17 +150,48 @@ for i in $(seq 1 50); do
 	old) seen_old=$((seen_old + 1)) ;;
 	new) seen_new=$((seen_new + 1)) ;;
 	*)
-		mixed=$((mixed + 1))
-		diag "kill after ${delay_ms} ms: mixed index set"
+		# only acceptable inside the commit, whose journal lets the next run finish
+		if ls -A "$D" | grep -q '^\.mydepmod-commit-'; then
+			interrupted=$((interrupted + 1))
+			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
+			[ "$(state)" = new ] || { mixed=$((mixed + 1)); diag "kill after ${delay_ms} ms: not rolled forward"; }
+		else
+			mixed=$((mixed + 1))
+			diag "kill after ${delay_ms} ms: mixed index set"
+		fi
 		;;
 	esac
 done
-diag "50 kills: $seen_old left the old set, $seen_new the new set"
+diag "50 kills: $seen_old left the old set, $seen_new the new set," \
+	"$interrupted hit the renames (completed by the next run)"
 check "kill -9 at 50 random moments: always the old or the new set" test $mixed = 0
 install_old
 touch "$D/.modules.dep.mydepmod-999999999"
 "$MYDEPMOD" -b "$T" "$KVER"
 check "the next run publishes the new set" test "$(state)" = new
 check "and removes temporary files of dead runs" test "$(temp_files)" = 0
+
+# an interrupted commit of a dead process (pid 999999999): its journal is rolled
+# forward when complete, ignored when cut short; its leftovers are removed.
+# A run failing at its first write shows what outset_open() did alone.
+fake_commit() {
+	local end=$1 f
+	install_old
+	: >"$TMPD/journal"
+	for f in modules.dep modules.alias; do
+		echo "rolled $f" >"$D/.$f.mydepmod-999999999"
+		printf '.%s.mydepmod-999999999\t%s\n' $f $f >>"$TMPD/journal"
+	done
+	[ "$end" = yes ] && echo end >>"$TMPD/journal"
+	cp "$TMPD/journal" "$D/.mydepmod-commit-999999999"
+	FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM "$MYDEPMOD" -b "$T" "$KVER" 2>/dev/null
+}
+fake_commit yes
+check "a complete journal of a dead run is rolled forward" \
+	grep -qx 'rolled modules.dep' "$D/modules.dep"
+check "... and the journal and temporary files are gone" test "$(temp_files)" = 0
+fake_commit no
+check "a journal cut short is not applied" cmp -s "$D/modules.dep" "$OLD/modules.dep"
+check "... and its temporary files are removed" test "$(temp_files)" = 0
 
 done_testing
