@@ -35,6 +35,10 @@ struct depgraph {
 	char **kernel_strings; /* names from -E/-F, owned here */
 	size_t n_kernel_strings, cap_kernel_strings;
 	unsigned int mark;
+	/* for resolution: an open-addressing copy of the final symbol table */
+	struct dg_symbol **fast;
+	uint32_t *fast_hash;
+	size_t fast_mask;
 };
 
 int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts *opts,
@@ -73,6 +77,8 @@ void depgraph_free(struct depgraph *dg)
 	}
 	for (size_t i = 0; i < dg->n_kernel_strings; i++)
 		free(dg->kernel_strings[i]);
+	free(dg->fast);
+	free(dg->fast_hash);
 	free(dg->kernel_strings);
 	free(dg->mods);
 	free(dg);
@@ -110,12 +116,61 @@ static int symbol_add(struct depgraph *dg, const char *name, bool prefix_skipped
 	return r;
 }
 
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * kmod's table keeps buckets sorted for its iteration order, which makes lookups
+ * strcmp-heavy; resolution (a lookup per needed symbol) uses this copy instead.
+ */
+static int build_fast_table(struct depgraph *dg)
+{
+	size_t size = 64, count = hash_get_count(dg->symbols);
+	struct hash_iter it;
+	const void *v;
+
+	while (size < count * 2)
+		size *= 2;
+	dg->fast = calloc(size, sizeof(*dg->fast));
+	dg->fast_hash = calloc(size, sizeof(*dg->fast_hash));
+	if (dg->fast == NULL || dg->fast_hash == NULL)
+		return -ENOMEM;
+	dg->fast_mask = size - 1;
+	hash_iter_init(dg->symbols, &it);
+	while (hash_iter_next(&it, NULL, &v)) {
+		struct dg_symbol *s = (struct dg_symbol *)v;
+		uint32_t h = fnv1a(s->name);
+		size_t i = h & dg->fast_mask;
+
+		while (dg->fast[i] != NULL)
+			i = (i + 1) & dg->fast_mask;
+		dg->fast[i] = s;
+		dg->fast_hash[i] = h;
+	}
+	return 0;
+}
+
 static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name)
 {
 	if (name[0] == '.') /* PPC64: .foo is foo */
 		name++;
 	if (dg->opts.sym_prefix != '\0' && name[0] == dg->opts.sym_prefix)
 		name++;
+	if (dg->fast != NULL) {
+		uint32_t h = fnv1a(name);
+
+		for (size_t i = h & dg->fast_mask; dg->fast[i] != NULL;
+		     i = (i + 1) & dg->fast_mask)
+			if (dg->fast_hash[i] == h && streq(dg->fast[i]->name, name))
+				return dg->fast[i];
+		return NULL;
+	}
 	return hash_find(dg->symbols, name);
 }
 
@@ -467,6 +522,10 @@ static int add_dependency(struct depgraph *dg, struct dg_module *m, struct dg_sy
 
 int depgraph_resolve(struct depgraph *dg)
 {
+	int r = build_fast_table(dg);
+
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < dg->n; i++) {
 		struct dg_module *m = &dg->mods[i];
 
@@ -474,7 +533,6 @@ int depgraph_resolve(struct depgraph *dg)
 			const struct dg_sym *need = &m->needs[k];
 			struct dg_symbol *sym = symbol_find(dg, need->name);
 			bool weak = need->bind == 'W';
-			int r;
 
 			if (sym == NULL) {
 				if (dg->opts.print_unknown && !weak)

@@ -25,6 +25,7 @@ struct outfile {
 	char *name;
 	char *tmpname;
 	char *oldname;
+	int fd; /* open until it is fsync'd */
 	bool renamed;
 };
 
@@ -234,12 +235,9 @@ int outset_add(struct outset *os, const char *name, const void *data, size_t len
 		free(f->tmpname);
 		return r;
 	}
+	f->fd = fd;
 	os->n++; /* from here on the temporary file is ours to remove */
 	r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
 	if (r == 0)
 		os->failed[0] = '\0';
 	return r;
@@ -282,9 +280,36 @@ out:
 	return r;
 }
 
+/*
+ * fsync the files only once all are written: the first fsync commits the
+ * filesystem journal for all of them, the others only wait for their data.
+ */
+static int sync_files(struct outset *os)
+{
+	for (size_t i = 0; i < os->n; i++) {
+		struct outfile *f = &os->files[i];
+		int r = 0;
+
+		if (fsync(f->fd) < 0)
+			r = -errno;
+		if (close(f->fd) < 0 && r == 0)
+			r = -errno;
+		f->fd = -1;
+		if (r < 0) {
+			snprintf(os->failed, sizeof(os->failed), "%s", f->name);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int outset_commit(struct outset *os)
 {
 	int r;
+
+	r = sync_files(os);
+	if (r < 0)
+		return r;
 
 	if (asprintf(&os->journal, TMP_TAG "commit-%ld", (long)getpid()) < 0) {
 		os->journal = NULL;
@@ -328,6 +353,8 @@ void outset_free(struct outset *os)
 	if (os == NULL)
 		return;
 	for (size_t i = 0; i < os->n; i++) {
+		if (os->files[i].fd >= 0)
+			close(os->files[i].fd);
 		if (!os->files[i].renamed)
 			unlinkat(os->dfd, os->files[i].tmpname, 0);
 		if (os->files[i].oldname != NULL)
