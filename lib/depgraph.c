@@ -102,7 +102,8 @@ static int symbol_add(struct depgraph *dg, const char *name, bool prefix_skipped
 	struct dg_symbol *s;
 	int r;
 
-	if (!prefix_skipped && dg->opts.sym_prefix != '\0' && name[0] == dg->opts.sym_prefix)
+	if (!prefix_skipped && dg->opts.sym_prefix != '\0' &&
+	    name[0] == dg->opts.sym_prefix)
 		name++;
 	s = malloc(sizeof(*s));
 	if (s == NULL)
@@ -234,8 +235,9 @@ int depgraph_load_symvers(struct depgraph *dg, const char *filename)
 		crc = strtoull(ver, &end, 16);
 		if (end[0] != '\0') {
 			/* kmod prints a stale errno here; say what is wrong instead */
-			mk_log(dg->opts.log, LOG_ERR, "%s:%u Invalid symbol version %s: %s\n",
-			       filename, lineno, ver, strerror(EINVAL));
+			mk_log(dg->opts.log, LOG_ERR,
+			       "%s:%u Invalid symbol version %s: %s\n", filename, lineno,
+			       ver, strerror(EINVAL));
 			continue;
 		}
 		name = keep_string(dg, sym);
@@ -275,8 +277,8 @@ int depgraph_load_system_map(struct depgraph *dg, const char *filename)
 		if (p != NULL)
 			p = strchr(p + 1, ' ');
 		if (p == NULL) {
-			mk_log(dg->opts.log, LOG_ERR, "%s:%u: invalid line: %s\n", filename,
-			       lineno, line);
+			mk_log(dg->opts.log, LOG_ERR, "%s:%u: invalid line: %s\n",
+			       filename, lineno, line);
 			continue;
 		}
 		p++;
@@ -347,12 +349,12 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 	m->info = (struct dg_info *)(m->needs + n_nd);
 	p = m->arena + head;
 
-#define COPY_STR(dst, src)                                                               \
-	do {                                                                             \
-		size_t l_ = strlen(src) + 1;                                             \
-		memcpy(p, (src), l_);                                                    \
-		(dst) = p;                                                               \
-		p += l_;                                                                 \
+#define COPY_STR(dst, src)                   \
+	do {                                 \
+		size_t l_ = strlen(src) + 1; \
+		memcpy(p, (src), l_);        \
+		(dst) = p;                   \
+		p += l_;                     \
 	} while (0)
 
 	for (size_t i = 0; i < n_ex; i++) {
@@ -480,12 +482,14 @@ int depgraph_load_modules(struct depgraph *dg)
 				continue;
 			if (e == -EBADMSG)
 				e = -EINVAL; /* kmod's word for a corrupt stream */
-			mk_log(dg->opts.log, LOG_ERR, "failed to load symbols from %s: %s\n",
-			       m->scan->path, strerror(-e));
+			mk_log(dg->opts.log, LOG_ERR,
+			       "failed to load symbols from %s: %s\n", m->scan->path,
+			       strerror(-e));
 			continue;
 		}
 		for (size_t k = 0; k < m->n_exports; k++) {
-			r = symbol_add(dg, m->exports[k].name, false, m->exports[k].crc, m);
+			r = symbol_add(dg, m->exports[k].name, false, m->exports[k].crc,
+				       m);
 			if (r < 0)
 				return r;
 		}
@@ -515,8 +519,8 @@ static int add_dependency(struct depgraph *dg, struct dg_module *m, struct dg_sy
 	}
 	m->deps[m->n_deps++] = owner;
 	owner->users++;
-	mk_log(dg->opts.show, LOG_NOTICE, "%s needs \"%s\": %s\n", m->scan->path, sym->name,
-	       owner->scan->path);
+	mk_log(dg->opts.show, LOG_NOTICE, "%s needs \"%s\": %s\n", m->scan->path,
+	       sym->name, owner->scan->path);
 	return 0;
 }
 
@@ -537,8 +541,8 @@ int depgraph_resolve(struct depgraph *dg)
 			if (sym == NULL) {
 				if (dg->opts.print_unknown && !weak)
 					mk_log(dg->opts.log, LOG_WARNING,
-					       "%s needs unknown symbol %s\n", m->scan->path,
-					       need->name);
+					       "%s needs unknown symbol %s\n",
+					       m->scan->path, need->name);
 				continue;
 			}
 			if (dg->opts.check_symvers && sym->crc != need->crc && !weak &&
@@ -721,7 +725,8 @@ static int cmp_dep_sort_idx(const void *a, const void *b)
 	const struct dg_module *ma = *(struct dg_module *const *)a;
 	const struct dg_module *mb = *(struct dg_module *const *)b;
 
-	return (ma->dep_sort_idx > mb->dep_sort_idx) - (ma->dep_sort_idx < mb->dep_sort_idx);
+	return (ma->dep_sort_idx > mb->dep_sort_idx) -
+	       (ma->dep_sort_idx < mb->dep_sort_idx);
 }
 
 int depgraph_sort(struct depgraph *dg)

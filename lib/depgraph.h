@@ -34,7 +34,7 @@ struct dg_info {
 
 struct dg_module {
 	const struct modscan_mod *scan; /* path, relpath, name */
-	unsigned int idx;		/* position in module order */
+	unsigned int idx; /* position in module order */
 
 	/* read from the file */
 	char *arena;
@@ -44,7 +44,7 @@ struct dg_module {
 	size_t n_needs;
 	struct dg_info *info;
 	size_t n_info;
-	int open_err;	 /* opening or reading the file failed */
+	int open_err; /* opening or reading the file failed */
 	int exports_err; /* <0 when no exports could be read */
 
 	/* the graph */
@@ -57,11 +57,11 @@ struct dg_module {
 };
 
 struct depgraph_opts {
-	char sym_prefix;    /* -P, '\0' for none */
+	char sym_prefix; /* -P, '\0' for none */
 	bool check_symvers; /* -E given: compare CRCs */
 	bool print_unknown; /* -e */
 	unsigned int n_threads;
-	const struct mk_log *log;  /* warnings and errors */
+	const struct mk_log *log; /* warnings and errors */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
 };
 

@@ -104,10 +104,12 @@ static int idx_add(struct gen *g, struct index_writer *w, const char *key,
 		const char *s[2] = { key, value };
 
 		for (int k = 0; k < 2; k++)
-			for (const unsigned char *p = (const unsigned char *)s[k]; *p; p++)
+			for (const unsigned char *p = (const unsigned char *)s[k]; *p;
+			     p++)
 				if (*p >= 0x80) {
 					mk_log(g->opts->log, LOG_CRIT,
-					       "Module index: bad character '%c'=0x%x - only "
+					       "Module index: bad character '%c'=0x%x - "
+					       "only "
 					       "7-bit ASCII is supported:\n%s\n",
 					       *p, *p, s[k]);
 					return r;
@@ -119,10 +121,11 @@ static int idx_add(struct gen *g, struct index_writer *w, const char *key,
 	r = dupcheck_add(&g->dup, key, value);
 	if (r > 0) {
 		if (streq(what, "deps"))
-			mk_log(g->opts->log, LOG_WARNING, "duplicate module deps:\n%s\n", value);
+			mk_log(g->opts->log, LOG_WARNING, "duplicate module deps:\n%s\n",
+			       value);
 		else
-			mk_log(g->opts->log, LOG_WARNING, "duplicate module %s:\n%s %s\n", what,
-			       key, value);
+			mk_log(g->opts->log, LOG_WARNING, "duplicate module %s:\n%s %s\n",
+			       what, key, value);
 	}
 	return r < 0 ? r : 0;
 }
@@ -171,7 +174,8 @@ static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 		if (r == 0)
 			r = strbuf_pushchar(dep, '\n');
 		if (r == 0 && w != NULL)
-			r = idx_add(g, w, m->scan->name, strbuf_str(&line), m->idx, "deps");
+			r = idx_add(g, w, m->scan->name, strbuf_str(&line), m->idx,
+				    "deps");
 	}
 	strbuf_release(&line);
 	if (w != NULL) {
@@ -209,8 +213,8 @@ static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 			if (r < 0 || w == NULL)
 				continue;
 			if (alias_normalize(m->info[k].value, buf, NULL) < 0) {
-				mk_log(g->opts->log, LOG_WARNING, "Unmatched bracket in %s\n",
-				       m->info[k].value);
+				mk_log(g->opts->log, LOG_WARNING,
+				       "Unmatched bracket in %s\n", m->info[k].value);
 				continue;
 			}
 			r = idx_add(g, w, buf, m->scan->name, m->idx, "alias");
@@ -336,7 +340,8 @@ static int gen_builtin(struct gen *g, struct strbuf *bin)
 		line[chunk] = '\0';
 		pos = end;
 		if (!isalpha((unsigned char)line[0])) {
-			mk_log(g->opts->log, LOG_ERR, "Invalid modules.builtin line: %s\n", line);
+			mk_log(g->opts->log, LOG_ERR,
+			       "Invalid modules.builtin line: %s\n", line);
 			continue;
 		}
 		path_to_modname(line, name, NULL);
@@ -424,7 +429,8 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 	}
 	for (size_t i = 0; i < n_mods && r >= 0; i++) {
 		char modname[PATH_MAX];
-		size_t nl = mods[i].namelen < PATH_MAX - 1 ? mods[i].namelen : PATH_MAX - 1;
+		size_t nl =
+			mods[i].namelen < PATH_MAX - 1 ? mods[i].namelen : PATH_MAX - 1;
 
 		memcpy(modname, mods[i].name, nl);
 		modname[nl] = '\0';
@@ -445,8 +451,8 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 			memcpy(value, rec + nl + 7, vl);
 			value[vl] = '\0';
 			if (alias_normalize(value, alias, NULL) < 0) {
-				mk_log(g->opts->log, LOG_WARNING, "Unmatched bracket in %s\n",
-				       value);
+				mk_log(g->opts->log, LOG_WARNING,
+				       "Unmatched bracket in %s\n", value);
 				continue;
 			}
 			r = idx_add(g, w, alias, modname, 0, NULL);
@@ -501,13 +507,14 @@ static int gen_devname(struct gen *g, struct strbuf *txt)
 			continue;
 		}
 		if (empty) {
-			r = strbuf_pushstr(txt,
-					   "# Device nodes to trigger on-demand module loading.\n");
+			r = strbuf_pushstr(
+				txt,
+				"# Device nodes to trigger on-demand module loading.\n");
 			empty = false;
 		}
 		if (r == 0)
-			r = strbuf_printf(txt, "%s %s %c%u:%u\n", m->scan->name, devname, type,
-					  major, minor);
+			r = strbuf_printf(txt, "%s %s %c%u:%u\n", m->scan->name, devname,
+					  type, major, minor);
 	}
 	return r;
 }
@@ -525,13 +532,15 @@ int depmod_output_generate(struct depgraph *dg, const struct depmod_output_opts 
 		r = gen_aliases(&g, &out[DEPMOD_OUT_ALIAS],
 				bins ? &out[DEPMOD_OUT_ALIAS_BIN] : NULL);
 	if (r == 0)
-		r = gen_info_lines(&g, &out[DEPMOD_OUT_SOFTDEP], DG_INFO_SOFTDEP,
-				   "# Soft dependencies extracted from modules themselves.\n",
-				   "softdep");
+		r = gen_info_lines(
+			&g, &out[DEPMOD_OUT_SOFTDEP], DG_INFO_SOFTDEP,
+			"# Soft dependencies extracted from modules themselves.\n",
+			"softdep");
 	if (r == 0)
-		r = gen_info_lines(&g, &out[DEPMOD_OUT_WEAKDEP], DG_INFO_WEAKDEP,
-				   "# Weak dependencies extracted from modules themselves.\n",
-				   "weakdep");
+		r = gen_info_lines(
+			&g, &out[DEPMOD_OUT_WEAKDEP], DG_INFO_WEAKDEP,
+			"# Weak dependencies extracted from modules themselves.\n",
+			"weakdep");
 	dupcheck_reset(&g.dup);
 	if (r == 0)
 		r = gen_symbols(&g, &out[DEPMOD_OUT_SYMBOLS],

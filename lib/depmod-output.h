@@ -33,8 +33,8 @@ bool depmod_output_is_bin(enum depmod_output_id id);
 
 struct depmod_output_opts {
 	const char *dirname; /* where modules.builtin{,.modinfo} are read */
-	bool text_only;	     /* -n: skip the .bin indexes */
-	bool warn_dups;	     /* -w */
+	bool text_only; /* -n: skip the .bin indexes */
+	bool warn_dups; /* -w */
 	const struct mk_log *log;
 };
 

@@ -128,8 +128,9 @@ fail:
  * The lengths reproduce kmod's arithmetic: "<dir>/<stem>" + 2 for the paths
  * relative to dirname (an override matches only when the lengths agree).
  */
-static bool old_is_higher_priority(const struct modscan *ms, const struct modscan_mod *old,
-				   const char *newpath, size_t newbaselen, size_t namelen)
+static bool old_is_higher_priority(const struct modscan *ms,
+				   const struct modscan_mod *old, const char *newpath,
+				   size_t newbaselen, size_t namelen)
 {
 	const struct modscan_config *cfg = ms->cfg;
 	size_t newlen = newbaselen + namelen;
@@ -285,7 +286,8 @@ static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t base
 			struct stat st;
 
 			if (fstatat(dfd, name, &st, 0) < 0) {
-				mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dfd, name, strerror(errno));
+				mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dfd,
+				       name, strerror(errno));
 				continue;
 			}
 			if (S_ISREG(st.st_mode)) {
@@ -305,19 +307,21 @@ static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t base
 
 			if (baselen + namelen + 2 >= PATH_MAX) {
 				path->used = baselen;
-				mk_log(ms->log, LOG_ERR, "directory path is too long %s%s\n",
+				mk_log(ms->log, LOG_ERR,
+				       "directory path is too long %s%s\n",
 				       strbuf_str(path), name);
 				continue;
 			}
 			fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0) {
-				mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n", dfd,
-				       name, strerror(errno));
+				mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n",
+				       dfd, name, strerror(errno));
 				continue;
 			}
 			sub = fdopendir(fd);
 			if (sub == NULL) {
-				mk_log(ms->log, LOG_ERR, "fdopendir(%d): %s\n", fd, strerror(errno));
+				mk_log(ms->log, LOG_ERR, "fdopendir(%d): %s\n", fd,
+				       strerror(errno));
 				close(fd);
 				continue;
 			}
@@ -350,7 +354,8 @@ static int walk_path(struct modscan *ms, const char *dir)
 	d = opendir(dir);
 	if (d == NULL) {
 		r = -errno;
-		mk_log(ms->log, LOG_ERR, "could not open directory %s: %s\n", dir, strerror(-r));
+		mk_log(ms->log, LOG_ERR, "could not open directory %s: %s\n", dir,
+		       strerror(-r));
 		return r;
 	}
 	r = strbuf_pushstr(&path, dir);
@@ -440,8 +445,8 @@ static int sort_by_order_file(struct modscan *ms)
 
 		nlines++;
 		if (nl == NULL) {
-			mk_log(ms->log, LOG_ERR, "%s:%zu corrupted line misses '\\n'\n", fname,
-			       nlines);
+			mk_log(ms->log, LOG_ERR, "%s:%zu corrupted line misses '\\n'\n",
+			       fname, nlines);
 			return 0;
 		}
 		pos = (size_t)(nl - data) + 1;
@@ -523,7 +528,8 @@ static int newer_in_dir(int dfd, time_t mtime, const struct mk_log *log)
 				continue;
 		}
 		if (is_dir) {
-			int fd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			int fd = openat(dirfd(d), name,
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 			if (fd < 0)
 				continue;

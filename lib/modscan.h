@@ -12,11 +12,11 @@
 #include "util.h"
 
 struct modscan_mod {
-	char *path;	  /* as walked: "<dirname>/<rel>" or "<external>/<rel>" */
-	size_t baselen;	  /* offset of the basename in path */
+	char *path; /* as walked: "<dirname>/<rel>" or "<external>/<rel>" */
+	size_t baselen; /* offset of the basename in path */
 	const char *relpath; /* into path when under dirname, else NULL */
 	char *uncrelpath; /* relpath with the compression suffix replaced by .ko */
-	char *name;	  /* normalised module name */
+	char *name; /* normalised module name */
 	int sort_idx;
 };
 
@@ -61,7 +61,8 @@ void modscan_free(struct modscan *ms);
  */
 int modscan_walk(struct modscan *ms);
 
-/* Add one module given by absolute path (depmod FILES...): -EEXIST on a duplicate name. */
+/* Add one module given by absolute path (depmod FILES...): -EEXIST on a duplicate name.
+ */
 int modscan_add_path(struct modscan *ms, const char *path);
 
 /*

@@ -107,8 +107,8 @@ static void roll_forward(int dfd, const char *journal)
 	if (read_file_full(dfd, journal, &data, &len) < 0)
 		return;
 	/* a journal cut short was being written: nothing was renamed yet */
-	if (len < strlen(JOURNAL_END) ||
-	    memcmp(data + len - strlen(JOURNAL_END), JOURNAL_END, strlen(JOURNAL_END)) != 0) {
+	if (len < strlen(JOURNAL_END) || memcmp(data + len - strlen(JOURNAL_END),
+						JOURNAL_END, strlen(JOURNAL_END)) != 0) {
 		unlinkat(dfd, journal, 0);
 		return;
 	}
@@ -116,7 +116,8 @@ static void roll_forward(int dfd, const char *journal)
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *tab = strchr(line, '\t');
 
-		if (tab == NULL || strchr(tab + 1, '/') != NULL || strchr(line, '/') != NULL)
+		if (tab == NULL || strchr(tab + 1, '/') != NULL ||
+		    strchr(line, '/') != NULL)
 			continue;
 		*tab = '\0';
 		renameat(dfd, line, dfd, tab + 1); /* gone already when it was renamed */
@@ -222,8 +223,8 @@ int outset_add(struct outset *os, const char *name, const void *data, size_t len
 	f = &os->files[os->n];
 	memset(f, 0, sizeof(*f));
 	f->name = strdup(name);
-	if (f->name == NULL || asprintf(&f->tmpname, ".%s" TMP_TAG "%ld", name,
-					(long)getpid()) < 0) {
+	if (f->name == NULL ||
+	    asprintf(&f->tmpname, ".%s" TMP_TAG "%ld", name, (long)getpid()) < 0) {
 		free(f->name);
 		return -ENOMEM;
 	}
@@ -257,7 +258,8 @@ static int write_journal(struct outset *os)
 	int fd, r = 0;
 
 	for (size_t i = 0; i < os->n && r == 0; i++)
-		r = strbuf_printf(&sb, "%s\t%s\n", os->files[i].tmpname, os->files[i].name);
+		r = strbuf_printf(&sb, "%s\t%s\n", os->files[i].tmpname,
+				  os->files[i].name);
 	if (r == 0)
 		r = strbuf_pushstr(&sb, JOURNAL_END);
 	if (r < 0)
@@ -318,13 +320,15 @@ int outset_commit(struct outset *os)
 	for (size_t i = 0; i < os->n; i++) {
 		struct outfile *f = &os->files[i];
 
-		if (asprintf(&f->oldname, ".%s" TMP_TAG "old-%ld", f->name, (long)getpid()) < 0) {
+		if (asprintf(&f->oldname, ".%s" TMP_TAG "old-%ld", f->name,
+			     (long)getpid()) < 0) {
 			f->oldname = NULL;
 			return -ENOMEM;
 		}
 		if (linkat(os->dfd, f->name, os->dfd, f->oldname, 0) < 0) {
 			free(f->oldname);
-			f->oldname = NULL; /* no old file (or no hard links): nothing to keep */
+			f->oldname = NULL; /* no old file (or no hard links): nothing to
+					      keep */
 		}
 	}
 	r = write_journal(os);

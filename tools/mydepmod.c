@@ -68,7 +68,8 @@ static void help(void)
 	       "\t-C, --config=PATH    Read configuration from PATH\n"
 	       "\t-v, --verbose        Enable verbose mode\n"
 	       "\t-w, --warn           Warn on duplicates\n"
-	       "\t-j, --jobs=N         Read modules with N threads (default: online CPUs)\n"
+	       "\t-j, --jobs=N         Read modules with N threads (default: online "
+	       "CPUs)\n"
 	       "\t-V, --version        show version\n"
 	       "\t-h, --help           show this help\n"
 	       "\n"
@@ -239,8 +240,8 @@ int main(int argc, char *argv[])
 			out_root = make_absolute(optarg);
 			break;
 		case 'C': {
-			const char **p = realloc(config_paths,
-						 (n_config_paths + 2) * sizeof(*p));
+			const char **p =
+				realloc(config_paths, (n_config_paths + 2) * sizeof(*p));
 
 			if (p == NULL) {
 				CRIT("out of memory\n");
@@ -293,7 +294,8 @@ int main(int argc, char *argv[])
 			ret = EXIT_SUCCESS;
 			goto done;
 		case 'V':
-			printf("mykmod version %s\n%s\n", PACKAGE_VERSION, MYKMOD_FEATURES);
+			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
+			       MYKMOD_FEATURES);
 			ret = EXIT_SUCCESS;
 			goto done;
 		case '?':
@@ -390,7 +392,8 @@ int main(int argc, char *argv[])
 				CRIT("%s: not absolute path.\n", argv[i]);
 			r = modscan_add_path(ms, argv[i]);
 			if (r == -EEXIST)
-				CRIT("could not add module %s: %s\n", argv[i], strerror(-r));
+				CRIT("could not add module %s: %s\n", argv[i],
+				     strerror(-r));
 			else if (r < 0)
 				CRIT("could not create module %s: %s\n", argv[i],
 				     strerror(-r));
