@@ -91,14 +91,14 @@ check "xz subset: the 10 files are identical" differential xz "$TMPD/xz" "$KVER"
 "$MYDEPMOD" -b "$TMPD/gz" "$KVER" 2>"$TMPD/gz.err"
 check "gzip subset: mydepmod succeeds" test $? -eq 0
 check "gzip subset: modules.dep = reference with .ko.gz paths" \
-	cmp -s "$G/modules.dep" <(sed 's/\.ko\( \|$\)/.ko.gz\1/g' "$R/modules.dep")
+	cmp -s "$G/modules.dep" <(sed 's/\.ko\([: ]\|$\)/.ko.gz\1/g' "$R/modules.dep")
 for f in modules.alias modules.softdep modules.symbols modules.devname \
 	modules.alias.bin modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin; do
 	check "gzip subset: $f identical to the reference" cmp -s "$G/$f" "$R/$f"
 done
 check "gzip subset: modules.dep.bin dump = reference dump with .ko.gz paths" \
 	cmp -s <($BINDUMP "$G/modules.dep.bin") \
-	<($BINDUMP "$R/modules.dep.bin" | sed 's/\.ko\( \|$\)/.ko.gz\1/g')
+	<($BINDUMP "$R/modules.dep.bin" | sed 's/\.ko\([: ]\|$\)/.ko.gz\1/g')
 check "gzip subset: modules.dep.bin has one key per module" \
 	test "$($BINDUMP "$G/modules.dep.bin" | wc -l)" -eq "$(find "$G" -name '*.ko.gz' | wc -l)"
 
