@@ -50,6 +50,8 @@ struct modfile {
 	enum mk_compression compression;
 	uint64_t size; /* of the (decompressed) image */
 	uint8_t *image; /* the whole image, when in memory */
+	uint8_t head[EI_NIDENT]; /* first bytes of a plain file */
+	size_t head_len;
 
 	Elf *elf;
 	int elf_err;
@@ -72,7 +74,9 @@ struct modfile {
 	int sig_err;
 	struct modsig sig;
 	struct modsig_pkcs7 *pkcs7;
-	uint8_t *sig_raw; /* signer + key id + signature bytes, plain files only */
+	uint8_t *sig_raw; /* the end of a plain file, holding the signature */
+	uint64_t sig_raw_off;
+	size_t sig_raw_len;
 };
 
 static bool libelf_ready(void)
@@ -99,7 +103,6 @@ static struct modfile *modfile_alloc(const char *path)
 int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 {
 	struct modfile *mf;
-	uint8_t magic[6];
 	struct stat st;
 	ssize_t n;
 	int r;
@@ -122,17 +125,19 @@ int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		goto fail;
 	}
-	n = pread(mf->fd, magic, sizeof(magic), 0);
+	/* one read serves the compression magic and the ELF identification */
+	n = pread(mf->fd, mf->head, sizeof(mf->head), 0);
 	if (n < 0) {
 		r = -errno;
 		goto fail;
 	}
 	/* kmod refuses files too short to hold any of the magics */
-	if (n < (ssize_t)sizeof(magic)) {
+	if (n < 6) {
 		r = -EINVAL;
 		goto fail;
 	}
-	mf->compression = mk_compression_detect(magic, (size_t)n);
+	mf->head_len = (size_t)n;
+	mf->compression = mk_compression_detect(mf->head, (size_t)n);
 	if (mf->compression == MK_COMPRESSION_NONE) {
 		mf->size = (uint64_t)st.st_size;
 	} else {
@@ -279,14 +284,10 @@ static int elf_setup(struct modfile *mf)
 			return mf->elf_err = -ENOEXEC;
 		ident = mf->image;
 	} else {
-		unsigned char buf[EI_NIDENT];
-		int r;
+		const unsigned char *buf = mf->head;
 
-		if (mf->size <= EI_NIDENT)
+		if (mf->size <= EI_NIDENT || mf->head_len < EI_NIDENT)
 			return mf->elf_err = -ENOEXEC;
-		r = pread_all(mf->fd, buf, sizeof(buf), 0);
-		if (r < 0)
-			return mf->elf_err = r == -EIO ? -EINVAL : r;
 		if (memcmp(buf, ELFMAG, SELFMAG) != 0)
 			return mf->elf_err = -ENOEXEC;
 		if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
@@ -1114,9 +1115,22 @@ static int load_signature(struct modfile *mf)
 
 	if (size < maglen + 12)
 		return -ENODATA;
-	r = image_read(mf, size - sizeof(tail), sizeof(tail), tail);
-	if (r < 0)
-		return r;
+	if (mf->image == NULL) {
+		/* one read of the file's end usually holds the whole signature */
+		size_t want = size < 4096 ? (size_t)size : 4096;
+
+		mf->sig_raw = malloc(want);
+		if (mf->sig_raw == NULL)
+			return -ENOMEM;
+		r = image_read(mf, size - want, want, mf->sig_raw);
+		if (r < 0)
+			return r;
+		mf->sig_raw_off = size - want;
+		mf->sig_raw_len = want;
+		memcpy(tail, mf->sig_raw + want - sizeof(tail), sizeof(tail));
+	} else {
+		memcpy(tail, mf->image + size - sizeof(tail), sizeof(tail));
+	}
 	if (memcmp(tail + 12, SIG_MAGIC, maglen) != 0)
 		return -ENODATA;
 	size -= maglen + 12;
@@ -1136,13 +1150,18 @@ static int load_signature(struct modfile *mf)
 	start = size - total;
 	if (mf->image) {
 		raw = mf->image + start;
+	} else if (start >= mf->sig_raw_off) {
+		raw = mf->sig_raw + (start - mf->sig_raw_off);
 	} else {
+		free(mf->sig_raw);
 		mf->sig_raw = malloc(total);
 		if (mf->sig_raw == NULL)
 			return -ENOMEM;
 		r = image_read(mf, start, total, mf->sig_raw);
 		if (r < 0)
 			return r;
+		mf->sig_raw_off = start;
+		mf->sig_raw_len = total;
 		raw = mf->sig_raw;
 	}
 

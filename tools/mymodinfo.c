@@ -91,20 +91,30 @@ static int infolist_add_record(struct infolist *l, const char *rec)
 static int infolist_add_hex(struct infolist *l, const char *key, const uint8_t *data,
 			    size_t len)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int r = 0;
+	static const char digits[] = "0123456789ABCDEF";
+	_cleanup_free_ char *s = NULL;
+	size_t size, j = 0;
+	int r;
 
-	for (size_t i = 0; i < len && r == 0; i++) {
-		r = strbuf_printf(&sb, "%02X", data[i]);
-		if (r == 0 && i + 1 < len) {
-			r = strbuf_pushchar(&sb, ':');
-			if (r == 0 && (i + 1) % 20 == 0)
-				r = strbuf_pushstr(&sb, "\n\t\t");
+	/* "XX:" per byte, "\n\t\t" per 20 bytes, a NUL */
+	if (umulsz_overflow(len, 5, &size) || uaddsz_overflow(size, 1, &size))
+		return -ENOMEM;
+	s = malloc(size);
+	if (s == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		s[j++] = digits[data[i] >> 4];
+		s[j++] = digits[data[i] & 15];
+		if (i + 1 < len) {
+			s[j++] = ':';
+			if ((i + 1) % 20 == 0) {
+				memcpy(s + j, "\n\t\t", 3);
+				j += 3;
+			}
 		}
 	}
-	if (r == 0)
-		r = infolist_add(l, key, strlen(key), sb.buf ? sb.buf : "", sb.used);
-	strbuf_release(&sb);
+	s[j] = '\0';
+	r = infolist_add(l, key, strlen(key), s, j);
 	return r;
 }
 
