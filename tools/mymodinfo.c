@@ -138,7 +138,8 @@ static int kmod_errno(const char *path, const struct modfile *mf, int r)
 	return c == MK_COMPRESSION_ZSTD && r == -EPIPE ? -ENOEXEC : -EINVAL;
 }
 
-static int info_from_file(const char *path, struct infolist *l)
+/* @want_sig: the signature fields are printed, so parse the signature */
+static int info_from_file(const char *path, bool want_sig, struct infolist *l)
 {
 	struct modfile *mf;
 	const struct modinfo_entry *e;
@@ -156,7 +157,7 @@ static int info_from_file(const char *path, struct infolist *l)
 		r = infolist_add(l, e[i].key, e[i].keylen, e[i].value, strlen(e[i].value));
 	if (r < 0)
 		goto out;
-	if (modfile_get_signature(mf, &sig) == 0) {
+	if (want_sig && modfile_get_signature(mf, &sig) == 0) {
 		r = infolist_add(l, "sig_id", 6, sig.id_type, strlen(sig.id_type));
 		if (r == 0)
 			r = infolist_add(l, "signer", 6, (const char *)sig.signer,
@@ -405,7 +406,15 @@ static int show_module(struct options *o, const char *dirname, const char *name,
 		}
 	}
 
-	r = path ? info_from_file(path, &l) : info_from_builtin(dirname, name, &l);
+	if (path) {
+		bool want_sig = field == NULL || streq(field, "sig_id") || streq(field, "signer") ||
+				streq(field, "sig_key") || streq(field, "sig_hashalgo") ||
+				streq(field, "signature");
+
+		r = info_from_file(path, want_sig, &l);
+	} else {
+		r = info_from_builtin(dirname, name, &l);
+	}
 	if (r < 0) {
 		infolist_release(&l);
 		/* an old kernel without modules.builtin.modinfo */
