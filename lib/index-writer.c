@@ -355,8 +355,8 @@ static int write_node(struct wctx *c, size_t lo, size_t hi, size_t depth, bool r
 		i = j;
 	}
 
-	r = write_body(c, pfx, end - depth, vals, first, last, c->stack + mark, nkids,
-		       ref, &table);
+	r = write_body(c, pfx, end - depth, vals, first, last,
+		       nkids > 0 ? c->stack + mark : NULL, nkids, ref, &table);
 	c->sp = mark;
 	return r;
 }
