@@ -24,7 +24,8 @@ struct rebuild {
 	int err;
 };
 
-static int add_entry(void *data, const char *key, const char *value, unsigned int priority)
+static int add_entry(void *data, const char *key, const char *value,
+		     unsigned int priority)
 {
 	struct rebuild *rb = data;
 	int r = index_writer_add(rb->w, key, value, priority);
@@ -55,8 +56,10 @@ static void lookups(const struct index *idx, const char *key)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const keys[] = { "", "a", "on", "once", "pci:v00008086d000010D3",
-					    "symbol:printk", "*", "[", "?" };
+	static const char *const keys[] = {
+		"",  "a", "on", "once", "pci:v00008086d000010D3", "symbol:printk",
+		"*", "[", "?"
+	};
 	struct rebuild rb = { 0 };
 	struct strbuf sb = STRBUF_INIT;
 	struct index *idx, *again;
@@ -67,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (index_open_memory(data, size, &idx) < 0)
 		return 0;
 
-	if (index_dump(idx, "alias ", &sb) == 0 && sb.used > 0 && sb.buf[sb.used - 1] != '\n')
+	if (index_dump(idx, "alias ", &sb) == 0 && sb.used > 0 &&
+	    sb.buf[sb.used - 1] != '\n')
 		abort();
 	strbuf_release(&sb);
 
@@ -83,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	r = index_foreach(idx, add_entry, &rb);
 	if (r == 0 && rb.err == 0) {
-		/* whatever was read in full must be writable and read back the same size */
+		/* whatever was read in full must be writable and read back the same size
+		 */
 		if (index_writer_serialize(rb.w, &sb) < 0)
 			abort();
 		if (index_open_memory(sb.buf, sb.used, &again) < 0)
