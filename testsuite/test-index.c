@@ -495,6 +495,28 @@ out:
 	index_writer_free(w);
 }
 
+static void test_duplicates(void)
+{
+	struct index_writer *w = index_writer_new();
+	struct strbuf sb = STRBUF_INIT;
+	bool d1 = true, d2 = true, d3 = false, d4 = true, d5 = false, d6 = true;
+	int r = 0;
+
+	r |= index_writer_add_dup(w, "k", "a", 1, &d1);
+	r |= index_writer_add_dup(w, "k", "b", 1, &d2);
+	r |= index_writer_add_dup(w, "k", "a", 5, &d3);
+	r |= index_writer_add_dup(w, "j", "a", 0, &d4);
+	r |= index_writer_add(w, "x", "y", 0);
+	r |= index_writer_serialize(w, &sb);
+	r |= index_writer_add_dup(w, "x", "y", 3, &d5);
+	r |= index_writer_add_dup(w, "x", "z", 3, &d6);
+	TAP_OK(r == 0 && !d1 && !d2 && d3 && !d4 && d5 && !d6,
+	       "add_dup flags a repeated (key, value) at any priority, also after a "
+	       "serialization and for entries added without it");
+	strbuf_release(&sb);
+	index_writer_free(w);
+}
+
 static int stop_at_second(void *data, const char *key, const char *value,
 			  unsigned int priority)
 {
@@ -545,5 +567,6 @@ int main(void)
 	test_refusals();
 	test_wild_bruteforce();
 	test_open_and_foreach();
+	test_duplicates();
 	return tap_done();
 }

@@ -28,7 +28,8 @@ static int add_entry(void *data, const char *key, const char *value,
 		     unsigned int priority)
 {
 	struct rebuild *rb = data;
-	int r = index_writer_add(rb->w, key, value, priority);
+	bool dup;
+	int r = index_writer_add_dup(rb->w, key, value, priority, &dup);
 
 	rb->n++;
 	if (r < 0 && rb->err == 0)
