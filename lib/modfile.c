@@ -746,8 +746,13 @@ struct symtab {
 /* Read the symbol table and what goes with it in as few preads as possible. */
 static int prefetch_symbols(struct modfile *mf)
 {
+	/*
+	 * .modinfo too: whoever reads symbols (depmod) reads it, and in kbuild's layout
+	 * it sits next to __versions, so it usually comes in the same pread
+	 */
 	static const int group[] = { SEC_SYMTAB,	  SEC_STRTAB,  SEC_VERSIONS,
-				     SEC_KSYMTAB_STRINGS, SEC_KCRCTAB, SEC_KCRCTAB_GPL };
+				     SEC_KSYMTAB_STRINGS, SEC_KCRCTAB, SEC_KCRCTAB_GPL,
+				     SEC_MODINFO };
 	struct range rs[ARRAY_SIZE(group)];
 	size_t n = 0;
 
