@@ -30,8 +30,8 @@ static int sysmodule_path(char *buf, size_t size, const char *name, const char *
 {
 	int n;
 
-	if (name == NULL || *name == '\0' || strchr(name, '/') || streq(name, ".") ||
-	    streq(name, ".."))
+	/* "" is let through, as in kmod: it reads the /sys/module directory itself */
+	if (name == NULL || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
 		return -EINVAL;
 	n = snprintf(buf, size, SYSMODULE "%s%s%s", name, file ? "/" : "",
 		     file ? file : "");
