@@ -18,9 +18,9 @@
 #include "../tap.h"
 
 /* TAP_OK evaluates its condition twice: evaluate calls with side effects once */
-#define CHECK(cond, ...)                       \
-	do {                                   \
-		bool check_ok_ = (cond);       \
+#define CHECK(cond, ...)                        \
+	do {                                    \
+		bool check_ok_ = (cond);        \
 		TAP_OK(check_ok_, __VA_ARGS__); \
 	} while (0)
 
