@@ -97,6 +97,11 @@ rm -rf "$R/sys/module"/*
 is "no rootfs: module syscalls refuse (never the real kernel)" "error EPERM" \
 	env LD_PRELOAD=$FK "$PROBE" finit "$R/gen.ko"
 is "no rootfs: delete_module refuses" "error EPERM" env LD_PRELOAD=$FK "$PROBE" delete gen
+is "rootfs /: refused as no rootfs" "error EPERM" \
+	env LD_PRELOAD=$FK FAKEKERNEL_ROOTFS=/ "$PROBE" finit "$R/gen.ko"
+"$ELFGEN" -o "$R/dotdot.ko" --modinfo name=..
+is "a module named '..' is refused" "error ENOEXEC" fk "$PROBE" finit /dotdot.ko
+is "delete_module('..') is refused" "error ENOENT" fk "$PROBE" delete ..
 
 M=$R/m
 mkdir -p "$M"

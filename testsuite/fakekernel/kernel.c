@@ -479,7 +479,8 @@ static int module_name(const struct elf *e, char *name, size_t size)
 		if (s.size >= off + max)
 			n = strndup((const char *)e->data + s.offset + off, max);
 	}
-	if (!n || !*n || strlen(n) >= size || strchr(n, '/')) {
+	if (!n || !*n || strlen(n) >= size || strchr(n, '/') || !strcmp(n, ".") ||
+	    !strcmp(n, "..")) {
 		free(n);
 		return -ENOEXEC;
 	}
@@ -1292,7 +1293,8 @@ static int do_delete(const char *name, unsigned flags)
 	long ref;
 	int err;
 
-	if (!name || !*name || strchr(name, '/'))
+	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
 		return ENOENT;
 	err = injected_error("delete", name);
 	if (err)
