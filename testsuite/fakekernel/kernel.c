@@ -899,17 +899,30 @@ static int do_load(const void *image, size_t size, const char *params, unsigned 
 		 */
 		w[strcspn(w, "\n")] = '\0';
 
-		if (flags & MODULE_INIT_IGNORE_VERMAGIC || !vermagic || !*vermagic) {
-			forced = true;
-		} else if (strcmp(vermagic, w) != 0) {
+		if (!(flags & MODULE_INIT_IGNORE_VERMAGIC) && vermagic && *vermagic &&
+		    strcmp(vermagic, w) != 0) {
 			fk_append("dmesg", "%s: version magic '%s' should be '%s'\n",
 				  name, vermagic, w);
 			err = ENOEXEC;
 			goto out;
 		}
 	}
+	/*
+	 * Taint F (forced), as a CONFIG_MODVERSIONS + CONFIG_MODULE_FORCE_LOAD kernel
+	 * does: no vermagic (blanked, or ignored by flag), or no symbol versions (no
+	 * SHF_ALLOC __versions section, stripped, or ignored by flag: the kernel then
+	 * force-loads "module_layout").
+	 */
+	if (flags & MODULE_INIT_IGNORE_VERMAGIC || !vermagic || !*vermagic)
+		forced = true;
 	if (flags & MODULE_INIT_IGNORE_MODVERSIONS)
 		forced = true;
+	else {
+		struct shdr vs;
+
+		if (!elf_find(&e, "__versions", &vs) || !(vs.flags & 2 /* SHF_ALLOC */))
+			forced = true;
+	}
 
 	if (read_initstate(name, state, sizeof(state)) == 0) {
 		err = strcmp(state, "live") == 0 ? EEXIST : EBUSY;
