@@ -1,8 +1,10 @@
 #!/bin/bash
-# The fake kernel against the real one: the same sequence of myinsmod/myrmmod/mylsmod
-# calls and sysfs/procfs reads runs in QEMU on Debian's kernel, with real modules
-# built by kbuild, and on the fake kernel with the same .ko files. The transcripts
-# (outputs and exit codes) must be equal, except for sizes and addresses.
+# The fake kernel against the real one: the same sequence of insmod/rmmod/lsmod calls
+# and sysfs/procfs reads runs in QEMU on Debian's kernel, with real modules built by
+# kbuild, and on the fake kernel with the same .ko files. The transcripts (outputs and
+# exit codes) must be equal, except for sizes and addresses. In QEMU the sequence also
+# runs with kmod's tools, which must give our tools' transcript (but for libkmod's
+# own error lines).
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 
 FK=$top_builddir/testsuite/fakekernel/fakekernel.so
@@ -53,28 +55,28 @@ ok "three modules built with kbuild"
 # ---- the sequence, for busybox sh in the guest and for sh on the fake kernel
 cat >"$TMPD/seq.sh" <<'SH'
 step() { echo "\$ $*"; "$@" 2>&1; echo "exit $?"; }
-step myinsmod /m/fk_b.ko
-step myinsmod /m/fk_a.ko x=5
-step myinsmod /m/fk_a.ko
-step myinsmod /m/fk_b.ko y=abc
-step myinsmod /m/fk_b.ko y=2 bogus=1
-step myinsmod /m/fk_c.ko.xz
-step mylsmod
+step $B/insmod /m/fk_b.ko
+step $B/insmod /m/fk_a.ko x=5
+step $B/insmod /m/fk_a.ko
+step $B/insmod /m/fk_b.ko y=abc
+step $B/insmod /m/fk_b.ko y=2 bogus=1
+step $B/insmod /m/fk_c.ko.xz
+step $B/lsmod
 step cat /sys/module/fk_a/refcnt /sys/module/fk_a/parameters/x /sys/module/fk_b/parameters/y
 step cat /sys/module/fk_a/initstate
 ls /sys/module/fk_a/holders | sort
 step cat /proc/modules
-step myrmmod fk_a
-step myrmmod -f fk_a
-step myrmmod fk_b
+step $B/rmmod fk_a
+step $B/rmmod -f fk_a
+step $B/rmmod fk_b
 step cat /sys/module/fk_a/refcnt
-step myrmmod fk_c fk_a fk_a
-step mylsmod
+step $B/rmmod fk_c fk_a fk_a
+step $B/lsmod
 step cat /proc/modules
-step myinsmod -f /m/fk_a.ko
-step myinsmod -f /m/fk_c.ko.xz
+step $B/insmod -f /m/fk_a.ko
+step $B/insmod -f /m/fk_c.ko.xz
 step cat /proc/modules /sys/module/fk_a/taint /sys/module/fk_c/taint
-step myrmmod fk_c fk_a
+step $B/rmmod fk_c fk_a
 SH
 
 # ---- the real kernel
@@ -82,10 +84,17 @@ I=$TMPD/initrd
 mkdir -p "$I/bin" "$I/m" "$I/proc" "$I/sys" "$I/dev"
 cp "$M"/fk_a.ko "$M"/fk_b.ko "$M"/fk_c.ko.xz "$I/m/"
 cp "$(command -v busybox)" "$I/bin/busybox"
-for a in sh cat ls sort sed mount poweroff echo; do ln -s busybox "$I/bin/$a"; done
-for t in myinsmod myrmmod mylsmod; do
-	cp "$TOOLS/$t" "$I/bin/$t"
-	for lib in $(ldd "$TOOLS/$t" | grep -o '/[^ ]*'); do
+for a in sh cat ls sort sed mount poweroff echo grep; do ln -s busybox "$I/bin/$a"; done
+# busybox sh prefers its own applets: the tools are called by absolute path, $B/insmod
+mkdir -p "$I/my" "$I/kmod"
+KMOD=$(readlink -f /usr/sbin/insmod)
+for t in insmod rmmod lsmod; do
+	cp "$TOOLS/my$t" "$I/my/$t"
+	ln -s /bin/kmod "$I/kmod/$t"
+done
+cp "$KMOD" "$I/bin/kmod"
+for bin in "$TOOLS"/myinsmod "$TOOLS"/myrmmod "$TOOLS"/mylsmod "$KMOD"; do
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
 		mkdir -p "$I$(dirname "$lib")"
 		cp -L "$lib" "$I$lib"
 	done
@@ -96,8 +105,11 @@ cat >"$I/init" <<'SH'
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "==BEGIN=="
-sh /seq.sh
+B=/my sh /seq.sh
 echo "==END=="
+echo "==BEGIN KMOD=="
+B=/kmod sh /seq.sh
+echo "==END KMOD=="
 poweroff -f
 SH
 chmod +x "$I/init"
@@ -106,6 +118,8 @@ timeout 300 qemu-system-x86_64 -m 512 -nographic -no-reboot -kernel "$VMLINUZ" \
 	-initrd "$TMPD/initrd.cpio" -append "console=ttyS0 panic=-1 quiet loglevel=0" \
 	</dev/null >"$TMPD/serial.log" 2>&1
 tr -d '\r' <"$TMPD/serial.log" | sed -n '/==BEGIN==/,/==END==/p' | sed '1d;$d' >"$TMPD/real"
+tr -d '\r' <"$TMPD/serial.log" | sed -n '/==BEGIN KMOD==/,/==END KMOD==/p' | sed '1d;$d' |
+	sed 's|^\$ /kmod/|$ /my/|' >"$TMPD/real-kmod"
 if [ -s "$TMPD/real" ]; then ok "the sequence ran in QEMU"; else
 	not_ok "the sequence ran in QEMU"
 	diag "$(tail -c 3000 "$TMPD/serial.log")"
@@ -117,8 +131,9 @@ mkdir -p "$R/proc" "$R/sys/module" "$R/m" "$TMPD/bin"
 : >"$R/proc/modules"
 cp "$M"/fk_a.ko "$M"/fk_b.ko "$M"/fk_c.ko.xz "$R/m/"
 cp "$TMPD/seq.sh" "$R/seq.sh"
-for t in myinsmod myrmmod mylsmod; do ln -s "$TOOLS/$t" "$TMPD/bin/$t"; done
-(cd "$R" && PATH=$TMPD/bin:$PATH FAKEKERNEL_PASSTHROUGH=$TMPD/bin LD_PRELOAD=$FK FAKEKERNEL_ROOTFS=$R FAKEKERNEL_UNAME_R=$KVER \
+mkdir -p "$TMPD/my"
+for t in insmod rmmod lsmod; do ln -s "$TOOLS/my$t" "$TMPD/my/$t"; done
+(cd "$R" && B=$TMPD/my FAKEKERNEL_PASSTHROUGH=$TMPD/my LD_PRELOAD=$FK FAKEKERNEL_ROOTFS=$R FAKEKERNEL_UNAME_R=$KVER \
 	sh seq.sh) >"$TMPD/fake" 2>&1
 
 # Sizes and addresses differ by design. Lists read with readdir() (lsmod's "Used
@@ -139,11 +154,18 @@ norm() {
 		done
 }
 norm <"$TMPD/real" >"$TMPD/real.n"
-norm <"$TMPD/fake" >"$TMPD/fake.n"
+sed "s|^\\\$ $TMPD/my/|\$ /my/|" "$TMPD/fake" | norm >"$TMPD/fake.n"
 if cmp -s "$TMPD/real.n" "$TMPD/fake.n"; then
 	ok "fake kernel transcript equals the real kernel's ($(grep -c '^\$ ' "$TMPD/real.n") steps)"
 else
 	not_ok "fake kernel transcript equals the real kernel's"
 	diag "--- real kernel / +++ fake kernel" "$(diff -u "$TMPD/real.n" "$TMPD/fake.n" | sed 1,2d)"
+fi
+grep -v 'libkmod' "$TMPD/real-kmod" | norm >"$TMPD/real-kmod.n"
+if [ -s "$TMPD/real-kmod.n" ] && cmp -s "$TMPD/real.n" "$TMPD/real-kmod.n"; then
+	ok "on the real kernel, our tools' transcript equals kmod's ($(grep -c "^exit" "$TMPD/real-kmod.n") exits, $(grep -c ERROR "$TMPD/real-kmod.n") errors)"
+else
+	not_ok "on the real kernel, our tools' transcript equals kmod's"
+	diag "--- ours / +++ kmod" "$(diff -u "$TMPD/real.n" "$TMPD/real-kmod.n" | sed 1,2d)"
 fi
 done_testing
