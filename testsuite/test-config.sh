@@ -176,6 +176,9 @@ fixture withsoftdep aaa.conf 'alias aaa x\nsoftdep aaa pre: zz\n'
 fixture withsoftdep zzz.conf 'alias zzz x\nsoftdep zzz pre: yy\n'
 fixture withsoftdep modules.conf 'alias modules x\n'
 run_case modules-softdep -C "$T/withsoftdep"
+# a -C file named modules.softdep loses against the module directory's
+fixture softdepfile modules.softdep 'softdep from-c pre: x\n'
+run_case modules-softdep-vs-C -C "$T/softdepfile/modules.softdep"
 rm -f "$MODDIR/modules.softdep"
 
 fixture eof a.conf 'alias no newline'
