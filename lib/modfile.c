@@ -360,7 +360,8 @@ static int elf_setup(struct modfile *mf)
 		if (name == NULL)
 			continue;
 		/* like kmod, a section that does not fit in the file counts as absent */
-		if (sh.sh_type == SHT_NOBITS || !range_valid(sh.sh_offset, sh.sh_size, mf->size))
+		if (sh.sh_type == SHT_NOBITS ||
+		    !range_valid(sh.sh_offset, sh.sh_size, mf->size))
 			continue;
 		for (int s = 0; s < SEC_MAX; s++) {
 			if (mf->sec[s] == 0 && streq(name, wanted_sections[s])) {
@@ -678,7 +679,8 @@ static int symtab_get(const struct symtab *st, size_t i, GElf_Sym *sym)
 	return -EINVAL;
 }
 
-/* CRC of a __crc_ symbol: its value, or the u32 it points at (kmod: -1 if out of range). */
+/* CRC of a __crc_ symbol: its value, or the u32 it points at (kmod: -1 if out of range).
+ */
 static uint64_t resolve_crc(struct modfile *mf, const GElf_Sym *sym)
 {
 	const uint8_t *data;
@@ -739,7 +741,8 @@ static int load_exports(struct modfile *mf)
 				break;
 			name = symtab_name(&st, &sym, &len);
 			if (name == NULL) {
-				/* a broken string table: use the fallback, as kmod does */
+				/* a broken string table: use the fallback, as kmod does
+				 */
 				ncrc = 0;
 				symbuild_release(&b);
 				break;
@@ -803,7 +806,8 @@ static int load_versions(struct modfile *mf)
 			const char *name = (const char *)data + off + crclen;
 			size_t len = strnlen(name, entlen - crclen);
 
-			r = symbuild_add(&b, name, len, read_uint(mf, data + off, crclen), 'U');
+			r = symbuild_add(&b, name, len, read_uint(mf, data + off, crclen),
+					 'U');
 			if (r < 0) {
 				symbuild_release(&b);
 				return r;
@@ -951,8 +955,8 @@ static int load_needs(struct modfile *mf)
 	for (size_t i = 0; i < v->n; i++) {
 		if (visited[i])
 			continue;
-		r = symbuild_add(&b, v->syms[i].name, strlen(v->syms[i].name), v->syms[i].crc,
-				 'U');
+		r = symbuild_add(&b, v->syms[i].name, strlen(v->syms[i].name),
+				 v->syms[i].crc, 'U');
 		if (r < 0)
 			goto out;
 	}
@@ -1026,8 +1030,8 @@ int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **da
 
 	if (modversions && mf->sec[SEC_VERSIONS] != 0) {
 		GElf_Ehdr ehdr;
-		uint64_t off, flags_off, shsize = mf->is64 ? sizeof(Elf64_Shdr)
-							   : sizeof(Elf32_Shdr);
+		uint64_t off, flags_off,
+			shsize = mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
 		size_t flen = mf->is64 ? 8 : 4;
 		uint64_t flags;
 
@@ -1038,7 +1042,8 @@ int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **da
 		/* sh_flags sits right after sh_name and sh_type (4 + 4 bytes) */
 		if (umul64_overflow(mf->sec[SEC_VERSIONS], shsize, &off) ||
 		    uadd64_overflow(ehdr.e_shoff, off, &off) ||
-		    uadd64_overflow(off, 8, &flags_off) || !range_valid(flags_off, flen, len)) {
+		    uadd64_overflow(off, 8, &flags_off) ||
+		    !range_valid(flags_off, flen, len)) {
 			r = -EINVAL;
 			goto fail;
 		}
@@ -1167,7 +1172,8 @@ static int load_signature(struct modfile *mf)
 
 	mf->sig.id_type = sig_id_types[id_type];
 	if (id_type == 2) {
-		r = modsig_pkcs7_parse(raw + signer_len + key_id_len, sig_len, &mf->pkcs7);
+		r = modsig_pkcs7_parse(raw + signer_len + key_id_len, sig_len,
+				       &mf->pkcs7);
 		if (r < 0)
 			return r;
 		mf->sig.hash_algo = mf->pkcs7->hash_algo;
