@@ -116,6 +116,9 @@ run_case file-and-dir -C "$T/d2/common.conf" -C "$T/d1"
 fixture eof a.conf 'search a\n\nbogus'
 run_case eof-line-number -C "$T/eof"
 
+# the machine's own depmod.d (default directories; -b does not move them)
+run_case system-default
+
 diag "depmod.d: $n_cases configurations compared with depmod, $n_diff differences"
 
 # unit checks of the API beyond what depmod logs
