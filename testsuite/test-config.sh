@@ -18,7 +18,6 @@ ROOT=$T/root
 MODDIR=$ROOT/lib/modules/$(uname -r)
 mkdir -p "$MODDIR"
 
-END_MARK='# End of configuration files. Dumping indexes now:'
 
 # configuration part of modprobe -c (everything before "\n<END_MARK>\n\n")
 kmod_conf_part() {
