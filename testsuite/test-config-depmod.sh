@@ -43,6 +43,10 @@ conf_messages() { grep -E "^[a-z-]+: (ERROR|WARNING|INFO): .*$T/" "$1" | sed -E 
 
 n_cases=0
 n_diff=0
+n_entries=0
+n_msgs=0
+# an "ok" line, unless QUIET is set (the random cases report once, at the end)
+pass() { [ -n "${QUIET:-}" ] || ok "$@"; }
 # run_case NAME -C PATH...
 run_case() {
 	local name=$1
@@ -54,10 +58,11 @@ run_case() {
 	kmod_view "$d/kmod.log" >"$d/kmod.view"
 	"$TOOL" -v "$@" depmod "$KVER" >"$d/our.raw" 2>"$d/our.log"
 	our_view "$d/our.raw" >"$d/our.view"
+	n_entries=$((n_entries + $(wc -l <"$d/our.view")))
 	if [ ! -s "$d/kmod.view" ]; then
 		not_ok "$name: depmod logged nothing (no 'search add' line at least)"
 	elif cmp -s "$d/kmod.view" "$d/our.view"; then
-		ok "$name: search/override/external/exclude equal depmod's ($(wc -l <"$d/our.view") entries)"
+		pass "$name: search/override/external/exclude equal depmod's ($(wc -l <"$d/our.view") entries)"
 	else
 		n_diff=$((n_diff + 1))
 		not_ok "$name: configuration differs from depmod's"
@@ -65,8 +70,9 @@ run_case() {
 	fi
 	conf_messages "$d/kmod.log" >"$d/kmod.msg"
 	conf_messages "$d/our.log" >"$d/our.msg"
+	n_msgs=$((n_msgs + $(wc -l <"$d/our.msg")))
 	if cmp -s "$d/kmod.msg" "$d/our.msg"; then
-		ok "$name: messages equal depmod's ($(wc -l <"$d/our.msg") lines)"
+		pass "$name: messages equal depmod's ($(wc -l <"$d/our.msg") lines)"
 	else
 		n_diff=$((n_diff + 1))
 		not_ok "$name: messages differ from depmod's"
@@ -119,7 +125,42 @@ run_case eof-line-number -C "$T/eof"
 # the machine's own depmod.d (default directories; -b does not move them)
 run_case system-default
 
-diag "depmod.d: $n_cases configurations compared with depmod, $n_diff differences"
+# random configurations from a token grammar, reproducible by seed
+rcases=${DEPMOD_RANDOM_CASES:-80}
+first_seed=4242
+python3 - "$first_seed" "$rcases" "$T" <<'PY' || bail_out "cannot generate random cases"
+import os, random, sys
+first, count, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+cmds = ["search", "override", "external", "exclude", "include", "make_map_files", "bogus",
+        "#", "Search", ""]
+words = ["updates", "built-in", "external", "extra", "a/b", "mod-x", "mod_y", "/abs/dir",
+         "*", "1.2.3-test", "1\\.2", "^1", "test$", "^2", "[", "(a|1)", ".*", "x\\y"]
+seps = [" ", " ", "\t", "  ", "\\\n"]
+for n in range(1, count + 1):
+    rnd = random.Random(first + n)
+    top = os.path.join(base, "random-%d" % n)
+    os.makedirs(top)
+    for _ in range(rnd.randint(1, 3)):
+        lines = []
+        for _ in range(rnd.randint(0, 10)):
+            toks = [rnd.choice(cmds)] + [rnd.choice(words) for _ in range(rnd.randint(0, 4))]
+            line = ""
+            for i, t in enumerate(toks):
+                line += t + (rnd.choice(seps) if i + 1 < len(toks) else "")
+            if rnd.random() < 0.15:
+                line = " " + line
+            lines.append(line)
+        name = rnd.choice(("a", "b", "c")) + rnd.choice((".conf", ".conf", ".txt"))
+        with open(os.path.join(top, name), "w") as f:
+            f.write("\n".join(lines) + rnd.choice(("\n", "")))
+PY
+r_before=$n_diff
+for i in $(seq 1 "$rcases"); do
+	QUIET=1 run_case "random-$i" -C "$T/random-$i"
+done
+[ "$n_diff" -eq "$r_before" ] && ok "$rcases random depmod.d configurations equal depmod's"
+
+diag "depmod.d: $n_cases configurations compared with depmod ($n_entries entries, $n_msgs messages), $n_diff differences"
 
 # unit checks of the API beyond what depmod logs
 out=$("$TOOL" -C "$T/nosearch" depmod "$KVER" 2>/dev/null)
