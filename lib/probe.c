@@ -647,8 +647,6 @@ static int remove_holders(struct probe_ctx *ctx, struct probe_mod *m,
 		if (r >= 0)
 			r = modvec_push(&hv, h);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
 	free(names);
 	if (r >= 0)
 		r = remove_list(ctx, hv.v, hv.n, true, o);

@@ -55,7 +55,7 @@ struct probe_kernel {
 	int (*initstate)(void *data, const char *name);
 	/* /sys/module/NAME/refcnt, or -errno (-ENOENT: no unload support or absent) */
 	int (*refcnt)(void *data, const char *name);
-	/* names in /sys/module/NAME/holders; *names malloc'd (each and the array) */
+	/* names in /sys/module/NAME/holders; *names is one allocation: free() it once */
 	int (*holders)(void *data, const char *name, char ***names, size_t *n);
 	/* insert the module file @path with @opts ("" for none) */
 	int (*insert)(void *data, const char *path, const char *opts, unsigned int flags);

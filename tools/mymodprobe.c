@@ -22,71 +22,7 @@
 #include "index.h"
 #include "modfile.h"
 #include "util.h"
-#if __has_include("kernel.h")
 #include "kernel.h"
-#else
-/*
- * Until lib/kernel (branch fakekernel) is merged: the read-only part of its API,
- * enough for dry runs and queries. Removed with the merge.
- */
-#include <dirent.h>
-#include <fcntl.h>
-enum { MK_INSERT_FORCE_MODVERSION = 1, MK_INSERT_FORCE_VERMAGIC = 2 };
-enum { MK_REMOVE_FORCE = 1 };
-enum { MK_INITSTATE_LIVE, MK_INITSTATE_COMING, MK_INITSTATE_GOING, MK_INITSTATE_BUILTIN };
-static int mk_kernel_initstate(const char *name)
-{
-	char p[PATH_MAX], *buf = NULL;
-	struct stat st;
-	size_t len;
-	int r;
-
-	if ((size_t)snprintf(p, sizeof(p), "/sys/module/%s/initstate", name) >= sizeof(p))
-		return -ENAMETOOLONG;
-	r = read_file_full(AT_FDCWD, p, &buf, &len);
-	if (r < 0) {
-		p[strlen(p) - strlen("/initstate")] = '\0';
-		return stat(p, &st) == 0 && S_ISDIR(st.st_mode) ? MK_INITSTATE_BUILTIN : r;
-	}
-	r = streq(buf, "live\n") ? MK_INITSTATE_LIVE
-	    : streq(buf, "coming\n") ? MK_INITSTATE_COMING
-	    : streq(buf, "going\n") ? MK_INITSTATE_GOING : -EINVAL;
-	free(buf);
-	return r;
-}
-static int mk_kernel_refcnt(const char *name)
-{
-	char p[PATH_MAX], *buf = NULL;
-	size_t len;
-	int r;
-
-	snprintf(p, sizeof(p), "/sys/module/%s/refcnt", name);
-	r = read_file_full(AT_FDCWD, p, &buf, &len);
-	if (r < 0)
-		return r;
-	r = atoi(buf);
-	free(buf);
-	return r;
-}
-static int mk_kernel_holders(const char *name, char ***names, size_t *n)
-{
-	(void)name;
-	*names = NULL;
-	*n = 0;
-	return 0;
-}
-static int mk_kernel_insert(struct modfile *mf, const char *params, unsigned int flags,
-			    void *method)
-{
-	(void)mf, (void)params, (void)flags, (void)method;
-	return -ENOSYS;
-}
-static int mk_kernel_remove(const char *name, unsigned int flags)
-{
-	(void)name, (void)flags;
-	return -ENOSYS;
-}
-#endif
 #include "log.h"
 #include "lookup.h"
 #include "modfile.h"
