@@ -595,7 +595,7 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 
 /* ---- removal (4.6) --------------------------------------------------------------- */
 
-static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool ignore_builtin,
+static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool top,
 		      const struct probe_opts *o);
 
 static int do_delete(struct probe_ctx *ctx, struct probe_mod *m, const struct probe_opts *o)
@@ -612,6 +612,8 @@ static int do_delete(struct probe_ctx *ctx, struct probe_mod *m, const struct pr
 	r = ctx->kernel.remove(ctx->kernel.data, m->name, o->remove_flags);
 	if (r == 0)
 		m->removed = true;
+	else
+		mk_log(ctx->log, LOG_ERR, "could not remove '%s': %s\n", m->name, strerror(-r));
 	return r;
 }
 
@@ -620,7 +622,7 @@ static int remove_list(struct probe_ctx *ctx, struct probe_mod **v, size_t n,
 		       bool stop_on_errors, const struct probe_opts *o)
 {
 	for (size_t i = n; i-- > 0;) {
-		int r = remove_mod(ctx, v[i], true, o);
+		int r = remove_mod(ctx, v[i], false, o);
 
 		if (r < 0 && stop_on_errors)
 			return r;
@@ -679,15 +681,22 @@ static void remove_unused_deps(struct probe_ctx *ctx, struct probe_mod *m,
 	}
 }
 
-static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool ignore_builtin,
+/*
+ * @top: the module named on the command line. Only it reports "builtin", and only
+ * its holders are removed with --remove-holders (one level, as kmod 30).
+ */
+static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool top,
 		      const struct probe_opts *o)
 {
 	struct modvec pre = { 0 }, post = { 0 };
 	const char *cmd = NULL;
 	int r = 0;
 
-	/* a softdep loop would recurse for ever: each module is handled once per call */
-	if (m->rm_visiting)
+	/*
+	 * A softdep loop would recurse for ever: each module is handled once per call.
+	 * A module already removed (as a holder, or an unused dependency) is done.
+	 */
+	if (m->rm_visiting || m->removed)
 		return 0;
 	m->rm_visiting = true;
 
@@ -709,7 +718,7 @@ static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool ignore_bu
 			goto out;
 		}
 		if (s == PROBE_STATE_BUILTIN) {
-			if (!ignore_builtin) {
+			if (top) {
 				mk_log(ctx->log, o->fatal_prio, "Module %s is builtin.\n",
 				       m->name);
 				r = -ENOENT;
@@ -720,9 +729,9 @@ static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool ignore_bu
 
 	remove_list(ctx, post.v, post.n, false, o);
 
-	if (o->remove_holders) {
+	if (top && o->remove_holders) {
 		r = remove_holders(ctx, m, o);
-		if (r < 0)
+		if (r < 0 || m->removed)
 			goto out;
 	}
 
@@ -770,5 +779,5 @@ out:
 
 int probe_remove(struct probe_ctx *ctx, struct probe_mod *m, const struct probe_opts *o)
 {
-	return remove_mod(ctx, m, false, o);
+	return remove_mod(ctx, m, true, o);
 }

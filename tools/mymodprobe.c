@@ -329,8 +329,8 @@ static int k_run(void *data, const char *modname, const char *cmd)
 	int r;
 
 	(void)data;
+	/* stdout is not flushed first: kmod does not, and the order shows in a pipe */
 	setenv("MODPROBE_MODULE", modname, 1);
-	fflush(stdout);
 	r = system(cmd);
 	unsetenv("MODPROBE_MODULE");
 	return r == -1 ? -errno : r;
@@ -356,6 +356,9 @@ static void print_action(void *data, enum probe_action a, const char *text, cons
 		printf("remove %s\n", text);
 		break;
 	}
+	/* kmod flushes its removal messages (not the insmod lines): same order in a pipe */
+	if (a == PROBE_SHOW_RMMOD || a == PROBE_SHOW_REMOVE)
+		fflush(stdout);
 }
 
 /* ---- actions ------------------------------------------------------------------------ */
@@ -590,7 +593,7 @@ int main(int argc, char *argv[])
 				program_invocation_short_name);
 			/* fall through */
 		case OPT_REMOVE_HOLDERS:
-			o.remove = true;
+			/* only with -r, as in kmod 30 */
 			o.remove_holders = true;
 			break;
 		case 'w': {
