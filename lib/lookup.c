@@ -82,8 +82,8 @@ static struct index *get_index(struct lookup_ctx *ctx, int which)
 		if (ctx->dirfd < 0)
 			ctx->idx_err[which] = -ENOENT;
 		else
-			ctx->idx_err[which] =
-				index_open_at(ctx->dirfd, index_files[which], &ctx->idx[which]);
+			ctx->idx_err[which] = index_open_at(
+				ctx->dirfd, index_files[which], &ctx->idx[which]);
 	}
 	return ctx->idx[which];
 }
@@ -234,7 +234,8 @@ static int add_found(struct lookup_ctx *ctx, struct lookup_result *res, const ch
 	return r == -ENOENT ? 0 : r;
 }
 
-static int from_moddep(struct lookup_ctx *ctx, const char *name, struct lookup_result *res)
+static int from_moddep(struct lookup_ctx *ctx, const char *name,
+		       struct lookup_result *res)
 {
 	struct index *idx;
 	_cleanup_free_ char *line = NULL;
@@ -278,7 +279,8 @@ static int from_wild(struct lookup_ctx *ctx, int which, const char *name,
 	return r < 0 ? r : 0;
 }
 
-static int from_builtin(struct lookup_ctx *ctx, const char *name, struct lookup_result *res)
+static int from_builtin(struct lookup_ctx *ctx, const char *name,
+			struct lookup_result *res)
 {
 	struct index *idx = get_index(ctx, IDX_BUILTIN);
 	_cleanup_free_ char *v = NULL;

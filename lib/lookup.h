@@ -12,10 +12,10 @@ struct lookup_ctx;
 struct modprobe_config;
 
 struct lookup_module {
-	char *name;   /* normalized module name */
-	char *path;   /* absolute path from modules.dep.bin; NULL if not listed */
-	char *alias;  /* the alias (or config pattern) it was found through, or NULL */
-	char **deps;  /* absolute paths of its dependencies, as listed in modules.dep */
+	char *name; /* normalized module name */
+	char *path; /* absolute path from modules.dep.bin; NULL if not listed */
+	char *alias; /* the alias (or config pattern) it was found through, or NULL */
+	char **deps; /* absolute paths of its dependencies, as listed in modules.dep */
 	size_t n_deps;
 	bool builtin; /* found in modules.builtin(.alias).bin */
 	/*
@@ -50,14 +50,15 @@ const char *lookup_ctx_dirname(const struct lookup_ctx *ctx);
  * lines (fnmatch, every match), modules.dep.bin, symbol: keys in
  * modules.symbols.bin, config install/remove lines (exact key), modules.alias.bin
  * (wildcards), modules.builtin.bin, modules.builtin.alias.bin; the first source
- * that yields anything wins (kmod-behaviour.md 4.2). An empty result is 0 with res->n == 0.
- * -EINVAL for an unbalanced bracket in @name.
+ * that yields anything wins (kmod-behaviour.md 4.2). An empty result is 0 with res->n ==
+ * 0. -EINVAL for an unbalanced bracket in @name.
  */
 int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result *res);
 /* Name lookup only (modules.dep.bin, modules.builtin.bin, modules.builtin.alias.bin). */
 int lookup_module_by_name(struct lookup_ctx *ctx, const char *name,
 			  struct lookup_result *res);
-/* Fill path and deps of a module known by name (from modules.dep.bin). -ENOENT if absent. */
+/* Fill path and deps of a module known by name (from modules.dep.bin). -ENOENT if absent.
+ */
 int lookup_module_dep(struct lookup_ctx *ctx, struct lookup_module *m);
 void lookup_module_release(struct lookup_module *m);
 void lookup_result_release(struct lookup_result *res);

@@ -20,10 +20,10 @@
 #include "util.h"
 
 struct probe_mod {
-	char *key;   /* "name" or "name\alias" */
-	char *name;  /* normalized */
+	char *key; /* "name" or "name\alias" */
+	char *name; /* normalized */
 	char *alias; /* or NULL */
-	char *path;  /* NULL: not in modules.dep (yet) */
+	char *path; /* NULL: not in modules.dep (yet) */
 	struct probe_mod **deps; /* load order: the modules.dep line reversed */
 	size_t n_deps;
 	bool dep_done; /* path and deps looked up */
@@ -277,7 +277,8 @@ int probe_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod **
 	if (r < 0)
 		return r;
 	if (m->path && !streq(m->path, path)) {
-		/* a file outside the tree replaces the path but keeps deps only by name */
+		/* a file outside the tree replaces the path but keeps deps only by name
+		 */
 		char *p = strdup(path);
 
 		if (p == NULL)
@@ -358,7 +359,8 @@ static int get_softdeps(struct probe_ctx *ctx, struct probe_mod *m, struct modve
 
 			if (probe_lookup(ctx, names[i], &found, &nf) < 0) {
 				mk_log(ctx->log, LOG_ERR,
-				       "failed to lookup soft dependency '%s', continuing anyway.\n",
+				       "failed to lookup soft dependency '%s', "
+				       "continuing anyway.\n",
 				       names[i]);
 				continue;
 			}
@@ -498,14 +500,15 @@ static int run_command(struct probe_ctx *ctx, struct probe_mod *m, const char *t
 		return 0;
 	st = ctx->kernel.run(ctx->kernel.data, m->name, cmd);
 	if (st < 0) {
-		mk_log(ctx->log, LOG_ERR, "Could not run %s command '%s' for module %s: %s\n",
-		       type, cmd, m->name, strerror(-st));
+		mk_log(ctx->log, LOG_ERR,
+		       "Could not run %s command '%s' for module %s: %s\n", type, cmd,
+		       m->name, strerror(-st));
 		return -EINVAL;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		mk_log(ctx->log, LOG_ERR,
-		       "Error running %s command '%s' for module %s: retcode %d\n", type, cmd,
-		       m->name, WIFEXITED(st) ? WEXITSTATUS(st) : 0);
+		       "Error running %s command '%s' for module %s: retcode %d\n", type,
+		       cmd, m->name, WIFEXITED(st) ? WEXITSTATUS(st) : 0);
 		return -EINVAL;
 	}
 	return 0;
@@ -547,13 +550,15 @@ static int insert_one(struct probe_ctx *ctx, struct probe_mod *m, struct probe_m
 			show(o, PROBE_SHOW_BUILTIN, m->name, NULL);
 		if (o->dry_run)
 			return 0;
-		mk_log(ctx->log, LOG_ERR, "could not find module by name='%s'\n", m->name);
+		mk_log(ctx->log, LOG_ERR, "could not find module by name='%s'\n",
+		       m->name);
 		return -ENOENT;
 	}
 	show(o, PROBE_SHOW_INSMOD, m->path, opts ? opts : "");
 	if (o->dry_run || ctx->kernel.insert == NULL)
 		return 0;
-	return ctx->kernel.insert(ctx->kernel.data, m->path, opts ? opts : "", o->insert_flags);
+	return ctx->kernel.insert(ctx->kernel.data, m->path, opts ? opts : "",
+				  o->insert_flags);
 }
 
 int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
@@ -569,7 +574,8 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 			return o->first_time ? -EEXIST : 0;
 	}
 	/* blacklist: modules reached through an alias, or everything with -b */
-	if ((m->alias != NULL || o->use_blacklist) && config_is_blacklisted(ctx->cfg, m->name))
+	if ((m->alias != NULL || o->use_blacklist) &&
+	    config_is_blacklisted(ctx->cfg, m->name))
 		return 0;
 
 	reset_marks(ctx);
@@ -598,7 +604,8 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool top,
 		      const struct probe_opts *o);
 
-static int do_delete(struct probe_ctx *ctx, struct probe_mod *m, const struct probe_opts *o)
+static int do_delete(struct probe_ctx *ctx, struct probe_mod *m,
+		     const struct probe_opts *o)
 {
 	int r;
 
@@ -613,7 +620,8 @@ static int do_delete(struct probe_ctx *ctx, struct probe_mod *m, const struct pr
 	if (r == 0)
 		m->removed = true;
 	else
-		mk_log(ctx->log, LOG_ERR, "could not remove '%s': %s\n", m->name, strerror(-r));
+		mk_log(ctx->log, LOG_ERR, "could not remove '%s': %s\n", m->name,
+		       strerror(-r));
 	return r;
 }
 
@@ -711,8 +719,8 @@ static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool top,
 
 		if (s < 0) {
 			if (o->first_time) {
-				mk_log(ctx->log, o->fatal_prio, "Module %s is not in kernel.\n",
-				       m->name);
+				mk_log(ctx->log, o->fatal_prio,
+				       "Module %s is not in kernel.\n", m->name);
 				r = -ENOENT;
 			}
 			goto out;
@@ -737,7 +745,8 @@ static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool top,
 
 	if (cmd == NULL && !o->ignore_loaded && !o->wait) {
 		if (mod_refcnt(ctx, m) > 0) {
-			mk_log(ctx->log, o->fatal_prio, "Module %s is in use.\n", m->name);
+			mk_log(ctx->log, o->fatal_prio, "Module %s is in use.\n",
+			       m->name);
 			r = -EBUSY;
 			goto out;
 		}

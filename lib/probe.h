@@ -69,11 +69,11 @@ struct probe_kernel {
 };
 
 enum probe_action {
-	PROBE_SHOW_INSMOD,  /* "insmod <path> <opts>" */
+	PROBE_SHOW_INSMOD, /* "insmod <path> <opts>" */
 	PROBE_SHOW_INSTALL, /* "install <cmd> <opts>" */
 	PROBE_SHOW_BUILTIN, /* "builtin <name>" */
-	PROBE_SHOW_RMMOD,   /* "rmmod <name>" */
-	PROBE_SHOW_REMOVE,  /* "remove <cmd>" ($CMDLINE_OPTS replaced) */
+	PROBE_SHOW_RMMOD, /* "rmmod <name>" */
+	PROBE_SHOW_REMOVE, /* "remove <cmd>" ($CMDLINE_OPTS replaced) */
 };
 
 /* @text: the path, the command or the name; @opts: NULL or the options. */
@@ -82,16 +82,17 @@ typedef void (*probe_show_fn)(void *data, enum probe_action action, const char *
 
 struct probe_opts {
 	/* insert */
-	bool ignore_loaded;  /* -D: list modules even when loaded */
-	bool dry_run;	     /* -n, -D: no kernel calls, no commands */
-	bool ignore_cmd;     /* -i: no install/remove command, no softdeps for the named */
-	bool use_blacklist;  /* -b: blacklist applies to names, not only aliases */
-	bool first_time;     /* --first-time */
+	bool ignore_loaded; /* -D: list modules even when loaded */
+	bool dry_run; /* -n, -D: no kernel calls, no commands */
+	bool ignore_cmd; /* -i: no install/remove command, no softdeps for the named */
+	bool use_blacklist; /* -b: blacklist applies to names, not only aliases */
+	bool first_time; /* --first-time */
 	bool remove_holders; /* --remove-holders */
-	bool wait;	     /* -w: skip the refcnt check (the caller retries EAGAIN) */
+	bool wait; /* -w: skip the refcnt check (the caller retries EAGAIN) */
 	unsigned int insert_flags; /* PROBE_INSERT_* */
 	unsigned int remove_flags; /* PROBE_REMOVE_* */
-	/* the priority of "not found"/"in use" messages: LOG_CRIT, or LOG_WARNING for -a */
+	/* the priority of "not found"/"in use" messages: LOG_CRIT, or LOG_WARNING for -a
+	 */
 	int fatal_prio;
 	probe_show_fn show; /* NULL: actions are not shown */
 	void *show_data;

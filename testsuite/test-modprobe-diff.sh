@@ -196,11 +196,10 @@ remove fake-remove /bin/true
 blacklist loop
 blacklist mbcache
 softdep xfs pre: crc16
-softdep xfs post: loop
+softdep loop post: mbcache
 softdep ext4 pre: xfs
 softdep dummy pre: dummy
 softdep ifb post: ifb
-softdep ifb pre: dummy
 bogus line here
 include /etc/nothing
 alias bad[alias loop

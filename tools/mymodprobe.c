@@ -80,11 +80,15 @@ static void help(void)
 	       "\t                            or removed (-r)\n"
 	       "\t-r, --remove                Remove modules instead of inserting\n"
 	       "\t    --remove-dependencies   Deprecated: use --remove-holders\n"
-	       "\t    --remove-holders        Also remove module holders (use together with -r)\n"
-	       "\t-w, --wait <MSEC>           When removing a module, wait up to MSEC for\n"
-	       "\t                            module's refcount to become 0 so it can be\n"
+	       "\t    --remove-holders        Also remove module holders (use together "
+	       "with -r)\n"
+	       "\t-w, --wait <MSEC>           When removing a module, wait up to MSEC "
+	       "for\n"
+	       "\t                            module's refcount to become 0 so it can "
+	       "be\n"
 	       "\t                            removed (use together with -r)\n"
-	       "\t    --first-time            Fail if module already inserted or removed\n"
+	       "\t    --first-time            Fail if module already inserted or "
+	       "removed\n"
 	       "\t-i, --ignore-install        Ignore install commands\n"
 	       "\t-i, --ignore-remove         Ignore remove commands\n"
 	       "\t-b, --use-blacklist         Apply blacklist to resolved alias.\n"
@@ -101,13 +105,15 @@ static void help(void)
 	       "\t-c, --show-config           Same as --showconfig\n"
 	       "\t    --show-modversions      Dump module symbol version and exit\n"
 	       "\t    --dump-modversions      Same as --show-modversions\n"
-	       "\t    --show-exports          Only print module exported symbol versions and exit\n"
+	       "\t    --show-exports          Only print module exported symbol versions "
+	       "and exit\n"
 	       "\n"
 	       "General Options:\n"
 	       "\t-n, --dry-run               Do not execute operations, just print out\n"
 	       "\t-n, --show                  Same as --dry-run\n"
 	       "\t-C, --config=FILE           Use FILE instead of default search paths\n"
-	       "\t-d, --dirname=DIR           Use DIR as filesystem root for /lib/modules\n"
+	       "\t-d, --dirname=DIR           Use DIR as filesystem root for "
+	       "/lib/modules\n"
 	       "\t-S, --set-version=VERSION   Use VERSION instead of `uname -r`\n"
 	       "\t-s, --syslog                print to syslog, not stderr\n"
 	       "\t-q, --quiet                 disable messages\n"
@@ -293,7 +299,8 @@ static unsigned long long now_msec(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+	return (unsigned long long)ts.tv_sec * 1000 +
+	       (unsigned long long)ts.tv_nsec / 1000000;
 }
 
 static int k_remove(void *data, const char *name, unsigned int flags)
@@ -336,7 +343,8 @@ static int k_run(void *data, const char *modname, const char *cmd)
 	return r == -1 ? -errno : r;
 }
 
-static void print_action(void *data, enum probe_action a, const char *text, const char *opts)
+static void print_action(void *data, enum probe_action a, const char *text,
+			 const char *opts)
 {
 	(void)data;
 	switch (a) {
@@ -356,12 +364,14 @@ static void print_action(void *data, enum probe_action a, const char *text, cons
 		printf("remove %s\n", text);
 		break;
 	}
-	/* kmod flushes its removal messages (not the insmod lines): same order in a pipe */
+	/* kmod flushes its removal messages (not the insmod lines): same order in a pipe
+	 */
 	if (a == PROBE_SHOW_RMMOD || a == PROBE_SHOW_REMOVE)
 		fflush(stdout);
 }
 
-/* ---- actions ------------------------------------------------------------------------ */
+/* ---- actions ------------------------------------------------------------------------
+ */
 
 struct run {
 	struct opts *o;
@@ -388,15 +398,29 @@ static int get_mods(struct run *rn, const char *arg, bool after_dashdash,
 		    struct probe_mod ***mods, size_t *n)
 {
 	if (is_path_arg(rn, arg, after_dashdash)) {
-		char real[PATH_MAX];
+		_cleanup_free_ char *abs = NULL;
+		char cwd[PATH_MAX];
 		struct probe_mod *m;
+		struct stat st;
 		int r;
 
-		if (realpath(arg, real) == NULL) {
-			LOG("Failed to get module from path %s: %s\n", arg, strerror(errno));
-			return -errno;
+		/* made absolute against the cwd, symlinks kept (kmod's path_make_absolute_cwd) */
+		if (arg[0] == '/') {
+			abs = strdup(arg);
+		} else if (getcwd(cwd, sizeof(cwd)) != NULL) {
+			if (asprintf(&abs, "%s/%s", cwd, arg) < 0)
+				abs = NULL;
 		}
-		r = probe_from_path(rn->probe, real, &m);
+		if (abs == NULL) {
+			LOG("Failed to get module from path %s: %s\n", arg, strerror(errno));
+			return -ENOMEM;
+		}
+		if (stat(abs, &st) < 0) {
+			r = -errno;
+			LOG("Failed to get module from path %s: %s\n", arg, strerror(-r));
+			return r;
+		}
+		r = probe_from_path(rn->probe, abs, &m);
 		if (r < 0) {
 			LOG("Failed to get module from path %s: %s\n", arg, strerror(-r));
 			return r;
@@ -507,7 +531,8 @@ static int show_config(struct run *rn)
 
 	r = config_dump(rn->cfg, &sb);
 	if (r >= 0)
-		r = strbuf_pushstr(&sb, "\n# End of configuration files. Dumping indexes now:\n\n");
+		r = strbuf_pushstr(
+			&sb, "\n# End of configuration files. Dumping indexes now:\n\n");
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(dumps); i++) {
 		struct index *idx = lookup_ctx_index(rn->lookup, dumps[i]);
 
@@ -535,7 +560,8 @@ static int show_syms(const char *filename, bool exports)
 		modfile_free(mf);
 		return -ENOENT;
 	}
-	r = exports ? modfile_get_exports(mf, &syms, &n) : modfile_get_versions(mf, &syms, &n);
+	r = exports ? modfile_get_exports(mf, &syms, &n)
+		    : modfile_get_versions(mf, &syms, &n);
 	/* kmod reports an empty list as an error */
 	if (r == -ENODATA || (r >= 0 && n == 0))
 		r = -ENOENT;
@@ -571,7 +597,8 @@ int main(int argc, char *argv[])
 	bool dd;
 
 	if (prepend_env_options(&argc, &argv) < 0) {
-		fprintf(stderr, "%s: FATAL: out of memory\n", program_invocation_short_name);
+		fprintf(stderr, "%s: FATAL: out of memory\n",
+			program_invocation_short_name);
 		return EXIT_FAILURE;
 	}
 	o.config_paths = calloc((size_t)argc + 1, sizeof(*o.config_paths));
@@ -588,8 +615,9 @@ int main(int argc, char *argv[])
 			o.remove = true;
 			break;
 		case OPT_REMOVE_DEPENDENCIES:
-			fprintf(stderr, "%s: WARNING: --remove-dependencies is deprecated, "
-					"use --remove-holders instead\n",
+			fprintf(stderr,
+				"%s: WARNING: --remove-dependencies is deprecated, "
+				"use --remove-holders instead\n",
 				program_invocation_short_name);
 			/* fall through */
 		case OPT_REMOVE_HOLDERS:
@@ -602,7 +630,8 @@ int main(int argc, char *argv[])
 			errno = 0;
 			o.wait_msec = strtoul(optarg, &end, 0);
 			if (errno || *end || optarg[0] == '\0') {
-				fprintf(stderr, "%s: ERROR: unexpected wait value '%s'.\n",
+				fprintf(stderr,
+					"%s: ERROR: unexpected wait value '%s'.\n",
 					program_invocation_short_name, optarg);
 				return EXIT_FAILURE;
 			}
@@ -670,7 +699,8 @@ int main(int argc, char *argv[])
 			o.verbose++;
 			break;
 		case 'V':
-			printf("mykmod version %s\n%s\n", PACKAGE_VERSION, MYKMOD_FEATURES);
+			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
+			       MYKMOD_FEATURES);
 			return EXIT_SUCCESS;
 		case 'h':
 			help();
@@ -707,8 +737,9 @@ int main(int argc, char *argv[])
 			CRIT("uname() failed: %m\n");
 			return EXIT_FAILURE;
 		}
-		if ((size_t)snprintf(dirname, sizeof(dirname), "%s" MODULE_DIRECTORY "/%s",
-				     o.root ? o.root : "", o.kversion ? o.kversion : u.release) >=
+		if ((size_t)snprintf(dirname, sizeof(dirname),
+				     "%s" MODULE_DIRECTORY "/%s", o.root ? o.root : "",
+				     o.kversion ? o.kversion : u.release) >=
 		    sizeof(dirname)) {
 			ERR("dirname too long\n");
 			err = -ENAMETOOLONG;
@@ -717,8 +748,8 @@ int main(int argc, char *argv[])
 	}
 	rn.dirname = dirname;
 
-	err = modprobe_config_load(o.n_config ? o.config_paths : NULL, dirname, NULL, &mp_log,
-				   &rn.cfg);
+	err = modprobe_config_load(o.n_config ? o.config_paths : NULL, dirname, NULL,
+				   &mp_log, &rn.cfg);
 	if (err < 0) {
 		CRIT("failed to create kmod context\n");
 		goto done;
@@ -741,7 +772,8 @@ int main(int argc, char *argv[])
 		.remove_holders = o.remove_holders,
 		.wait = o.wait_msec > 0,
 		.fatal_prio = fatal_prio,
-		.show = (o.show_depends || o.verbose > DEFAULT_VERBOSE) ? print_action : NULL,
+		.show = (o.show_depends || o.verbose > DEFAULT_VERBOSE) ? print_action
+									: NULL,
 	};
 	if (o.force || o.force_modversion)
 		rn.po.insert_flags |= PROBE_INSERT_FORCE_MODVERSION;
