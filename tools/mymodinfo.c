@@ -419,6 +419,17 @@ static int show_module(struct options *o, const char *dirname, const char *name,
 	} else {
 		r = info_from_builtin(dirname, name, &l);
 	}
+	if (r == -ENOTSUP && path) {
+		enum mk_compression c = MK_COMPRESSION_NONE;
+
+		mk_compression_of_file(path, &c);
+		infolist_release(&l);
+		ERR("could not get modinfo from '%s': %s compression is not supported by "
+		    "this "
+		    "build\n",
+		    name, mk_compression_name(c));
+		return r;
+	}
 	if (r < 0) {
 		infolist_release(&l);
 		/* an old kernel without modules.builtin.modinfo */
@@ -525,6 +536,27 @@ static int show_found(struct options *o, struct lookup_result *res)
 	return err;
 }
 
+/* A compressed module file in a format this build cannot read, or NULL. */
+static const char *unsupported_compression(const char *name)
+{
+	static const struct {
+		const char *ext;
+		enum mk_compression c;
+	} exts[] = {
+		{ ".ko.gz", MK_COMPRESSION_GZIP },
+		{ ".ko.xz", MK_COMPRESSION_XZ },
+		{ ".ko.zst", MK_COMPRESSION_ZSTD },
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (strendswith(name, exts[i].ext) &&
+		    !mk_compression_supported(exts[i].c) && stat(name, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return mk_compression_name(exts[i].c);
+	return NULL;
+}
+
 static int do_alias(struct options *o, struct lookup_ctx *ctx, const char *alias)
 {
 	struct lookup_result res = { 0 };
@@ -535,8 +567,14 @@ static int do_alias(struct options *o, struct lookup_ctx *ctx, const char *alias
 		return r;
 	}
 	if (res.n == 0) {
+		const char *c = unsupported_compression(alias);
+
 		lookup_result_release(&res);
-		ERR("Module %s not found.\n", alias);
+		if (c)
+			ERR("%s: %s compression is not supported by this build\n", alias,
+			    c);
+		else
+			ERR("Module %s not found.\n", alias);
 		return -ENOENT;
 	}
 	r = show_found(o, &res);
