@@ -171,26 +171,26 @@ static const struct option cmdopts[] = {
 
 /*
  * Split MODPROBE_OPTIONS on spaces, honouring "..." and '...' quoting, and insert
- * the pieces between argv[0] and the real arguments. The strings are leaked on
- * purpose: they live as long as the process.
+ * the pieces between argv[0] and the real arguments. *@mem receives what to free()
+ * at exit (the new argv; its words live in the block after the pointers).
  */
-static int prepend_env_options(int *argc, char ***argv)
+static int prepend_env_options(int *argc, char ***argv, void **mem)
 {
 	const char *env = getenv("MODPROBE_OPTIONS");
 	char **nargv, *buf, *p, *w;
-	size_t n = 0, cap;
+	size_t n = 0, cap, envlen;
 
+	*mem = NULL;
 	if (env == NULL || env[0] == '\0')
 		return 0;
-	buf = strdup(env);
-	if (buf == NULL)
+	envlen = strlen(env);
+	cap = envlen / 2 + 2 + (size_t)*argc;
+	/* one block: cap + 1 pointers, then a copy of the variable */
+	nargv = calloc(1, (cap + 1) * sizeof(*nargv) + envlen + 1);
+	if (nargv == NULL)
 		return -ENOMEM;
-	cap = strlen(env) / 2 + 2 + (size_t)*argc;
-	nargv = calloc(cap + 1, sizeof(*nargv));
-	if (nargv == NULL) {
-		free(buf);
-		return -ENOMEM;
-	}
+	buf = (char *)(nargv + cap + 1);
+	memcpy(buf, env, envlen + 1);
 	nargv[n++] = (*argv)[0];
 	for (p = buf; *p;) {
 		char quote = 0;
@@ -224,6 +224,7 @@ static int prepend_env_options(int *argc, char ***argv)
 	nargv[n] = NULL;
 	*argc = (int)n;
 	*argv = nargv;
+	*mem = nargv;
 	return 0;
 }
 
@@ -404,7 +405,8 @@ static int get_mods(struct run *rn, const char *arg, bool after_dashdash,
 		struct stat st;
 		int r;
 
-		/* made absolute against the cwd, symlinks kept (kmod's path_make_absolute_cwd) */
+		/* made absolute against the cwd, symlinks kept (kmod's
+		 * path_make_absolute_cwd) */
 		if (arg[0] == '/') {
 			abs = strdup(arg);
 		} else if (getcwd(cwd, sizeof(cwd)) != NULL) {
@@ -412,7 +414,8 @@ static int get_mods(struct run *rn, const char *arg, bool after_dashdash,
 				abs = NULL;
 		}
 		if (abs == NULL) {
-			LOG("Failed to get module from path %s: %s\n", arg, strerror(errno));
+			LOG("Failed to get module from path %s: %s\n", arg,
+			    strerror(errno));
 			return -ENOMEM;
 		}
 		if (stat(abs, &st) < 0) {
@@ -593,17 +596,20 @@ int main(int argc, char *argv[])
 	};
 	char dirname[PATH_MAX];
 	char **args;
-	int nargs, c, err = 0;
+	int nargs, c, err = 0, exit_code = -1;
+	void *env_mem = NULL;
 	bool dd;
 
-	if (prepend_env_options(&argc, &argv) < 0) {
+	if (prepend_env_options(&argc, &argv, &env_mem) < 0) {
 		fprintf(stderr, "%s: FATAL: out of memory\n",
 			program_invocation_short_name);
 		return EXIT_FAILURE;
 	}
 	o.config_paths = calloc((size_t)argc + 1, sizeof(*o.config_paths));
-	if (o.config_paths == NULL)
+	if (o.config_paths == NULL) {
+		free(env_mem);
 		return EXIT_FAILURE;
+	}
 
 	while ((c = getopt_long(argc, argv, cmdopts_s, cmdopts, NULL)) != -1) {
 		switch (c) {
@@ -633,7 +639,8 @@ int main(int argc, char *argv[])
 				fprintf(stderr,
 					"%s: ERROR: unexpected wait value '%s'.\n",
 					program_invocation_short_name, optarg);
-				return EXIT_FAILURE;
+				exit_code = EXIT_FAILURE;
+				goto done;
 			}
 			break;
 		}
@@ -701,13 +708,16 @@ int main(int argc, char *argv[])
 		case 'V':
 			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
 			       MYKMOD_FEATURES);
-			return EXIT_SUCCESS;
+			exit_code = EXIT_SUCCESS;
+			goto done;
 		case 'h':
 			help();
-			return EXIT_SUCCESS;
+			exit_code = EXIT_SUCCESS;
+			goto done;
 		default:
 			/* getopt printed the reason */
-			return EXIT_FAILURE;
+			exit_code = EXIT_FAILURE;
+			goto done;
 		}
 	}
 	/*
@@ -734,8 +744,9 @@ int main(int argc, char *argv[])
 		struct utsname u;
 
 		if (uname(&u) < 0) {
-			CRIT("uname() failed: %m\n");
-			return EXIT_FAILURE;
+			ERR("uname() failed: %m\n");
+			err = -errno;
+			goto done;
 		}
 		if ((size_t)snprintf(dirname, sizeof(dirname),
 				     "%s" MODULE_DIRECTORY "/%s", o.root ? o.root : "",
@@ -813,8 +824,11 @@ done:
 	lookup_ctx_free(rn.lookup);
 	modprobe_config_free(rn.cfg);
 	free(o.config_paths);
+	free(env_mem);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err = -EIO;
 	log_close();
+	if (exit_code >= 0)
+		return exit_code;
 	return err >= 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
