@@ -46,7 +46,8 @@ struct opts {
 /* kmod's LOG(): FATAL, or WARNING with -a; not printed, and no exit, with -q. */
 static int fatal_prio = LOG_CRIT;
 
-static void log_filtered(void *data, int prio, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+log_filtered(void *data, int prio, const char *fmt, va_list ap)
 {
 	(void)data;
 	if (prio > log_get_priority())
