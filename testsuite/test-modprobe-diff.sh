@@ -169,6 +169,13 @@ compare "-q -- ../x" "${COMMON[@]}" -q -- ../x
 compare "--show-depends -a of several modules" "${COMMON[@]}" -D -a ext4 btrfs nouveau xfs
 compare "-D with module parameters" "${COMMON[@]}" -D loop max_loop=4 'x=a b' "y='c d'"
 compare "no arguments" "${COMMON[@]}"
+compare "-C a missing path" -d "$ROOT" -S "$KVER" -C /nonexistent/conf -R loop
+compare "a version without a module directory" -S 0.0-no-such-version -D loop
+compare "upper case and dashes in an alias" "${COMMON[@]}" -D FS-EXT4
+compare "-R of a modalias glob" "${COMMON[@]}" -R 'pci:v00008086d00001234sv*sd*bc*sc*i*'
+compare "-r -D (dry removal, softdeps listed)" "${COMMON[@]}" -r -D ext4
+compare "-n -r of a builtin" "${COMMON[@]}" -n -r unix
+compare "--show-modversions of a missing file" "${COMMON[@]}" --show-modversions /nonexistent.ko
 
 # exports and modversions of 150 module files
 awk 'NR % 27 == 1' "$TMPD/names" >/dev/null
