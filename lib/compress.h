@@ -18,12 +18,16 @@ const char *mk_compression_name(enum mk_compression c);
 /* Detect from the first bytes of a file (at least 6 are needed to tell them all). */
 enum mk_compression mk_compression_detect(const uint8_t *magic, size_t len);
 
+/* Detect the compression of the file at @path. */
+int mk_compression_of_file(const char *path, enum mk_compression *c);
+
 /* Was support for @c compiled in? */
 int mk_compression_supported(enum mk_compression c);
 
 /*
  * Decompress the whole stream read from @fd (from offset 0) into a malloc'd buffer.
- * Returns 0, -ENOTSUP (not compiled in), -EBADMSG (corrupt or truncated stream),
+ * Returns 0, -ENOTSUP (not compiled in), -EBADMSG (corrupt stream), -EPIPE (the
+ * stream ends before its end marker: a truncated file),
  * -EFBIG (output over the size limit) or another -errno.
  */
 int mk_decompress_fd(int fd, enum mk_compression c, void **out, size_t *out_len);

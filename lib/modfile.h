@@ -11,6 +11,7 @@
  * All functions return 0 or a negative errno:
  *   -ENOEXEC  not an ELF relocatable object of a known class/byte order, or corrupt
  *   -EBADMSG  corrupt compressed stream
+ *   -EPIPE    truncated compressed stream
  *   -ENOTSUP  compressed with a format this build cannot decompress
  *   -ENODATA  the requested section or signature is absent
  * Strings and arrays returned point into memory owned by the modfile; they stay valid

@@ -22,8 +22,13 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# diag MESSAGE... or: command | diag
 diag() {
-	printf '%s\n' "$@" | sed 's/^/# /'
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$@" | sed 's/^/# /'
+	else
+		sed 's/^/# /'
+	fi
 }
 
 bail_out() {

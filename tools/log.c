@@ -74,7 +74,8 @@ void log_printf(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void log_from_lib(void *data, int prio, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void log_from_lib(void *data, int prio,
+							 const char *fmt, va_list ap)
 {
 	log_vprintf(prio, fmt, ap);
 }

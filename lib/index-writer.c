@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Index writer. Instead of kmod's in-memory trie (a 128-pointer child array per
+ * node, ~1 KiB each), entries are kept in a flat array with their strings in an
+ * arena. At serialize time they are sorted by key; a node of the radix trie is
+ * then a range of consecutive distinct keys sharing a path, its prefix is the
+ * common prefix of the first and last key of the range, and its children are
+ * the sub-ranges grouped by the next character. This gives the same trie as
+ * kmod's insert-and-split algorithm, whose shape depends only on the key set.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index-writer.h"
+#include "util.h"
+
+#define INDEX_MAGIC 0xB007F457U
+#define INDEX_VERSION 0x00020001U
+#define INDEX_NODE_PREFIX 0x80000000U
+#define INDEX_NODE_VALUES 0x40000000U
+#define INDEX_NODE_CHILDS 0x20000000U
+#define INDEX_NODE_MASK 0x0FFFFFFFU
+
+#define ARENA_BLOCK (64 * 1024)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	char data[];
+};
+
+struct entry {
+	const char *key;
+	const char *value;
+	size_t seq; /* insertion order, for the tie rule */
+	unsigned int priority;
+};
+
+/* a distinct key and its run of entries in the sorted array */
+struct ukey {
+	const char *key;
+	size_t len;
+	size_t first, count;
+};
+
+struct child_ref {
+	uint32_t ref;
+	unsigned char ch;
+};
+
+struct index_writer {
+	struct entry *entries;
+	size_t n, alloc;
+	struct arena_block *arena;
+};
+
+/* state of one serialization */
+struct wctx {
+	const struct index_writer *w;
+	const struct ukey *keys;
+	struct strbuf *out;
+	size_t base;
+	bool preorder;
+	/* child references of the nodes being written, used as a stack */
+	struct child_ref *stack;
+	size_t sp, salloc;
+};
+
+struct index_writer *index_writer_new(void)
+{
+	return calloc(1, sizeof(struct index_writer));
+}
+
+void index_writer_free(struct index_writer *w)
+{
+	struct arena_block *b, *next;
+
+	if (w == NULL)
+		return;
+	for (b = w->arena; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(w->entries);
+	free(w);
+}
+
+static const char *arena_strdup(struct index_writer *w, const char *s, size_t len)
+{
+	struct arena_block *b = w->arena;
+	size_t need = len + 1;
+	char *p;
+
+	if (b == NULL || b->size - b->used < need) {
+		size_t size = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+		size_t total;
+
+		if (uaddsz_overflow(size, sizeof(*b), &total))
+			return NULL;
+		b = malloc(total);
+		if (b == NULL)
+			return NULL;
+		b->used = 0;
+		b->size = size;
+		/* keep a partly used block in front when the new one is a big one-off */
+		if (w->arena != NULL && size > ARENA_BLOCK) {
+			b->next = w->arena->next;
+			w->arena->next = b;
+		} else {
+			b->next = w->arena;
+			w->arena = b;
+		}
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len + 1);
+	b->used += need;
+	return p;
+}
+
+static bool is_ascii(const char *s, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	}
+	*len = i;
+	return true;
+}
+
+int index_writer_add(struct index_writer *w, const char *key, const char *value,
+		     unsigned int priority)
+{
+	size_t klen, vlen;
+	struct entry *e;
+
+	if (!is_ascii(key, &klen) || !is_ascii(value, &vlen))
+		return -EINVAL;
+
+	if (w->n == w->alloc) {
+		size_t nalloc = w->alloc ? w->alloc : 1024, bytes;
+		struct entry *n;
+
+		if (umulsz_overflow(nalloc, 2, &nalloc) ||
+		    umulsz_overflow(nalloc, sizeof(*n), &bytes))
+			return -ENOMEM;
+		n = realloc(w->entries, bytes);
+		if (n == NULL)
+			return -ENOMEM;
+		w->entries = n;
+		w->alloc = nalloc;
+	}
+
+	e = &w->entries[w->n];
+	e->key = arena_strdup(w, key, klen);
+	if (e->key == NULL)
+		return -ENOMEM;
+	e->value = arena_strdup(w, value, vlen);
+	if (e->value == NULL)
+		return -ENOMEM;
+	e->priority = priority;
+	e->seq = w->n;
+	w->n++;
+	return 0;
+}
+
+/* key ascending; then priority ascending; then the later insertion first */
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	int r = strcmp(a->key, b->key);
+
+	if (r != 0)
+		return r;
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	return a->seq > b->seq ? -1 : (a->seq < b->seq ? 1 : 0);
+}
+
+static int push_u32(struct strbuf *out, uint32_t v)
+{
+	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	return strbuf_push(out, b, sizeof(b));
+}
+
+static void put_u32(struct strbuf *out, size_t at, uint32_t v)
+{
+	unsigned char *b = (unsigned char *)out->buf + at;
+
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
+}
+
+static int stack_push(struct wctx *c, unsigned char ch, uint32_t ref)
+{
+	if (c->sp == c->salloc) {
+		size_t nalloc = c->salloc ? c->salloc * 2 : 256;
+		struct child_ref *n = reallocarray(c->stack, nalloc, sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		c->stack = n;
+		c->salloc = nalloc;
+	}
+	c->stack[c->sp].ch = ch;
+	c->stack[c->sp].ref = ref;
+	c->sp++;
+	return 0;
+}
+
+/* end of the run of keys in [lo, hi) that have @ch at position @pos */
+static size_t group_end(const struct ukey *keys, size_t lo, size_t hi, size_t pos)
+{
+	unsigned char ch = keys[lo].key[pos];
+
+	while (lo < hi && (unsigned char)keys[lo].key[pos] == ch)
+		lo++;
+	return lo;
+}
+
+/*
+ * Write the node body at the current end of the output: prefix, child table
+ * (filled from @kids, or zeros to be patched when @kids is NULL), values.
+ * Returns the node reference through @ref and the child table position.
+ */
+static int write_body(struct wctx *c, const char *prefix, size_t plen,
+		      const struct ukey *vals, unsigned char first, unsigned char last,
+		      const struct child_ref *kids, size_t nkids, uint32_t *ref,
+		      size_t *table)
+{
+	struct strbuf *out = c->out;
+	size_t offset = out->used - c->base;
+	uint32_t flags = 0;
+	size_t i;
+	int r;
+
+	if (offset > INDEX_NODE_MASK)
+		return -EFBIG;
+
+	if (plen > 0) {
+		if ((r = strbuf_push(out, prefix, plen)) < 0 ||
+		    (r = strbuf_pushchar(out, '\0')) < 0)
+			return r;
+		flags |= INDEX_NODE_PREFIX;
+	}
+
+	if (nkids > 0) {
+		unsigned char fl[2] = { first, last };
+		size_t k = 0;
+		int ch;
+
+		if ((r = strbuf_push(out, fl, 2)) < 0)
+			return r;
+		*table = out->used;
+		for (ch = first; ch <= last; ch++) {
+			uint32_t v = 0;
+
+			if (kids != NULL && k < nkids && kids[k].ch == ch)
+				v = kids[k++].ref;
+			if ((r = push_u32(out, v)) < 0)
+				return r;
+		}
+		flags |= INDEX_NODE_CHILDS;
+	}
+
+	if (vals != NULL) {
+		const struct entry *e = &c->w->entries[vals->first];
+
+		if ((r = push_u32(out, (uint32_t)vals->count)) < 0)
+			return r;
+		for (i = 0; i < vals->count; i++) {
+			if ((r = push_u32(out, e[i].priority)) < 0 ||
+			    (r = strbuf_pushstr(out, e[i].value)) < 0 ||
+			    (r = strbuf_pushchar(out, '\0')) < 0)
+				return r;
+		}
+		flags |= INDEX_NODE_VALUES;
+	}
+
+	*ref = (uint32_t)offset | flags;
+	return 0;
+}
+
+/*
+ * The node for the keys [lo, hi), which share their first @depth characters.
+ * The root (@root) keeps an empty prefix, as kmod's root is never split.
+ */
+static int write_node(struct wctx *c, size_t lo, size_t hi, size_t depth, bool root,
+		      uint32_t *ref)
+{
+	const struct ukey *keys = c->keys;
+	const struct ukey *vals = NULL;
+	const char *pfx = lo < hi ? keys[lo].key + depth : "";
+	size_t end = depth, start, i, mark = c->sp, nkids = 0, table = 0;
+	unsigned char first = 0, last = 0;
+	int r;
+
+	if (!root && lo < hi) {
+		const char *a = keys[lo].key, *b = keys[hi - 1].key;
+
+		while (a[end] != '\0' && a[end] == b[end])
+			end++;
+	}
+
+	start = lo;
+	if (lo < hi && keys[lo].len == end) {
+		vals = &keys[lo];
+		start++;
+	}
+
+	for (i = start; i < hi; i = group_end(keys, i, hi, end)) {
+		if (nkids == 0)
+			first = (unsigned char)keys[i].key[end];
+		last = (unsigned char)keys[i].key[end];
+		nkids++;
+	}
+
+	if (c->preorder) {
+		r = write_body(c, pfx, end - depth, vals, first, last, NULL, nkids, ref,
+			       &table);
+		if (r < 0)
+			return r;
+		for (i = start; i < hi;) {
+			size_t j = group_end(keys, i, hi, end);
+			uint32_t cref;
+			unsigned char ch = (unsigned char)keys[i].key[end];
+
+			r = write_node(c, i, j, end + 1, false, &cref);
+			if (r < 0)
+				return r;
+			put_u32(c->out, table + 4 * (size_t)(ch - first), cref);
+			i = j;
+		}
+		return 0;
+	}
+
+	for (i = start; i < hi;) {
+		size_t j = group_end(keys, i, hi, end);
+		uint32_t cref;
+
+		r = write_node(c, i, j, end + 1, false, &cref);
+		if (r < 0)
+			return r;
+		r = stack_push(c, (unsigned char)keys[i].key[end], cref);
+		if (r < 0)
+			return r;
+		i = j;
+	}
+
+	r = write_body(c, pfx, end - depth, vals, first, last, c->stack + mark, nkids,
+		       ref, &table);
+	c->sp = mark;
+	return r;
+}
+
+static int serialize(struct index_writer *w, struct strbuf *out, bool preorder)
+{
+	struct wctx c = { .w = w, .out = out, .base = out->used, .preorder = preorder };
+	_cleanup_free_ struct ukey *keys = NULL;
+	size_t nkeys = 0, i, saved = out->used;
+	uint32_t root;
+	int r;
+
+	if (w->n > 0) {
+		qsort(w->entries, w->n, sizeof(*w->entries), entry_cmp);
+		keys = calloc(w->n, sizeof(*keys));
+		if (keys == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < w->n; i++) {
+		if (nkeys > 0 && streq(keys[nkeys - 1].key, w->entries[i].key)) {
+			keys[nkeys - 1].count++;
+			continue;
+		}
+		keys[nkeys].key = w->entries[i].key;
+		keys[nkeys].len = strlen(w->entries[i].key);
+		keys[nkeys].first = i;
+		keys[nkeys].count = 1;
+		nkeys++;
+	}
+	c.keys = keys;
+
+	if ((r = push_u32(out, INDEX_MAGIC)) < 0 ||
+	    (r = push_u32(out, INDEX_VERSION)) < 0 || (r = push_u32(out, 0)) < 0)
+		goto fail;
+
+	r = write_node(&c, 0, nkeys, 0, true, &root);
+	if (r < 0)
+		goto fail;
+	put_u32(out, c.base + 8, root);
+	free(c.stack);
+	return 0;
+
+fail:
+	free(c.stack);
+	out->used = saved;
+	if (out->buf != NULL)
+		out->buf[saved] = '\0';
+	return r;
+}
+
+int index_writer_serialize(struct index_writer *w, struct strbuf *out)
+{
+	return serialize(w, out, false);
+}
+
+int index_writer_serialize_preorder(struct index_writer *w, struct strbuf *out)
+{
+	return serialize(w, out, true);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Writer of the .bin index trie (modules.dep.bin, modules.alias.bin, ...).
+ *
+ * Entries are collected as (key, value, priority) and the radix trie is built at
+ * serialize time from the sorted keys: its shape depends only on the set of keys,
+ * exactly as with kmod's incremental insertion. Values of one key are ordered by
+ * ascending priority; among equal priorities the value added last comes first.
+ */
+#pragma once
+
+#include "strbuf.h"
+
+struct index_writer;
+
+struct index_writer *index_writer_new(void);
+void index_writer_free(struct index_writer *w);
+
+/* 0, -ENOMEM, or -EINVAL when key or value has a byte >= 0x80 (kmod 30 refuses those) */
+int index_writer_add(struct index_writer *w, const char *key, const char *value,
+		     unsigned int priority);
+
+/*
+ * Serialize in kmod 30's post-order layout (children before their parent, root
+ * last, header root word patched), appending to @out. 0, -ENOMEM, or -EFBIG when
+ * a node offset does not fit in 28 bits.
+ */
+int index_writer_serialize(struct index_writer *w, struct strbuf *out);
+
+/* The same trie in kmod >= 34's pre-order layout (root at offset 12). */
+int index_writer_serialize_preorder(struct index_writer *w, struct strbuf *out);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Resolving a name or alias to modules through the index files of a module
+ * directory, in kmod's lookup order (kmod-behaviour.md 4.2).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lookup_ctx;
+
+struct lookup_module {
+	char *name;   /* normalized module name */
+	char *path;   /* absolute path from modules.dep.bin; NULL if not listed */
+	char *alias;  /* the alias (or config pattern) it was found through, or NULL */
+	char **deps;  /* absolute paths of its dependencies, as listed in modules.dep */
+	size_t n_deps;
+	bool builtin; /* found in modules.builtin(.alias).bin */
+};
+
+struct lookup_result {
+	struct lookup_module *mods;
+	size_t n;
+	const char *dirname; /* the module directory (owned by the ctx) */
+};
+
+/* @dirname: the module directory, e.g. /lib/modules/6.1.0-56-amd64. Indexes open lazily. */
+int lookup_ctx_new(const char *dirname, const void *reserved, struct lookup_ctx **out);
+void lookup_ctx_free(struct lookup_ctx *ctx);
+const char *lookup_ctx_dirname(const struct lookup_ctx *ctx);
+
+/*
+ * Full lookup of @name (normalized with alias_normalize first): modules.dep.bin,
+ * symbol: keys in modules.symbols.bin, modules.alias.bin (wildcards),
+ * modules.builtin.bin, modules.builtin.alias.bin; the first source that yields
+ * anything wins. An empty result is 0 with res->n == 0.
+ * -EINVAL for an unbalanced bracket in @name.
+ */
+int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result *res);
+/* Name lookup only (modules.dep.bin, modules.builtin.bin, modules.builtin.alias.bin). */
+int lookup_module_by_name(struct lookup_ctx *ctx, const char *name,
+			  struct lookup_result *res);
+/* Fill path and deps of a module known by name (from modules.dep.bin). -ENOENT if absent. */
+int lookup_module_dep(struct lookup_ctx *ctx, struct lookup_module *m);
+void lookup_module_release(struct lookup_module *m);
+void lookup_result_release(struct lookup_result *res);

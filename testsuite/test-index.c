@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Unit tests of the index reader and writer:
+ *  - the worked example of kmod-behaviour.md section 2.8: the pre-order bytes
+ *    given there are read back, and our pre-order writer must reproduce them;
+ *    our post-order output must read back to the same answers;
+ *  - value order (ascending priority, later insertion first on ties);
+ *  - refusal of non-ASCII keys and values; the 12-byte empty index;
+ *  - wildcard search against a brute-force fnmatch(3) over random glob keys.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index-writer.h"
+#include "index.h"
+#include "strbuf.h"
+#include "tap.h"
+#include "util.h"
+
+/* kmod-behaviour.md 2.8, pre-order layout, byte for byte */
+static const unsigned char example_preorder[] = {
+	/* header: magic, version, root @0x0c CHILDS */
+	0xb0,
+	0x07,
+	0xf4,
+	0x57,
+	0x00,
+	0x02,
+	0x00,
+	0x01,
+	0x20,
+	0x00,
+	0x00,
+	0x0c,
+	/* 0x0c root: first 'a', last 'o'; 'a' -> @0x4a CHILDS, 13 empty slots ('b'..'n'),
+	 * 'o' -> @0x6e PREFIX|VALUES|CHILDS */
+	0x61,
+	0x6f,
+	0x20,
+	0x00,
+	0x00,
+	0x4a,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0, /* 'b'..'e' */
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0, /* 'f'..'i' */
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0, /* 'j'..'m' */
+	0,
+	0,
+	0,
+	0, /* 'n' */
+	0xe0,
+	0x00,
+	0x00,
+	0x6e,
+	/* 0x4a node "a": children 's' and 't' */
+	0x73,
+	0x74,
+	0xc0,
+	0x00,
+	0x00,
+	0x54,
+	0xc0,
+	0x00,
+	0x00,
+	0x61,
+	/* 0x54 "as": prefix "k", (0, "v0") */
+	0x6b,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x76,
+	0x30,
+	0x00,
+	/* 0x61 "at": prefix "e", (1, "v1") */
+	0x65,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x76,
+	0x31,
+	0x00,
+	/* 0x6e "o": prefix "n", children 'c'..'e', values (0,"w"), (2,"v2") */
+	0x6e,
+	0x00,
+	0x63,
+	0x65,
+	0xc0,
+	0x00,
+	0x00,
+	0x8f,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x40,
+	0x00,
+	0x00,
+	0x9c,
+	0x00,
+	0x00,
+	0x00,
+	0x02,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x77,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x02,
+	0x76,
+	0x32,
+	0x00,
+	/* 0x8f "onc": prefix "e", (3, "v3") */
+	0x65,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x03,
+	0x76,
+	0x33,
+	0x00,
+	/* 0x9c "one": (4, "v4") */
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x04,
+	0x76,
+	0x34,
+	0x00,
+};
+
+static const char example_dump[] = "ask v0\nate v1\non w\non v2\nonce v3\none v4\n";
+
+static struct index_writer *example_writer(void)
+{
+	struct index_writer *w = index_writer_new();
+	int r = 0;
+
+	r |= index_writer_add(w, "ask", "v0", 0);
+	r |= index_writer_add(w, "ate", "v1", 1);
+	r |= index_writer_add(w, "on", "v2", 2);
+	r |= index_writer_add(w, "once", "v3", 3);
+	r |= index_writer_add(w, "one", "v4", 4);
+	r |= index_writer_add(w, "on", "w", 0);
+	TAP_OK(r == 0, "writer accepts the example keys");
+	return w;
+}
+
+static bool search_is(const struct index *idx, const char *key, const char *expect)
+{
+	char *value = NULL;
+	int r = index_search(idx, key, &value);
+	bool ok;
+
+	if (expect == NULL)
+		return r == -ENOENT;
+	ok = r == 0 && streq(value, expect);
+	free(value);
+	return ok;
+}
+
+static void check_example_lookups(const struct index *idx, const char *layout)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct index_values vals;
+	int r;
+
+	TAP_OK(search_is(idx, "ask", "v0") && search_is(idx, "ate", "v1") &&
+		       search_is(idx, "once", "v3") && search_is(idx, "one", "v4"),
+	       "%s: exact lookups of the leaves", layout);
+	TAP_OK(search_is(idx, "on", "w"), "%s: 'on' gives its lowest-priority value",
+	       layout);
+	TAP_OK(search_is(idx, "o", NULL) && search_is(idx, "onc", NULL) &&
+		       search_is(idx, "a", NULL) && search_is(idx, "", NULL) &&
+		       search_is(idx, "ones", NULL) && search_is(idx, "b", NULL) &&
+		       search_is(idx, "as", NULL) && search_is(idx, "\x80", NULL),
+	       "%s: prefixes, split points and absent keys are not found", layout);
+	r = index_dump(idx, "", &sb);
+	TAP_OK(r == 0 && streq(strbuf_str(&sb), example_dump), "%s: dump", layout);
+	strbuf_clear(&sb);
+	r = index_dump(idx, "alias ", &sb);
+	TAP_OK(r == 0 && strstartswith(strbuf_str(&sb), "alias ask v0\nalias ate v1\n") &&
+		       strendswith(strbuf_str(&sb), "alias one v4\n"),
+	       "%s: dump with a prefix", layout);
+	strbuf_release(&sb);
+	r = index_search_wild(idx, "on", &vals);
+	TAP_OK(r == 0 && vals.n == 2 && streq(vals.v[0].value, "w") &&
+		       vals.v[0].priority == 0 && streq(vals.v[1].value, "v2") &&
+		       vals.v[1].priority == 2,
+	       "%s: wildcard lookup of a literal key gives all its values", layout);
+	if (r == 0)
+		index_values_free(&vals);
+}
+
+static void test_example(void)
+{
+	struct index_writer *w = example_writer();
+	struct strbuf pre = STRBUF_INIT, post = STRBUF_INIT;
+	struct index *idx;
+	int r;
+
+	r = index_open_memory(example_preorder, sizeof(example_preorder), &idx);
+	TAP_OK(r == 0, "the worked example's pre-order bytes open");
+	if (r == 0) {
+		check_example_lookups(idx, "spec pre-order bytes");
+		index_close(idx);
+	}
+
+	r = index_writer_serialize_preorder(w, &pre);
+	TAP_OK(r == 0 && pre.used == sizeof(example_preorder) &&
+		       memcmp(pre.buf, example_preorder, pre.used) == 0,
+	       "our pre-order writer reproduces the worked example byte for byte (%zu "
+	       "bytes)",
+	       pre.used);
+
+	r = index_writer_serialize(w, &post);
+	TAP_OK(r == 0 && post.used == sizeof(example_preorder),
+	       "post-order output has the same size as pre-order");
+	/* post-order: the root comes last, so the header points at the end */
+	TAP_OK(r == 0 && post.used > 12 &&
+		       (((unsigned char)post.buf[10] << 8 | (unsigned char)post.buf[11]) &
+			0xffff) + 2 + 4 * 15 ==
+			       (int)post.used &&
+		       (unsigned char)post.buf[8] == 0x20,
+	       "post-order: the root (CHILDS, 'a'..'o') is the last node");
+	r = index_open_memory(post.buf, post.used, &idx);
+	TAP_OK(r == 0, "post-order output opens");
+	if (r == 0) {
+		check_example_lookups(idx, "our post-order");
+		index_close(idx);
+	}
+
+	/* serializing twice gives the same bytes (the entries are sorted in place) */
+	strbuf_clear(&pre);
+	r = index_writer_add(w, "zz", "late", 9);
+	r |= index_writer_serialize_preorder(w, &pre);
+	r |= index_open_memory(pre.buf, pre.used, &idx);
+	TAP_OK(r == 0 && search_is(idx, "zz", "late") && search_is(idx, "on", "w"),
+	       "adding after a serialization still works");
+	if (r == 0)
+		index_close(idx);
+
+	strbuf_release(&pre);
+	strbuf_release(&post);
+	index_writer_free(w);
+}
+
+struct seen {
+	struct strbuf text;
+};
+
+static int record(void *data, const char *key, const char *value, unsigned int priority)
+{
+	struct seen *s = data;
+
+	return strbuf_printf(&s->text, "%s=%s/%u;", key, value, priority);
+}
+
+static void test_value_order(void)
+{
+	struct index_writer *w = index_writer_new();
+	struct strbuf sb = STRBUF_INIT;
+	struct seen s = { STRBUF_INIT };
+	struct index *idx = NULL;
+	int r = 0;
+
+	r |= index_writer_add(w, "k", "a", 1);
+	r |= index_writer_add(w, "k", "b", 1);
+	r |= index_writer_add(w, "k", "c", 0);
+	r |= index_writer_add(w, "k", "d", 2);
+	r |= index_writer_add(w, "k", "b", 1); /* duplicates are kept */
+	r |= index_writer_serialize(w, &sb);
+	r |= index_open_memory(sb.buf, sb.used, &idx);
+	TAP_OK(r == 0, "index with tied priorities builds");
+	if (r == 0) {
+		r = index_foreach(idx, record, &s);
+		TAP_OK(r == 0 && streq(strbuf_str(&s.text),
+				       "k=c/0;k=b/1;k=b/1;k=a/1;k=d/2;"),
+		       "values: ascending priority, later insertion first (%s)",
+		       strbuf_str(&s.text));
+		TAP_OK(search_is(idx, "k", "c"),
+		       "exact lookup gives the priority-0 value");
+		index_close(idx);
+	}
+	strbuf_release(&s.text);
+	strbuf_release(&sb);
+	index_writer_free(w);
+}
+
+static void test_refusals(void)
+{
+	struct index_writer *w = index_writer_new();
+	struct strbuf sb = STRBUF_INIT;
+	struct index *idx;
+	int r;
+
+	TAP_OK(index_writer_add(w, "caf\xc3\xa9", "x", 0) == -EINVAL,
+	       "a key with a byte >= 0x80 is refused");
+	TAP_OK(index_writer_add(w, "x", "\x80", 0) == -EINVAL,
+	       "a value with a byte >= 0x80 is refused");
+	r = index_writer_serialize(w, &sb);
+	TAP_OK(r == 0 && sb.used == 12 &&
+		       memcmp(sb.buf, "\xb0\x07\xf4\x57\x00\x02\x00\x01\x00\x00\x00\x0c",
+			      12) == 0,
+	       "an empty writer gives the 12-byte empty index");
+	r = index_open_memory(sb.buf, sb.used, &idx);
+	TAP_OK(r == 0, "the empty index opens");
+	if (r == 0) {
+		struct strbuf d = STRBUF_INIT;
+		struct index_values vals;
+
+		r = index_dump(idx, "", &d);
+		TAP_OK(r == 0 && d.used == 0 && search_is(idx, "", NULL) &&
+			       index_search_wild(idx, "x", &vals) == 0 && vals.n == 0,
+		       "the empty index has no entries");
+		strbuf_release(&d);
+		index_close(idx);
+	}
+	strbuf_release(&sb);
+	index_writer_free(w);
+}
+
+/* deterministic pseudo-random numbers (no global state besides the test) */
+static unsigned int rnd(unsigned int *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return (*state >> 16) & 0x7fff;
+}
+
+#define NKEYS 300
+#define NQUERIES 2000
+
+static void random_glob(unsigned int *st, char *buf, size_t size)
+{
+	static const char *const atoms[] = {
+		"a", "b", "c", "*", "?", "[ab]", "[!a]", "ab"
+	};
+	size_t n = 1 + rnd(st) % 6, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		strncat(buf, atoms[rnd(st) % ARRAY_SIZE(atoms)], size - strlen(buf) - 1);
+}
+
+static void test_wild_bruteforce(void)
+{
+	static char keys[NKEYS][64];
+	struct index_writer *w = index_writer_new();
+	struct strbuf post = STRBUF_INIT, pre = STRBUF_INIT;
+	struct index *ipost = NULL, *ipre = NULL;
+	unsigned int st = 20261122;
+	size_t q, k, bad = 0, matches = 0;
+	int r = 0;
+
+	for (k = 0; k < NKEYS; k++) {
+		char value[16];
+
+		random_glob(&st, keys[k], sizeof(keys[k]));
+		snprintf(value, sizeof(value), "m%zu", k);
+		r |= index_writer_add(w, keys[k], value, (unsigned int)k);
+	}
+	r |= index_writer_serialize(w, &post);
+	r |= index_writer_serialize_preorder(w, &pre);
+	r |= index_open_memory(post.buf, post.used, &ipost);
+	r |= index_open_memory(pre.buf, pre.used, &ipre);
+	TAP_OK(r == 0, "random glob index builds in both layouts");
+	if (r != 0)
+		goto out;
+
+	for (q = 0; q < NQUERIES; q++) {
+		struct index_values a, b;
+		char query[16];
+		size_t len = rnd(&st) % 8, i, n = 0;
+		bool same;
+
+		for (i = 0; i < len; i++)
+			query[i] = "abcd"[rnd(&st) % 4];
+		query[len] = '\0';
+
+		if (index_search_wild(ipost, query, &a) < 0) {
+			bad++;
+			continue;
+		}
+		if (index_search_wild(ipre, query, &b) < 0) {
+			index_values_free(&a);
+			bad++;
+			continue;
+		}
+		/* expected: every key that matches, by ascending priority (= key number)
+		 */
+		same = a.n == b.n;
+		for (k = 0; k < NKEYS && same; k++) {
+			char value[16];
+
+			if (fnmatch(keys[k], query, 0) != 0)
+				continue;
+			snprintf(value, sizeof(value), "m%zu", k);
+			same = n < a.n && streq(a.v[n].value, value) &&
+			       streq(b.v[n].value, value);
+			n++;
+		}
+		if (!same || n != a.n) {
+			if (bad++ < 3)
+				printf("# query '%s': %zu results, %zu expected\n", query,
+				       a.n, n);
+		}
+		matches += n;
+		index_values_free(&a);
+		index_values_free(&b);
+	}
+	TAP_OK(bad == 0 && matches > NQUERIES,
+	       "wildcard search equals brute-force fnmatch over %d glob keys, %d queries "
+	       "(%zu matches, %zu wrong)",
+	       NKEYS, NQUERIES, matches, bad);
+
+out:
+	index_close(ipost);
+	index_close(ipre);
+	strbuf_release(&post);
+	strbuf_release(&pre);
+	index_writer_free(w);
+}
+
+int main(void)
+{
+	test_example();
+	test_value_order();
+	test_refusals();
+	test_wild_bruteforce();
+	return tap_done();
+}
