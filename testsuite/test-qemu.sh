@@ -5,7 +5,8 @@
 # one TAP case per check of testsuite/qemu/init.
 #
 # Knobs: QEMU_TIMEOUT (s, default 180), QEMU_TOOLS=ours|kmod|busybox (default
-# ours; the others are for working on the scenario itself), QEMU_MODPROBE_D
+# ours; the others are for working on the scenario itself), QEMU_OURS (with
+# QEMU_TOOLS=kmod|busybox: the tools of ours to use anyway), QEMU_MODPROBE_D
 # (where the guest writes its modprobe.d file, default /etc/modprobe.d).
 # The serial log is kept in $top_builddir/testsuite/out/qemu-serial.log.
 set -eu
@@ -28,7 +29,7 @@ for p in qemu-system-x86_64 busybox cpio xz zstd objcopy; do
 	command -v "$p" >/dev/null || bail_out "$p not found (scripts/install-deps)"
 done
 kver=$("$top_srcdir/modules/kver.sh") || bail_out "no kernel with headers and image"
-diag "kernel $kver, tools: $mode"
+diag "kernel $kver, tools: $mode${QEMU_OURS:+, ours: $QEMU_OURS}"
 
 # the modules: built where `make modules` builds them, shared with
 # test-demo-modules.sh under a lock
@@ -43,7 +44,7 @@ else
 fi
 
 if "$qemu_dir/mkinitramfs.sh" --kver "$kver" --modules "$stage" --tools "$mode" \
-	--tools-dir "$TOOLS" --modprobe-d "${QEMU_MODPROBE_D:-/etc/modprobe.d}" \
+	--tools-dir "$TOOLS" ${QEMU_OURS:+--ours "$QEMU_OURS"} --modprobe-d "${QEMU_MODPROBE_D:-/etc/modprobe.d}" \
 	"$TMPD/initramfs.cpio" >"$TMPD/mkinitramfs.log" 2>&1; then
 	ok "initramfs with busybox, the $mode tools and the demo modules"
 else

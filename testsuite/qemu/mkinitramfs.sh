@@ -14,6 +14,9 @@
 #   --tools kmod       Debian's kmod 30 (/usr/bin/kmod), the reference: a run
 #                      with it checks the scenario's expectations themselves
 #                      (every check must pass); never used by make check
+#   --ours "T1 T2"     with --tools kmod or busybox: use our tools for these
+#                      (e.g. "mymodinfo mydepmod"), to try each tool of ours in
+#                      the guest as soon as it exists
 #   --tools-dir DIR    where our tools are
 #   --modprobe-d DIRS  where the guest writes its modprobe.d file (space-separated
 #                      list; default /etc/modprobe.d)
@@ -28,6 +31,7 @@ modroot=
 mode=ours
 tools_dir=$top_builddir/tools
 modprobe_d=/etc/modprobe.d
+ours=
 out=
 
 die() {
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--tools) mode=$2; shift 2 ;;
 	--tools-dir) tools_dir=$2; shift 2 ;;
 	--modprobe-d) modprobe_d=$2; shift 2 ;;
+	--ours) ours=$2; shift 2 ;;
 	-*) die "unknown option $1" ;;
 	*) out=$1; shift ;;
 	esac
@@ -146,6 +151,21 @@ EOF
 	;;
 esac
 
+if [ -n "$ours" ]; then
+	[ "$mode" != ours ] || die "--ours is for --tools kmod or busybox"
+	for t in $ours; do
+		case $t in
+		mydepmod | mymodprobe | mymodinfo | myinsmod | myrmmod | mylsmod) ;;
+		*) die "--ours: unknown tool $t" ;;
+		esac
+		[ -x "$tools_dir/$t" ] || die "--ours: $tools_dir/$t is not built"
+		copy_with_libs "$tools_dir/$t" "/sbin/$t"
+		var=$(echo "${t#my}" | tr a-z A-Z)
+		echo "$var=/sbin/$t" >>"$root/etc/mykmod-demo.env"
+	done
+	echo "MODE=$mode+ours" >>"$root/etc/mykmod-demo.env"
+fi
+
 cp -a "$extra" "$root/lib/modules/$kver/extra"
 for f in modules.order modules.builtin modules.builtin.modinfo; do
 	cp "$kdir/$f" "$root/lib/modules/$kver/$f"
@@ -154,4 +174,4 @@ install -m 0755 "$here/init" "$root/init"
 
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"
-echo "mkinitramfs.sh: $out ($(du -k "$out" | cut -f1) KiB, tools: $mode, kernel $kver)"
+echo "mkinitramfs.sh: $out ($(du -k "$out" | cut -f1) KiB, tools: $mode${ours:+, ours: $ours}, kernel $kver)"
