@@ -92,5 +92,6 @@ module_exit(kt_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("mykmod demo (after Dave Tian)");
-MODULE_DESCRIPTION("Kernel module using the kernel timer and a spinlock-protected counter");
+MODULE_DESCRIPTION(
+	"Kernel module using the kernel timer and a spinlock-protected counter");
 MODULE_ALIAS("demo-kt-timer");

@@ -66,4 +66,5 @@ module_exit(kthread_demo_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("mykmod demo (after Kashish Bhatia)");
-MODULE_DESCRIPTION("Kernel thread life cycle: kthread_run, kthread_should_stop, kthread_stop");
+MODULE_DESCRIPTION(
+	"Kernel thread life cycle: kthread_run, kthread_should_stop, kthread_stop");

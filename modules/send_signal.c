@@ -45,27 +45,30 @@ static int send_one(pid_t nr)
 
 static int k2_fn(void *arg)
 {
+	const char *comm = current->comm;
 	unsigned int sent = 0;
 
 	while (!kthread_should_stop()) {
-		if (kthread_pid && sent < count) {
+		pid_t target = READ_ONCE(kthread_pid);
+
+		if (target && sent < count) {
 			int ret;
 
-			pr_info("send_signal: %s: sending SIGUSR1 to pid %d\n", current->comm,
-				kthread_pid);
-			ret = send_one(kthread_pid);
+			pr_info("send_signal: %s: sending SIGUSR1 to pid %d\n", comm,
+				target);
+			ret = send_one(target);
 			if (ret)
-				pr_info("send_signal: %s: error sending signal to pid %d: %d\n",
-					current->comm, kthread_pid, ret);
+				pr_info("send_signal: %s: cannot signal pid %d: %d\n",
+					comm, target, ret);
 			else
 				sent++;
 			if (sent == count)
-				pr_info("send_signal: %s: sent %u signals, idle until unloaded\n",
-					current->comm, sent);
+				pr_info("send_signal: %s: sent %u signals, now idle\n",
+					comm, sent);
 		}
 		schedule_timeout_interruptible(msecs_to_jiffies(interval_ms));
 	}
-	pr_info("send_signal: %s: exiting\n", current->comm);
+	pr_info("send_signal: %s: exiting\n", comm);
 	return 0;
 }
 
@@ -93,4 +96,5 @@ module_exit(send_signal_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("mykmod demo (after Kashish Bhatia)");
-MODULE_DESCRIPTION("sending signal from 1 kthread to another and using default signal handler");
+MODULE_DESCRIPTION(
+	"sending signal from 1 kthread to another and using default signal handler");

@@ -23,7 +23,8 @@
 
 static unsigned int interval_ms = 200;
 module_param(interval_ms, uint, 0444);
-MODULE_PARM_DESC(interval_ms, "How long K1 sleeps between checks for signals, in ms (default 200)");
+MODULE_PARM_DESC(interval_ms,
+		 "How long K1 sleeps between checks for signals, in ms (default 200)");
 
 static bool load_peer = true;
 module_param(load_peer, bool, 0444);
@@ -40,17 +41,17 @@ static int k1_fn(void *arg)
 {
 	int ret;
 
-	kthread_pid = current->pid;
-	pr_info("signal_handling: %s: pid of current thread %d\n", current->comm,
-		kthread_pid);
-
-	/* kthreads ignore every signal unless they allow it */
+	/* kthreads ignore every signal unless they allow it: allow SIGUSR1
+	 * before anyone can know the pid to send it to */
 	allow_signal(SIGUSR1);
+	WRITE_ONCE(kthread_pid, current->pid);
+	pr_info("signal_handling: %s: pid of current thread %d\n", current->comm,
+		current->pid);
 
 	if (load_peer) {
 		ret = request_module("send_signal");
 		if (ret)
-			pr_info("signal_handling: %s: request_module(send_signal) returned %d\n",
+			pr_info("signal_handling: %s: request_module(send_signal) = %d\n",
 				current->comm, ret);
 		else
 			pr_info("signal_handling: %s: request_module(send_signal) done\n",
@@ -102,4 +103,5 @@ module_exit(signal_handling_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("mykmod demo (after Kashish Bhatia)");
-MODULE_DESCRIPTION("dynamically loading module through kmod subsystem and receiving signal from another module");
+MODULE_DESCRIPTION("dynamically loading module through kmod subsystem and receiving "
+		   "signal from another module");

@@ -31,11 +31,13 @@ MODULE_PARM_DESC(count, "Start value that the timers count down to 0 (default 10
 
 static unsigned int period_ms = 100;
 module_param(period_ms, uint, 0444);
-MODULE_PARM_DESC(period_ms, "Period of timer 1, in ms; timer 2 runs at twice that (default 100)");
+MODULE_PARM_DESC(period_ms,
+		 "Period of timer 1, in ms; timer 2 runs at twice that (default 100)");
 
 static int cpu = -1;
 module_param(cpu, int, 0444);
-MODULE_PARM_DESC(cpu, "CPU to pin timer 2 to with add_timer_on() (default -1: last online CPU)");
+MODULE_PARM_DESC(
+	cpu, "CPU to pin timer 2 to with add_timer_on() (default -1: last online CPU)");
 
 struct demo_timer {
 	struct timer_list timer;
@@ -98,8 +100,8 @@ static int __init timer_demo_init(void)
 	timer2.timer.expires = jiffies + msecs_to_jiffies(timer2.period_ms);
 	add_timer_on(&timer2.timer, target);
 
-	pr_info("timer_demo: loaded on CPU %d, counting down from %u, timer 2 pinned to CPU %d\n",
-		raw_smp_processor_id(), count, target);
+	pr_info("timer_demo: loaded, counting down from %u, timer 2 pinned to CPU %d\n",
+		count, target);
 	return 0;
 }
 
@@ -111,7 +113,7 @@ static void __exit timer_demo_exit(void)
 
 	del_timer_sync(&timer1.timer);
 	del_timer_sync(&timer2.timer);
-	pr_info("timer_demo: unloaded, timer 1 ran %u times, timer 2 ran %u times, value %u\n",
+	pr_info("timer_demo: unloaded, timers ran %u and %u times, value %u\n",
 		timer1.fired, timer2.fired, value);
 }
 
@@ -120,4 +122,5 @@ module_exit(timer_demo_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("mykmod demo (after Kashish Bhatia)");
-MODULE_DESCRIPTION("Usage of timer_setup(), mod_timer(), add_timer_on() with TIMER_PINNED and del_timer_sync()");
+MODULE_DESCRIPTION("Usage of timer_setup(), mod_timer(), add_timer_on() with "
+		   "TIMER_PINNED and del_timer_sync()");

@@ -36,4 +36,5 @@ module_exit(vermagic_mismatch_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("mykmod demo");
-MODULE_DESCRIPTION("Module whose vermagic flags do not match the kernel (for --force-vermagic)");
+MODULE_DESCRIPTION(
+	"Module whose vermagic flags do not match the kernel (for --force-vermagic)");
