@@ -44,6 +44,16 @@ for m in signal_handling.ko send_signal.ko timer_demo.ko kt.ko kthread_demo.ko \
 	vermagic_mismatch.ko comp_xz.ko.xz comp_zstd.ko.zst; do
 	check "staged extra/$m" [ -s "$extra/$m" ]
 done
+for f in $files; do
+	fields=
+	for k in license author description; do
+		[ -n "$("$REF_MODINFO" -F "$k" "$extra/$f")" ] || fields="$fields $k"
+	done
+	# "name:description (type)"; without MODULE_PARM_DESC it is "name: (type)"
+	"$REF_MODINFO" -F parm "$extra/$f" | grep -Eq '^[a-z_0-9]+:[^ (]' || fields="$fields parm"
+	check "$f has license, author, description and a documented parameter${fields:+ (missing:$fields)}" \
+		[ -z "$fields" ]
+done
 check "send_signal.ko depends on signal_handling (modinfo)" \
 	[ "$("$REF_MODINFO" -F depends "$extra/send_signal.ko")" = signal_handling ]
 check "vermagic_mismatch.ko has other vermagic flags than kt.ko" \
