@@ -24,7 +24,8 @@ int builtin_modinfo_get(int dirfd, const char *path, const char *modname, char *
 		const char *rec = buf + i;
 		size_t len = strnlen(rec, size - i);
 
-		if (len > modlen && memcmp(rec, modname, modlen) == 0 && rec[modlen] == '.') {
+		if (len > modlen && memcmp(rec, modname, modlen) == 0 &&
+		    rec[modlen] == '.') {
 			if (n == cap) {
 				size_t ncap = cap ? cap * 2 : 16;
 				const char **ns = realloc(strs, ncap * sizeof(*ns));

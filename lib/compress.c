@@ -65,6 +65,7 @@ int mk_compression_supported(enum mk_compression c)
 	return 0;
 }
 
+#if ENABLE_ZLIB || ENABLE_XZ || ENABLE_ZSTD
 /* Output buffer that grows geometrically up to MK_DECOMPRESS_MAX. */
 struct outbuf {
 	uint8_t *data;
@@ -105,6 +106,7 @@ static int outbuf_finish(struct outbuf *o, void **out, size_t *out_len)
 	o->data = NULL;
 	return 0;
 }
+#endif
 
 #if ENABLE_ZLIB
 static int decompress_gzip(const void *in, size_t in_len, void **out, size_t *out_len)
@@ -129,11 +131,12 @@ static int decompress_gzip(const void *in, size_t in_len, void **out, size_t *ou
 			break;
 		z.next_out = o.data + o.used;
 		z.avail_out = (uInt)(o.size - o.used > UINT32_MAX ? UINT32_MAX
-								   : o.size - o.used);
+								  : o.size - o.used);
 		r = inflate(&z, Z_NO_FLUSH);
 		o.used = (size_t)(z.next_out - o.data);
 		if (r == Z_STREAM_END) {
-			ret = z.avail_in == 0 ? outbuf_finish(&o, out, out_len) : -EBADMSG;
+			ret = z.avail_in == 0 ? outbuf_finish(&o, out, out_len)
+					      : -EBADMSG;
 			break;
 		}
 		if (r == Z_MEM_ERROR) {

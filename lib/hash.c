@@ -142,7 +142,8 @@ static unsigned int bucket_search(const struct hash_bucket *bucket, const char *
 	return lo;
 }
 
-static int hash_insert(struct hash *hash, const char *key, const void *value, bool replace)
+static int hash_insert(struct hash *hash, const char *key, const void *value,
+		       bool replace)
 {
 	struct hash_bucket *bucket = bucket_of(hash, key);
 	bool found;

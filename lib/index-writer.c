@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "index-writer.h"
 #include "util.h"
 
@@ -56,6 +57,14 @@ struct index_writer {
 	struct entry *entries;
 	size_t n, alloc;
 	struct arena_block *arena;
+	/*
+	 * Only for index_writer_add_dup(): key -> 1 + index of its last entry, and
+	 * per entry 1 + index of the previous entry with the same key (or 0).
+	 * Dropped when serializing sorts the entries.
+	 */
+	struct hash *dups;
+	size_t *prev;
+	size_t nprev, prev_alloc;
 };
 
 /* state of one serialization */
@@ -85,6 +94,8 @@ void index_writer_free(struct index_writer *w)
 		next = b->next;
 		free(b);
 	}
+	hash_free(w->dups);
+	free(w->prev);
 	free(w->entries);
 	free(w);
 }
@@ -166,6 +177,68 @@ int index_writer_add(struct index_writer *w, const char *key, const char *value,
 	e->priority = priority;
 	e->seq = w->n;
 	w->n++;
+	return 0;
+}
+
+static void dups_drop(struct index_writer *w)
+{
+	hash_free(w->dups);
+	free(w->prev);
+	w->dups = NULL;
+	w->prev = NULL;
+	w->nprev = w->prev_alloc = 0;
+}
+
+/* index entries [w->nprev, w->n) in the duplicate table */
+static int dups_update(struct index_writer *w)
+{
+	size_t *n;
+	int r;
+
+	if (w->dups == NULL) {
+		w->dups = hash_new(4096, NULL);
+		if (w->dups == NULL)
+			return -ENOMEM;
+	}
+	if (w->prev_alloc < w->alloc) {
+		n = reallocarray(w->prev, w->alloc, sizeof(*n));
+		if (n == NULL)
+			return -ENOMEM;
+		w->prev = n;
+		w->prev_alloc = w->alloc;
+	}
+	for (; w->nprev < w->n; w->nprev++) {
+		const char *key = w->entries[w->nprev].key;
+
+		w->prev[w->nprev] = (uintptr_t)hash_find(w->dups, key);
+		r = hash_add(w->dups, key, (void *)(uintptr_t)(w->nprev + 1));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int index_writer_add_dup(struct index_writer *w, const char *key, const char *value,
+			 unsigned int priority, bool *duplicate)
+{
+	size_t i;
+	int r;
+
+	r = index_writer_add(w, key, value, priority);
+	if (r < 0)
+		return r;
+	r = dups_update(w);
+	if (r < 0) {
+		dups_drop(w);
+		return r;
+	}
+	*duplicate = false;
+	for (i = w->prev[w->n - 1]; i > 0; i = w->prev[i - 1]) {
+		if (streq(w->entries[i - 1].value, value)) {
+			*duplicate = true;
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -355,8 +428,8 @@ static int write_node(struct wctx *c, size_t lo, size_t hi, size_t depth, bool r
 		i = j;
 	}
 
-	r = write_body(c, pfx, end - depth, vals, first, last, c->stack + mark, nkids,
-		       ref, &table);
+	r = write_body(c, pfx, end - depth, vals, first, last,
+		       nkids > 0 ? c->stack + mark : NULL, nkids, ref, &table);
 	c->sp = mark;
 	return r;
 }
@@ -369,6 +442,7 @@ static int serialize(struct index_writer *w, struct strbuf *out, bool preorder)
 	uint32_t root;
 	int r;
 
+	dups_drop(w); /* entry indices change */
 	if (w->n > 0) {
 		qsort(w->entries, w->n, sizeof(*w->entries), entry_cmp);
 		keys = calloc(w->n, sizeof(*keys));

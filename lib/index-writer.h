@@ -9,6 +9,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "strbuf.h"
 
 struct index_writer;
@@ -19,6 +21,14 @@ void index_writer_free(struct index_writer *w);
 /* 0, -ENOMEM, or -EINVAL when key or value has a byte >= 0x80 (kmod 30 refuses those) */
 int index_writer_add(struct index_writer *w, const char *key, const char *value,
 		     unsigned int priority);
+
+/*
+ * index_writer_add(), also telling whether @key already had the value @value (at
+ * any priority): kmod's depmod -w warns about those. Costs a hash table and 8
+ * bytes per entry, built on first use.
+ */
+int index_writer_add_dup(struct index_writer *w, const char *key, const char *value,
+			 unsigned int priority, bool *duplicate);
 
 /*
  * Serialize in kmod 30's post-order layout (children before their parent, root

@@ -50,6 +50,8 @@ struct modfile {
 	enum mk_compression compression;
 	uint64_t size; /* of the (decompressed) image */
 	uint8_t *image; /* the whole image, when in memory */
+	uint8_t head[EI_NIDENT]; /* first bytes of a plain file */
+	size_t head_len;
 
 	Elf *elf;
 	int elf_err;
@@ -72,7 +74,9 @@ struct modfile {
 	int sig_err;
 	struct modsig sig;
 	struct modsig_pkcs7 *pkcs7;
-	uint8_t *sig_raw; /* signer + key id + signature bytes, plain files only */
+	uint8_t *sig_raw; /* the end of a plain file, holding the signature */
+	uint64_t sig_raw_off;
+	size_t sig_raw_len;
 };
 
 static bool libelf_ready(void)
@@ -99,7 +103,6 @@ static struct modfile *modfile_alloc(const char *path)
 int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 {
 	struct modfile *mf;
-	uint8_t magic[6];
 	struct stat st;
 	ssize_t n;
 	int r;
@@ -122,17 +125,19 @@ int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		goto fail;
 	}
-	n = pread(mf->fd, magic, sizeof(magic), 0);
+	/* one read serves the compression magic and the ELF identification */
+	n = pread(mf->fd, mf->head, sizeof(mf->head), 0);
 	if (n < 0) {
 		r = -errno;
 		goto fail;
 	}
 	/* kmod refuses files too short to hold any of the magics */
-	if (n < (ssize_t)sizeof(magic)) {
+	if (n < 6) {
 		r = -EINVAL;
 		goto fail;
 	}
-	mf->compression = mk_compression_detect(magic, (size_t)n);
+	mf->head_len = (size_t)n;
+	mf->compression = mk_compression_detect(mf->head, (size_t)n);
 	if (mf->compression == MK_COMPRESSION_NONE) {
 		mf->size = (uint64_t)st.st_size;
 	} else {
@@ -279,14 +284,10 @@ static int elf_setup(struct modfile *mf)
 			return mf->elf_err = -ENOEXEC;
 		ident = mf->image;
 	} else {
-		unsigned char buf[EI_NIDENT];
-		int r;
+		const unsigned char *buf = mf->head;
 
-		if (mf->size <= EI_NIDENT)
+		if (mf->size <= EI_NIDENT || mf->head_len < EI_NIDENT)
 			return mf->elf_err = -ENOEXEC;
-		r = pread_all(mf->fd, buf, sizeof(buf), 0);
-		if (r < 0)
-			return mf->elf_err = r == -EIO ? -EINVAL : r;
 		if (memcmp(buf, ELFMAG, SELFMAG) != 0)
 			return mf->elf_err = -ENOEXEC;
 		if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
@@ -359,7 +360,8 @@ static int elf_setup(struct modfile *mf)
 		if (name == NULL)
 			continue;
 		/* like kmod, a section that does not fit in the file counts as absent */
-		if (sh.sh_type == SHT_NOBITS || !range_valid(sh.sh_offset, sh.sh_size, mf->size))
+		if (sh.sh_type == SHT_NOBITS ||
+		    !range_valid(sh.sh_offset, sh.sh_size, mf->size))
 			continue;
 		for (int s = 0; s < SEC_MAX; s++) {
 			if (mf->sec[s] == 0 && streq(name, wanted_sections[s])) {
@@ -677,7 +679,8 @@ static int symtab_get(const struct symtab *st, size_t i, GElf_Sym *sym)
 	return -EINVAL;
 }
 
-/* CRC of a __crc_ symbol: its value, or the u32 it points at (kmod: -1 if out of range). */
+/* CRC of a __crc_ symbol: its value, or the u32 it points at (kmod: -1 if out of range).
+ */
 static uint64_t resolve_crc(struct modfile *mf, const GElf_Sym *sym)
 {
 	const uint8_t *data;
@@ -738,7 +741,8 @@ static int load_exports(struct modfile *mf)
 				break;
 			name = symtab_name(&st, &sym, &len);
 			if (name == NULL) {
-				/* a broken string table: use the fallback, as kmod does */
+				/* a broken string table: use the fallback, as kmod does
+				 */
 				ncrc = 0;
 				symbuild_release(&b);
 				break;
@@ -802,7 +806,8 @@ static int load_versions(struct modfile *mf)
 			const char *name = (const char *)data + off + crclen;
 			size_t len = strnlen(name, entlen - crclen);
 
-			r = symbuild_add(&b, name, len, read_uint(mf, data + off, crclen), 'U');
+			r = symbuild_add(&b, name, len, read_uint(mf, data + off, crclen),
+					 'U');
 			if (r < 0) {
 				symbuild_release(&b);
 				return r;
@@ -950,8 +955,8 @@ static int load_needs(struct modfile *mf)
 	for (size_t i = 0; i < v->n; i++) {
 		if (visited[i])
 			continue;
-		r = symbuild_add(&b, v->syms[i].name, strlen(v->syms[i].name), v->syms[i].crc,
-				 'U');
+		r = symbuild_add(&b, v->syms[i].name, strlen(v->syms[i].name),
+				 v->syms[i].crc, 'U');
 		if (r < 0)
 			goto out;
 	}
@@ -1025,8 +1030,8 @@ int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **da
 
 	if (modversions && mf->sec[SEC_VERSIONS] != 0) {
 		GElf_Ehdr ehdr;
-		uint64_t off, flags_off, shsize = mf->is64 ? sizeof(Elf64_Shdr)
-							   : sizeof(Elf32_Shdr);
+		uint64_t off, flags_off,
+			shsize = mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
 		size_t flen = mf->is64 ? 8 : 4;
 		uint64_t flags;
 
@@ -1037,7 +1042,8 @@ int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **da
 		/* sh_flags sits right after sh_name and sh_type (4 + 4 bytes) */
 		if (umul64_overflow(mf->sec[SEC_VERSIONS], shsize, &off) ||
 		    uadd64_overflow(ehdr.e_shoff, off, &off) ||
-		    uadd64_overflow(off, 8, &flags_off) || !range_valid(flags_off, flen, len)) {
+		    uadd64_overflow(off, 8, &flags_off) ||
+		    !range_valid(flags_off, flen, len)) {
 			r = -EINVAL;
 			goto fail;
 		}
@@ -1114,9 +1120,22 @@ static int load_signature(struct modfile *mf)
 
 	if (size < maglen + 12)
 		return -ENODATA;
-	r = image_read(mf, size - sizeof(tail), sizeof(tail), tail);
-	if (r < 0)
-		return r;
+	if (mf->image == NULL) {
+		/* one read of the file's end usually holds the whole signature */
+		size_t want = size < 4096 ? (size_t)size : 4096;
+
+		mf->sig_raw = malloc(want);
+		if (mf->sig_raw == NULL)
+			return -ENOMEM;
+		r = image_read(mf, size - want, want, mf->sig_raw);
+		if (r < 0)
+			return r;
+		mf->sig_raw_off = size - want;
+		mf->sig_raw_len = want;
+		memcpy(tail, mf->sig_raw + want - sizeof(tail), sizeof(tail));
+	} else {
+		memcpy(tail, mf->image + size - sizeof(tail), sizeof(tail));
+	}
 	if (memcmp(tail + 12, SIG_MAGIC, maglen) != 0)
 		return -ENODATA;
 	size -= maglen + 12;
@@ -1136,19 +1155,25 @@ static int load_signature(struct modfile *mf)
 	start = size - total;
 	if (mf->image) {
 		raw = mf->image + start;
+	} else if (start >= mf->sig_raw_off) {
+		raw = mf->sig_raw + (start - mf->sig_raw_off);
 	} else {
+		free(mf->sig_raw);
 		mf->sig_raw = malloc(total);
 		if (mf->sig_raw == NULL)
 			return -ENOMEM;
 		r = image_read(mf, start, total, mf->sig_raw);
 		if (r < 0)
 			return r;
+		mf->sig_raw_off = start;
+		mf->sig_raw_len = total;
 		raw = mf->sig_raw;
 	}
 
 	mf->sig.id_type = sig_id_types[id_type];
 	if (id_type == 2) {
-		r = modsig_pkcs7_parse(raw + signer_len + key_id_len, sig_len, &mf->pkcs7);
+		r = modsig_pkcs7_parse(raw + signer_len + key_id_len, sig_len,
+				       &mf->pkcs7);
 		if (r < 0)
 			return r;
 		mf->sig.hash_algo = mf->pkcs7->hash_algo;

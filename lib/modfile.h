@@ -71,7 +71,7 @@ int modfile_get_versions(struct modfile *mf, const struct modsym **syms, size_t 
 
 /* The appended signature ("~Module signature appended~\n"). */
 struct modsig {
-	const char *id_type;   /* "PGP", "X509", "PKCS#7" */
+	const char *id_type; /* "PGP", "X509", "PKCS#7" */
 	const char *hash_algo; /* "sha256", ..., or "unknown" */
 	const uint8_t *signer;
 	size_t signer_len;

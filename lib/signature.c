@@ -57,7 +57,7 @@ static const ASN1_STRING *issuer_name(const X509_NAME *name)
 int modsig_pkcs7_parse(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 {
 	const unsigned char *p = der;
-	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	STACK_OF(PKCS7_SIGNER_INFO) * sis;
 	PKCS7_SIGNER_INFO *si;
 	X509_ALGOR *dig_alg = NULL;
 	const ASN1_OBJECT *obj = NULL;

@@ -10,7 +10,10 @@ struct strbuf {
 	size_t size;
 };
 
-#define STRBUF_INIT { NULL, 0, 0 }
+#define STRBUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void strbuf_release(struct strbuf *sb);
 int strbuf_reserve(struct strbuf *sb, size_t extra);

@@ -210,7 +210,7 @@ static int cmd_rebuild(const char *in, const char *out, bool preorder)
 	struct entries es = { 0 };
 	struct index_writer *w;
 	struct index *idx;
-	size_t i;
+	size_t i, ndups = 0;
 	int r;
 
 	r = index_open(in, &idx);
@@ -230,8 +230,15 @@ static int cmd_rebuild(const char *in, const char *out, bool preorder)
 	 * priorities the later insertion comes first: adding them back in reverse
 	 * order reproduces the same list.
 	 */
-	for (i = es.n; i-- > 0 && r == 0;)
-		r = index_writer_add(w, es.e[i].key, es.e[i].value, es.e[i].prio);
+	for (i = es.n; i-- > 0 && r == 0;) {
+		bool dup;
+
+		r = index_writer_add_dup(w, es.e[i].key, es.e[i].value, es.e[i].prio,
+					 &dup);
+		ndups += dup;
+	}
+	if (ndups > 0)
+		fprintf(stderr, "index-tool: %s: %zu duplicate values\n", in, ndups);
 	if (r == 0)
 		r = serialize_to(w, preorder, out);
 	index_writer_free(w);

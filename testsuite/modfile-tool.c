@@ -33,7 +33,8 @@ static int show_syms(struct modfile *mf, const char *what,
 	if (r < 0)
 		return fail(what, r);
 	for (size_t i = 0; i < n; i++)
-		printf("%s %c 0x%08" PRIx64 " %s\n", what, s[i].bind, s[i].crc, s[i].name);
+		printf("%s %c 0x%08" PRIx64 " %s\n", what, s[i].bind, s[i].crc,
+		       s[i].name);
 	return 0;
 }
 
@@ -68,7 +69,8 @@ int main(int argc, char *argv[])
 		if (r < 0)
 			ret |= fail("modinfo", r);
 		for (size_t i = 0; r == 0 && i < n; i++)
-			printf("modinfo %.*s=%s\n", (int)e[i].keylen, e[i].key, e[i].value);
+			printf("modinfo %.*s=%s\n", (int)e[i].keylen, e[i].key,
+			       e[i].value);
 	}
 	if (all || streq(what, "exports"))
 		ret |= show_syms(mf, "exports", modfile_get_exports);
@@ -106,7 +108,8 @@ int main(int argc, char *argv[])
 
 				r = modfile_get_modinfo(s, &e, &n);
 				for (size_t i = 0; r == 0 && i < n; i++)
-					if (e[i].keylen == 8 && memcmp(e[i].key, "vermagic", 8) == 0)
+					if (e[i].keylen == 8 &&
+					    memcmp(e[i].key, "vermagic", 8) == 0)
 						r = -EEXIST;
 				modfile_free(s);
 			}

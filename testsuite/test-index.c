@@ -11,9 +11,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "index-writer.h"
 #include "index.h"
@@ -493,11 +495,78 @@ out:
 	index_writer_free(w);
 }
 
+static void test_duplicates(void)
+{
+	struct index_writer *w = index_writer_new();
+	struct strbuf sb = STRBUF_INIT;
+	bool d1 = true, d2 = true, d3 = false, d4 = true, d5 = false, d6 = true;
+	int r = 0;
+
+	r |= index_writer_add_dup(w, "k", "a", 1, &d1);
+	r |= index_writer_add_dup(w, "k", "b", 1, &d2);
+	r |= index_writer_add_dup(w, "k", "a", 5, &d3);
+	r |= index_writer_add_dup(w, "j", "a", 0, &d4);
+	r |= index_writer_add(w, "x", "y", 0);
+	r |= index_writer_serialize(w, &sb);
+	r |= index_writer_add_dup(w, "x", "y", 3, &d5);
+	r |= index_writer_add_dup(w, "x", "z", 3, &d6);
+	TAP_OK(r == 0 && !d1 && !d2 && d3 && !d4 && d5 && !d6,
+	       "add_dup flags a repeated (key, value) at any priority, also after a "
+	       "serialization and for entries added without it");
+	strbuf_release(&sb);
+	index_writer_free(w);
+}
+
+static int stop_at_second(void *data, const char *key, const char *value,
+			  unsigned int priority)
+{
+	return ++*(int *)data == 2 ? 42 : 0;
+}
+
+static void test_open_and_foreach(void)
+{
+	char dir[] = "/tmp/test-index.XXXXXX";
+	struct index_writer *w = example_writer();
+	struct strbuf sb = STRBUF_INIT;
+	struct index *idx = NULL;
+	int dirfd, fd, calls = 0, r;
+
+	bool made = mkdtemp(dir) != NULL; /* TAP_OK evaluates its condition twice */
+
+	TAP_OK(made, "scratch directory");
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = index_writer_serialize(w, &sb);
+	fd = openat(dirfd, "x.bin", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	TAP_OK(r == 0 && fd >= 0 && write_all(fd, sb.buf, sb.used) == 0,
+	       "write the example index to a file");
+	close(fd);
+
+	r = index_open_at(dirfd, "x.bin", &idx);
+	TAP_OK(r == 0 && search_is(idx, "once", "v3"), "index_open_at reads it");
+	if (r == 0) {
+		r = index_foreach(idx, stop_at_second, &calls);
+		TAP_OK(r == 42 && calls == 2,
+		       "index_foreach stops at the first non-zero return and returns it");
+		index_close(idx);
+	}
+	TAP_OK(index_open_at(dirfd, "missing.bin", &idx) == -ENOENT,
+	       "a missing file gives -ENOENT");
+	TAP_OK(index_open(dir, &idx) == -EBADMSG, "a directory is not an index");
+
+	unlinkat(dirfd, "x.bin", 0);
+	close(dirfd);
+	rmdir(dir);
+	strbuf_release(&sb);
+	index_writer_free(w);
+}
+
 int main(void)
 {
 	test_example();
 	test_value_order();
 	test_refusals();
 	test_wild_bruteforce();
+	test_open_and_foreach();
+	test_duplicates();
 	return tap_done();
 }

@@ -11,7 +11,7 @@ static bool log_use_syslog;
 static int log_priority = LOG_INFO;
 
 static const char *const prio_names[] = {
-	[LOG_EMERG] = "EMERGENCY", [LOG_ALERT] = "ALERT", [LOG_CRIT] = "FATAL",
+	[LOG_EMERG] = "EMERGENCY", [LOG_ALERT] = "ALERT",     [LOG_CRIT] = "FATAL",
 	[LOG_ERR] = "ERROR",	   [LOG_WARNING] = "WARNING", [LOG_NOTICE] = "NOTICE",
 	[LOG_INFO] = "INFO",	   [LOG_DEBUG] = "DEBUG",
 };
@@ -58,7 +58,8 @@ void log_vprintf(int prio, const char *fmt, va_list ap)
 		if (log_use_syslog)
 			syslog(prio, "%s: %s", name, msg ? msg : fmt);
 		else
-			fprintf(stderr, "%s: %s: %s", log_progname, name, msg ? msg : fmt);
+			fprintf(stderr, "%s: %s: %s", log_progname, name,
+				msg ? msg : fmt);
 		free(msg);
 	}
 	if (prio <= LOG_CRIT)
@@ -74,8 +75,8 @@ void log_printf(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 3, 0))) static void log_from_lib(void *data, int prio,
-							 const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+log_from_lib(void *data, int prio, const char *fmt, va_list ap)
 {
 	log_vprintf(prio, fmt, ap);
 }

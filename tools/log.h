@@ -18,7 +18,8 @@ void log_close(void);
 void log_set_priority(int prio);
 int log_get_priority(void);
 void log_printf(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vprintf(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void log_vprintf(int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Adapter for lib/: pass &tool_log where a struct mk_log is wanted. */
 extern const struct mk_log tool_log;
 const char *log_prog(void);

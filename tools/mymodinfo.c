@@ -91,20 +91,30 @@ static int infolist_add_record(struct infolist *l, const char *rec)
 static int infolist_add_hex(struct infolist *l, const char *key, const uint8_t *data,
 			    size_t len)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int r = 0;
+	static const char digits[] = "0123456789ABCDEF";
+	_cleanup_free_ char *s = NULL;
+	size_t size, j = 0;
+	int r;
 
-	for (size_t i = 0; i < len && r == 0; i++) {
-		r = strbuf_printf(&sb, "%02X", data[i]);
-		if (r == 0 && i + 1 < len) {
-			r = strbuf_pushchar(&sb, ':');
-			if (r == 0 && (i + 1) % 20 == 0)
-				r = strbuf_pushstr(&sb, "\n\t\t");
+	/* "XX:" per byte, "\n\t\t" per 20 bytes, a NUL */
+	if (umulsz_overflow(len, 5, &size) || uaddsz_overflow(size, 1, &size))
+		return -ENOMEM;
+	s = malloc(size);
+	if (s == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		s[j++] = digits[data[i] >> 4];
+		s[j++] = digits[data[i] & 15];
+		if (i + 1 < len) {
+			s[j++] = ':';
+			if ((i + 1) % 20 == 0) {
+				memcpy(s + j, "\n\t\t", 3);
+				j += 3;
+			}
 		}
 	}
-	if (r == 0)
-		r = infolist_add(l, key, strlen(key), sb.buf ? sb.buf : "", sb.used);
-	strbuf_release(&sb);
+	s[j] = '\0';
+	r = infolist_add(l, key, strlen(key), s, j);
 	return r;
 }
 
@@ -128,7 +138,8 @@ static int kmod_errno(const char *path, const struct modfile *mf, int r)
 	return c == MK_COMPRESSION_ZSTD && r == -EPIPE ? -ENOEXEC : -EINVAL;
 }
 
-static int info_from_file(const char *path, struct infolist *l)
+/* @want_sig: the signature fields are printed, so parse the signature */
+static int info_from_file(const char *path, bool want_sig, struct infolist *l)
 {
 	struct modfile *mf;
 	const struct modinfo_entry *e;
@@ -143,14 +154,16 @@ static int info_from_file(const char *path, struct infolist *l)
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = infolist_add(l, e[i].key, e[i].keylen, e[i].value, strlen(e[i].value));
+		r = infolist_add(l, e[i].key, e[i].keylen, e[i].value,
+				 strlen(e[i].value));
 	if (r < 0)
 		goto out;
-	if (modfile_get_signature(mf, &sig) == 0) {
+	if (want_sig && modfile_get_signature(mf, &sig) == 0) {
 		r = infolist_add(l, "sig_id", 6, sig.id_type, strlen(sig.id_type));
 		if (r == 0)
-			r = infolist_add(l, "signer", 6, (const char *)sig.signer,
-					 strnlen((const char *)sig.signer, sig.signer_len));
+			r = infolist_add(
+				l, "signer", 6, (const char *)sig.signer,
+				strnlen((const char *)sig.signer, sig.signer_len));
 		if (r == 0)
 			r = infolist_add_hex(l, "sig_key", sig.key_id, sig.key_id_len);
 		if (r == 0)
@@ -217,7 +230,8 @@ static int param_add(struct param **list, const char *key, const char *value)
 	}
 	namelen = (int)(colon - value);
 	for (it = *list; it; it = it->next)
-		if (it->namelen == namelen && memcmp(it->name, value, (size_t)namelen) == 0)
+		if (it->namelen == namelen &&
+		    memcmp(it->name, value, (size_t)namelen) == 0)
 			break;
 	if (it == NULL) {
 		it = calloc(1, sizeof(*it));
@@ -243,13 +257,14 @@ static void print_param(const struct param *p, bool with_label, char sep)
 	const char *label = with_label ? "parm:           " : "";
 
 	if (p->desc == NULL)
-		printf(with_label ? "%s%.*s:%.*s%c" : "%s%.*s: (%.*s)%c", label, p->namelen,
-		       p->name, p->typelen, p->type, sep);
+		printf(with_label ? "%s%.*s:%.*s%c" : "%s%.*s: (%.*s)%c", label,
+		       p->namelen, p->name, p->typelen, p->type, sep);
 	else if (p->type != NULL)
-		printf("%s%.*s:%.*s (%.*s)%c", label, p->namelen, p->name, p->desclen, p->desc,
-		       p->typelen, p->type, sep);
+		printf("%s%.*s:%.*s (%.*s)%c", label, p->namelen, p->name, p->desclen,
+		       p->desc, p->typelen, p->type, sep);
 	else
-		printf("%s%.*s:%.*s%c", label, p->namelen, p->name, p->desclen, p->desc, sep);
+		printf("%s%.*s:%.*s%c", label, p->namelen, p->name, p->desclen, p->desc,
+		       sep);
 }
 
 /* ---- JSON ---- */
@@ -395,7 +410,26 @@ static int show_module(struct options *o, const char *dirname, const char *name,
 		}
 	}
 
-	r = path ? info_from_file(path, &l) : info_from_builtin(dirname, name, &l);
+	if (path) {
+		bool want_sig = field == NULL || streq(field, "sig_id") ||
+				streq(field, "signer") || streq(field, "sig_key") ||
+				streq(field, "sig_hashalgo") || streq(field, "signature");
+
+		r = info_from_file(path, want_sig, &l);
+	} else {
+		r = info_from_builtin(dirname, name, &l);
+	}
+	if (r == -ENOTSUP && path) {
+		enum mk_compression c = MK_COMPRESSION_NONE;
+
+		mk_compression_of_file(path, &c);
+		infolist_release(&l);
+		ERR("could not get modinfo from '%s': %s compression is not supported by "
+		    "this "
+		    "build\n",
+		    name, mk_compression_name(c));
+		return r;
+	}
 	if (r < 0) {
 		infolist_release(&l);
 		/* an old kernel without modules.builtin.modinfo */
@@ -493,12 +527,34 @@ static int show_found(struct options *o, struct lookup_result *res)
 
 	for (size_t i = 0; i < res->n; i++) {
 		const struct lookup_module *m = &res->mods[i];
-		int r = show_module(o, res->dirname, m->name, m->builtin ? NULL : m->path);
+		int r = show_module(o, res->dirname, m->name,
+				    m->builtin ? NULL : m->path);
 
 		if (r < 0)
 			err = r;
 	}
 	return err;
+}
+
+/* A compressed module file in a format this build cannot read, or NULL. */
+static const char *unsupported_compression(const char *name)
+{
+	static const struct {
+		const char *ext;
+		enum mk_compression c;
+	} exts[] = {
+		{ ".ko.gz", MK_COMPRESSION_GZIP },
+		{ ".ko.xz", MK_COMPRESSION_XZ },
+		{ ".ko.zst", MK_COMPRESSION_ZSTD },
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (strendswith(name, exts[i].ext) &&
+		    !mk_compression_supported(exts[i].c) && stat(name, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return mk_compression_name(exts[i].c);
+	return NULL;
 }
 
 static int do_alias(struct options *o, struct lookup_ctx *ctx, const char *alias)
@@ -511,8 +567,14 @@ static int do_alias(struct options *o, struct lookup_ctx *ctx, const char *alias
 		return r;
 	}
 	if (res.n == 0) {
+		const char *c = unsupported_compression(alias);
+
 		lookup_result_release(&res);
-		ERR("Module %s not found.\n", alias);
+		if (c)
+			ERR("%s: %s compression is not supported by this build\n", alias,
+			    c);
+		else
+			ERR("Module %s not found.\n", alias);
 		return -ENOENT;
 	}
 	r = show_found(o, &res);
@@ -550,7 +612,8 @@ static void help(void)
 	       "alias or filename\n"
 	       "\t-F, --field=FIELD           Print only provided FIELD\n"
 	       "\t-k, --set-version=VERSION   Use VERSION instead of `uname -r`\n"
-	       "\t-b, --basedir=DIR           Use DIR as filesystem root for /lib/modules\n"
+	       "\t-b, --basedir=DIR           Use DIR as filesystem root for "
+	       "/lib/modules\n"
 	       "\t    --json                  Print one JSON object per module\n"
 	       "\t-V, --version               Show version\n"
 	       "\t-h, --help                  Show this help\n",
@@ -586,7 +649,8 @@ int main(int argc, char *argv[])
 	int err = 0, c;
 
 	log_open(program_invocation_short_name, false);
-	while ((c = getopt_long(argc, argv, "adlpn0mF:k:b:Vh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "adlpn0mF:k:b:Vh", long_options, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'a':
 			o.field = "author";
@@ -622,7 +686,8 @@ int main(int argc, char *argv[])
 			o.json = true;
 			break;
 		case 'V':
-			printf("mykmod version %s\n%s\n", PACKAGE_VERSION, MYKMOD_FEATURES);
+			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
+			       MYKMOD_FEATURES);
 			return EXIT_SUCCESS;
 		case 'h':
 			help();
@@ -642,8 +707,8 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	if ((size_t)snprintf(dirname, sizeof(dirname), "%s" MODULE_DIRECTORY "/%s",
-			     root ? root : "", kversion ? kversion : u.release) >=
-	    sizeof(dirname)) {
+			     root ? root : "",
+			     kversion ? kversion : u.release) >= sizeof(dirname)) {
 		ERR("basedir too long\n");
 		return EXIT_FAILURE;
 	}

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* depmod.d parsing (kmod-behaviour.md 1.9). */
+#include "config.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "conffile.h"
+#include "depmod-config.h"
+#include "util.h"
+
+static const char *const default_paths[] = {
+	"/etc/depmod.d",     "/run/depmod.d", "/usr/local/lib/depmod.d",
+	"/usr/lib/depmod.d", "/lib/depmod.d", NULL,
+};
+
+/* grow *@arr (of @elem-byte elements, *@n used) by one; returns the new slot */
+static void *grow(void *arr_ptr, size_t *n, size_t elem)
+{
+	void **arr = arr_ptr;
+	size_t count, bytes;
+	char *a;
+
+	if (uaddsz_overflow(*n, 1, &count) || umulsz_overflow(count, elem, &bytes))
+		return NULL;
+	a = realloc(*arr, bytes);
+	if (a == NULL)
+		return NULL;
+	*arr = a;
+	memset(a + *n * elem, 0, elem);
+	*n = count;
+	return a + (count - 1) * elem;
+}
+
+static int add_search(struct depmod_config *cfg, const char *word)
+{
+	struct depmod_search *s;
+	char *path = NULL;
+	enum depmod_search_kind kind;
+
+	if (streq(word, "built-in")) {
+		kind = DEPMOD_SEARCH_BUILTIN;
+	} else if (streq(word, "external")) {
+		kind = DEPMOD_SEARCH_EXTERNAL;
+	} else {
+		kind = DEPMOD_SEARCH_PATH;
+		path = strdup(word);
+		if (path == NULL)
+			return -ENOMEM;
+	}
+	s = grow(&cfg->search, &cfg->n_search, sizeof(*s));
+	if (s == NULL) {
+		free(path);
+		return -ENOMEM;
+	}
+	s->kind = kind;
+	s->path = path;
+	return 0;
+}
+
+static int add_string(char ***arr, size_t *n, const char *word)
+{
+	char *s = strdup(word), **slot;
+
+	if (s == NULL)
+		return -ENOMEM;
+	slot = grow(arr, n, sizeof(char *));
+	if (slot == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	*slot = s;
+	return 0;
+}
+
+static int add_override(struct depmod_config *cfg, const char *modname,
+			const char *subdir)
+{
+	char *m = strdup(modname), *d = strdup(subdir);
+	struct depmod_override *o;
+
+	if (m == NULL || d == NULL)
+		goto oom;
+	o = grow(&cfg->overrides, &cfg->n_overrides, sizeof(*o));
+	if (o == NULL)
+		goto oom;
+	o->modname = m;
+	o->subdir = d;
+	return 0;
+oom:
+	free(m);
+	free(d);
+	return -ENOMEM;
+}
+
+/* KVER: "*", or an extended regex searched for in @kver (depmod's cfg_kernel_matches) */
+static bool kernel_matches(const char *kver, const char *pattern)
+{
+	regex_t re;
+	int status;
+
+	if (streq(pattern, "*"))
+		return true;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	status = regexec(&re, kver, 0, NULL, 0);
+	regfree(&re);
+	return status == 0;
+}
+
+static int parse_line(struct depmod_config *cfg, char *line, const char *file,
+		      unsigned int linenum, const char *kver, const struct mk_log *log)
+{
+	char *save, *cmd, *w;
+	int r;
+
+	if (line[0] == '\0' || line[0] == '#')
+		return 0;
+	cmd = strtok_r(line, "\t ", &save);
+	if (cmd == NULL)
+		return 0;
+
+	if (streq(cmd, "search")) {
+		while ((w = strtok_r(NULL, "\t ", &save)) != NULL) {
+			r = add_search(cfg, w);
+			if (r < 0)
+				return r;
+		}
+	} else if (streq(cmd, "override")) {
+		char *modname = strtok_r(NULL, "\t ", &save);
+		char *version = strtok_r(NULL, "\t ", &save);
+		char *subdir = strtok_r(NULL, "\t ", &save);
+
+		if (modname == NULL || version == NULL || subdir == NULL)
+			goto bad;
+		if (!kernel_matches(kver, version)) {
+			mk_log(log, LOG_INFO, "%s:%u: override kernel did not match %s\n",
+			       file, linenum, version);
+			return 0;
+		}
+		return add_override(cfg, modname, subdir);
+	} else if (streq(cmd, "include") || streq(cmd, "make_map_files")) {
+		mk_log(log, LOG_INFO, "%s:%u: command %s not implemented yet\n", file,
+		       linenum, cmd);
+	} else if (streq(cmd, "external")) {
+		char *version = strtok_r(NULL, "\t ", &save);
+		char *dir = strtok_r(NULL, "\t ", &save);
+
+		if (version == NULL || dir == NULL)
+			goto bad;
+		if (!kernel_matches(kver, version)) {
+			mk_log(log, LOG_INFO,
+			       "%s:%u: external directory did not match %s\n", file,
+			       linenum, version);
+			return 0;
+		}
+		return add_string(&cfg->externals, &cfg->n_externals, dir);
+	} else if (streq(cmd, "exclude")) {
+		while ((w = strtok_r(NULL, "\t ", &save)) != NULL) {
+			r = add_string(&cfg->excludes, &cfg->n_excludes, w);
+			if (r < 0)
+				return r;
+		}
+	} else {
+		goto bad;
+	}
+	return 0;
+bad:
+	mk_log(log, LOG_ERR, "%s:%u: ignoring bad line starting with '%s'\n", file,
+	       linenum, cmd);
+	return 0;
+}
+
+static int parse_file(struct depmod_config *cfg, const char *file, const char *kver,
+		      const struct mk_log *log)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0;
+	unsigned int linenum = 0;
+	FILE *fp;
+	int r;
+
+	fp = fopen(file, "re");
+	if (fp == NULL) {
+		r = -errno;
+		mk_log(log, LOG_ERR, "file %s: %s\n", file, strerror(-r));
+		return 0;
+	}
+	while ((r = conffile_read_line(fp, &buf, &cap, &linenum)) > 0) {
+		r = parse_line(cfg, buf, file, linenum, kver, log);
+		if (r < 0)
+			break;
+	}
+	fclose(fp);
+	return r == -ENOMEM ? r : 0;
+}
+
+void depmod_config_free(struct depmod_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_search; i++)
+		free(cfg->search[i].path);
+	free(cfg->search);
+	for (size_t i = 0; i < cfg->n_overrides; i++) {
+		free(cfg->overrides[i].modname);
+		free(cfg->overrides[i].subdir);
+	}
+	free(cfg->overrides);
+	for (size_t i = 0; i < cfg->n_externals; i++)
+		free(cfg->externals[i]);
+	free(cfg->externals);
+	for (size_t i = 0; i < cfg->n_excludes; i++)
+		free(cfg->excludes[i]);
+	free(cfg->excludes);
+	free(cfg);
+}
+
+int depmod_config_load(const char *const *paths, const char *kver,
+		       const struct mk_log *log, struct depmod_config **out)
+{
+	struct conffile_list files = CONFFILE_LIST_INIT;
+	struct depmod_config *cfg;
+	int r;
+
+	if (kver == NULL || out == NULL)
+		return -EINVAL;
+	if (paths == NULL)
+		paths = default_paths;
+	for (size_t i = 0; paths[i] != NULL; i++) {
+		r = conffile_list_add_path(&files, paths[i], CONFFILE_DEPMOD, log);
+		if (r == -ENOMEM)
+			goto fail;
+	}
+	r = -ENOMEM;
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		goto fail;
+	for (size_t i = 0; i < files.n; i++) {
+		r = parse_file(cfg, files.files[i].path, kver, log);
+		if (r < 0)
+			goto fail_cfg;
+	}
+	/* depmod adds "updates" when no search word was given anywhere */
+	if (cfg->n_search == 0) {
+		r = add_search(cfg, "updates");
+		if (r < 0)
+			goto fail_cfg;
+	}
+	conffile_list_release(&files);
+	*out = cfg;
+	return 0;
+
+fail_cfg:
+	depmod_config_free(cfg);
+fail:
+	conffile_list_release(&files);
+	return r;
+}

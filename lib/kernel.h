@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The running kernel: the one place for the module syscalls (finit_module,
+ * init_module, delete_module) and for every read of /sys/module and /proc.
+ *
+ * Paths are the real absolute ones (/sys/module/NAME/..., /proc/modules,
+ * /proc/cmdline); the tests run the tools under testsuite/fakekernel, which redirects
+ * them into a fake root. No global state; nothing is printed.
+ * All functions return 0 (or a documented non-negative value) or a negative errno.
+ * @name is always a normalized module name (underscores), as the kernel spells it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compress.h"
+
+struct modfile;
+
+/* ---- inserting and removing ---- */
+
+/* flags of mk_kernel_insert() */
+enum mk_insert_flags {
+	MK_INSERT_FORCE_MODVERSION = 1 << 0, /* ignore symbol versions */
+	MK_INSERT_FORCE_VERMAGIC = 1 << 1, /* ignore the version magic */
+};
+
+/* which syscall mk_kernel_insert() ended with (for -v messages and the tests) */
+enum mk_insert_method {
+	MK_INSERT_FINIT, /* finit_module(fd) of the file as stored */
+	MK_INSERT_FINIT_COMPRESSED, /* finit_module(fd, MODULE_INIT_COMPRESSED_FILE) */
+	MK_INSERT_INIT, /* init_module() of the (decompressed, stripped) image */
+};
+
+/*
+ * Insert the module @mf with the parameter string @params (NULL: none).
+ *
+ * finit_module() on the file's descriptor is used when the file is not compressed,
+ * or when /sys/module/compression names its compression (then with
+ * MODULE_INIT_COMPRESSED_FILE); the force flags become MODULE_INIT_IGNORE_MODVERSIONS
+ * and MODULE_INIT_IGNORE_VERMAGIC. Otherwise, and when finit_module() fails with
+ * ENOSYS, init_module() is called with the decompressed image; with force flags on a
+ * copy made by modfile_strip() (__versions not SHF_ALLOC, vermagic= blanked).
+ *
+ * Returns 0 or the kernel's -errno as it is: -EEXIST (already loaded), -ENOENT
+ * (unknown symbol), -ENOEXEC (invalid module format), -ESRCH (wrong symbol
+ * version), -EINVAL (invalid parameters), ...; or an error of lib/modfile (reading or
+ * decompressing the file; -ENODATA from a forced vermagic when the module has none).
+ * @method (may be NULL) receives the syscall used last.
+ */
+int mk_kernel_insert(struct modfile *mf, const char *params, unsigned int flags,
+		     enum mk_insert_method *method);
+
+/* flags of mk_kernel_remove() */
+enum mk_remove_flags {
+	MK_REMOVE_FORCE =
+		1
+		<< 0, /* O_TRUNC: unload even when in use (CONFIG_MODULE_FORCE_UNLOAD) */
+};
+
+/*
+ * delete_module(@name, O_NONBLOCK [| O_TRUNC]). Returns 0 or the kernel's -errno:
+ * -ENOENT (not loaded), -EWOULDBLOCK (in use, or has holders), -EBUSY (not live),
+ * -EPERM, ...
+ */
+int mk_kernel_remove(const char *name, unsigned int flags);
+
+/* ---- state of one module, from /sys/module/NAME ---- */
+
+enum mk_initstate {
+	MK_INITSTATE_LIVE, /* initstate "live" */
+	MK_INITSTATE_COMING, /* initstate "coming" */
+	MK_INITSTATE_GOING, /* initstate "going" */
+	/*
+	 * /sys/module/NAME exists without an initstate file: how sysfs shows a builtin
+	 * module (one with parameters). kmod treats this as "coming" unless
+	 * modules.builtin names the module; callers that want kmod's answer look up
+	 * modules.builtin first.
+	 */
+	MK_INITSTATE_BUILTIN,
+};
+
+/*
+ * Returns an enum mk_initstate (>= 0), -ENOENT when the module is not in the kernel
+ * (no /sys/module/NAME), -EINVAL for an initstate it does not know, or -errno.
+ */
+int mk_kernel_initstate(const char *name);
+
+/* Human name of a state: "live", "coming", "going", "builtin". */
+const char *mk_initstate_name(enum mk_initstate s);
+
+/*
+ * /sys/module/NAME/refcnt (>= 0), or -ENOENT when the file does not exist (module
+ * not loaded, or a kernel without module unloading), or -errno.
+ */
+int mk_kernel_refcnt(const char *name);
+
+/* /sys/module/NAME/coresize into @size, or -ENOENT / -errno. */
+int mk_kernel_coresize(const char *name, uint64_t *size);
+
+/*
+ * The names in /sys/module/NAME/holders, in readdir order (not sorted: lsmod
+ * prints them that way). @holders receives a NULL-terminated array in a single
+ * allocation (pointers and strings): free() it once. @n (may be NULL) gets the count.
+ * -ENOENT when the directory does not exist.
+ */
+int mk_kernel_holders(const char *name, char ***holders, size_t *n);
+
+/* ---- the list of loaded modules, from /proc/modules ---- */
+
+struct mk_loaded_module {
+	const char *name;
+	uint64_t size; /* second field of /proc/modules */
+	long refcnt; /* third field; -1 if the kernel printed "-" */
+};
+
+/*
+ * Every line of /proc/modules, in file order (the newest module first). The file is
+ * read at once, so a module unloaded meanwhile either is listed or not; its later
+ * /sys/module reads then fail with -ENOENT, which callers treat as "gone".
+ * @mods is one allocation (array and strings): free() it once.
+ * -ENOENT (or -errno) when /proc/modules cannot be opened.
+ */
+int mk_kernel_loaded(struct mk_loaded_module **mods, size_t *n);
+
+/*
+ * What lsmod shows of one module: the size from coresize (else @fallback_size, the
+ * /proc/modules field), the refcount (or the -errno kmod prints when refcnt cannot be
+ * read, e.g. -2), and the holders (readdir order; one allocation, free() it).
+ * Returns -ENOENT when /sys/module/NAME no longer exists: the module went away
+ * while it was being listed (kmod issue #41) and should be skipped.
+ */
+struct mk_module_usage {
+	uint64_t size;
+	long refcnt;
+	char **holders;
+	size_t nholders;
+};
+int mk_kernel_module_usage(const char *name, uint64_t fallback_size,
+			   struct mk_module_usage *usage);
+
+/* ---- other kernel files ---- */
+
+/* /proc/cmdline without its trailing newline, malloc'd into @cmdline. */
+int mk_kernel_cmdline(char **cmdline);
+
+/*
+ * The format the kernel can decompress in finit_module(), from
+ * /sys/module/compression: MK_COMPRESSION_NONE when the file is absent (no in-kernel
+ * decompression, as on Debian's 6.1) or names a format we do not know.
+ */
+enum mk_compression mk_kernel_compression(void);
