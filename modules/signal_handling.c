@@ -28,7 +28,12 @@ MODULE_PARM_DESC(interval_ms,
 
 static bool load_peer = true;
 module_param(load_peer, bool, 0444);
-MODULE_PARM_DESC(load_peer, "Load send_signal with request_module() from K1 (default Y)");
+MODULE_PARM_DESC(load_peer,
+		 "Load the peer module with request_module() from K1 (default Y)");
+
+static char *peer = "send_signal";
+module_param(peer, charp, 0444);
+MODULE_PARM_DESC(peer, "Module K1 asks the kernel to load (default send_signal)");
 
 /* pid of K1; send_signal reads it, which makes it depend on this module */
 pid_t kthread_pid;
@@ -49,13 +54,14 @@ static int k1_fn(void *arg)
 		current->pid);
 
 	if (load_peer) {
-		ret = request_module("send_signal");
+		/* waits for modprobe; returns its wait status (exit code << 8) */
+		ret = request_module("%s", peer);
 		if (ret)
-			pr_info("signal_handling: %s: request_module(send_signal) = %d\n",
-				current->comm, ret);
+			pr_info("signal_handling: %s: request_module(%s) = %d\n",
+				current->comm, peer, ret);
 		else
-			pr_info("signal_handling: %s: request_module(send_signal) done\n",
-				current->comm);
+			pr_info("signal_handling: %s: request_module(%s) done\n",
+				current->comm, peer);
 	}
 
 	while (!kthread_should_stop()) {
