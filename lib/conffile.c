@@ -93,10 +93,15 @@ static bool filter_out(int dfd, const char *dir, const char *name,
 
 	if (name[0] == '.')
 		return true;
-	if (len < 6 || !streq(name + len - 5, ".conf")) {
-		if (flavour == CONFFILE_DEPMOD)
+	if (flavour == CONFFILE_DEPMOD) {
+		if (len < 6 || !streq(name + len - 5, ".conf")) {
 			mk_log(log, LOG_INFO, "All cfg files need .conf: %s/%s\n", dir,
 			       name);
+			return true;
+		}
+	} else if (len < 6 || (!streq(name + len - 5, ".conf") &&
+			       !streq(name + len - 6, ".alias"))) {
+		/* libkmod still takes the old "*.alias" names too */
 		return true;
 	}
 	if (fstatat(dfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode)) {

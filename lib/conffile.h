@@ -5,8 +5,8 @@
  *
  * Collection (kmod's conf_files_list()/cfg_files_list()):
  *  - each path is a directory or a single file;
- *  - in a directory, only entries named "*.conf" (at least 6 characters) that do
- *    not start with '.' are used; a subdirectory named "*.conf" gives the error
+ *  - in a directory, only entries named "*.conf" (modprobe.d also: "*.alias"),
+ *    at least 6 characters long and not starting with '.', are used; a subdirectory named "*.conf" gives the error
  *    "Directories inside directories are not supported: DIR/NAME" and is skipped;
  *  - every file of every path goes into one list sorted by basename (strcmp);
  *    the first path that provides a basename wins, later ones are ignored;

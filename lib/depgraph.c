@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The dependency graph of depmod, with kmod 30's semantics:
+ *  - symbol table: kernel symbols (-E/-F) first, then every module's exports in
+ *    module order; a later definition replaces an earlier one;
+ *  - a module depends on the owner of each symbol it needs (weak ones too), in
+ *    the order the needs first hit a new owner;
+ *  - the line order is the position in a stack-based Kahn sort;
+ *  - cycles are reported by kmod's DFS, in kmod's words.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "depgraph.h"
+#include "hash.h"
+#include "modfile.h"
+#include "strbuf.h"
+
+struct dg_symbol {
+	const char *name;
+	uint64_t crc;
+	struct dg_module *owner;
+};
+
+struct depgraph {
+	struct dg_module *mods;
+	size_t n;
+	struct depgraph_opts opts;
+	struct hash *symbols;
+	char **kernel_strings; /* names from -E/-F, owned here */
+	size_t n_kernel_strings, cap_kernel_strings;
+	unsigned int mark;
+	/* for resolution: an open-addressing copy of the final symbol table */
+	struct dg_symbol **fast;
+	uint32_t *fast_hash;
+	size_t fast_mask;
+};
+
+int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts *opts,
+		 struct depgraph **out)
+{
+	struct depgraph *dg = calloc(1, sizeof(*dg));
+
+	if (dg == NULL)
+		return -ENOMEM;
+	dg->mods = calloc(n ? n : 1, sizeof(*dg->mods));
+	dg->symbols = hash_new(2048, free);
+	if (dg->mods == NULL || dg->symbols == NULL) {
+		depgraph_free(dg);
+		return -ENOMEM;
+	}
+	dg->n = n;
+	dg->opts = *opts;
+	for (size_t i = 0; i < n; i++) {
+		dg->mods[i].scan = mods[i];
+		dg->mods[i].idx = (unsigned int)i;
+		dg->mods[i].dep_sort_idx = UINT32_MAX;
+	}
+	*out = dg;
+	return 0;
+}
+
+void depgraph_free(struct depgraph *dg)
+{
+	if (dg == NULL)
+		return;
+	if (dg->symbols != NULL)
+		hash_free(dg->symbols);
+	for (size_t i = 0; i < dg->n; i++) {
+		free(dg->mods[i].arena);
+		free(dg->mods[i].deps);
+	}
+	for (size_t i = 0; i < dg->n_kernel_strings; i++)
+		free(dg->kernel_strings[i]);
+	free(dg->fast);
+	free(dg->fast_hash);
+	free(dg->kernel_strings);
+	free(dg->mods);
+	free(dg);
+}
+
+size_t depgraph_count(const struct depgraph *dg)
+{
+	return dg->n;
+}
+
+struct dg_module *depgraph_module(const struct depgraph *dg, size_t i)
+{
+	return &dg->mods[i];
+}
+
+/* ---- the symbol table ---- */
+
+static int symbol_add(struct depgraph *dg, const char *name, bool prefix_skipped,
+		      uint64_t crc, struct dg_module *owner)
+{
+	struct dg_symbol *s;
+	int r;
+
+	if (!prefix_skipped && dg->opts.sym_prefix != '\0' &&
+	    name[0] == dg->opts.sym_prefix)
+		name++;
+	s = malloc(sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->name = name;
+	s->crc = crc;
+	s->owner = owner;
+	r = hash_add(dg->symbols, s->name, s);
+	if (r < 0)
+		free(s);
+	return r;
+}
+
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * kmod's table keeps buckets sorted for its iteration order, which makes lookups
+ * strcmp-heavy; resolution (a lookup per needed symbol) uses this copy instead.
+ */
+static int build_fast_table(struct depgraph *dg)
+{
+	size_t size = 64, count = hash_get_count(dg->symbols);
+	struct hash_iter it;
+	const void *v;
+
+	while (size < count * 2)
+		size *= 2;
+	dg->fast = calloc(size, sizeof(*dg->fast));
+	dg->fast_hash = calloc(size, sizeof(*dg->fast_hash));
+	if (dg->fast == NULL || dg->fast_hash == NULL)
+		return -ENOMEM;
+	dg->fast_mask = size - 1;
+	hash_iter_init(dg->symbols, &it);
+	while (hash_iter_next(&it, NULL, &v)) {
+		struct dg_symbol *s = (struct dg_symbol *)v;
+		uint32_t h = fnv1a(s->name);
+		size_t i = h & dg->fast_mask;
+
+		while (dg->fast[i] != NULL)
+			i = (i + 1) & dg->fast_mask;
+		dg->fast[i] = s;
+		dg->fast_hash[i] = h;
+	}
+	return 0;
+}
+
+static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name)
+{
+	if (name[0] == '.') /* PPC64: .foo is foo */
+		name++;
+	if (dg->opts.sym_prefix != '\0' && name[0] == dg->opts.sym_prefix)
+		name++;
+	if (dg->fast != NULL) {
+		uint32_t h = fnv1a(name);
+
+		for (size_t i = h & dg->fast_mask; dg->fast[i] != NULL;
+		     i = (i + 1) & dg->fast_mask)
+			if (dg->fast_hash[i] == h && streq(dg->fast[i]->name, name))
+				return dg->fast[i];
+		return NULL;
+	}
+	return hash_find(dg->symbols, name);
+}
+
+static const char *keep_string(struct depgraph *dg, const char *s)
+{
+	char *copy;
+
+	if (dg->n_kernel_strings == dg->cap_kernel_strings) {
+		size_t cap = dg->cap_kernel_strings ? dg->cap_kernel_strings * 2 : 1024;
+		char **a = realloc(dg->kernel_strings, cap * sizeof(*a));
+
+		if (a == NULL)
+			return NULL;
+		dg->kernel_strings = a;
+		dg->cap_kernel_strings = cap;
+	}
+	copy = strdup(s);
+	if (copy == NULL)
+		return NULL;
+	dg->kernel_strings[dg->n_kernel_strings++] = copy;
+	return copy;
+}
+
+static int add_fake_syms(struct depgraph *dg)
+{
+	int r;
+
+	/* inserted by the kernel loader (__this_module), s390 and ppc64 ABIv2 */
+	r = symbol_add(dg, "__this_module", true, 0, NULL);
+	if (r == 0)
+		r = symbol_add(dg, "_GLOBAL_OFFSET_TABLE_", true, 0, NULL);
+	if (r == 0 && symbol_find(dg, "TOC.") == NULL)
+		r = symbol_add(dg, "TOC.", true, 0, NULL);
+	return r;
+}
+
+int depgraph_load_symvers(struct depgraph *dg, const char *filename)
+{
+	char line[10240];
+	unsigned int lineno = 0;
+	FILE *fp = fopen(filename, "re");
+	int r = 0;
+
+	if (fp == NULL)
+		return -errno;
+	/* "0xb352177e\tfind_first_bit\tvmlinux\tEXPORT_SYMBOL" */
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *save = NULL, *ver, *sym, *where, *end;
+		const char *name;
+		uint64_t crc;
+
+		lineno++;
+		ver = strtok_r(line, " \t", &save);
+		sym = strtok_r(NULL, " \t", &save);
+		where = strtok_r(NULL, " \t", &save);
+		if (ver == NULL || sym == NULL || where == NULL)
+			continue;
+		if (!streq(where, "vmlinux"))
+			continue;
+		errno = 0;
+		crc = strtoull(ver, &end, 16);
+		if (end[0] != '\0') {
+			/* kmod prints a stale errno here; say what is wrong instead */
+			mk_log(dg->opts.log, LOG_ERR,
+			       "%s:%u Invalid symbol version %s: %s\n", filename, lineno,
+			       ver, strerror(EINVAL));
+			continue;
+		}
+		name = keep_string(dg, sym);
+		if (name == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		r = symbol_add(dg, name, false, crc, NULL);
+		if (r < 0)
+			break;
+	}
+	fclose(fp);
+	if (r == 0)
+		r = add_fake_syms(dg);
+	if (r == 0)
+		dg->opts.check_symvers = true;
+	return r;
+}
+
+int depgraph_load_system_map(struct depgraph *dg, const char *filename)
+{
+	static const char ksym[] = "__ksymtab_";
+	char line[4096];
+	unsigned int lineno = 0;
+	FILE *fp = fopen(filename, "re");
+	int r = 0;
+
+	if (fp == NULL)
+		return -errno;
+	/* "c0294200 R __ksymtab_devfs_alloc_devnum" */
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *p, *end;
+		const char *name;
+
+		lineno++;
+		p = strchr(line, ' ');
+		if (p != NULL)
+			p = strchr(p + 1, ' ');
+		if (p == NULL) {
+			mk_log(dg->opts.log, LOG_ERR, "%s:%u: invalid line: %s\n",
+			       filename, lineno, line);
+			continue;
+		}
+		p++;
+		if (dg->opts.sym_prefix != '\0' && p[0] == dg->opts.sym_prefix)
+			p++;
+		if (strncmp(p, ksym, sizeof(ksym) - 1) != 0)
+			continue;
+		end = strchr(p, '\n');
+		if (end != NULL)
+			*end = '\0';
+		name = keep_string(dg, p + sizeof(ksym) - 1);
+		if (name == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		r = symbol_add(dg, name, true, 0, NULL);
+		if (r < 0)
+			break;
+	}
+	fclose(fp);
+	if (r == 0)
+		r = add_fake_syms(dg);
+	return r;
+}
+
+/* ---- reading the modules ---- */
+
+static bool key_is(const struct modinfo_entry *e, const char *key, size_t len)
+{
+	return e->keylen == len && memcmp(e->key, key, len) == 0;
+}
+
+static int info_kind(const struct modinfo_entry *e)
+{
+	if (key_is(e, "alias", 5))
+		return DG_INFO_ALIAS;
+	if (key_is(e, "softdep", 7))
+		return DG_INFO_SOFTDEP;
+	if (key_is(e, "weakdep", 7))
+		return DG_INFO_WEAKDEP;
+	return -1;
+}
+
+/* Copy what depmod needs out of the module into one allocation. */
+static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
+		    const struct modsym *nd, size_t n_nd, const struct modinfo_entry *mi,
+		    size_t n_mi)
+{
+	size_t n_info = 0, strsz = 0, head;
+	char *p;
+
+	for (size_t i = 0; i < n_ex; i++)
+		strsz += strlen(ex[i].name) + 1;
+	for (size_t i = 0; i < n_nd; i++)
+		strsz += strlen(nd[i].name) + 1;
+	for (size_t i = 0; i < n_mi; i++) {
+		if (info_kind(&mi[i]) < 0)
+			continue;
+		n_info++;
+		strsz += strlen(mi[i].value) + 1;
+	}
+	head = (n_ex + n_nd) * sizeof(struct dg_sym) + n_info * sizeof(struct dg_info);
+	m->arena = malloc(head + strsz + 1);
+	if (m->arena == NULL)
+		return -ENOMEM;
+	m->exports = (struct dg_sym *)m->arena;
+	m->needs = m->exports + n_ex;
+	m->info = (struct dg_info *)(m->needs + n_nd);
+	p = m->arena + head;
+
+#define COPY_STR(dst, src)                   \
+	do {                                 \
+		size_t l_ = strlen(src) + 1; \
+		memcpy(p, (src), l_);        \
+		(dst) = p;                   \
+		p += l_;                     \
+	} while (0)
+
+	for (size_t i = 0; i < n_ex; i++) {
+		COPY_STR(m->exports[i].name, ex[i].name);
+		m->exports[i].crc = ex[i].crc;
+		m->exports[i].bind = ex[i].bind;
+	}
+	for (size_t i = 0; i < n_nd; i++) {
+		COPY_STR(m->needs[i].name, nd[i].name);
+		m->needs[i].crc = nd[i].crc;
+		m->needs[i].bind = nd[i].bind;
+	}
+	for (size_t i = 0, k = 0; i < n_mi; i++) {
+		int kind = info_kind(&mi[i]);
+
+		if (kind < 0)
+			continue;
+		m->info[k].kind = (enum dg_info_kind)kind;
+		COPY_STR(m->info[k].value, mi[i].value);
+		k++;
+	}
+#undef COPY_STR
+	m->n_exports = n_ex;
+	m->n_needs = n_nd;
+	m->n_info = n_info;
+	return 0;
+}
+
+static int load_one(struct dg_module *m)
+{
+	const struct modsym *ex = NULL, *nd = NULL;
+	const struct modinfo_entry *mi = NULL;
+	size_t n_ex = 0, n_nd = 0, n_mi = 0;
+	struct modfile *mf;
+	int r;
+
+	r = modfile_open_at(AT_FDCWD, m->scan->path, &mf);
+	if (r < 0) {
+		m->open_err = r;
+		m->exports_err = r;
+		return r == -ENOMEM ? r : 0;
+	}
+	r = modfile_get_exports(mf, &ex, &n_ex);
+	if (r < 0) {
+		m->exports_err = r;
+		ex = NULL;
+		n_ex = 0;
+	}
+	if (modfile_get_modinfo(mf, &mi, &n_mi) < 0) {
+		mi = NULL;
+		n_mi = 0;
+	}
+	if (modfile_get_needs(mf, &nd, &n_nd) < 0) {
+		nd = NULL;
+		n_nd = 0;
+	}
+	r = copy_out(m, ex, n_ex, nd, n_nd, mi, n_mi);
+	modfile_free(mf);
+	return r;
+}
+
+struct load_job {
+	struct depgraph *dg;
+	size_t next;
+	int err;
+};
+
+static void *load_worker(void *arg)
+{
+	struct load_job *job = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
+		int r;
+
+		if (i >= job->dg->n)
+			break;
+		r = load_one(&job->dg->mods[i]);
+		if (r < 0)
+			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int read_all_modules(struct depgraph *dg)
+{
+	struct load_job job = { .dg = dg, .next = 0, .err = 0 };
+	unsigned int nt = dg->opts.n_threads;
+	pthread_t *th;
+	unsigned int started = 0;
+
+	if (nt == 0)
+		nt = 1;
+	if (nt > dg->n)
+		nt = dg->n ? (unsigned int)dg->n : 1;
+	th = calloc(nt, sizeof(*th));
+	if (th == NULL)
+		return -ENOMEM;
+	for (unsigned int t = 1; t < nt; t++) {
+		if (pthread_create(&th[t], NULL, load_worker, &job) != 0)
+			break;
+		started++;
+	}
+	load_worker(&job);
+	for (unsigned int t = 1; t <= started; t++)
+		pthread_join(th[t], NULL);
+	free(th);
+	return job.err;
+}
+
+int depgraph_load_modules(struct depgraph *dg)
+{
+	int r = read_all_modules(dg);
+
+	if (r < 0)
+		return r;
+	/* in module order, so that later exporters replace earlier ones as in kmod */
+	for (size_t i = 0; i < dg->n; i++) {
+		struct dg_module *m = &dg->mods[i];
+
+		if (m->exports_err < 0) {
+			int e = m->exports_err;
+
+			if (e == -ENODATA || e == -ENOENT)
+				continue;
+			if (e == -EBADMSG)
+				e = -EINVAL; /* kmod's word for a corrupt stream */
+			mk_log(dg->opts.log, LOG_ERR,
+			       "failed to load symbols from %s: %s\n", m->scan->path,
+			       strerror(-e));
+			continue;
+		}
+		for (size_t k = 0; k < m->n_exports; k++) {
+			r = symbol_add(dg, m->exports[k].name, false, m->exports[k].crc,
+				       m);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- resolution ---- */
+
+static int add_dependency(struct depgraph *dg, struct dg_module *m, struct dg_symbol *sym)
+{
+	struct dg_module *owner = sym->owner;
+
+	if (owner == NULL)
+		return 0;
+	for (size_t i = 0; i < m->n_deps; i++)
+		if (m->deps[i] == owner)
+			return 0;
+	if (m->n_deps == m->deps_cap) {
+		size_t cap = m->deps_cap ? m->deps_cap * 2 : 4;
+		struct dg_module **d = realloc(m->deps, cap * sizeof(*d));
+
+		if (d == NULL)
+			return -ENOMEM;
+		m->deps = d;
+		m->deps_cap = cap;
+	}
+	m->deps[m->n_deps++] = owner;
+	owner->users++;
+	mk_log(dg->opts.show, LOG_NOTICE, "%s needs \"%s\": %s\n", m->scan->path,
+	       sym->name, owner->scan->path);
+	return 0;
+}
+
+int depgraph_resolve(struct depgraph *dg)
+{
+	int r = build_fast_table(dg);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < dg->n; i++) {
+		struct dg_module *m = &dg->mods[i];
+
+		for (size_t k = 0; k < m->n_needs; k++) {
+			const struct dg_sym *need = &m->needs[k];
+			struct dg_symbol *sym = symbol_find(dg, need->name);
+			bool weak = need->bind == 'W';
+
+			if (sym == NULL) {
+				if (dg->opts.print_unknown && !weak)
+					mk_log(dg->opts.log, LOG_WARNING,
+					       "%s needs unknown symbol %s\n",
+					       m->scan->path, need->name);
+				continue;
+			}
+			if (dg->opts.check_symvers && sym->crc != need->crc && !weak &&
+			    dg->opts.print_unknown)
+				mk_log(dg->opts.log, LOG_WARNING,
+				       "%s disagrees about version of symbol %s\n",
+				       m->scan->path, need->name);
+			r = add_dependency(dg, m, sym);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- topological order and cycles ---- */
+
+struct vertex {
+	struct vertex *parent;
+	struct dg_module *mod;
+};
+
+struct ptrvec {
+	void **a;
+	size_t n, cap;
+};
+
+static int ptrvec_push(struct ptrvec *v, void *p)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+		void **a = realloc(v->a, cap * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		v->a = a;
+		v->cap = cap;
+	}
+	v->a[v->n++] = p;
+	return 0;
+}
+
+static void remove_root(struct ptrvec *roots, size_t *head, struct dg_module *m)
+{
+	for (size_t i = *head; i < roots->n; i++) {
+		if (roots->a[i] == m) {
+			memmove(&roots->a[i], &roots->a[i + 1],
+				(roots->n - i - 1) * sizeof(void *));
+			roots->n--;
+			return;
+		}
+	}
+}
+
+static int report_one_cycle(struct depgraph *dg, struct vertex *vx, struct ptrvec *roots,
+			    size_t *head, struct hash *loop_set)
+{
+	struct strbuf line = STRBUF_INIT;
+	struct ptrvec rev = { 0 };
+	int r = 0;
+
+	for (struct vertex *v = vx->parent; v != NULL; v = v->parent) {
+		r = ptrvec_push(&rev, v);
+		if (r == 0)
+			r = hash_add(loop_set, v->mod->scan->name, NULL);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t i = rev.n; i-- > 0;) {
+		struct vertex *v = rev.a[i];
+
+		if (strbuf_pushstr(&line, v->mod->scan->name) < 0 ||
+		    strbuf_pushstr(&line, " -> ") < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		remove_root(roots, head, v->mod);
+	}
+	if (strbuf_pushstr(&line, vx->mod->scan->name) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	mk_log(dg->opts.log, LOG_ERR, "Cycle detected: %s\n", strbuf_str(&line));
+out:
+	strbuf_release(&line);
+	free(rev.a);
+	return r;
+}
+
+static int report_from_root(struct depgraph *dg, struct dg_module *root_mod,
+			    struct ptrvec *roots, size_t *head, struct hash *loop_set)
+{
+	struct ptrvec all = { 0 }, stack = { 0 };
+	struct vertex *root;
+	int r = -ENOMEM;
+
+	root = calloc(1, sizeof(*root));
+	if (root == NULL || ptrvec_push(&all, root) < 0) {
+		free(root);
+		goto out;
+	}
+	root->mod = root_mod;
+	if (ptrvec_push(&stack, root) < 0)
+		goto out;
+
+	while (stack.n > 0) {
+		struct vertex *vx = stack.a[--stack.n];
+		struct dg_module *m = vx->mod;
+
+		/* the topological sort leaves only loops and branches into them */
+		if (m->visited && m == root->mod) {
+			r = report_one_cycle(dg, vx, roots, head, loop_set);
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		/* kmod leaves modules without dependencies unmarked */
+		if (m->n_deps == 0)
+			continue;
+		m->visited = true;
+		for (size_t i = 0; i < m->n_deps; i++) {
+			struct vertex *v = calloc(1, sizeof(*v));
+
+			if (v == NULL || ptrvec_push(&all, v) < 0) {
+				free(v);
+				r = -ENOMEM;
+				goto out;
+			}
+			v->mod = m->deps[i];
+			v->parent = vx;
+			if (ptrvec_push(&stack, v) < 0) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < all.n; i++)
+		free(all.a[i]);
+	free(all.a);
+	free(stack.a);
+	return r;
+}
+
+static int report_cycles(struct depgraph *dg, const unsigned int *users)
+{
+	struct ptrvec roots = { 0 };
+	struct hash *loop_set;
+	size_t head = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < dg->n; i++)
+		if (users[i] > 0 && ptrvec_push(&roots, &dg->mods[i]) < 0) {
+			free(roots.a);
+			return -ENOMEM;
+		}
+	loop_set = hash_new(16, NULL);
+	if (loop_set == NULL) {
+		free(roots.a);
+		return -ENOMEM;
+	}
+	while (head < roots.n) {
+		struct dg_module *root = roots.a[head++];
+
+		r = report_from_root(dg, root, &roots, &head, loop_set);
+		if (r < 0)
+			break;
+	}
+	if (r == 0)
+		mk_log(dg->opts.log, LOG_ERR, "Found %u modules in dependency cycles!\n",
+		       hash_get_count(loop_set));
+	hash_free(loop_set);
+	free(roots.a);
+	return r;
+}
+
+static int cmp_dep_sort_idx(const void *a, const void *b)
+{
+	const struct dg_module *ma = *(struct dg_module *const *)a;
+	const struct dg_module *mb = *(struct dg_module *const *)b;
+
+	return (ma->dep_sort_idx > mb->dep_sort_idx) -
+	       (ma->dep_sort_idx < mb->dep_sort_idx);
+}
+
+int depgraph_sort(struct depgraph *dg)
+{
+	unsigned int *users, *roots;
+	size_t n_roots = 0, n_sorted = 0;
+	int r = 0;
+
+	users = malloc(2 * (dg->n ? dg->n : 1) * sizeof(*users));
+	if (users == NULL)
+		return -ENOMEM;
+	roots = users + dg->n;
+	for (size_t i = 0; i < dg->n; i++) {
+		users[i] = dg->mods[i].users;
+		if (users[i] == 0)
+			roots[n_roots++] = (unsigned int)i;
+	}
+	while (n_roots > 0) {
+		struct dg_module *src = &dg->mods[roots[--n_roots]];
+
+		src->dep_sort_idx = (unsigned int)n_sorted++;
+		for (size_t k = 0; k < src->n_deps; k++) {
+			unsigned int d = src->deps[k]->idx;
+
+			if (--users[d] == 0)
+				roots[n_roots++] = d;
+		}
+	}
+	if (n_sorted < dg->n) {
+		r = report_cycles(dg, users);
+		if (r == 0)
+			r = -ELOOP;
+	} else {
+		for (size_t i = 0; i < dg->n; i++)
+			if (dg->mods[i].n_deps > 1)
+				qsort(dg->mods[i].deps, dg->mods[i].n_deps,
+				      sizeof(struct dg_module *), cmp_dep_sort_idx);
+	}
+	free(users);
+	return r;
+}
+
+int depgraph_all_deps(struct depgraph *dg, struct dg_module *m, struct dg_module ***out,
+		      size_t *n)
+{
+	struct ptrvec found = { 0 }, stack = { 0 };
+	unsigned int mark = ++dg->mark;
+	int r = 0;
+
+	if (m->n_deps == 0) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
+	if (ptrvec_push(&stack, m) < 0)
+		return -ENOMEM;
+	while (stack.n > 0 && r == 0) {
+		struct dg_module *cur = stack.a[--stack.n];
+
+		for (size_t i = 0; i < cur->n_deps && r == 0; i++) {
+			struct dg_module *d = cur->deps[i];
+
+			if (d->mark == mark)
+				continue;
+			d->mark = mark;
+			r = ptrvec_push(&found, d);
+			if (r == 0)
+				r = ptrvec_push(&stack, d);
+		}
+	}
+	free(stack.a);
+	if (r < 0) {
+		free(found.a);
+		return r;
+	}
+	qsort(found.a, found.n, sizeof(void *), cmp_dep_sort_idx);
+	*out = (struct dg_module **)found.a;
+	*n = found.n;
+	return 0;
+}
+
+void depgraph_foreach_symbol(const struct depgraph *dg,
+			     void (*fn)(void *data, const char *name,
+					const struct dg_module *owner),
+			     void *data)
+{
+	struct hash_iter it;
+	const void *v;
+
+	hash_iter_init(dg->symbols, &it);
+	while (hash_iter_next(&it, NULL, &v)) {
+		const struct dg_symbol *s = v;
+
+		if (s->owner != NULL)
+			fn(data, s->name, s->owner);
+	}
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * depmod's module graph: what each module exports and needs, the symbol table,
+ * the resolution into dependencies, kmod's topological order and its cycle report.
+ * Module data is read in parallel (one modfile per module, read once, only the
+ * copied-out strings kept); everything that decides output order runs after, in
+ * module order, so the result does not depend on thread timing.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modscan.h"
+#include "util.h"
+
+struct dg_sym {
+	const char *name;
+	uint64_t crc;
+	char bind; /* exports: 'G', 'W', 'L'; needs: 'U' or 'W' */
+};
+
+enum dg_info_kind {
+	DG_INFO_ALIAS,
+	DG_INFO_SOFTDEP,
+	DG_INFO_WEAKDEP,
+};
+
+struct dg_info {
+	enum dg_info_kind kind;
+	const char *value;
+};
+
+struct dg_module {
+	const struct modscan_mod *scan; /* path, relpath, name */
+	unsigned int idx; /* position in module order */
+
+	/* read from the file */
+	char *arena;
+	struct dg_sym *exports;
+	size_t n_exports;
+	struct dg_sym *needs;
+	size_t n_needs;
+	struct dg_info *info;
+	size_t n_info;
+	int open_err; /* opening or reading the file failed */
+	int exports_err; /* <0 when no exports could be read */
+
+	/* the graph */
+	struct dg_module **deps; /* direct, in discovery order (then sorted) */
+	size_t n_deps, deps_cap;
+	unsigned int users;
+	unsigned int dep_sort_idx;
+	bool visited;
+	unsigned int mark;
+};
+
+struct depgraph_opts {
+	char sym_prefix; /* -P, '\0' for none */
+	bool check_symvers; /* -E given: compare CRCs */
+	bool print_unknown; /* -e */
+	unsigned int n_threads;
+	const struct mk_log *log; /* warnings and errors */
+	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
+};
+
+struct depgraph;
+
+int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts *opts,
+		 struct depgraph **out);
+void depgraph_free(struct depgraph *dg);
+
+/* Kernel symbols: -E Module.symvers, -F System.map (either adds kmod's fake symbols). */
+int depgraph_load_symvers(struct depgraph *dg, const char *filename);
+int depgraph_load_system_map(struct depgraph *dg, const char *filename);
+
+/* Read every module (in parallel), build the symbol table, resolve and sort. */
+int depgraph_load_modules(struct depgraph *dg);
+int depgraph_resolve(struct depgraph *dg);
+/*
+ * Topological order; on a cycle, reports each one as kmod does, then
+ * "Found N modules in dependency cycles!", and returns -ELOOP.
+ */
+int depgraph_sort(struct depgraph *dg);
+
+size_t depgraph_count(const struct depgraph *dg);
+struct dg_module *depgraph_module(const struct depgraph *dg, size_t i);
+
+/* The transitive dependencies of @m in kmod's line order; the array is malloc'd. */
+int depgraph_all_deps(struct depgraph *dg, struct dg_module *m, struct dg_module ***out,
+		      size_t *n);
+
+/* The symbol table in kmod's hash order: calls @fn for each symbol owned by a module. */
+void depgraph_foreach_symbol(const struct depgraph *dg,
+			     void (*fn)(void *data, const char *name,
+					const struct dg_module *owner),
+			     void *data);
+
+/* Path as kmod writes it in modules.dep: relative when under dirname. */
+static inline const char *dg_module_path(const struct dg_module *m)
+{
+	return m->scan->relpath ? m->scan->relpath : m->scan->path;
+}

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * depmod's eleven outputs, in kmod 30's formats. Text files in module order (the
+ * symbols in kmod's hash order); the .bin indexes through lib/index-writer with
+ * the module's position as priority.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "depmod-output.h"
+#include "hash.h"
+#include "index-writer.h"
+
+const char *const depmod_output_names[DEPMOD_N_OUTPUTS] = {
+	[DEPMOD_OUT_DEP] = "modules.dep",
+	[DEPMOD_OUT_DEP_BIN] = "modules.dep.bin",
+	[DEPMOD_OUT_ALIAS] = "modules.alias",
+	[DEPMOD_OUT_ALIAS_BIN] = "modules.alias.bin",
+	[DEPMOD_OUT_SOFTDEP] = "modules.softdep",
+	[DEPMOD_OUT_WEAKDEP] = "modules.weakdep",
+	[DEPMOD_OUT_SYMBOLS] = "modules.symbols",
+	[DEPMOD_OUT_SYMBOLS_BIN] = "modules.symbols.bin",
+	[DEPMOD_OUT_BUILTIN_BIN] = "modules.builtin.bin",
+	[DEPMOD_OUT_BUILTIN_ALIAS_BIN] = "modules.builtin.alias.bin",
+	[DEPMOD_OUT_DEVNAME] = "modules.devname",
+};
+
+bool depmod_output_is_bin(enum depmod_output_id id)
+{
+	return id == DEPMOD_OUT_DEP_BIN || id == DEPMOD_OUT_ALIAS_BIN ||
+	       id == DEPMOD_OUT_SYMBOLS_BIN || id == DEPMOD_OUT_BUILTIN_BIN ||
+	       id == DEPMOD_OUT_BUILTIN_ALIAS_BIN;
+}
+
+/* -w: kmod warns when the same (key, value) goes into an index twice */
+struct dupcheck {
+	struct hash *seen;
+	char **keys;
+	size_t n, cap;
+};
+
+struct gen {
+	struct depgraph *dg;
+	const struct depmod_output_opts *opts;
+	struct dupcheck dup;
+};
+
+static void dupcheck_reset(struct dupcheck *d)
+{
+	if (d->seen != NULL)
+		hash_free(d->seen);
+	for (size_t i = 0; i < d->n; i++)
+		free(d->keys[i]);
+	free(d->keys);
+	memset(d, 0, sizeof(*d));
+}
+
+/* 1 when (key, value) was added before, 0 when new, <0 on error */
+static int dupcheck_add(struct dupcheck *d, const char *key, const char *value)
+{
+	char *k;
+	int r;
+
+	if (d->seen == NULL) {
+		d->seen = hash_new(4096, NULL);
+		if (d->seen == NULL)
+			return -ENOMEM;
+	}
+	if (asprintf(&k, "%s%c%s", key, 1, value) < 0)
+		return -ENOMEM;
+	if (hash_find(d->seen, k) != NULL) {
+		free(k);
+		return 1;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 1024;
+		char **a = realloc(d->keys, cap * sizeof(*a));
+
+		if (a == NULL) {
+			free(k);
+			return -ENOMEM;
+		}
+		d->keys = a;
+		d->cap = cap;
+	}
+	d->keys[d->n++] = k;
+	r = hash_add(d->seen, k, k);
+	return r < 0 ? r : 0;
+}
+
+/* "a b c\n" without printf: these files have ~100k lines */
+static int push_line(struct strbuf *sb, const char *a, const char *b, const char *c)
+{
+	int r = strbuf_pushstr(sb, a);
+
+	if (r == 0)
+		r = strbuf_pushstr(sb, b);
+	if (r == 0)
+		r = strbuf_pushchar(sb, ' ');
+	if (r == 0)
+		r = strbuf_pushstr(sb, c);
+	if (r == 0)
+		r = strbuf_pushchar(sb, '\n');
+	return r;
+}
+
+/* Insert into an index; reports a non-ASCII byte the way kmod does (then fails). */
+static int idx_add(struct gen *g, struct index_writer *w, const char *key,
+		   const char *value, unsigned int prio, const char *what)
+{
+	int r = index_writer_add(w, key, value, prio);
+
+	if (r == -EINVAL) {
+		const char *s[2] = { key, value };
+
+		for (int k = 0; k < 2; k++)
+			for (const unsigned char *p = (const unsigned char *)s[k]; *p;
+			     p++)
+				if (*p >= 0x80) {
+					mk_log(g->opts->log, LOG_CRIT,
+					       "Module index: bad character '%c'=0x%x - "
+					       "only "
+					       "7-bit ASCII is supported:\n%s\n",
+					       *p, *p, s[k]);
+					return r;
+				}
+		return r;
+	}
+	if (r < 0 || !g->opts->warn_dups || what == NULL)
+		return r;
+	r = dupcheck_add(&g->dup, key, value);
+	if (r > 0) {
+		if (streq(what, "deps"))
+			mk_log(g->opts->log, LOG_WARNING, "duplicate module deps:\n%s\n",
+			       value);
+		else
+			mk_log(g->opts->log, LOG_WARNING, "duplicate module %s:\n%s %s\n",
+			       what, key, value);
+	}
+	return r < 0 ? r : 0;
+}
+
+static int finish_index(struct index_writer *w, struct strbuf *out)
+{
+	int r = index_writer_serialize(w, out);
+
+	index_writer_free(w);
+	return r;
+}
+
+/* modules.dep and modules.dep.bin: the same line, "<path>:[ <dep>]*" */
+static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
+{
+	struct index_writer *w = NULL;
+	struct strbuf line = STRBUF_INIT;
+	int r = 0;
+
+	if (bin != NULL) {
+		w = index_writer_new();
+		if (w == NULL)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
+		struct dg_module *m = depgraph_module(g->dg, i);
+		struct dg_module **deps = NULL;
+		size_t n = 0;
+
+		r = depgraph_all_deps(g->dg, m, &deps, &n);
+		if (r < 0)
+			break;
+		strbuf_clear(&line);
+		r = strbuf_pushstr(&line, dg_module_path(m));
+		if (r == 0)
+			r = strbuf_pushchar(&line, ':');
+		for (size_t k = 0; k < n && r == 0; k++) {
+			r = strbuf_pushchar(&line, ' ');
+			if (r == 0)
+				r = strbuf_pushstr(&line, dg_module_path(deps[k]));
+		}
+		free(deps);
+		if (r < 0)
+			break;
+		r = strbuf_push(dep, line.buf, line.used);
+		if (r == 0)
+			r = strbuf_pushchar(dep, '\n');
+		if (r == 0 && w != NULL)
+			r = idx_add(g, w, m->scan->name, strbuf_str(&line), m->idx,
+				    "deps");
+	}
+	strbuf_release(&line);
+	if (w != NULL) {
+		if (r == 0)
+			r = finish_index(w, bin);
+		else
+			index_writer_free(w);
+	}
+	return r;
+}
+
+static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
+{
+	struct index_writer *w = NULL;
+	int r;
+
+	r = strbuf_pushstr(txt, "# Aliases extracted from modules themselves.\n");
+	if (r < 0)
+		return r;
+	if (bin != NULL) {
+		w = index_writer_new();
+		if (w == NULL)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
+		struct dg_module *m = depgraph_module(g->dg, i);
+
+		for (size_t k = 0; k < m->n_info && r == 0; k++) {
+			char buf[PATH_MAX];
+
+			if (m->info[k].kind != DG_INFO_ALIAS)
+				continue;
+			r = push_line(txt, "alias ", m->info[k].value, m->scan->name);
+			if (r < 0 || w == NULL)
+				continue;
+			if (alias_normalize(m->info[k].value, buf, NULL) < 0) {
+				mk_log(g->opts->log, LOG_WARNING,
+				       "Unmatched bracket in %s\n", m->info[k].value);
+				continue;
+			}
+			r = idx_add(g, w, buf, m->scan->name, m->idx, "alias");
+		}
+	}
+	if (w != NULL) {
+		if (r == 0)
+			r = finish_index(w, bin);
+		else
+			index_writer_free(w);
+	}
+	return r;
+}
+
+static int gen_info_lines(struct gen *g, struct strbuf *txt, enum dg_info_kind kind,
+			  const char *header, const char *word)
+{
+	int r = strbuf_pushstr(txt, header);
+
+	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
+		struct dg_module *m = depgraph_module(g->dg, i);
+
+		for (size_t k = 0; k < m->n_info && r == 0; k++)
+			if (m->info[k].kind == kind)
+				r = strbuf_printf(txt, "%s %s %s\n", word, m->scan->name,
+						  m->info[k].value);
+	}
+	return r;
+}
+
+struct sym_gen {
+	struct gen *g;
+	struct strbuf *txt;
+	struct index_writer *w;
+	struct strbuf key;
+	int err;
+};
+
+static void sym_cb(void *data, const char *name, const struct dg_module *owner)
+{
+	struct sym_gen *s = data;
+
+	if (s->err < 0)
+		return;
+	s->err = push_line(s->txt, "alias symbol:", name, owner->scan->name);
+	if (s->err < 0 || s->w == NULL)
+		return;
+	strbuf_clear(&s->key);
+	s->err = strbuf_pushstr(&s->key, "symbol:");
+	if (s->err == 0)
+		s->err = strbuf_pushstr(&s->key, name);
+	if (s->err == 0)
+		s->err = idx_add(s->g, s->w, strbuf_str(&s->key), owner->scan->name,
+				 owner->idx, "syms");
+}
+
+static int gen_symbols(struct gen *g, struct strbuf *txt, struct strbuf *bin)
+{
+	struct sym_gen s = { .g = g, .txt = txt, .key = STRBUF_INIT };
+	int r;
+
+	r = strbuf_pushstr(txt, "# Aliases for symbols, used by symbol_request().\n");
+	if (r < 0)
+		return r;
+	if (bin != NULL) {
+		s.w = index_writer_new();
+		if (s.w == NULL)
+			return -ENOMEM;
+	}
+	depgraph_foreach_symbol(g->dg, sym_cb, &s);
+	strbuf_release(&s.key);
+	r = s.err;
+	if (s.w != NULL) {
+		if (r == 0)
+			r = finish_index(s.w, bin);
+		else
+			index_writer_free(s.w);
+	}
+	return r;
+}
+
+static int open_input(const char *dirname, const char *name, const struct mk_log *log,
+		      char **data, size_t *len)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s", dirname, name) < 0)
+		return -ENOMEM;
+	r = read_file_full(AT_FDCWD, path, data, len);
+	if (r < 0)
+		mk_log(log, LOG_WARNING, "could not open %s at %s: %s\n", name, dirname,
+		       strerror(-r));
+	return r;
+}
+
+/* modules.builtin.bin: a key per line of modules.builtin; nothing when it is missing */
+static int gen_builtin(struct gen *g, struct strbuf *bin)
+{
+	_cleanup_free_ char *data = NULL;
+	struct index_writer *w;
+	size_t len, pos = 0;
+	int r;
+
+	r = open_input(g->opts->dirname, "modules.builtin", g->opts->log, &data, &len);
+	if (r < 0)
+		return 0; /* kmod publishes an empty file */
+	w = index_writer_new();
+	if (w == NULL)
+		return -ENOMEM;
+	r = 0;
+	while (pos < len && r == 0) {
+		/* kmod reads with fgets into PATH_MAX bytes; the line keeps its '\n' */
+		size_t end = pos, chunk;
+		char line[PATH_MAX], name[PATH_MAX];
+
+		while (end < len && data[end] != '\n' && end - pos < PATH_MAX - 2)
+			end++;
+		if (end < len && data[end] == '\n')
+			end++;
+		chunk = end - pos;
+		memcpy(line, data + pos, chunk);
+		line[chunk] = '\0';
+		pos = end;
+		if (!isalpha((unsigned char)line[0])) {
+			mk_log(g->opts->log, LOG_ERR,
+			       "Invalid modules.builtin line: %s\n", line);
+			continue;
+		}
+		path_to_modname(line, name, NULL);
+		r = idx_add(g, w, name, "", 0, NULL);
+	}
+	if (r == 0)
+		r = finish_index(w, bin);
+	else
+		index_writer_free(w);
+	return r;
+}
+
+struct bmod {
+	const char *name;
+	size_t namelen;
+};
+
+static bool seen_before(const struct bmod *mods, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (mods[i].namelen == len && memcmp(mods[i].name, name, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * modules.builtin.alias.bin from modules.builtin.modinfo ("mod.key=value\0"...):
+ * libkmod lists the builtin modules as their names change along the file and then
+ * collects each one's aliases; priority 0, so the later insertion comes first.
+ */
+static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
+{
+	_cleanup_free_ char *data = NULL;
+	struct bmod *mods = NULL;
+	size_t n_mods = 0, cap = 0, len, pos;
+	struct index_writer *w;
+	const char *prev = NULL;
+	size_t prevlen = 0;
+	int r;
+
+	r = open_input(g->opts->dirname, "modules.builtin.modinfo", g->opts->log, &data,
+		       &len);
+	if (r < 0)
+		return 0;
+	for (pos = 0; pos < len;) {
+		const char *rec = data + pos;
+		const char *nul = memchr(rec, '\0', len - pos);
+		size_t reclen = nul ? (size_t)(nul - rec) : len - pos;
+		const char *dot = memchr(rec, '.', reclen);
+
+		pos += reclen + 1;
+		if (dot == NULL)
+			continue;
+		if (prev != NULL && prevlen == (size_t)(dot - rec) &&
+		    memcmp(prev, rec, prevlen) == 0)
+			continue;
+		prev = rec;
+		prevlen = (size_t)(dot - rec);
+		/* a module whose records are not contiguous is listed once */
+		if (seen_before(mods, n_mods, prev, prevlen))
+			continue;
+		if (n_mods == cap) {
+			size_t c = cap ? cap * 2 : 256;
+			struct bmod *a = realloc(mods, c * sizeof(*a));
+
+			if (a == NULL) {
+				free(mods);
+				return -ENOMEM;
+			}
+			mods = a;
+			cap = c;
+		}
+		mods[n_mods].name = prev;
+		mods[n_mods].namelen = prevlen;
+		n_mods++;
+	}
+	if (n_mods == 0) {
+		free(mods);
+		return 0;
+	}
+	w = index_writer_new();
+	if (w == NULL) {
+		free(mods);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_mods && r >= 0; i++) {
+		char modname[PATH_MAX];
+		size_t nl =
+			mods[i].namelen < PATH_MAX - 1 ? mods[i].namelen : PATH_MAX - 1;
+
+		memcpy(modname, mods[i].name, nl);
+		modname[nl] = '\0';
+		for (pos = 0; pos < len && r >= 0;) {
+			const char *rec = data + pos;
+			const char *nul = memchr(rec, '\0', len - pos);
+			size_t reclen = nul ? (size_t)(nul - rec) : len - pos;
+			char alias[PATH_MAX], value[PATH_MAX];
+			size_t vl;
+
+			pos += reclen + 1;
+			if (reclen < nl + 7 || memcmp(rec, modname, nl) != 0 ||
+			    memcmp(rec + nl, ".alias=", 7) != 0)
+				continue;
+			vl = reclen - nl - 7;
+			if (vl >= PATH_MAX)
+				vl = PATH_MAX - 1;
+			memcpy(value, rec + nl + 7, vl);
+			value[vl] = '\0';
+			if (alias_normalize(value, alias, NULL) < 0) {
+				mk_log(g->opts->log, LOG_WARNING,
+				       "Unmatched bracket in %s\n", value);
+				continue;
+			}
+			r = idx_add(g, w, alias, modname, 0, NULL);
+		}
+	}
+	free(mods);
+	if (r == 0)
+		r = finish_index(w, bin);
+	else
+		index_writer_free(w);
+	return r;
+}
+
+static int gen_devname(struct gen *g, struct strbuf *txt)
+{
+	bool empty = true;
+	int r = 0;
+
+	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
+		struct dg_module *m = depgraph_module(g->dg, i);
+		const char *devname = NULL;
+		char type = '\0';
+		unsigned int major = 0, minor = 0;
+
+		for (size_t k = 0; k < m->n_info; k++) {
+			const char *v = m->info[k].value;
+			unsigned int maj, min;
+
+			if (m->info[k].kind != DG_INFO_ALIAS)
+				continue;
+			if (strstartswith(v, "devname:")) {
+				devname = v + strlen("devname:");
+			} else if (sscanf(v, "char-major-%u-%u", &maj, &min) == 2) {
+				type = 'c';
+				major = maj;
+				minor = min;
+			} else if (sscanf(v, "block-major-%u-%u", &maj, &min) == 2) {
+				type = 'b';
+				major = maj;
+				minor = min;
+			}
+			if (type != '\0' && devname != NULL)
+				break;
+		}
+		if (devname == NULL)
+			continue;
+		if (type == '\0') {
+			mk_log(g->opts->log, LOG_ERR,
+			       "Module '%s' has devname (%s) but lacks major and minor "
+			       "information. Ignoring.\n",
+			       m->scan->name, devname);
+			continue;
+		}
+		if (empty) {
+			r = strbuf_pushstr(
+				txt,
+				"# Device nodes to trigger on-demand module loading.\n");
+			empty = false;
+		}
+		if (r == 0)
+			r = strbuf_printf(txt, "%s %s %c%u:%u\n", m->scan->name, devname,
+					  type, major, minor);
+	}
+	return r;
+}
+
+int depmod_output_generate(struct depgraph *dg, const struct depmod_output_opts *opts,
+			   struct strbuf *out)
+{
+	struct gen g = { .dg = dg, .opts = opts };
+	bool bins = !opts->text_only;
+	int r;
+
+	r = gen_deps(&g, &out[DEPMOD_OUT_DEP], bins ? &out[DEPMOD_OUT_DEP_BIN] : NULL);
+	dupcheck_reset(&g.dup);
+	if (r == 0)
+		r = gen_aliases(&g, &out[DEPMOD_OUT_ALIAS],
+				bins ? &out[DEPMOD_OUT_ALIAS_BIN] : NULL);
+	if (r == 0)
+		r = gen_info_lines(
+			&g, &out[DEPMOD_OUT_SOFTDEP], DG_INFO_SOFTDEP,
+			"# Soft dependencies extracted from modules themselves.\n",
+			"softdep");
+	if (r == 0)
+		r = gen_info_lines(
+			&g, &out[DEPMOD_OUT_WEAKDEP], DG_INFO_WEAKDEP,
+			"# Weak dependencies extracted from modules themselves.\n",
+			"weakdep");
+	dupcheck_reset(&g.dup);
+	if (r == 0)
+		r = gen_symbols(&g, &out[DEPMOD_OUT_SYMBOLS],
+				bins ? &out[DEPMOD_OUT_SYMBOLS_BIN] : NULL);
+	dupcheck_reset(&g.dup);
+	if (r == 0 && bins)
+		r = gen_builtin(&g, &out[DEPMOD_OUT_BUILTIN_BIN]);
+	if (r == 0 && bins)
+		r = gen_builtin_alias(&g, &out[DEPMOD_OUT_BUILTIN_ALIAS_BIN]);
+	dupcheck_reset(&g.dup);
+	if (r == 0)
+		r = gen_devname(&g, &out[DEPMOD_OUT_DEVNAME]);
+	return r;
+}

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The module walk and the module order, with kmod 30's rules:
+ *  - readdir order (not sorted), '.', '..', 'build', 'source' and excluded names
+ *    skipped at every depth, symlinks followed;
+ *  - a duplicate name is settled by overrides, then by the search list, the first
+ *    one found winning a tie;
+ *  - the array is in hash order over 512 buckets, then stably sorted so that the
+ *    modules listed in modules.order come first, in file order.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "modscan.h"
+#include "strbuf.h"
+
+struct modscan {
+	char *dirname;
+	size_t dirnamelen;
+	const struct modscan_config *cfg;
+	const struct mk_log *log;
+	struct hash *by_name;
+	struct modscan_mod **array;
+	size_t n_array;
+};
+
+static void mod_free(struct modscan_mod *m)
+{
+	if (m == NULL)
+		return;
+	free(m->path);
+	free(m->uncrelpath);
+	free(m->name);
+	free(m);
+}
+
+int modscan_new(const char *dirname, const struct modscan_config *cfg,
+		const struct mk_log *log, struct modscan **out)
+{
+	struct modscan *ms = calloc(1, sizeof(*ms));
+
+	if (ms == NULL)
+		return -ENOMEM;
+	ms->dirname = strdup(dirname);
+	ms->dirnamelen = strlen(dirname);
+	ms->cfg = cfg;
+	ms->log = log;
+	ms->by_name = hash_new(512, NULL);
+	if (ms->dirname == NULL || ms->by_name == NULL) {
+		modscan_free(ms);
+		return -ENOMEM;
+	}
+	*out = ms;
+	return 0;
+}
+
+void modscan_free(struct modscan *ms)
+{
+	struct hash_iter it;
+	const void *v;
+
+	if (ms == NULL)
+		return;
+	if (ms->by_name != NULL) {
+		hash_iter_init(ms->by_name, &it);
+		while (hash_iter_next(&it, NULL, &v))
+			mod_free((struct modscan_mod *)v);
+		hash_free(ms->by_name);
+	}
+	free(ms->array);
+	free(ms->dirname);
+	free(ms);
+}
+
+static struct modscan_mod *mod_new(const struct modscan *ms, const char *path)
+{
+	struct modscan_mod *m = calloc(1, sizeof(*m));
+	char buf[PATH_MAX];
+	const char *slash;
+	size_t namelen;
+
+	if (m == NULL)
+		return NULL;
+	m->path = strdup(path);
+	if (m->path == NULL)
+		goto fail;
+	path_to_modname(path, buf, &namelen);
+	m->name = strdup(buf);
+	if (m->name == NULL)
+		goto fail;
+	slash = strrchr(m->path, '/');
+	m->baselen = slash ? (size_t)(slash - m->path) + 1 : 0;
+	m->sort_idx = 1;
+	if (strncmp(m->path, ms->dirname, ms->dirnamelen) == 0 &&
+	    m->path[ms->dirnamelen] == '/') {
+		size_t dirpart, len;
+
+		m->relpath = m->path + ms->dirnamelen + 1;
+		/*
+		 * kmod cuts the relative path after the first strlen(name) characters of
+		 * the basename and appends ".ko"; that drops the compression suffix.
+		 */
+		dirpart = (size_t)(m->path + m->baselen - m->relpath);
+		len = dirpart + namelen;
+		m->uncrelpath = malloc(len + 4);
+		if (m->uncrelpath == NULL)
+			goto fail;
+		memcpy(m->uncrelpath, m->relpath, len);
+		memcpy(m->uncrelpath + len, ".ko", 4);
+	}
+	return m;
+fail:
+	mod_free(m);
+	return NULL;
+}
+
+/*
+ * kmod's depmod_module_is_higher_priority(): true when the module already known
+ * (@old) keeps its place against the newly found file @newpath.
+ * The lengths reproduce kmod's arithmetic: "<dir>/<stem>" + 2 for the paths
+ * relative to dirname (an override matches only when the lengths agree).
+ */
+static bool old_is_higher_priority(const struct modscan *ms,
+				   const struct modscan_mod *old, const char *newpath,
+				   size_t newbaselen, size_t namelen)
+{
+	const struct modscan_config *cfg = ms->cfg;
+	size_t newlen = newbaselen + namelen;
+	size_t oldlen = old->baselen + strlen(old->name);
+	const char *relnew = NULL, *relold = NULL;
+	size_t relnewlen = 0, reloldlen = 0;
+	int bprio = -1, oldprio = -1, newprio = -1, i = 0;
+
+	if (strncmp(newpath, ms->dirname, ms->dirnamelen) == 0) {
+		relnew = newpath + ms->dirnamelen + 1;
+		relnewlen = newlen - ms->dirnamelen - 1;
+	}
+	if (strncmp(old->path, ms->dirname, ms->dirnamelen) == 0) {
+		relold = old->path + ms->dirnamelen + 1;
+		reloldlen = oldlen - ms->dirnamelen - 1;
+	}
+
+	if (cfg == NULL)
+		return true;
+
+	/* kmod prepends each override, so the last one in the config is tried first */
+	for (size_t k = cfg->n_overrides; k-- > 0;) {
+		const struct modscan_override *ov = &cfg->overrides[k];
+		size_t sl = strlen(ov->subdir), ml = strlen(ov->modname);
+		size_t ovlen = sl + 1 + ml;
+
+		if (relnew != NULL && relnewlen == ovlen &&
+		    memcmp(relnew, ov->subdir, sl) == 0 && relnew[sl] == '/' &&
+		    memcmp(relnew + sl + 1, ov->modname, ml) == 0)
+			return false;
+		if (relold != NULL && reloldlen == ovlen &&
+		    memcmp(relold, ov->subdir, sl) == 0 && relold[sl] == '/' &&
+		    memcmp(relold + sl + 1, ov->modname, ml) == 0)
+			return true;
+	}
+
+	/* the search list, also prepended: walk it from the last config word */
+	for (size_t k = cfg->n_search; k-- > 0; i++) {
+		const struct modscan_search *se = &cfg->search[k];
+
+		if (se->kind == MODSCAN_SEARCH_BUILTIN) {
+			bprio = i;
+		} else if (se->kind == MODSCAN_SEARCH_EXTERNAL) {
+			for (size_t e = cfg->n_externals; e-- > 0; i++) {
+				const char *ext = cfg->externals[e];
+				size_t el = strlen(ext);
+
+				if (newlen >= el && memcmp(ext, newpath, el) == 0)
+					newprio = i;
+				if (oldlen >= el && memcmp(ext, old->path, el) == 0)
+					oldprio = i;
+			}
+		} else {
+			size_t sl = strlen(se->path);
+
+			if (relnew != NULL && relnewlen > sl && relnew[sl] == '/' &&
+			    memcmp(se->path, relnew, sl) == 0)
+				newprio = i;
+			else if (relold != NULL && reloldlen > sl && relold[sl] == '/' &&
+				 memcmp(se->path, relold, sl) == 0)
+				oldprio = i;
+		}
+	}
+	if (newprio < 0)
+		newprio = bprio;
+	if (oldprio < 0)
+		oldprio = bprio;
+	return newprio <= oldprio;
+}
+
+static int add_file(struct modscan *ms, const char *path, size_t baselen)
+{
+	char buf[PATH_MAX];
+	size_t namelen;
+	struct modscan_mod *old, *m;
+	int r;
+
+	path_to_modname(path, buf, &namelen);
+	old = hash_find(ms->by_name, buf);
+	if (old != NULL) {
+		if (old_is_higher_priority(ms, old, path, baselen, namelen))
+			return 0;
+		hash_del(ms->by_name, old->name);
+		mod_free(old);
+	}
+	m = mod_new(ms, path);
+	if (m == NULL)
+		return -ENOMEM;
+	r = hash_add_unique(ms->by_name, m->name, m);
+	if (r < 0)
+		mod_free(m);
+	return r;
+}
+
+int modscan_add_path(struct modscan *ms, const char *path)
+{
+	char buf[PATH_MAX];
+	struct modscan_mod *m;
+	struct stat st;
+	int r;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	path_to_modname(path, buf, NULL);
+	if (hash_find(ms->by_name, buf) != NULL)
+		return -EEXIST;
+	m = mod_new(ms, path);
+	if (m == NULL)
+		return -ENOMEM;
+	r = hash_add_unique(ms->by_name, m->name, m);
+	if (r < 0)
+		mod_free(m);
+	return r;
+}
+
+static bool excluded(const struct modscan *ms, const char *name)
+{
+	if (streq(name, ".") || streq(name, "..") || streq(name, "build") ||
+	    streq(name, "source"))
+		return true;
+	if (ms->cfg != NULL)
+		for (size_t i = 0; i < ms->cfg->n_excludes; i++)
+			if (streq(name, ms->cfg->excludes[i]))
+				return true;
+	return false;
+}
+
+/* @path holds the directory path with a trailing '/', @baselen bytes. */
+static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t baselen)
+{
+	struct dirent *de;
+	int dfd = dirfd(d);
+	int r;
+
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		size_t namelen = strlen(name);
+		bool is_dir;
+
+		if (excluded(ms, name))
+			continue;
+		path->used = baselen;
+		r = strbuf_push(path, name, namelen);
+		if (r < 0)
+			return r;
+		strbuf_str(path);
+
+		if (de->d_type == DT_REG) {
+			is_dir = false;
+		} else if (de->d_type == DT_DIR) {
+			is_dir = true;
+		} else {
+			struct stat st;
+
+			if (fstatat(dfd, name, &st, 0) < 0) {
+				mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dfd,
+				       name, strerror(errno));
+				continue;
+			}
+			if (S_ISREG(st.st_mode)) {
+				is_dir = false;
+			} else if (S_ISDIR(st.st_mode)) {
+				is_dir = true;
+			} else {
+				mk_log(ms->log, LOG_ERR, "unsupported file type %s: %o\n",
+				       path->buf, st.st_mode & S_IFMT);
+				continue;
+			}
+		}
+
+		if (is_dir) {
+			int fd;
+			DIR *sub;
+
+			if (baselen + namelen + 2 >= PATH_MAX) {
+				path->used = baselen;
+				mk_log(ms->log, LOG_ERR,
+				       "directory path is too long %s%s\n",
+				       strbuf_str(path), name);
+				continue;
+			}
+			fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0) {
+				mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n",
+				       dfd, name, strerror(errno));
+				continue;
+			}
+			sub = fdopendir(fd);
+			if (sub == NULL) {
+				mk_log(ms->log, LOG_ERR, "fdopendir(%d): %s\n", fd,
+				       strerror(errno));
+				close(fd);
+				continue;
+			}
+			r = strbuf_pushchar(path, '/');
+			if (r == 0)
+				r = walk_dir(ms, sub, path, baselen + namelen + 1);
+			closedir(sub);
+		} else {
+			if (!path_ends_with_kmod_ext(name, namelen))
+				continue;
+			r = add_file(ms, strbuf_str(path), baselen);
+		}
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			path->used = baselen + namelen;
+			mk_log(ms->log, LOG_ERR, "failed %s: %s\n", strbuf_str(path),
+			       strerror(-r));
+		}
+	}
+	return 0;
+}
+
+static int walk_path(struct modscan *ms, const char *dir)
+{
+	struct strbuf path = STRBUF_INIT;
+	DIR *d;
+	int r;
+
+	d = opendir(dir);
+	if (d == NULL) {
+		r = -errno;
+		mk_log(ms->log, LOG_ERR, "could not open directory %s: %s\n", dir,
+		       strerror(-r));
+		return r;
+	}
+	r = strbuf_pushstr(&path, dir);
+	if (r == 0)
+		r = strbuf_pushchar(&path, '/');
+	if (r == 0)
+		r = walk_dir(ms, d, &path, path.used);
+	closedir(d);
+	strbuf_release(&path);
+	return r;
+}
+
+int modscan_walk(struct modscan *ms)
+{
+	int r = walk_path(ms, ms->dirname);
+
+	if (r < 0)
+		return r;
+	/* kmod walks the external directories in its (reversed) list order */
+	if (ms->cfg != NULL) {
+		for (size_t e = ms->cfg->n_externals; e-- > 0;) {
+			r = walk_path(ms, ms->cfg->externals[e]);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int order_cmp(const void *a, const void *b)
+{
+	const struct modscan_mod *ma = *(struct modscan_mod *const *)a;
+	const struct modscan_mod *mb = *(struct modscan_mod *const *)b;
+
+	return (ma->sort_idx > mb->sort_idx) - (ma->sort_idx < mb->sort_idx);
+}
+
+/* Stable merge sort by sort_idx (glibc's qsort is a merge sort for this size). */
+static int stable_sort(struct modscan_mod **a, size_t n)
+{
+	struct modscan_mod **tmp;
+
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	if (tmp == NULL)
+		return -ENOMEM;
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = order_cmp(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
+			while (i < mid)
+				tmp[k++] = a[i++];
+			while (j < hi)
+				tmp[k++] = a[j++];
+		}
+		memcpy(a, tmp, n * sizeof(*a));
+	}
+	free(tmp);
+	return 0;
+}
+
+static int sort_by_order_file(struct modscan *ms)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *fname = NULL;
+	struct hash *by_unc;
+	size_t len, nlines = 0, pos, line_no;
+	int r;
+
+	if (asprintf(&fname, "%s/modules.order", ms->dirname) < 0) {
+		fname = NULL;
+		return -ENOMEM;
+	}
+	r = read_file_full(AT_FDCWD, fname, &data, &len);
+	if (r < 0) {
+		mk_log(ms->log, LOG_WARNING, "could not open modules.order at %s: %s\n",
+		       ms->dirname, strerror(-r));
+		return 0;
+	}
+	for (pos = 0; pos < len;) {
+		char *nl = memchr(data + pos, '\n', len - pos);
+
+		nlines++;
+		if (nl == NULL) {
+			mk_log(ms->log, LOG_ERR, "%s:%zu corrupted line misses '\\n'\n",
+			       fname, nlines);
+			return 0;
+		}
+		pos = (size_t)(nl - data) + 1;
+	}
+
+	by_unc = hash_new(512, NULL);
+	if (by_unc == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < ms->n_array; i++)
+		if (ms->array[i]->uncrelpath != NULL)
+			hash_add(by_unc, ms->array[i]->uncrelpath, ms->array[i]);
+
+	for (pos = 0, line_no = 0; pos < len;) {
+		char *line = data + pos;
+		char *nl = memchr(line, '\n', len - pos);
+		struct modscan_mod *m;
+
+		*nl = '\0';
+		pos = (size_t)(nl - data) + 1;
+		line_no++;
+		m = hash_find(by_unc, line);
+		if (m != NULL) /* the last occurrence wins, as in kmod 30 */
+			m->sort_idx = (int)line_no - (int)(nlines + 1);
+	}
+	hash_free(by_unc);
+	return stable_sort(ms->array, ms->n_array);
+}
+
+int modscan_build(struct modscan *ms, struct modscan_mod ***mods, size_t *n)
+{
+	struct hash_iter it;
+	const void *v;
+	size_t count = hash_get_count(ms->by_name), i = 0;
+	int r;
+
+	free(ms->array);
+	ms->array = calloc(count ? count : 1, sizeof(*ms->array));
+	if (ms->array == NULL)
+		return -ENOMEM;
+	hash_iter_init(ms->by_name, &it);
+	while (hash_iter_next(&it, NULL, &v))
+		ms->array[i++] = (struct modscan_mod *)v;
+	ms->n_array = i;
+	if (ms->n_array >= 65535)
+		return -ERANGE;
+	r = sort_by_order_file(ms);
+	if (r < 0)
+		return r;
+	*mods = ms->array;
+	*n = ms->n_array;
+	return 0;
+}
+
+static int newer_in_dir(int dfd, time_t mtime, const struct mk_log *log)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int r = 0;
+
+	if (d == NULL) {
+		close(dfd);
+		return -errno;
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		struct stat st;
+		bool is_dir;
+
+		if (streq(name, ".") || streq(name, "..") || streq(name, "build") ||
+		    streq(name, "source"))
+			continue;
+		if (de->d_type == DT_DIR || de->d_type == DT_REG) {
+			is_dir = de->d_type == DT_DIR;
+		} else {
+			if (fstatat(dirfd(d), name, &st, 0) < 0)
+				continue;
+			is_dir = S_ISDIR(st.st_mode);
+			if (!is_dir && !S_ISREG(st.st_mode))
+				continue;
+		}
+		if (is_dir) {
+			int fd = openat(dirfd(d), name,
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (fd < 0)
+				continue;
+			r = newer_in_dir(fd, mtime, log);
+			continue;
+		}
+		if (!path_ends_with_kmod_ext(name, strlen(name)))
+			continue;
+		if (fstatat(dirfd(d), name, &st, 0) < 0) {
+			r = -errno;
+			mk_log(log, LOG_ERR, "fstatat(%d, %s): %s\n", dirfd(d), name,
+			       strerror(-r));
+			break;
+		}
+		if (st.st_mtime > mtime)
+			r = 1;
+	}
+	closedir(d);
+	return r;
+}
+
+int modscan_depfile_up_to_date(const char *dirname, const char *depfile,
+			       const struct mk_log *log)
+{
+	struct stat st;
+	int fd, r;
+
+	if (stat(depfile, &st) < 0)
+		return 0;
+	fd = open(dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = newer_in_dir(fd, st.st_mtime, log);
+	if (r < 0)
+		return r;
+	return r == 0 ? 1 : 0;
+}

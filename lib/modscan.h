@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Finding the modules depmod indexes: the directory walk with kmod's duplicate-name
+ * priorities (search, override, external, exclude), and the module order
+ * (modules.order first, then kmod's hash order for the rest).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct modscan_mod {
+	char *path; /* as walked: "<dirname>/<rel>" or "<external>/<rel>" */
+	size_t baselen; /* offset of the basename in path */
+	const char *relpath; /* into path when under dirname, else NULL */
+	char *uncrelpath; /* relpath with the compression suffix replaced by .ko */
+	char *name; /* normalised module name */
+	int sort_idx;
+};
+
+/* One search word, in config order (kmod keeps them reversed internally). */
+enum modscan_search_kind {
+	MODSCAN_SEARCH_PATH,
+	MODSCAN_SEARCH_BUILTIN,
+	MODSCAN_SEARCH_EXTERNAL,
+};
+
+struct modscan_search {
+	enum modscan_search_kind kind;
+	const char *path;
+};
+
+struct modscan_override {
+	const char *modname;
+	const char *subdir;
+};
+
+struct modscan_config {
+	const struct modscan_search *search; /* config order */
+	size_t n_search;
+	const struct modscan_override *overrides; /* config order */
+	size_t n_overrides;
+	const char *const *externals; /* config order, absolute */
+	size_t n_externals;
+	const char *const *excludes;
+	size_t n_excludes;
+};
+
+struct modscan;
+
+/* @dirname: "<root>/<moduledir>/<kver>", without a trailing '/'. */
+int modscan_new(const char *dirname, const struct modscan_config *cfg,
+		const struct mk_log *log, struct modscan **out);
+void modscan_free(struct modscan *ms);
+
+/*
+ * Walk dirname and then the external directories. Unreadable entries are reported
+ * through the log and skipped. -ENOENT etc. when dirname itself cannot be opened.
+ */
+int modscan_walk(struct modscan *ms);
+
+/* Add one module given by absolute path (depmod FILES...): -EEXIST on a duplicate name.
+ */
+int modscan_add_path(struct modscan *ms, const char *path);
+
+/*
+ * Build the module array: kmod's hash order over the names, then sorted by
+ * <dirname>/modules.order (kmod 30: the last occurrence of a line wins).
+ * The array and its entries are owned by @ms.
+ */
+int modscan_build(struct modscan *ms, struct modscan_mod ***mods, size_t *n);
+
+/*
+ * depmod -A: 1 when no module under @dirname is newer than @depfile (kmod 30
+ * compares whole seconds), 0 when one is or @depfile is missing, <0 on error.
+ */
+int modscan_depfile_up_to_date(const char *dirname, const char *depfile,
+			       const struct mk_log *log);

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Writing a set of files so that a failure (ENOSPC, EIO) or a crash never
+ * leaves a truncated file under a final name: temporary files, checked writes,
+ * fsync, and renames only once the whole set is on disk.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "outset.h"
+#include "strbuf.h"
+
+#define TMP_TAG ".mydepmod-"
+#define JOURNAL_END "end\n"
+
+struct outfile {
+	char *name;
+	char *tmpname;
+	char *oldname;
+	int fd; /* open until it is fsync'd */
+	bool renamed;
+};
+
+struct outset {
+	int dfd;
+	struct outfile *files;
+	size_t n, cap;
+	char failed[NAME_MAX + 1];
+	char *journal;
+	bool journal_written;
+};
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+	size_t len;
+
+	if (p == NULL)
+		return -ENOMEM;
+	len = strlen(p);
+	while (len > 1 && p[len - 1] == '/')
+		p[--len] = '\0';
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Names we leave in the directory, all with the pid of the writing process:
+ *   ".<name>.mydepmod-<pid>"      the new content of <name>
+ *   ".<name>.mydepmod-old-<pid>"  a second link to the old <name> during the commit
+ *   ".mydepmod-commit-<pid>"      the commit journal: "<tmpname>\t<name>\n" lines,
+ *                                 then "end\n"
+ */
+enum stale_kind { STALE_TMP, STALE_OLD, STALE_JOURNAL };
+
+struct stale {
+	char *name;
+	enum stale_kind kind;
+};
+
+static bool parse_ours(const char *name, enum stale_kind *kind, long *pid)
+{
+	const char *tag = strstr(name, TMP_TAG);
+	const char *p;
+	char *end;
+
+	if (name[0] != '.' || tag == NULL)
+		return false;
+	p = tag + strlen(TMP_TAG);
+	*kind = STALE_TMP;
+	if (strncmp(p, "old-", 4) == 0) {
+		*kind = STALE_OLD;
+		p += 4;
+	} else if (tag == name && strncmp(p, "commit-", 7) == 0) {
+		*kind = STALE_JOURNAL;
+		p += 7;
+	}
+	errno = 0;
+	*pid = strtol(p, &end, 10);
+	return errno == 0 && *end == '\0' && *pid > 0;
+}
+
+/* Finish the commit a dead process had started: its new files are complete. */
+static void roll_forward(int dfd, const char *journal)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	char *line, *save = NULL;
+
+	if (read_file_full(dfd, journal, &data, &len) < 0)
+		return;
+	/* a journal cut short was being written: nothing was renamed yet */
+	if (len < strlen(JOURNAL_END) || memcmp(data + len - strlen(JOURNAL_END),
+						JOURNAL_END, strlen(JOURNAL_END)) != 0) {
+		unlinkat(dfd, journal, 0);
+		return;
+	}
+	for (line = strtok_r(data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t');
+
+		if (tab == NULL || strchr(tab + 1, '/') != NULL ||
+		    strchr(line, '/') != NULL)
+			continue;
+		*tab = '\0';
+		renameat(dfd, line, dfd, tab + 1); /* gone already when it was renamed */
+	}
+	fsync(dfd);
+	unlinkat(dfd, journal, 0);
+}
+
+/*
+ * Clean up after processes that died (crash, kill -9): complete an interrupted
+ * commit, then remove their temporary files and old-file links.
+ */
+static void remove_stale(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stale *list = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		enum stale_kind kind;
+		long pid;
+
+		if (!parse_ours(de->d_name, &kind, &pid) || pid == getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct stale *a = realloc(list, c * sizeof(*a));
+
+			if (a == NULL)
+				break;
+			list = a;
+			cap = c;
+		}
+		list[n].name = strdup(de->d_name);
+		if (list[n].name == NULL)
+			break;
+		list[n++].kind = kind;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		if (list[i].kind == STALE_JOURNAL)
+			roll_forward(dfd, list[i].name);
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].kind != STALE_JOURNAL)
+			unlinkat(dfd, list[i].name, 0);
+		free(list[i].name);
+	}
+	free(list);
+}
+
+int outset_open(const char *dir, struct outset **out)
+{
+	struct outset *os;
+	int r;
+
+	r = mkdir_p(dir, 0755);
+	if (r < 0)
+		return r;
+	os = calloc(1, sizeof(*os));
+	if (os == NULL)
+		return -ENOMEM;
+	os->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (os->dfd < 0) {
+		r = -errno;
+		free(os);
+		return r;
+	}
+	remove_stale(os->dfd);
+	*out = os;
+	return 0;
+}
+
+const char *outset_failed_name(const struct outset *os)
+{
+	return os->failed[0] ? os->failed : NULL;
+}
+
+int outset_add(struct outset *os, const char *name, const void *data, size_t len)
+{
+	struct outfile *f;
+	int fd, r;
+
+	if (os->n == os->cap) {
+		size_t cap = os->cap ? os->cap * 2 : 16;
+		struct outfile *a = realloc(os->files, cap * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		os->files = a;
+		os->cap = cap;
+	}
+	f = &os->files[os->n];
+	memset(f, 0, sizeof(*f));
+	f->name = strdup(name);
+	if (f->name == NULL ||
+	    asprintf(&f->tmpname, ".%s" TMP_TAG "%ld", name, (long)getpid()) < 0) {
+		free(f->name);
+		return -ENOMEM;
+	}
+	snprintf(os->failed, sizeof(os->failed), "%s", name);
+	fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		free(f->name);
+		free(f->tmpname);
+		return r;
+	}
+	f->fd = fd;
+	os->n++; /* from here on the temporary file is ours to remove */
+	r = write_all(fd, data, len);
+	if (r == 0)
+		os->failed[0] = '\0';
+	return r;
+}
+
+/*
+ * The renames are the only step that changes what readers see. To make that
+ * window small and recoverable:
+ *  - every old file gets a second link first, so that a rename does not free
+ *    the old inode's blocks (on ext4 that made each rename take milliseconds);
+ *  - a journal listing the renames is written and fsync'd first, so that if we
+ *    die half-way, the next run completes the set (roll_forward()).
+ */
+static int write_journal(struct outset *os)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int fd, r = 0;
+
+	for (size_t i = 0; i < os->n && r == 0; i++)
+		r = strbuf_printf(&sb, "%s\t%s\n", os->files[i].tmpname,
+				  os->files[i].name);
+	if (r == 0)
+		r = strbuf_pushstr(&sb, JOURNAL_END);
+	if (r < 0)
+		goto out;
+	fd = openat(os->dfd, os->journal, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	os->journal_written = true;
+	r = write_all(fd, sb.buf, sb.used);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && fsync(os->dfd) < 0)
+		r = -errno;
+out:
+	strbuf_release(&sb);
+	return r;
+}
+
+/*
+ * fsync the files only once all are written: the first fsync commits the
+ * filesystem journal for all of them, the others only wait for their data.
+ */
+static int sync_files(struct outset *os)
+{
+	for (size_t i = 0; i < os->n; i++) {
+		struct outfile *f = &os->files[i];
+		int r = 0;
+
+		if (fsync(f->fd) < 0)
+			r = -errno;
+		if (close(f->fd) < 0 && r == 0)
+			r = -errno;
+		f->fd = -1;
+		if (r < 0) {
+			snprintf(os->failed, sizeof(os->failed), "%s", f->name);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int outset_commit(struct outset *os)
+{
+	int r;
+
+	r = sync_files(os);
+	if (r < 0)
+		return r;
+
+	if (asprintf(&os->journal, TMP_TAG "commit-%ld", (long)getpid()) < 0) {
+		os->journal = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < os->n; i++) {
+		struct outfile *f = &os->files[i];
+
+		if (asprintf(&f->oldname, ".%s" TMP_TAG "old-%ld", f->name,
+			     (long)getpid()) < 0) {
+			f->oldname = NULL;
+			return -ENOMEM;
+		}
+		if (linkat(os->dfd, f->name, os->dfd, f->oldname, 0) < 0) {
+			free(f->oldname);
+			f->oldname = NULL; /* no old file (or no hard links): nothing to
+					      keep */
+		}
+	}
+	r = write_journal(os);
+	if (r < 0) {
+		snprintf(os->failed, sizeof(os->failed), "%s", os->journal);
+		return r;
+	}
+	for (size_t i = 0; i < os->n; i++) {
+		struct outfile *f = &os->files[i];
+
+		if (renameat(os->dfd, f->tmpname, os->dfd, f->name) < 0) {
+			snprintf(os->failed, sizeof(os->failed), "%s", f->name);
+			return -errno;
+		}
+		f->renamed = true;
+	}
+	if (fsync(os->dfd) < 0) {
+		snprintf(os->failed, sizeof(os->failed), ".");
+		return -errno;
+	}
+	return 0;
+}
+
+void outset_free(struct outset *os)
+{
+	if (os == NULL)
+		return;
+	for (size_t i = 0; i < os->n; i++) {
+		if (os->files[i].fd >= 0)
+			close(os->files[i].fd);
+		if (!os->files[i].renamed)
+			unlinkat(os->dfd, os->files[i].tmpname, 0);
+		if (os->files[i].oldname != NULL)
+			unlinkat(os->dfd, os->files[i].oldname, 0);
+		free(os->files[i].name);
+		free(os->files[i].tmpname);
+		free(os->files[i].oldname);
+	}
+	if (os->journal_written)
+		unlinkat(os->dfd, os->journal, 0);
+	free(os->journal);
+	free(os->files);
+	close(os->dfd);
+	free(os);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Crash-safe replacement of a set of files in one directory (depmod's indexes).
+ *
+ * Every file is written to a temporary name in the target directory (openat,
+ * O_EXCL, 0644), each write checked, fsync'd and closed. Only when all files
+ * are complete are they renamed over the old ones (renameat, relative to the
+ * directory descriptor), then the directory is fsync'd. On any error before the
+ * renames, the temporary files are removed and the old files stay untouched.
+ *
+ * The renames are prepared so that they are quick (the old files keep a second
+ * link until the end, so no rename frees blocks) and recorded first in an
+ * fsync'd journal: if the process dies among them, the next outset_open() in
+ * that directory completes the set. Temporary names are ".<name>.mydepmod-<pid>";
+ * outset_open() also removes those left by a process that no longer exists.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "util.h"
+
+struct outset;
+
+/* Create @dir (mkdir -p, 0755) and open it. */
+int outset_open(const char *dir, struct outset **out);
+/* Write one file of the set to its temporary name. */
+int outset_add(struct outset *os, const char *name, const void *data, size_t len);
+/* Publish the whole set. On error, what was not yet renamed is removed. */
+int outset_commit(struct outset *os);
+/* Remove the temporary files and free. Safe after commit. NULL is a no-op. */
+void outset_free(struct outset *os);
+/* The name of the file that failed last (for messages), or NULL. */
+const char *outset_failed_name(const struct outset *os);

@@ -1,0 +1,274 @@
+#!/bin/bash
+# mydepmod against kmod 30's depmod on synthetic trees built by testsuite/elfgen:
+# cycles, depmod.d search/override/external/exclude, duplicates, module order,
+# symbol checks (-e/-E/-F), -n, -A, -v, -w, -P, command-line modules, bad modules,
+# and our own -o/-m and modules.weakdep. Both tools run on the same tree.
+. "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
+. "$top_srcdir/testsuite/depmod/lib.sh"
+
+[ -x "$KMOD_DEPMOD" ] || bail_out "kmod's depmod not found at $KMOD_DEPMOD"
+[ -x "$MYDEPMOD" ] || bail_out "mydepmod not built: $MYDEPMOD"
+[ -x "$ELFGEN" ] || bail_out "elfgen not built: $ELFGEN"
+tap_tmpdir
+K=5.6.0
+
+# ---- a small tree with every kind of data ----
+base_tree() {
+	local r=$1
+	mkmod "$r" $K kernel/lib/mod-core.ko --modinfo name=mod-core \
+		--modinfo alias=core-alias --modinfo alias=char-major-10-200 --modinfo alias=core-alias \
+		--modinfo alias=devname:coredev --export core_fn:0x1234 --export core_data:0x99
+	mkmod "$r" $K kernel/lib/mod-helper.ko --modinfo name=mod-helper \
+		--export helper_fn:0x42 --need core_fn:0x1234 --need printk:0x7
+	mkmod "$r" $K kernel/drivers/mod-user.ko --modinfo name=mod-user \
+		--modinfo 'alias=pci:v00008086d*sv*sd*bc*sc*i*' --modinfo 'alias=usb:v1234p[0-9]*' \
+		--modinfo 'softdep=pre: mod-helper post: mod-core' --modinfo weakdep=mod-weak \
+		--need helper_fn:0x42 --need core_data:0x99 --weak core_fn
+	mkmod "$r" $K kernel/drivers/mod-weakuser.ko --modinfo name=mod-weakuser \
+		--weak helper_fn --modinfo alias=block-major-8-0 --modinfo alias=devname:sdx
+	mkmod "$r" $K kernel/drivers/mod-nomajor.ko --modinfo name=mod-nomajor \
+		--modinfo alias=devname:lonely --modinfo 'alias=bad[bracket'
+	mkmod "$r" $K kernel/fs/mod-ksymtab.ko --ksymtab-string ks_only_fn \
+		--ksymtab-string ks_other --need core_fn:0x1234
+	mkmod "$r" $K kernel/fs/mod-user2.ko --need ks_only_fn --need unknown_sym:0x5 \
+		--version module_layout:0xabc
+	# also exports core_data: the later module in modules.order owns it
+	mkmod "$r" $K extra/mod-extra.ko --export extra_fn --export core_data --need helper_fn:0x43
+	mkdir -p "$r/lib/modules/$K/build" "$r/lib/modules/$K/source"
+	"$ELFGEN" -o "$r/lib/modules/$K/build/mod-inbuild.ko" --export hidden
+	"$ELFGEN" -o "$r/lib/modules/$K/source/mod-insource.ko" --export hidden2
+	printf '%s\n' kernel/fs/mod-user2.ko kernel/lib/mod-core.ko kernel/lib/mod-helper.ko \
+		kernel/drivers/mod-user.ko '#comment' kernel/missing.ko \
+		kernel/drivers/mod-weakuser.ko kernel/fs/mod-ksymtab.ko \
+		kernel/drivers/mod-nomajor.ko >"$r/lib/modules/$K/modules.order"
+	printf '%s\n' kernel/fs/ext4.ko kernel/crypto/crc32c-generic.ko >"$r/lib/modules/$K/modules.builtin"
+	printf 'ext4.alias=fs-ext4\0ext4.license=GPL\0crc32c_generic.alias=crypto-crc32c\0crc32c_generic.alias=crc32c\0ext4.alias=ext3\0' \
+		>"$r/lib/modules/$K/modules.builtin.modinfo"
+}
+
+T=$TMPD/base
+base_tree "$T"
+check "base tree: all outputs identical" differential base "$T" $K
+check "base tree -n: same stdout" differential base-n "$T" $K -n
+check "base tree -v: same needs lines" differential base-v "$T" $K -v
+check "base tree -w: same duplicate warnings" differential base-w "$T" $K -w
+check "-w warned about the repeated alias" grep -q 'duplicate module alias:' "$TMPD/my.stderr"
+
+# modules.weakdep (kmod 30 has none): our content
+$MYDEPMOD -b "$T" $K 2>/dev/null
+check "modules.weakdep lists the weakdep= of mod-user" \
+	cmp -s "$T/lib/modules/$K/modules.weakdep" <(printf '%s\n' \
+	'# Weak dependencies extracted from modules themselves.' 'weakdep mod_user mod-weak')
+# the dependency lines reflect the symbols (not just kmod's echo)
+# core_data comes from mod-extra (unlisted, so after mod-core): users come first
+check "mod-user: extra (later owner of core_data), then helper, then core" \
+	grep -qx 'kernel/drivers/mod-user.ko: extra/mod-extra.ko kernel/lib/mod-helper.ko kernel/lib/mod-core.ko' \
+	"$T/lib/modules/$K/modules.dep"
+check "a weak reference alone creates a dependency" \
+	grep -qx 'kernel/drivers/mod-weakuser.ko: kernel/lib/mod-helper.ko kernel/lib/mod-core.ko' \
+	"$T/lib/modules/$K/modules.dep"
+
+# ---- symbol checks: -e with -E / -F ----
+printf '0x00000007\tprintk\tvmlinux\tEXPORT_SYMBOL\n0x00000001\tunknown_sym\tvmlinux\tEXPORT_SYMBOL\n0x1\tnotkernel\tsome/mod\tEXPORT_SYMBOL\nzz\tbad\tvmlinux\tEXPORT_SYMBOL\n' >"$TMPD/Module.symvers"
+printf 'ffffffff81000000 T _stext\nffffffff82000000 r __ksymtab_printk\nbadline\nffffffff82000010 r __ksymtab_module_layout\n' >"$TMPD/System.map"
+check "-e -E Module.symvers: same CRC warnings" differential symvers "$T" $K -e -E "$TMPD/Module.symvers"
+check "-e -F System.map: same unknown-symbol warnings" differential sysmap "$T" $K -e -F "$TMPD/System.map"
+check "-e alone: same '-e needs -E or -F' warning" differential e-alone "$T" $K -e
+check "-E without -e: silent, same output" differential symvers-quiet "$T" $K -E "$TMPD/Module.symvers"
+check "-E missing file: same fatal error" differential symvers-missing "$T" $K -E "$TMPD/nonexistent"
+
+# ---- -P symbol prefix ----
+T=$TMPD/prefix
+mkmod "$T" $K kernel/a.ko --export _pfx_fn
+mkmod "$T" $K kernel/b.ko --need pfx_fn --need _pfx_fn
+check "-P _: prefix stripped the same way" differential prefix "$T" $K -P _
+check "-P with two chars: same fatal error" differential prefix-bad "$T" $K -P ab
+
+# ---- module order: no modules.order, truncated, duplicate lines, corrupt ----
+T=$TMPD/order
+for n in alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu; do
+	mkmod "$T" $K kernel/$n/mod-$n.ko --export ${n}_fn --need ${prev:-none}_fn
+	prev=$n
+done
+check "no modules.order: hash order" differential order-none "$T" $K
+printf '%s\n' kernel/mu/mod-mu.ko kernel/beta/mod-beta.ko kernel/mu/mod-mu.ko kernel/eta/mod-eta.ko \
+	>"$T/lib/modules/$K/modules.order"
+check "partial modules.order with a duplicate line" differential order-part "$T" $K
+printf 'kernel/mu/mod-mu.ko\nkernel/beta/mod-beta.ko' >"$T/lib/modules/$K/modules.order"
+check "modules.order without a final newline: same error, unsorted" differential order-corrupt "$T" $K
+
+# ---- compressed names in modules.order matching ----
+T=$TMPD/compressed
+mkmod "$T" $K kernel/x/mod-x.ko --export x_fn
+mkmod "$T" $K kernel/y/mod-y.ko --need x_fn
+mkmod "$T" $K kernel/z/mod-z.ko --need x_fn
+zstd -q --rm "$T/lib/modules/$K/kernel/x/mod-x.ko"
+xz --check=crc32 --lzma2=dict=1MiB "$T/lib/modules/$K/kernel/y/mod-y.ko"
+printf '%s\n' kernel/z/mod-z.ko kernel/y/mod-y.ko kernel/x/mod-x.ko >"$T/lib/modules/$K/modules.order"
+check "zstd and xz modules, ordered by their .ko names" differential compressed "$T" $K
+
+# ---- cycles ----
+T=$TMPD/cycles
+mkmod "$T" $K kernel/mod-loop-a.ko --export a_sym --need b_sym
+mkmod "$T" $K kernel/mod-loop-b.ko --export b_sym --need c_sym
+mkmod "$T" $K kernel/mod-loop-c.ko --export c_sym --need a_sym --need g_sym
+mkmod "$T" $K kernel/mod-loop-d.ko --export d_sym --need e_sym
+mkmod "$T" $K kernel/mod-loop-e.ko --export e_sym --need d_sym
+mkmod "$T" $K kernel/mod-loop-f.ko --export f_sym --need a_sym
+mkmod "$T" $K kernel/mod-loop-g.ko --export g_sym --need x_sym
+mkmod "$T" $K kernel/mod-loop-h.ko --export h_sym --need i_sym
+mkmod "$T" $K kernel/mod-loop-i.ko --export i_sym --need j_sym
+mkmod "$T" $K kernel/mod-loop-j.ko --export j_sym --need k_sym --need h_sym
+mkmod "$T" $K kernel/mod-loop-k.ko --export k_sym --need h_sym
+mkmod "$T" $K kernel/mod-loop-x.ko --export x_sym
+check "cycles: same report, exit 1, nothing written" differential cycles "$T" $K
+check "cycles: the report names the 2-, 3- and nested loops" \
+	grep -q 'Found 9 modules in dependency cycles!' "$TMPD/my.stderr"
+echo old >"$T/lib/modules/$K/modules.dep"
+$MYDEPMOD -b "$T" $K >/dev/null 2>&1
+check "cycles: an existing modules.dep is left alone" cmp -s "$T/lib/modules/$K/modules.dep" <(echo old)
+rm -f "$T/lib/modules/$K/modules.dep"
+mkmod "$T" $K kernel/mod-loop-g.ko --export g_sym
+check "cycles with a leaf below a loop" differential cycles-leaf "$T" $K
+mkmod "$T" $K kernel/mod-self.ko --export s_sym --need s_sym
+check "a module needing its own export" differential cycles-self "$T" $K
+
+# ---- duplicates and depmod.d ----
+dup_tree() {
+	local r=$1 d
+	for d in kernel/fs foo foobar updates override extra; do
+		mkmod "$r" $K $d/mod-simple.ko --modinfo alias=from-$(basename $d) --export simple_$(basename $d)
+	done
+	mkmod "$r" $K kernel/mod-dash-name.ko --export dash1
+	mkmod "$r" $K foo/mod_dash_name.ko --export dash2
+	mkmod "$r" $K kernel/excluded/mod-exc.ko --export exc
+	mkmod "$r" $K kernel/mod-users.ko --need simple_fs --need simple_foo --need simple_foobar \
+		--need simple_updates --need simple_override --need simple_extra --need simple_ext
+	mkdir -p "$TMPD/ext1" "$TMPD/ext2"
+	"$ELFGEN" -o "$TMPD/ext1/mod-simple.ko" --modinfo alias=from-ext1 --export simple_ext
+	"$ELFGEN" -o "$TMPD/ext2/mod-ext2only.ko" --export ext2only
+	"$ELFGEN" -o "$TMPD/ext2/mod-simple.ko" --modinfo alias=from-ext2 --export simple_ext
+}
+T=$TMPD/dup
+dup_tree "$T"
+C=$TMPD/conf
+mkdir -p "$C"
+conf_case() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" >"$C/$name.conf"
+	check "depmod.d: $name" differential "conf-$name" "$T" $K -C "$C/$name.conf"
+}
+conf_case default-updates '# no search line: updates first'
+conf_case search-order 'search foobar foo built-in'
+conf_case search-builtin-first 'search built-in foo foobar'
+conf_case search-two-lines 'search foo' 'search foobar built-in'
+conf_case search-external "search external foobar foo built-in" "external * $TMPD/ext1"
+conf_case external-two "search foo external built-in" "external * $TMPD/ext1" "external $K $TMPD/ext2"
+conf_case external-nomatch "search external built-in" "external 9.9.9 $TMPD/ext2"
+conf_case external-missing "search external built-in" "external * $TMPD/nonexistent"
+conf_case override 'override mod-simple * override'
+conf_case override-kver "override mod-simple $K extra" 'override mod-simple 1.2.3 foo'
+conf_case override-regex 'override mod-simple 5\.[0-9]+\..* foobar'
+conf_case exclude 'exclude excluded foo'
+conf_case bad-lines 'frobnicate foo' 'include /etc/foo' 'make_map_files'
+mkdir -p "$C/dir"
+printf 'search foo\n' >"$C/dir/b.conf"
+printf 'search foobar\n' >"$C/dir/a.conf"
+printf 'search updates\n' >"$C/dir/c.notconf"
+check "depmod.d: a config directory, files in name order" \
+	differential conf-dir "$T" $K -C "$C/dir"
+
+# ---- bad modules are skipped with a message ----
+T=$TMPD/bad
+mkmod "$T" $K kernel/good.ko --export good_fn
+mkmod "$T" $K kernel/user.ko --need good_fn
+mkdir -p "$T/lib/modules/$K/kernel/bad"
+: >"$T/lib/modules/$K/kernel/bad/empty.ko"
+printf 'this is not an ELF file at all\n' >"$T/lib/modules/$K/kernel/bad/text.ko"
+"$ELFGEN" -o "$T/lib/modules/$K/kernel/bad/trunc.ko" --export t --truncate 100
+"$ELFGEN" -o "$T/lib/modules/$K/kernel/bad/nosymtab.ko" --no-symtab --modinfo alias=nosym
+"$ELFGEN" -o "$T/lib/modules/$K/kernel/bad/nomodinfo.ko" --no-modinfo --export nm
+printf 'garbage' | zstd -q >"$T/lib/modules/$K/kernel/bad/notzstd.ko.zst"
+printf '\x28\xb5\x2f\xfd\x00\x00garbage' >"$T/lib/modules/$K/kernel/bad/badzstd.ko.zst"
+"$ELFGEN" -o "$T/lib/modules/$K/kernel/bad/be32.ko" --machine ppc --export be_fn
+"$ELFGEN" -o "$T/lib/modules/$K/kernel/bad/user32.ko" --machine ppc --need be_fn
+check "bad modules: same messages, still listed, not fatal" differential bad "$T" $K
+
+# ---- command-line modules ----
+T=$TMPD/cmdline
+mkmod "$T" $K kernel/a.ko --export a_fn
+mkmod "$T" $K kernel/b.ko --need a_fn
+mkmod "$T" $K kernel/c.ko --need a_fn
+mkdir -p "$TMPD/outside"
+"$ELFGEN" -o "$TMPD/outside/d.ko" --need a_fn
+printf '%s\n' kernel/c.ko kernel/a.ko >"$T/lib/modules/$K/modules.order"
+D=$T/lib/modules/$K
+check "command-line modules (inside and outside the tree)" \
+	differential cmdline "$T" $K "$D/kernel/b.ko" "$D/kernel/a.ko" "$TMPD/outside/d.ko" "$D/kernel/c.ko"
+check "a relative module path: same fatal error" differential cmdline-rel "$T" $K kernel/a.ko
+check "a missing module path: same fatal error" differential cmdline-missing "$T" $K "$D/nope.ko"
+check "the same name twice: same fatal error" differential cmdline-dup "$T" $K "$D/kernel/a.ko" "$D/kernel/a.ko"
+check "a bad version argument: same error" differential badver "$T" notaversion
+check "a missing module directory: same error" differential nodir "$TMPD/nothing" $K
+
+# ---- -A ----
+T=$TMPD/quick
+mkmod "$T" $K kernel/a.ko --export a_fn
+mkmod "$T" $K kernel/b.ko --need a_fn
+D=$T/lib/modules/$K
+touch -d '2020-01-01 00:00:00' "$D/kernel/a.ko" "$D/kernel/b.ko"
+$MYDEPMOD -b "$T" $K
+echo stale >"$D/modules.alias"
+touch -d '2021-01-01 00:00:00' "$D/modules.dep"
+$MYDEPMOD -A -b "$T" $K
+check "-A: an up-to-date tree is not rewritten" grep -qx stale "$D/modules.alias"
+touch -d '2022-01-01 00:00:00' "$D/kernel/b.ko"
+$MYDEPMOD -A -b "$T" $K
+check "-A: a newer module makes it run" grep -qx '# Aliases extracted from modules themselves.' "$D/modules.alias"
+echo stale >"$D/modules.alias"
+touch -d '2023-01-01 00:00:00' "$D/modules.dep"
+$KMOD_DEPMOD -A -b "$T" $K
+check "-A: kmod agrees that the tree is up to date" grep -qx stale "$D/modules.alias"
+out=$($MYDEPMOD -A -n -b "$T" $K 2>&1)
+check "-A -n: exits at once and prints nothing" test -z "$out"
+rm -f "$D/modules.dep"
+$MYDEPMOD -A -b "$T" $K
+check "-A without modules.dep: runs" test -s "$D/modules.dep"
+
+# ---- -o and -m (kmod >= 31/34; compared with kmod 30's in-place output) ----
+T=$TMPD/outdir
+base_tree "$T"
+$KMOD_DEPMOD -b "$T" $K 2>/dev/null
+mkdir -p "$TMPD/ro"
+$MYDEPMOD -b "$T" -o "$TMPD/ro/out" $K 2>/dev/null
+ok=1
+for f in $DEPMOD_FILES; do
+	cmp -s "$T/lib/modules/$K/$f" "$TMPD/ro/out/lib/modules/$K/$f" || { diag "-o: $f differs"; ok=0; }
+done
+check "-o DIR: the files go to DIR/lib/modules/KVER, same content" test $ok = 1
+mkdir -p "$TMPD/mtree/usr/lib/modules"
+cp -a "$T/lib/modules/$K" "$TMPD/mtree/usr/lib/modules/"
+remove_outputs "$TMPD/mtree/usr/lib/modules/$K"
+$MYDEPMOD -b "$TMPD/mtree" -m /usr/lib/modules $K 2>/dev/null
+ok=1
+for f in $DEPMOD_FILES; do
+	cmp -s "$T/lib/modules/$K/$f" "$TMPD/mtree/usr/lib/modules/$K/$f" || { diag "-m: $f differs"; ok=0; }
+done
+check "-m /usr/lib/modules: reads and writes there, same content" test $ok = 1
+
+# ---- -j: the output does not depend on the number of threads ----
+T=$TMPD/base
+ok=1
+$MYDEPMOD -j 1 -b "$T" $K 2>/dev/null
+mkdir -p "$TMPD/j1"
+for f in $ALL_OUTPUTS; do cp "$T/lib/modules/$K/$f" "$TMPD/j1/"; done
+for j in 2 3 8; do
+	$MYDEPMOD -j $j -b "$T" $K 2>/dev/null
+	for f in $ALL_OUTPUTS; do
+		cmp -s "$TMPD/j1/$f" "$T/lib/modules/$K/$f" || { diag "-j $j: $f differs"; ok=0; }
+	done
+done
+check "-j 1, 2, 3, 8 give the same files" test $ok = 1
+
+done_testing

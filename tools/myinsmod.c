@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * myinsmod: insert one module file into the kernel, as kmod 30's insmod does.
+ *
+ *   insmod [options] filename [args]
+ *
+ * No dependencies, no configuration: the file is handed to the kernel with the
+ * remaining arguments joined by spaces as its parameters.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kernel.h"
+#include "log.h"
+#include "modfile.h"
+#include "util.h"
+
+/* kmod 30 accepts -p and -s for compatibility and ignores them */
+static const char cmdopts_s[] = "psfVh";
+static const struct option cmdopts[] = {
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void help(void)
+{
+	printf("Usage:\n"
+	       "\t%s [options] filename [args]\n"
+	       "Options:\n"
+	       "\t-V, --version     show version\n"
+	       "\t-h, --help        show this help\n",
+	       program_invocation_short_name);
+}
+
+/* the kernel's errors, as insmod explains them */
+static const char *mod_strerror(int err)
+{
+	switch (err) {
+	case ENOEXEC:
+		return "Invalid module format";
+	case ENOENT:
+		return "Unknown symbol in module";
+	case ESRCH:
+		return "Module has wrong symbol version";
+	case EINVAL:
+		return "Invalid parameters";
+	default:
+		return strerror(err);
+	}
+}
+
+/* "a b c": the arguments after the file name, joined by single spaces */
+static char *join_args(int argc, char *argv[])
+{
+	size_t len = 1, off = 0;
+	char *opts;
+
+	for (int i = 0; i < argc; i++) {
+		if (uaddsz_overflow(len, strlen(argv[i]) + 1, &len))
+			return NULL;
+	}
+	opts = malloc(len);
+	if (opts == NULL)
+		return NULL;
+	opts[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (i > 0)
+			opts[off++] = ' ';
+		memcpy(opts + off, argv[i], l);
+		off += l;
+		opts[off] = '\0';
+	}
+	return opts;
+}
+
+int main(int argc, char *argv[])
+{
+	_cleanup_free_ char *opts = NULL;
+	struct modfile *mf = NULL;
+	unsigned int flags = 0;
+	const char *filename;
+	struct stat st;
+	int c, r;
+
+	log_open(program_invocation_short_name, false);
+	while ((c = getopt_long(argc, argv, cmdopts_s, cmdopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+		case 's':
+			/* ignored, for compatibility only */
+			break;
+		case 'f':
+			flags |= MK_INSERT_FORCE_MODVERSION | MK_INSERT_FORCE_VERMAGIC;
+			break;
+		case 'h':
+			help();
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
+			       MYKMOD_FEATURES);
+			return EXIT_SUCCESS;
+		case '?':
+			return EXIT_FAILURE;
+		default:
+			ERR("unexpected getopt_long() value '%c'.\n", c);
+			return EXIT_FAILURE;
+		}
+	}
+
+	if (optind >= argc) {
+		ERR("missing filename.\n");
+		return EXIT_FAILURE;
+	}
+	filename = argv[optind];
+	if (streq(filename, "-")) {
+		ERR("this tool does not support loading from stdin!\n");
+		return EXIT_FAILURE;
+	}
+
+	opts = join_args(argc - optind - 1, argv + optind + 1);
+	if (opts == NULL) {
+		ERR("out of memory\n");
+		return EXIT_FAILURE;
+	}
+
+	/* as kmod: the module must exist to be named; reading it is part of inserting */
+	if (stat(filename, &st) < 0) {
+		ERR("could not load module %s: %s\n", filename, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	r = modfile_open(filename, &mf);
+	/* kmod 30 reports a corrupt compressed file as EINVAL ("Invalid parameters") */
+	if (r == -EBADMSG)
+		r = -EINVAL;
+	if (r >= 0) {
+		r = mk_kernel_insert(mf, opts, flags, NULL);
+		modfile_free(mf);
+	}
+	if (r < 0) {
+		ERR("could not insert module %s: %s\n", filename, mod_strerror(-r));
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
