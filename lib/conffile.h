@@ -6,8 +6,11 @@
  * Collection (kmod's conf_files_list()/cfg_files_list()):
  *  - each path is a directory or a single file;
  *  - in a directory, only entries named "*.conf" (modprobe.d also: "*.alias"),
- *    at least 6 characters long and not starting with '.', are used; a subdirectory named "*.conf" gives the error
- *    "Directories inside directories are not supported: DIR/NAME" and is skipped;
+ *    at least 6 characters long and not starting with '.', are used;
+ *  - a subdirectory named "*.conf" gives the error "Directories inside
+ *    directories are not supported: DIR/NAME" and is skipped; depmod.d also
+ *    reports other names at INFO level ("All cfg files need .conf: DIR/NAME");
+ *  - a path that is neither a file nor a directory: "unsupported file mode";
  *  - every file of every path goes into one list sorted by basename (strcmp);
  *    the first path that provides a basename wins, later ones are ignored;
  *  - a single-file path is inserted under its own basename.

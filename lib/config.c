@@ -609,13 +609,9 @@ int modprobe_config_load(const char *const *paths, const char *moddir,
 		return -EINVAL;
 	if (paths == NULL)
 		paths = default_paths;
-	for (size_t i = 0; paths[i] != NULL; i++) {
-		r = conffile_list_add_path(&files, paths[i], CONFFILE_MODPROBE, log);
-		if (r == -ENOMEM)
-			goto fail;
-	}
 	if (moddir != NULL) {
-		/* kmod 30 reads modules.softdep; modules.weakdep comes with kmod 33 */
+		/* kmod 30 reads modules.softdep (modules.weakdep comes with kmod 33);
+		 * they go in first, so they win over a -C file of the same name */
 		r = conffile_list_insert(&files, moddir, "modules.softdep");
 		if (r == -ENOMEM)
 			goto fail;
@@ -624,6 +620,11 @@ int modprobe_config_load(const char *const *paths, const char *moddir,
 			goto fail;
 	}
 
+	for (size_t i = 0; paths[i] != NULL; i++) {
+		r = conffile_list_add_path(&files, paths[i], CONFFILE_MODPROBE, log);
+		if (r == -ENOMEM)
+			goto fail;
+	}
 	r = -ENOMEM;
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)

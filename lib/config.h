@@ -14,8 +14,21 @@
  *  - `weakdep` lines and modules.weakdep are understood (kmod >= 33; kmod 30
  *    reports "ignoring bad line starting with 'weakdep'").
  *
+ * kmod 30 quirks kept (checked against modprobe -c): a softdep rest of line
+ * that starts with exactly one blank loses its first word (" pre:" is not the
+ * keyword); the -c text of a softdep list spans every word from its first to
+ * its last word, so interleaved pre:/post: words show in both; a backslash at
+ * the end of a file becomes the byte 0xff; *.alias files are read too.
+ *
+ * Messages (LOG_ERR), as kmod's:
+ *   "<file> line <n>: ignoring bad line starting with '<word>'"
+ *   "<file>: command <include|config> is deprecated and not parsed anymore"
+ *   "Directories inside directories are not supported: <dir>/<name>"
+ *   "Ignoring bad option on kernel command line while parsing module name: '<m>'"
+ *
  * Note: this header shares its name with autoconf's config.h, which the build
- * force-includes with -include; it is self-contained and safe to include twice.
+ * force-includes with -include. From tools/ and testsuite/, `#include "config.h"`
+ * finds autoconf's: include this one as "../lib/config.h". It is self-contained.
  */
 #pragma once
 
@@ -39,8 +52,8 @@ struct modprobe_config;
  *                "" means do not read any command line.
  * @log:          where parse errors go (kmod's texts, without libkmod's prefix);
  *                may be NULL.
- * Bad lines and unreadable files are reported and skipped, as kmod does: only
- * -ENOMEM (or -EINVAL for bad arguments) makes this fail.
+ * Bad lines are reported and skipped; missing or unreadable files are skipped
+ * silently, as kmod does: only -ENOMEM (or -EINVAL for bad arguments) fails.
  * Returns 0 and *@out, or a negative errno.
  */
 int modprobe_config_load(const char *const *paths, const char *moddir,

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -96,6 +97,39 @@ oom:
 	return -ENOMEM;
 }
 
+/*
+ * glibc's regcomp() copies the token tree for every bounded repeat, so nested
+ * counts such as "a{999}{999}{999}" take gigabytes. Bound the product of all
+ * the repeat counts in the pattern (an upper bound of the copies); real KVER
+ * patterns ("^6\\.1\\.", ".*") have none.
+ */
+#define KVER_MAX_REPEAT_COPIES 65536
+
+static bool regex_too_costly(const char *pattern)
+{
+	uint64_t copies = 1;
+
+	for (const char *p = strchr(pattern, '{'); p != NULL; p = strchr(p + 1, '{')) {
+		uint64_t count = 0, max = 1;
+
+		for (const char *q = p + 1; *q != '\0' && *q != '}'; q++) {
+			if (*q >= '0' && *q <= '9') {
+				count = count * 10 + (uint64_t)(*q - '0');
+				if (count > KVER_MAX_REPEAT_COPIES)
+					return true;
+			} else {
+				count = 0;
+			}
+			if (count > max)
+				max = count;
+		}
+		if (umul64_overflow(copies, max, &copies) ||
+		    copies > KVER_MAX_REPEAT_COPIES)
+			return true;
+	}
+	return false;
+}
+
 /* KVER: "*", or an extended regex searched for in @kver (depmod's cfg_kernel_matches) */
 static bool kernel_matches(const char *kver, const char *pattern)
 {
@@ -104,6 +138,8 @@ static bool kernel_matches(const char *kver, const char *pattern)
 
 	if (streq(pattern, "*"))
 		return true;
+	if (regex_too_costly(pattern))
+		return false;
 	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
 		return false;
 	status = regexec(&re, kver, 0, NULL, 0);

@@ -30,8 +30,8 @@ static int sysmodule_path(char *buf, size_t size, const char *name, const char *
 {
 	int n;
 
-	if (name == NULL || *name == '\0' || strchr(name, '/') || streq(name, ".") ||
-	    streq(name, ".."))
+	/* "" is let through, as in kmod: it reads the /sys/module directory itself */
+	if (name == NULL || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
 		return -EINVAL;
 	n = snprintf(buf, size, SYSMODULE "%s%s%s", name, file ? "/" : "",
 		     file ? file : "");
@@ -416,17 +416,19 @@ int mk_kernel_loaded(struct mk_loaded_module **mods, size_t *count)
 	n = 0;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *name, *size, *ref, *fsave = NULL;
+		size_t nlen = strcspn(line, " ");
+		char *size, *ref, *fsave = NULL;
 		uint64_t v;
 
-		name = strtok_r(line, " ", &fsave);
-		if (name == NULL)
+		/* as when counting: skip a line that does not start with a name */
+		if (nlen == 0)
 			continue;
-		size = strtok_r(NULL, " ", &fsave);
-		ref = strtok_r(NULL, " ", &fsave);
-		memcpy(p, name, strlen(name) + 1);
+		memcpy(p, line, nlen);
+		p[nlen] = '\0';
 		out[n].name = p;
-		p += strlen(name) + 1;
+		p += nlen + 1;
+		size = line[nlen] ? strtok_r(line + nlen + 1, " ", &fsave) : NULL;
+		ref = size ? strtok_r(NULL, " ", &fsave) : NULL;
 		out[n].size = size && safe_atou64(size, 10, &v) == 0 ? v : 0;
 		out[n].refcnt = ref && safe_atou64(ref, 10, &v) == 0 && v <= LONG_MAX
 					? (long)v

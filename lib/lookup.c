@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "index.h"
 #include "lookup.h"
 #include "util.h"
@@ -30,19 +31,21 @@ static const char *const index_files[IDX_MAX] = {
 
 struct lookup_ctx {
 	char *dirname;
+	const struct modprobe_config *cfg;
 	int dirfd;
 	struct index *idx[IDX_MAX];
 	int idx_err[IDX_MAX];
 	bool idx_tried[IDX_MAX];
 };
 
-int lookup_ctx_new(const char *dirname, const void *reserved, struct lookup_ctx **out)
+int lookup_ctx_new(const char *dirname, const struct modprobe_config *cfg,
+		   struct lookup_ctx **out)
 {
 	struct lookup_ctx *ctx = calloc(1, sizeof(*ctx));
 
-	(void)reserved;
 	if (ctx == NULL)
 		return -ENOMEM;
+	ctx->cfg = cfg;
 	ctx->dirname = strdup(dirname);
 	if (ctx->dirname == NULL) {
 		free(ctx);
@@ -79,10 +82,18 @@ static struct index *get_index(struct lookup_ctx *ctx, int which)
 		if (ctx->dirfd < 0)
 			ctx->idx_err[which] = -ENOENT;
 		else
-			ctx->idx_err[which] =
-				index_open_at(ctx->dirfd, index_files[which], &ctx->idx[which]);
+			ctx->idx_err[which] = index_open_at(
+				ctx->dirfd, index_files[which], &ctx->idx[which]);
 	}
 	return ctx->idx[which];
+}
+
+struct index *lookup_ctx_index(struct lookup_ctx *ctx, const char *file)
+{
+	for (int i = 0; i < IDX_MAX; i++)
+		if (streq(index_files[i], file))
+			return get_index(ctx, i);
+	return NULL;
 }
 
 void lookup_module_release(struct lookup_module *m)
@@ -223,7 +234,8 @@ static int add_found(struct lookup_ctx *ctx, struct lookup_result *res, const ch
 	return r == -ENOENT ? 0 : r;
 }
 
-static int from_moddep(struct lookup_ctx *ctx, const char *name, struct lookup_result *res)
+static int from_moddep(struct lookup_ctx *ctx, const char *name,
+		       struct lookup_result *res)
 {
 	struct index *idx;
 	_cleanup_free_ char *line = NULL;
@@ -267,7 +279,8 @@ static int from_wild(struct lookup_ctx *ctx, int which, const char *name,
 	return r < 0 ? r : 0;
 }
 
-static int from_builtin(struct lookup_ctx *ctx, const char *name, struct lookup_result *res)
+static int from_builtin(struct lookup_ctx *ctx, const char *name,
+			struct lookup_result *res)
 {
 	struct index *idx = get_index(ctx, IDX_BUILTIN);
 	_cleanup_free_ char *v = NULL;
@@ -283,6 +296,45 @@ static int from_builtin(struct lookup_ctx *ctx, const char *name, struct lookup_
 	return add_found(ctx, res, name, NULL, true);
 }
 
+/* Step 1: every `alias` line whose pattern matches; the module carries the pattern. */
+static int from_config_alias(struct lookup_ctx *ctx, const char *name,
+			     struct lookup_result *res)
+{
+	const struct config_alias *a;
+	size_t pos = 0;
+	int r;
+
+	while ((a = config_alias_next_match(ctx->cfg, name, &pos)) != NULL) {
+		r = add_found(ctx, res, a->modname, a->pattern, false);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Step 4: an install (else remove) line keyed exactly by the name. */
+static int from_commands(struct lookup_ctx *ctx, const char *name,
+			 struct lookup_result *res)
+{
+	struct lookup_module *m;
+	const char *cmd;
+	bool is_install;
+	int r;
+
+	cmd = config_find_command_exact(ctx->cfg, name, &is_install);
+	if (cmd == NULL)
+		return 0;
+	r = add_found(ctx, res, name, NULL, false);
+	if (r < 0)
+		return r;
+	m = &res->mods[res->n - 1];
+	if (is_install)
+		m->install_cmd = cmd;
+	else
+		m->remove_cmd = cmd;
+	return 0;
+}
+
 int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result *res)
 {
 	char alias[PATH_MAX];
@@ -293,11 +345,21 @@ int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result
 	if (r < 0)
 		return r;
 
+	if (ctx->cfg) {
+		r = from_config_alias(ctx, alias, res);
+		if (r < 0 || res->n)
+			return r;
+	}
 	r = from_moddep(ctx, alias, res);
 	if (r < 0 || res->n)
 		return r;
 	if (strstartswith(alias, "symbol:")) {
 		r = from_wild(ctx, IDX_SYMBOLS, alias, res, false);
+		if (r < 0 || res->n)
+			return r;
+	}
+	if (ctx->cfg) {
+		r = from_commands(ctx, alias, res);
 		if (r < 0 || res->n)
 			return r;
 	}

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Module files. libelf parses; a plain file is read lazily with pread (ELF_C_READ),
- * a compressed one is decompressed once and parsed from memory (elf_memory).
- * Before any section is handed to libelf its offset and size are checked against
- * the image size, and every string is bounded by its section.
+ * Module files. libelf parses, always from memory (elf_memory):
+ *  - a compressed file is decompressed once into a full image;
+ *  - a plain file gets a sparse image: a buffer of the file's size into which only
+ *    the ranges that are needed are read with pread (the ELF header, the end of the
+ *    file with the section headers and the signature, then the wanted sections,
+ *    neighbouring ones in one read). Nothing reads an unfilled part: every range is
+ *    read in before libelf or we look at it.
+ * Before any section is used its offset and size are checked against the image
+ * size, and every string is bounded by its section.
  */
 #include "config.h"
 
@@ -26,6 +31,8 @@ enum {
 	SEC_STRTAB,
 	SEC_VERSIONS,
 	SEC_KSYMTAB_STRINGS,
+	SEC_KCRCTAB,
+	SEC_KCRCTAB_GPL,
 	SEC_MAX,
 };
 
@@ -35,6 +42,19 @@ static const char *const wanted_sections[SEC_MAX] = {
 	[SEC_STRTAB] = ".strtab",
 	[SEC_VERSIONS] = "__versions",
 	[SEC_KSYMTAB_STRINGS] = "__ksymtab_strings",
+	/* where __crc_ symbols point, read with the symbol table */
+	[SEC_KCRCTAB] = "__kcrctab",
+	[SEC_KCRCTAB_GPL] = "__kcrctab_gpl",
+};
+
+/* Ranges closer than this are read with one pread: cheaper than two syscalls. */
+#define READ_MERGE_GAP 16384
+/* The end of a plain file read at once: section headers, .shstrtab, signature. */
+#define TAIL_READ 16384
+#define MAX_COVERED 32
+
+struct range {
+	uint64_t off, end;
 };
 
 struct symlist {
@@ -49,9 +69,10 @@ struct modfile {
 	int fd;
 	enum mk_compression compression;
 	uint64_t size; /* of the (decompressed) image */
-	uint8_t *image; /* the whole image, when in memory */
-	uint8_t head[EI_NIDENT]; /* first bytes of a plain file */
-	size_t head_len;
+	uint8_t *image; /* the image: whole, or sparse for a plain file */
+	bool sparse;
+	struct range covered[MAX_COVERED]; /* sorted, disjoint, not touching */
+	size_t n_covered;
 
 	Elf *elf;
 	int elf_err;
@@ -74,10 +95,109 @@ struct modfile {
 	int sig_err;
 	struct modsig sig;
 	struct modsig_pkcs7 *pkcs7;
-	uint8_t *sig_raw; /* the end of a plain file, holding the signature */
-	uint64_t sig_raw_off;
-	size_t sig_raw_len;
 };
+
+/* ---- the sparse image of a plain file ---- */
+
+static uint64_t read_uint(const struct modfile *mf, const uint8_t *p, size_t len)
+{
+	uint64_t v = 0;
+
+	if (mf->msb) {
+		for (size_t i = 0; i < len; i++)
+			v = (v << 8) | p[i];
+	} else {
+		for (size_t i = len; i > 0; i--)
+			v = (v << 8) | p[i - 1];
+	}
+	return v;
+}
+
+static bool range_covered(const struct modfile *mf, uint64_t off, uint64_t end)
+{
+	for (size_t i = 0; i < mf->n_covered; i++)
+		if (mf->covered[i].off <= off && end <= mf->covered[i].end)
+			return true;
+	return false;
+}
+
+static void covered_add(struct modfile *mf, uint64_t off, uint64_t end)
+{
+	size_t i, j;
+
+	/* merge with every range it overlaps or touches */
+	for (i = 0; i < mf->n_covered;) {
+		struct range *c = &mf->covered[i];
+
+		if (c->end < off || end < c->off) {
+			i++;
+			continue;
+		}
+		off = c->off < off ? c->off : off;
+		end = c->end > end ? c->end : end;
+		memmove(c, c + 1, (mf->n_covered - i - 1) * sizeof(*c));
+		mf->n_covered--;
+	}
+	for (j = 0; j < mf->n_covered && mf->covered[j].off < off; j++)
+		;
+	memmove(&mf->covered[j + 1], &mf->covered[j],
+		(mf->n_covered - j) * sizeof(struct range));
+	mf->covered[j].off = off;
+	mf->covered[j].end = end;
+	mf->n_covered++;
+}
+
+/* Make [off, off + len) of a sparse image valid. Checks the range. */
+static int ensure_range(struct modfile *mf, uint64_t off, uint64_t len)
+{
+	uint64_t end;
+	int r;
+
+	if (!range_valid(off, len, mf->size))
+		return -EINVAL;
+	if (!mf->sparse || len == 0)
+		return 0;
+	end = off + len;
+	if (range_covered(mf, off, end))
+		return 0;
+	if (mf->n_covered + 1 >= MAX_COVERED) {
+		/* too fragmented to track: take the whole file */
+		off = 0;
+		end = mf->size;
+	}
+	r = pread_all(mf->fd, mf->image + off, end - off, off);
+	if (r < 0)
+		return r == -EIO ? -EINVAL : r;
+	covered_add(mf, off, end);
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Read several ranges, with one pread for neighbours closer than READ_MERGE_GAP. */
+static int ensure_ranges(struct modfile *mf, struct range *rs, size_t n)
+{
+	size_t i = 0;
+
+	qsort(rs, n, sizeof(*rs), range_cmp);
+	while (i < n) {
+		uint64_t off = rs[i].off, end = rs[i].end;
+		int r;
+
+		for (i++; i < n && rs[i].off <= end + READ_MERGE_GAP; i++)
+			if (rs[i].end > end)
+				end = rs[i].end;
+		r = ensure_range(mf, off, end - off);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
 static bool libelf_ready(void)
 {
@@ -103,6 +223,7 @@ static struct modfile *modfile_alloc(const char *path)
 int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 {
 	struct modfile *mf;
+	uint8_t head[64];
 	struct stat st;
 	ssize_t n;
 	int r;
@@ -125,8 +246,8 @@ int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		goto fail;
 	}
-	/* one read serves the compression magic and the ELF identification */
-	n = pread(mf->fd, mf->head, sizeof(mf->head), 0);
+	/* one read serves the compression magic and the ELF header */
+	n = pread(mf->fd, head, sizeof(head), 0);
 	if (n < 0) {
 		r = -errno;
 		goto fail;
@@ -136,10 +257,22 @@ int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 		r = -EINVAL;
 		goto fail;
 	}
-	mf->head_len = (size_t)n;
-	mf->compression = mk_compression_detect(mf->head, (size_t)n);
+	mf->compression = mk_compression_detect(head, (size_t)n);
 	if (mf->compression == MK_COMPRESSION_NONE) {
+		if ((uint64_t)st.st_size > MK_DECOMPRESS_MAX) {
+			r = -EFBIG;
+			goto fail;
+		}
 		mf->size = (uint64_t)st.st_size;
+		/* allocated, not read: only the ranges needed are read in */
+		mf->image = malloc(mf->size ? mf->size : 1);
+		if (mf->image == NULL) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		mf->sparse = true;
+		memcpy(mf->image, head, (size_t)n);
+		covered_add(mf, 0, (uint64_t)n);
 	} else {
 		void *img;
 		size_t len;
@@ -217,8 +350,6 @@ static void free_results(struct modfile *mf)
 	memset(&mf->versions, 0, sizeof(mf->versions));
 	modsig_pkcs7_free(mf->pkcs7);
 	mf->pkcs7 = NULL;
-	free(mf->sig_raw);
-	mf->sig_raw = NULL;
 	mf->sig_loaded = false;
 }
 
@@ -229,10 +360,6 @@ void modfile_drop_cache(struct modfile *mf)
 		mf->elf = NULL;
 	}
 	mf->elf_tried = false;
-	if (mf->compression == MK_COMPRESSION_NONE && mf->fd >= 0) {
-		free(mf->image);
-		mf->image = NULL;
-	}
 }
 
 void modfile_free(struct modfile *mf)
@@ -279,42 +406,49 @@ static int elf_setup(struct modfile *mf)
 	mf->elf_tried = true;
 
 	/* the identification checks come first and give kmod's errors */
-	if (mf->image) {
-		if (mf->size <= EI_NIDENT || memcmp(mf->image, ELFMAG, SELFMAG) != 0)
-			return mf->elf_err = -ENOEXEC;
-		ident = mf->image;
-	} else {
-		const unsigned char *buf = mf->head;
-
-		if (mf->size <= EI_NIDENT || mf->head_len < EI_NIDENT)
-			return mf->elf_err = -ENOEXEC;
-		if (memcmp(buf, ELFMAG, SELFMAG) != 0)
-			return mf->elf_err = -ENOEXEC;
-		if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
-			return mf->elf_err = -EINVAL;
-		if (buf[EI_DATA] != ELFDATA2LSB && buf[EI_DATA] != ELFDATA2MSB)
-			return mf->elf_err = -EINVAL;
-		mf->is64 = buf[EI_CLASS] == ELFCLASS64;
-		mf->msb = buf[EI_DATA] == ELFDATA2MSB;
-		ident = NULL;
-	}
-	if (ident) {
-		if (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64)
-			return mf->elf_err = -EINVAL;
-		if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
-			return mf->elf_err = -EINVAL;
-		mf->is64 = ident[EI_CLASS] == ELFCLASS64;
-		mf->msb = ident[EI_DATA] == ELFDATA2MSB;
-	}
+	if (mf->size <= EI_NIDENT || (mf->sparse && !range_covered(mf, 0, EI_NIDENT)))
+		return mf->elf_err = -ENOEXEC;
+	if (memcmp(mf->image, ELFMAG, SELFMAG) != 0)
+		return mf->elf_err = -ENOEXEC;
+	ident = mf->image;
+	if (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64)
+		return mf->elf_err = -EINVAL;
+	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
+		return mf->elf_err = -EINVAL;
+	mf->is64 = ident[EI_CLASS] == ELFCLASS64;
+	mf->msb = ident[EI_DATA] == ELFDATA2MSB;
 	hdrsize = mf->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
 	shsize = mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
 	if (mf->size <= hdrsize)
 		return mf->elf_err = -EINVAL;
 
-	if (mf->image)
-		mf->elf = elf_memory((char *)mf->image, mf->size);
-	else
-		mf->elf = elf_begin(mf->fd, ELF_C_READ, NULL);
+	if (mf->sparse) {
+		/* libelf reads the section header table as soon as it opens the image */
+		uint64_t shoff, shnum, tail;
+		int r = ensure_range(mf, 0, hdrsize);
+
+		if (r < 0)
+			return mf->elf_err = r;
+		shoff = mf->is64 ? read_uint(mf, mf->image + 0x28, 8)
+				 : read_uint(mf, mf->image + 0x20, 4);
+		shnum = read_uint(mf, mf->image + (mf->is64 ? 0x3c : 0x30), 2);
+		if (shnum == 0) {
+			/* extended numbering: shdr[0] holds the count */
+			r = ensure_range(mf, 0, mf->size);
+		} else {
+			/* the end of the file: usually the headers, .shstrtab and
+			 * signature */
+			tail = mf->size < TAIL_READ ? mf->size : TAIL_READ;
+			r = ensure_range(mf, mf->size - tail, tail);
+			if (r == 0 && !range_valid(shoff, shnum * shsize, mf->size))
+				return mf->elf_err = -EINVAL;
+			if (r == 0)
+				r = ensure_range(mf, shoff, shnum * shsize);
+		}
+		if (r < 0)
+			return mf->elf_err = r;
+	}
+	mf->elf = elf_memory((char *)mf->image, mf->size);
 	if (mf->elf == NULL || elf_kind(mf->elf) != ELF_K_ELF)
 		return mf->elf_err = -EINVAL;
 	if (gelf_getehdr(mf->elf, &ehdr) == NULL)
@@ -340,7 +474,8 @@ static int elf_setup(struct modfile *mf)
 		scn = elf_getscn(mf->elf, shstrndx);
 		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL ||
 		    sh.sh_type == SHT_NOBITS || sh.sh_size == 0 ||
-		    !range_valid(sh.sh_offset, sh.sh_size, mf->size))
+		    !range_valid(sh.sh_offset, sh.sh_size, mf->size) ||
+		    ensure_range(mf, sh.sh_offset, sh.sh_size) < 0)
 			return mf->elf_err = -EINVAL;
 		d = elf_rawdata(scn, NULL);
 		if (d == NULL || d->d_size != sh.sh_size ||
@@ -379,7 +514,7 @@ static int section_bytes(struct modfile *mf, size_t idx, const uint8_t **data,
 {
 	Elf_Scn *scn = elf_getscn(mf->elf, idx);
 	GElf_Shdr sh;
-	Elf_Data *d;
+	int r;
 
 	if (scn == NULL || gelf_getshdr(scn, &sh) == NULL)
 		return -EINVAL;
@@ -392,31 +527,12 @@ static int section_bytes(struct modfile *mf, size_t idx, const uint8_t **data,
 		*size = 0;
 		return 0;
 	}
-	if (mf->image) {
-		*data = mf->image + sh.sh_offset;
-		*size = sh.sh_size;
-		return 0;
-	}
-	d = elf_rawdata(scn, NULL);
-	if (d == NULL || d->d_buf == NULL || d->d_size != sh.sh_size)
-		return -EINVAL;
-	*data = d->d_buf;
-	*size = d->d_size;
+	r = ensure_range(mf, sh.sh_offset, sh.sh_size);
+	if (r < 0)
+		return r;
+	*data = mf->image + sh.sh_offset;
+	*size = sh.sh_size;
 	return 0;
-}
-
-static uint64_t read_uint(const struct modfile *mf, const uint8_t *p, size_t len)
-{
-	uint64_t v = 0;
-
-	if (mf->msb) {
-		for (size_t i = 0; i < len; i++)
-			v = (v << 8) | p[i];
-	} else {
-		for (size_t i = len; i > 0; i--)
-			v = (v << 8) | p[i - 1];
-	}
-	return v;
 }
 
 /* ---- .modinfo ---- */
@@ -627,6 +743,38 @@ struct symtab {
 	size_t strings_size;
 };
 
+/* Read the symbol table and what goes with it in as few preads as possible. */
+static int prefetch_symbols(struct modfile *mf)
+{
+	/*
+	 * .modinfo too: whoever reads symbols (depmod) reads it, and in kbuild's layout
+	 * it sits next to __versions, so it usually comes in the same pread
+	 */
+	static const int group[] = { SEC_SYMTAB,	  SEC_STRTAB,  SEC_VERSIONS,
+				     SEC_KSYMTAB_STRINGS, SEC_KCRCTAB, SEC_KCRCTAB_GPL,
+				     SEC_MODINFO };
+	struct range rs[ARRAY_SIZE(group)];
+	size_t n = 0;
+
+	if (!mf->sparse)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(group); i++) {
+		Elf_Scn *scn;
+		GElf_Shdr sh;
+
+		if (mf->sec[group[i]] == 0)
+			continue;
+		scn = elf_getscn(mf->elf, mf->sec[group[i]]);
+		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL)
+			continue;
+		/* elf_setup only records sections that fit in the file */
+		rs[n].off = sh.sh_offset;
+		rs[n].end = sh.sh_offset + sh.sh_size;
+		n++;
+	}
+	return ensure_ranges(mf, rs, n);
+}
+
 static int symtab_load(struct modfile *mf, struct symtab *st)
 {
 	GElf_Shdr sh;
@@ -637,6 +785,9 @@ static int symtab_load(struct modfile *mf, struct symtab *st)
 
 	if (mf->sec[SEC_SYMTAB] == 0 || mf->sec[SEC_STRTAB] == 0)
 		return -ENODATA;
+	r = prefetch_symbols(mf);
+	if (r < 0)
+		return r;
 	r = section_bytes(mf, mf->sec[SEC_STRTAB], &strs, &strsize, NULL);
 	if (r < 0)
 		return r;
@@ -647,6 +798,9 @@ static int symtab_load(struct modfile *mf, struct symtab *st)
 	entsize = mf->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
 	if (sh.sh_size % entsize != 0)
 		return -EINVAL;
+	r = ensure_range(mf, sh.sh_offset, sh.sh_size);
+	if (r < 0)
+		return r;
 	/* elf_getdata converts to host order when the section is a real symtab */
 	st->syms = elf_getdata(scn, NULL);
 	if (st->syms == NULL || st->syms->d_size != sh.sh_size)
@@ -987,23 +1141,10 @@ int modfile_get_needs(struct modfile *mf, const struct modsym **syms, size_t *n)
 
 int modfile_get_image(struct modfile *mf, const void **data, size_t *size)
 {
-	if (mf->image == NULL) {
-		uint8_t *buf;
-		int r;
+	int r = ensure_range(mf, 0, mf->size);
 
-		if (mf->size > MK_DECOMPRESS_MAX)
-			return -EFBIG;
-		buf = malloc(mf->size ? mf->size : 1);
-		if (buf == NULL)
-			return -ENOMEM;
-		r = pread_all(mf->fd, buf, mf->size, 0);
-		if (r < 0) {
-			free(buf);
-			return r;
-		}
-		/* libelf may hold pointers into its own buffers, not into ours: safe */
-		mf->image = buf;
-	}
+	if (r < 0)
+		return r;
 	*data = mf->image;
 	*size = mf->size;
 	return 0;
@@ -1097,18 +1238,6 @@ static const char *const sig_hash_algos[] = { "md4",	"md5",	  "sha1",
 					      "rmd160", "sha256", "sha384",
 					      "sha512", "sha224", "sm3" };
 
-/* Bytes [off, off+len) of the image, from memory or with pread into @buf. */
-static int image_read(struct modfile *mf, uint64_t off, size_t len, uint8_t *buf)
-{
-	if (!range_valid(off, len, mf->size))
-		return -EINVAL;
-	if (mf->image) {
-		memcpy(buf, mf->image + off, len);
-		return 0;
-	}
-	return pread_all(mf->fd, buf, len, off);
-}
-
 static int load_signature(struct modfile *mf)
 {
 	const size_t maglen = sizeof(SIG_MAGIC) - 1;
@@ -1120,22 +1249,11 @@ static int load_signature(struct modfile *mf)
 
 	if (size < maglen + 12)
 		return -ENODATA;
-	if (mf->image == NULL) {
-		/* one read of the file's end usually holds the whole signature */
-		size_t want = size < 4096 ? (size_t)size : 4096;
-
-		mf->sig_raw = malloc(want);
-		if (mf->sig_raw == NULL)
-			return -ENOMEM;
-		r = image_read(mf, size - want, want, mf->sig_raw);
-		if (r < 0)
-			return r;
-		mf->sig_raw_off = size - want;
-		mf->sig_raw_len = want;
-		memcpy(tail, mf->sig_raw + want - sizeof(tail), sizeof(tail));
-	} else {
-		memcpy(tail, mf->image + size - sizeof(tail), sizeof(tail));
-	}
+	/* for a plain file the end was read with the section headers */
+	r = ensure_range(mf, size - sizeof(tail), sizeof(tail));
+	if (r < 0)
+		return r;
+	memcpy(tail, mf->image + size - sizeof(tail), sizeof(tail));
 	if (memcmp(tail + 12, SIG_MAGIC, maglen) != 0)
 		return -ENODATA;
 	size -= maglen + 12;
@@ -1153,22 +1271,10 @@ static int load_signature(struct modfile *mf)
 	if (size < total)
 		return -ENODATA;
 	start = size - total;
-	if (mf->image) {
-		raw = mf->image + start;
-	} else if (start >= mf->sig_raw_off) {
-		raw = mf->sig_raw + (start - mf->sig_raw_off);
-	} else {
-		free(mf->sig_raw);
-		mf->sig_raw = malloc(total);
-		if (mf->sig_raw == NULL)
-			return -ENOMEM;
-		r = image_read(mf, start, total, mf->sig_raw);
-		if (r < 0)
-			return r;
-		mf->sig_raw_off = start;
-		mf->sig_raw_len = total;
-		raw = mf->sig_raw;
-	}
+	r = ensure_range(mf, start, total);
+	if (r < 0)
+		return r;
+	raw = mf->image + start;
 
 	mf->sig.id_type = sig_id_types[id_type];
 	if (id_type == 2) {

@@ -6,10 +6,12 @@
 
 static int tap_count, tap_failures;
 
+/* @cond is evaluated once. */
 #define TAP_OK(cond, ...)                                                              \
 	do {                                                                           \
+		int tap_ok_ = !!(cond);                                                \
 		tap_count++;                                                           \
-		if (cond) {                                                            \
+		if (tap_ok_) {                                                         \
 			printf("ok %d - ", tap_count);                                 \
 		} else {                                                               \
 			tap_failures++;                                                \
@@ -17,7 +19,7 @@ static int tap_count, tap_failures;
 		}                                                                      \
 		printf(__VA_ARGS__);                                                   \
 		printf("\n");                                                          \
-		if (!(cond))                                                           \
+		if (!tap_ok_)                                                          \
 			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
 	} while (0)
 

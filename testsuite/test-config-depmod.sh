@@ -43,6 +43,10 @@ conf_messages() { grep -E "^[a-z-]+: (ERROR|WARNING|INFO): .*$T/" "$1" | sed -E 
 
 n_cases=0
 n_diff=0
+n_entries=0
+n_msgs=0
+# an "ok" line, unless QUIET is set (the random cases report once, at the end)
+pass() { [ -n "${QUIET:-}" ] || ok "$@"; }
 # run_case NAME -C PATH...
 run_case() {
 	local name=$1
@@ -54,10 +58,11 @@ run_case() {
 	kmod_view "$d/kmod.log" >"$d/kmod.view"
 	"$TOOL" -v "$@" depmod "$KVER" >"$d/our.raw" 2>"$d/our.log"
 	our_view "$d/our.raw" >"$d/our.view"
+	n_entries=$((n_entries + $(wc -l <"$d/our.view")))
 	if [ ! -s "$d/kmod.view" ]; then
 		not_ok "$name: depmod logged nothing (no 'search add' line at least)"
 	elif cmp -s "$d/kmod.view" "$d/our.view"; then
-		ok "$name: search/override/external/exclude equal depmod's ($(wc -l <"$d/our.view") entries)"
+		pass "$name: search/override/external/exclude equal depmod's ($(wc -l <"$d/our.view") entries)"
 	else
 		n_diff=$((n_diff + 1))
 		not_ok "$name: configuration differs from depmod's"
@@ -65,8 +70,9 @@ run_case() {
 	fi
 	conf_messages "$d/kmod.log" >"$d/kmod.msg"
 	conf_messages "$d/our.log" >"$d/our.msg"
+	n_msgs=$((n_msgs + $(wc -l <"$d/our.msg")))
 	if cmp -s "$d/kmod.msg" "$d/our.msg"; then
-		ok "$name: messages equal depmod's ($(wc -l <"$d/our.msg") lines)"
+		pass "$name: messages equal depmod's ($(wc -l <"$d/our.msg") lines)"
 	else
 		n_diff=$((n_diff + 1))
 		not_ok "$name: messages differ from depmod's"
@@ -116,7 +122,45 @@ run_case file-and-dir -C "$T/d2/common.conf" -C "$T/d1"
 fixture eof a.conf 'search a\n\nbogus'
 run_case eof-line-number -C "$T/eof"
 
-diag "depmod.d: $n_cases configurations compared with depmod, $n_diff differences"
+# the machine's own depmod.d (default directories; -b does not move them)
+run_case system-default
+
+# random configurations from a token grammar, reproducible by seed
+rcases=${DEPMOD_RANDOM_CASES:-80}
+first_seed=4242
+python3 - "$first_seed" "$rcases" "$T" <<'PY' || bail_out "cannot generate random cases"
+import os, random, sys
+first, count, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+cmds = ["search", "override", "external", "exclude", "include", "make_map_files", "bogus",
+        "#", "Search", ""]
+words = ["updates", "built-in", "external", "extra", "a/b", "mod-x", "mod_y", "/abs/dir",
+         "*", "1.2.3-test", "1\\.2", "^1", "test$", "^2", "[", "(a|1)", ".*", "x\\y"]
+seps = [" ", " ", "\t", "  ", "\\\n"]
+for n in range(1, count + 1):
+    rnd = random.Random(first + n)
+    top = os.path.join(base, "random-%d" % n)
+    os.makedirs(top)
+    for _ in range(rnd.randint(1, 3)):
+        lines = []
+        for _ in range(rnd.randint(0, 10)):
+            toks = [rnd.choice(cmds)] + [rnd.choice(words) for _ in range(rnd.randint(0, 4))]
+            line = ""
+            for i, t in enumerate(toks):
+                line += t + (rnd.choice(seps) if i + 1 < len(toks) else "")
+            if rnd.random() < 0.15:
+                line = " " + line
+            lines.append(line)
+        name = rnd.choice(("a", "b", "c")) + rnd.choice((".conf", ".conf", ".txt"))
+        with open(os.path.join(top, name), "w") as f:
+            f.write("\n".join(lines) + rnd.choice(("\n", "")))
+PY
+r_before=$n_diff
+for i in $(seq 1 "$rcases"); do
+	QUIET=1 run_case "random-$i" -C "$T/random-$i"
+done
+[ "$n_diff" -eq "$r_before" ] && ok "$rcases random depmod.d configurations equal depmod's"
+
+diag "depmod.d: $n_cases configurations compared with depmod ($n_entries entries, $n_msgs messages), $n_diff differences"
 
 # unit checks of the API beyond what depmod logs
 out=$("$TOOL" -C "$T/nosearch" depmod "$KVER" 2>/dev/null)
@@ -126,5 +170,19 @@ check "KVER is matched against the version given (9.0)" \
 	test "$out" = "override mod-a extra override mod-c nomatch "
 "$TOOL" -C "$T/override" depmod 9.0 >/dev/null 2>"$T/quiet.err"
 check "INFO messages are not printed at the default level" test ! -s "$T/quiet.err"
+
+# deliberate difference: nested bounded repeats make glibc's regcomp() take
+# gigabytes (depmod: 6 s, 3.4 GB for the first line); we treat such a KVER as
+# not matching. The peak RSS of the run must stay under 256 MB.
+[ -x /usr/bin/time ] || bail_out "/usr/bin/time (package time) is needed"
+fixture bomb a.conf 'override m a{255}{255}{255} x\nexternal (a{99}){99}{99} /x\noverride n 1{2} y\n'
+out=$(/usr/bin/time -f 'peak-rss-kb %M' "$TOOL" -v -C "$T/bomb" depmod 11.0 2>&1)
+rss=$(sed -n 's/^peak-rss-kb //p' <<<"$out")
+check "a regex bomb as KVER is refused (peak RSS ${rss:-?} KB)" test "${rss:-999999999}" -lt 262144
+check "a regex bomb as KVER does not match; a sane repeat still does" \
+	test "$(grep -v '^peak-rss-kb' <<<"$out")" = "$(printf '%s\n' \
+		"config-tool: INFO: $T/bomb/a.conf:1: override kernel did not match a{255}{255}{255}" \
+		"config-tool: INFO: $T/bomb/a.conf:2: external directory did not match (a{99}){99}{99}" \
+		"search path updates" "override n y")"
 
 done_testing

@@ -113,6 +113,7 @@ diff_case 'no"quo"te.x=1 d.e=2'
 diff_case 'modprobe.foo=1 modprobe.blacklist'
 diff_case 'mod-with-dash.p-x=1'
 diff_case 'a[.b=1 c].d=1 e[x].f=1 g[-].h-i=1'
+diff_case 'a-b[.c=1 x-y].z=1 p-q[r-s].t=1'
 diff_case 'quiet splash ro'
 diff_case 'a.b=1\\nc.d=2'
 diff_case 'a.b=1\\tc.d=2\\rx.y=1\\vz.z=2\\fw.w=3\\n'
@@ -139,6 +140,37 @@ filler=$(head -c 4080 /dev/zero | tr '\0' 'f')
 diff_case "$filler ab.cd=123456789 ef.gh=1"
 diff_case "$(head -c 4094 /dev/zero | tr '\0' 'f') a.b=1"
 diff_case "$(head -c 4088 /dev/zero | tr '\0' 'f') a.b=1"
+
+# random command lines from a token grammar, reproducible by seed
+rcases=${KCMDLINE_RANDOM_CASES:-60}
+first_seed=1122
+python3 - "$first_seed" "$rcases" "$T" <<'PY' || bail_out "cannot generate random cases"
+import random, sys
+first, count, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+toks = ["a", "b", "mod", "-", "_", ".", ".", "=", "=", '"', " ", " ", " ", "\t", ",",
+        "modprobe", ".blacklist=", "modprobe.blacklist=", "[", "]", "x1", "\n", "'"]
+for n in range(1, count + 1):
+    rnd = random.Random(first + n)
+    line = "".join(rnd.choice(toks) for _ in range(rnd.randint(0, 40)))
+    with open("%s/random-%d" % (base, n), "w") as f:
+        f.write(line)
+PY
+r_diff=0
+for i in $(seq 1 "$rcases"); do
+	cp "$T/random-$i" "$T/cmdline"
+	kmod_dump >"$T/kmod.out"
+	ours >"$T/our.out"
+	sed -E 's/^libkmod: ([A-Z]+) [^ ]+:[0-9]+ [A-Za-z0-9_]+: /\1: /' "$T/kmod.err" >"$T/kmod.msg"
+	sed -E 's/^config-tool: //' "$T/our.err" >"$T/our.msg"
+	if ! cmp -s "$T/kmod.out" "$T/our.out" || ! cmp -s "$T/kmod.msg" "$T/our.msg"; then
+		r_diff=$((r_diff + 1))
+		not_ok "random command line, seed $((first_seed + i)): $(head -c 70 "$T/cmdline")"
+		diag "$(diff "$T/kmod.out" "$T/our.out")" "$(diff "$T/kmod.msg" "$T/our.msg")"
+	fi
+done
+[ "$r_diff" -eq 0 ] && ok "$rcases random command lines equal kmod's"
+n_cases=$((n_cases + rcases))
+n_diff=$((n_diff + r_diff))
 
 diag "kernel command line: $n_cases cases compared with kmod 30, $n_diff differ"
 done_testing

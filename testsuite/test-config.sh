@@ -18,7 +18,6 @@ ROOT=$T/root
 MODDIR=$ROOT/lib/modules/$(uname -r)
 mkdir -p "$MODDIR"
 
-END_MARK='# End of configuration files. Dumping indexes now:'
 
 # configuration part of modprobe -c (everything before "\n<END_MARK>\n\n")
 kmod_conf_part() {
@@ -43,13 +42,13 @@ add_post_space() { sed -E '/^softdep [^ ]+ pre: /s/([^ ])post: /\1 post: /'; }
 run_case() {
 	local name=$1 fix=
 	shift
-	if [ "$1" = --fix-post ]; then
+	if [ "${1:-}" = --fix-post ]; then
 		fix=1
 		shift
 	fi
 	local d=$T/out/$name
 	mkdir -p "$d"
-	"$KMOD" -c -d "$ROOT" "$@" >"$d/kmod.raw" 2>"$d/kmod.err"
+	"$KMOD" -c ${KMOD_DIR_ARGS:--d "$ROOT"} "$@" >"$d/kmod.raw" 2>"$d/kmod.err"
 	if ! kmod_conf_part <"$d/kmod.raw" >"$d/kmod.out"; then
 		not_ok "$name: kmod output has no end-of-configuration line"
 		return
@@ -63,7 +62,7 @@ run_case() {
 		add_post_space <"$d/kmod.out" >"$d/kmod.fixed"
 		mv "$d/kmod.fixed" "$d/kmod.out"
 	fi
-	"$TOOL" -m "$MODDIR" -k /proc/cmdline "$@" dump >"$d/our.out" 2>"$d/our.err"
+	"$TOOL" -m "${OUR_MODDIR:-$MODDIR}" -k /proc/cmdline "$@" dump >"$d/our.out" 2>"$d/our.err"
 	if cmp -s "$d/kmod.out" "$d/our.out"; then
 		ok "$name: dump equals modprobe -c ($(wc -l <"$d/our.out") lines)"
 	else
@@ -176,6 +175,9 @@ fixture withsoftdep aaa.conf 'alias aaa x\nsoftdep aaa pre: zz\n'
 fixture withsoftdep zzz.conf 'alias zzz x\nsoftdep zzz pre: yy\n'
 fixture withsoftdep modules.conf 'alias modules x\n'
 run_case modules-softdep -C "$T/withsoftdep"
+# a -C file named modules.softdep loses against the module directory's
+fixture softdepfile modules.softdep 'softdep from-c pre: x\n'
+run_case modules-softdep-vs-C -C "$T/softdepfile/modules.softdep"
 rm -f "$MODDIR/modules.softdep"
 
 fixture eof a.conf 'alias no newline'
@@ -203,6 +205,12 @@ fixture all1 00-first.conf 'blacklist bl-1\ninstall i-1 cmd1\nremove r-1 rcmd1\n
 fixture all2 50-mid.conf 'blacklist bl-2\ninstall i-* cmd2\nremove r-2 rcmd2\nalias al-* m-2\noptions o-1 b=2\nsoftdep s-1 post: p2\n'
 fixture all1 99-last.conf 'options o-1 c=3\nalias al-1 m-3\n'
 run_case all-directives -C "$T/all1" -C "$T/all2"
+
+# the machine's own configuration (default directories), with the installed
+# Debian tree's modules.softdep
+kver=$(debian_kver) || bail_out "no module tree in /lib/modules"
+[ -s "/lib/modules/$kver/modules.softdep" ] || bail_out "no /lib/modules/$kver/modules.softdep"
+KMOD_DIR_ARGS="-S $kver" OUR_MODDIR=/lib/modules/$kver run_case system-default
 
 # --- deliberate difference: weakdep (kmod >= 33; kmod 30 rejects it) --------
 

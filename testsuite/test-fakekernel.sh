@@ -97,13 +97,21 @@ rm -rf "$R/sys/module"/*
 is "no rootfs: module syscalls refuse (never the real kernel)" "error EPERM" \
 	env LD_PRELOAD=$FK "$PROBE" finit "$R/gen.ko"
 is "no rootfs: delete_module refuses" "error EPERM" env LD_PRELOAD=$FK "$PROBE" delete gen
+is "rootfs /: refused as no rootfs" "error EPERM" \
+	env LD_PRELOAD=$FK FAKEKERNEL_ROOTFS=/ "$PROBE" finit "$R/gen.ko"
+"$ELFGEN" -o "$R/dotdot.ko" --modinfo name=..
+is "a module named '..' is refused" "error ENOEXEC" fk "$PROBE" finit /dotdot.ko
+is "delete_module('..') is refused" "error ENOENT" fk "$PROBE" delete ..
 
 M=$R/m
 mkdir -p "$M"
-"$ELFGEN" -o "$M/a.ko" --modinfo name=mod_a --text-size 5000 --modinfo parmtype=num:int \
+# module_layout in __versions and a vermagic: a kernel with modversions taints
+# modules without either F
+V=(--version module_layout:0x12345678 --modinfo "vermagic=6.1.0-fk SMP mod_unload ")
+"$ELFGEN" -o "$M/a.ko" "${V[@]}" --modinfo name=mod_a --text-size 5000 --modinfo parmtype=num:int \
 	--modinfo parmtype=on:bool --modinfo parmtype=s:charp
-"$ELFGEN" -o "$M/b.ko" --modinfo name=mod_b --modinfo depends=mod_a --modinfo intree=Y
-"$ELFGEN" -o "$M/c.ko" --modinfo name=mod_c --modinfo depends=mod_a,mod_b
+"$ELFGEN" -o "$M/b.ko" "${V[@]}" --modinfo name=mod_b --modinfo depends=mod_a --modinfo intree=Y
+"$ELFGEN" -o "$M/c.ko" "${V[@]}" --modinfo name=mod_c --modinfo depends=mod_a,mod_b
 state() { # NAME: initstate refcnt holders(sorted) coresize taint
 	local d=$R/sys/module/$1
 	echo "$(cat "$d/initstate" 2>/dev/null || echo -) $(cat "$d/refcnt" 2>/dev/null || echo -)" \
@@ -196,9 +204,10 @@ rm -f "$R/sys/module/compression"
 
 # vermagic
 echo "6.1.0-fk SMP mod_unload " >"$R/fakekernel/vermagic"
-"$ELFGEN" -o "$M/vm-good.ko" --modinfo name=vm_good --modinfo "vermagic=6.1.0-fk SMP mod_unload "
-"$ELFGEN" -o "$M/vm-bad.ko" --modinfo name=vm_bad --modinfo "vermagic=5.10.0 SMP mod_unload "
-"$ELFGEN" -o "$M/vm-none.ko" --modinfo name=vm_none
+"$ELFGEN" -o "$M/vm-good.ko" --version module_layout:1 --modinfo name=vm_good --modinfo "vermagic=6.1.0-fk SMP mod_unload "
+"$ELFGEN" -o "$M/vm-bad.ko" --version module_layout:1 --modinfo name=vm_bad --modinfo "vermagic=5.10.0 SMP mod_unload "
+"$ELFGEN" -o "$M/vm-none.ko" --version module_layout:1 --modinfo name=vm_none
+"$ELFGEN" -o "$M/nover.ko" --modinfo name=nover --modinfo "vermagic=6.1.0-fk SMP mod_unload "
 is "matching vermagic (with its trailing space) loads" ok fk "$PROBE" finit /m/vm-good.ko
 is "... not tainted F" "live 0  4096 OE" state vm_good
 is "wrong vermagic: ENOEXEC" "error ENOEXEC" fk "$PROBE" finit /m/vm-bad.ko
@@ -207,6 +216,8 @@ is "wrong vermagic with MODULE_INIT_IGNORE_VERMAGIC: loaded" ok fk "$PROBE" fini
 is "... tainted F (forced)" "live 0  4096 FOE" state vm_bad
 is "a blanked vermagic loads through init_module" ok fk "$PROBE" init /m/vm-none.ko
 is "... tainted F" "live 0  4096 FOE" state vm_none
+is "a module without __versions loads" ok fk "$PROBE" finit /m/nover.ko
+is "... tainted F (the kernel force-loads module_layout)" "live 0  4096 FOE" state nover
 rm -f "$R/fakekernel/vermagic"
 
 # injected errors

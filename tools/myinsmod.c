@@ -56,7 +56,8 @@ static const char *mod_strerror(int err)
 	}
 }
 
-/* "a b c": the arguments after the file name, joined by single spaces */
+/* "a b c": the arguments after the file name, joined by single spaces (empty
+ * arguments before the first non-empty one leave no separator, as in kmod) */
 static char *join_args(int argc, char *argv[])
 {
 	size_t len = 1, off = 0;
@@ -73,7 +74,8 @@ static char *join_args(int argc, char *argv[])
 	for (int i = 0; i < argc; i++) {
 		size_t l = strlen(argv[i]);
 
-		if (i > 0)
+		/* as kmod: a separator only once something was written */
+		if (off > 0)
 			opts[off++] = ' ';
 		memcpy(opts + off, argv[i], l);
 		off += l;

@@ -167,15 +167,15 @@ int main(int argc, char *argv[])
 		int r;
 
 		/* a path if it exists, else a name; both normalized */
-		name[0] = '\0';
-		if (stat(arg, &st) == 0)
-			path_to_modname(arg, name, NULL);
-		else
+		if (stat(arg, &st) == 0) {
+			if (path_to_modname(arg, name, NULL) == NULL) {
+				/* "dir/": kmod stops here, without counting a failure */
+				ERR("could not use module %s: %s\n", arg,
+				    strerror(ENOENT));
+				break;
+			}
+		} else {
 			modname_normalize(arg, name, NULL);
-		if (name[0] == '\0') {
-			ERR("could not use module %s: %s\n", arg, strerror(ENOENT));
-			failed++;
-			break;
 		}
 
 		if (!force && check_module_inuse(name) < 0) {

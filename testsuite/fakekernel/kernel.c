@@ -479,7 +479,8 @@ static int module_name(const struct elf *e, char *name, size_t size)
 		if (s.size >= off + max)
 			n = strndup((const char *)e->data + s.offset + off, max);
 	}
-	if (!n || !*n || strlen(n) >= size || strchr(n, '/')) {
+	if (!n || !*n || strlen(n) >= size || strchr(n, '/') || !strcmp(n, ".") ||
+	    !strcmp(n, "..")) {
 		free(n);
 		return -ENOEXEC;
 	}
@@ -898,17 +899,30 @@ static int do_load(const void *image, size_t size, const char *params, unsigned 
 		 */
 		w[strcspn(w, "\n")] = '\0';
 
-		if (flags & MODULE_INIT_IGNORE_VERMAGIC || !vermagic || !*vermagic) {
-			forced = true;
-		} else if (strcmp(vermagic, w) != 0) {
+		if (!(flags & MODULE_INIT_IGNORE_VERMAGIC) && vermagic && *vermagic &&
+		    strcmp(vermagic, w) != 0) {
 			fk_append("dmesg", "%s: version magic '%s' should be '%s'\n",
 				  name, vermagic, w);
 			err = ENOEXEC;
 			goto out;
 		}
 	}
+	/*
+	 * Taint F (forced), as a CONFIG_MODVERSIONS + CONFIG_MODULE_FORCE_LOAD kernel
+	 * does: no vermagic (blanked, or ignored by flag), or no symbol versions (no
+	 * SHF_ALLOC __versions section, stripped, or ignored by flag: the kernel then
+	 * force-loads "module_layout").
+	 */
+	if (flags & MODULE_INIT_IGNORE_VERMAGIC || !vermagic || !*vermagic)
+		forced = true;
 	if (flags & MODULE_INIT_IGNORE_MODVERSIONS)
 		forced = true;
+	else {
+		struct shdr vs;
+
+		if (!elf_find(&e, "__versions", &vs) || !(vs.flags & 2 /* SHF_ALLOC */))
+			forced = true;
+	}
 
 	if (read_initstate(name, state, sizeof(state)) == 0) {
 		err = strcmp(state, "live") == 0 ? EEXIST : EBUSY;
@@ -1292,7 +1306,8 @@ static int do_delete(const char *name, unsigned flags)
 	long ref;
 	int err;
 
-	if (!name || !*name || strchr(name, '/'))
+	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
 		return ENOENT;
 	err = injected_error("delete", name);
 	if (err)

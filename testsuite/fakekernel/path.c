@@ -62,6 +62,11 @@ const char *fk_rootfs(void)
 	memcpy(root, r, len + 1);
 	while (len > 1 && root[len - 1] == '/')
 		root[--len] = '\0';
+	/* "/" would make the fake kernel write into the real /sys and /proc */
+	if (len == 1) {
+		state = -1;
+		return NULL;
+	}
 	state = 1;
 	return root;
 }

@@ -18,9 +18,9 @@
 #include "../tap.h"
 
 /* TAP_OK evaluates its condition twice: evaluate calls with side effects once */
-#define CHECK(cond, ...)                       \
-	do {                                   \
-		bool check_ok_ = (cond);       \
+#define CHECK(cond, ...)                        \
+	do {                                    \
+		bool check_ok_ = (cond);        \
 		TAP_OK(check_ok_, __VA_ARGS__); \
 	} while (0)
 
@@ -211,12 +211,15 @@ int main(void)
 		free(holders);
 	}
 
-	put("/proc/modules", "x 10 - - Live 0x0\nbad\n\ny 20 3 a,b, Live 0x0 (OE)\n");
+	put("/proc/modules",
+	    "x 10 - - Live 0x0\nbad\n\n lead 1 2\n  \ny 20 3 a,b, Live 0x0 (OE)\nz 5");
 	r = mk_kernel_loaded(&mods, &n);
-	CHECK(r == 0 && n == 3 && streq(mods[0].name, "x") && mods[0].refcnt == -1 &&
-		      streq(mods[1].name, "bad") && streq(mods[2].name, "y") &&
-		      mods[2].refcnt == 3 && mods[2].size == 20,
-	      "odd /proc/modules lines");
+	CHECK(r == 0 && n == 4 && streq(mods[3].name, "z") && mods[3].size == 5 &&
+		      mods[3].refcnt == -1 && streq(mods[0].name, "x") &&
+		      mods[0].refcnt == -1 && streq(mods[1].name, "bad") &&
+		      streq(mods[2].name, "y") && mods[2].refcnt == 3 &&
+		      mods[2].size == 20,
+	      "odd /proc/modules lines (n=%zu)", n);
 	free(mods);
 	unlink("/proc/modules");
 	CHECK(mk_kernel_loaded(&mods, &n) == -ENOENT, "no /proc/modules: -ENOENT");

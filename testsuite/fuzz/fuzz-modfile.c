@@ -2,24 +2,25 @@
 /* libFuzzer target: the module reader on arbitrary (possibly compressed) images. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "modfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void exercise(struct modfile *mf)
 {
-	struct modfile *mf;
 	const struct modinfo_entry *e;
 	const struct modsym *s;
 	struct modsig sig;
 	void *img;
 	size_t n, len;
 
-	if (modfile_open_memory(data, size, "fuzz", &mf) < 0)
-		return 0;
 	modfile_get_modinfo(mf, &e, &n);
 	modfile_get_exports(mf, &s, &n);
 	modfile_get_needs(mf, &s, &n);
@@ -29,6 +30,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(img);
 	modfile_drop_cache(mf);
 	modfile_get_modinfo(mf, &e, &n);
+}
+
+/* A plain file is read sparsely with pread: give the input a file descriptor too. */
+static void from_file(const uint8_t *data, size_t size)
+{
+	struct modfile *mf;
+	char path[64];
+	int fd = memfd_create("fuzz", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, data, size) == (ssize_t)size) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (modfile_open(path, &mf) == 0) {
+			exercise(mf);
+			modfile_free(mf);
+		}
+	}
+	close(fd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct modfile *mf;
+
+	from_file(data, size);
+	if (modfile_open_memory(data, size, "fuzz", &mf) < 0)
+		return 0;
+	exercise(mf);
 	modfile_free(mf);
 	return 0;
 }
