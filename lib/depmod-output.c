@@ -68,7 +68,8 @@ struct msgbuf {
 	size_t n, cap;
 };
 
-static void msgbuf_log(void *data, int prio, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void msgbuf_log(void *data, int prio,
+							     const char *fmt, va_list ap)
 {
 	struct msgbuf *mb = data;
 	char *text;
