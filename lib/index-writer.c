@@ -289,7 +289,7 @@ static int stack_push(struct wctx *c, unsigned char ch, uint32_t ref)
 	return 0;
 }
 
-/* end of the run of keys in [lo, hi) that have @ch at position @pos */
+/* end of the run of keys from @lo (< @hi) with the same character at @pos */
 static size_t group_end(const struct ukey *keys, size_t lo, size_t hi, size_t pos)
 {
 	unsigned char ch = keys[lo].key[pos];
@@ -347,6 +347,8 @@ static int write_body(struct wctx *c, const char *prefix, size_t plen,
 	if (vals != NULL) {
 		const struct entry *e = &c->w->entries[vals->first];
 
+		if (vals->count > UINT32_MAX)
+			return -EFBIG;
 		if ((r = push_u32(out, (uint32_t)vals->count)) < 0)
 			return r;
 		for (i = 0; i < vals->count; i++) {

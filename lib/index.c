@@ -148,7 +148,7 @@ static int read_node(const struct index *idx, uint32_t ref, struct node *n, size
 		}
 	}
 
-	*cost = off - start;
+	*cost = off > start ? off - start : 1;
 	return 1;
 }
 

@@ -205,12 +205,12 @@ static int serialize_to(struct index_writer *w, bool preorder, const char *out)
 	return r;
 }
 
-static int cmd_rebuild(const char *in, const char *out, bool preorder)
+static int cmd_rebuild(const char *in, const char *out, bool preorder, bool print_dups)
 {
 	struct entries es = { 0 };
 	struct index_writer *w;
 	struct index *idx;
-	size_t i, ndups = 0;
+	size_t i;
 	int r;
 
 	r = index_open(in, &idx);
@@ -235,10 +235,9 @@ static int cmd_rebuild(const char *in, const char *out, bool preorder)
 
 		r = index_writer_add_dup(w, es.e[i].key, es.e[i].value, es.e[i].prio,
 					 &dup);
-		ndups += dup;
+		if (r == 0 && dup && print_dups)
+			printf("%s %s\n", es.e[i].key, es.e[i].value);
 	}
-	if (ndups > 0)
-		fprintf(stderr, "index-tool: %s: %zu duplicate values\n", in, ndups);
 	if (r == 0)
 		r = serialize_to(w, preorder, out);
 	index_writer_free(w);
@@ -387,7 +386,7 @@ static int cmd_truncations(const char *path)
 int main(int argc, char **argv)
 {
 	struct wild_opts wo = { 0 };
-	bool preorder = false;
+	bool preorder = false, print_dups = false;
 	struct index *idx;
 	const char *cmd;
 	int r, i;
@@ -404,6 +403,8 @@ int main(int argc, char **argv)
 			wo.normalize = true;
 		else if (streq(argv[i], "-p"))
 			wo.prio = true;
+		else if (streq(argv[i], "-d"))
+			print_dups = true;
 		else
 			return usage();
 	}
@@ -413,7 +414,8 @@ int main(int argc, char **argv)
 	if (streq(cmd, "build"))
 		return argc == 1 ? cmd_build(argv[0], preorder) : usage();
 	if (streq(cmd, "rebuild"))
-		return argc == 2 ? cmd_rebuild(argv[0], argv[1], preorder) : usage();
+		return argc == 2 ? cmd_rebuild(argv[0], argv[1], preorder, print_dups)
+				 : usage();
 	if (streq(cmd, "check"))
 		return argc == 1 ? cmd_check(argv[0]) : usage();
 	if (streq(cmd, "truncations"))
