@@ -1,6 +1,9 @@
 # TAP helpers for the shell tests; source this file.
 # Each check prints one "ok"/"not ok" line; finish with done_testing.
 set -u
+# A test that runs make (kbuild, a sanitizer build) must not inherit the jobserver
+# of the `make -j check` that started it: its descriptors are not passed down.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 tap_n=0
 tap_failed=0
 
