@@ -57,9 +57,18 @@ int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts
 	dg->n = n;
 	dg->opts = *opts;
 	for (size_t i = 0; i < n; i++) {
-		dg->mods[i].scan = mods[i];
-		dg->mods[i].idx = (unsigned int)i;
-		dg->mods[i].dep_sort_idx = UINT32_MAX;
+		struct dg_module *m = &dg->mods[i];
+		struct dg_module *pre = mods[i]->user;
+
+		if (pre != NULL && pre->loaded) {
+			/* read during the walk: take its data over */
+			*m = *pre;
+			pre->arena = NULL;
+			pre->loaded = false;
+		}
+		m->scan = mods[i];
+		m->idx = (unsigned int)i;
+		m->dep_sort_idx = UINT32_MAX;
 	}
 	*out = dg;
 	return 0;
@@ -395,6 +404,7 @@ static int load_one(struct dg_module *m)
 	if (r < 0) {
 		m->open_err = r;
 		m->exports_err = r;
+		m->loaded = r != -ENOMEM;
 		return r == -ENOMEM ? r : 0;
 	}
 	r = modfile_get_exports(mf, &ex, &n_ex);
@@ -413,6 +423,8 @@ static int load_one(struct dg_module *m)
 	}
 	r = copy_out(m, ex, n_ex, nd, n_nd, mi, n_mi);
 	modfile_free(mf);
+	if (r == 0)
+		m->loaded = true;
 	return r;
 }
 
@@ -432,6 +444,8 @@ static void *load_worker(void *arg)
 
 		if (i >= job->dg->n)
 			break;
+		if (job->dg->mods[i].loaded)
+			continue;
 		r = load_one(&job->dg->mods[i]);
 		if (r < 0)
 			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
@@ -463,6 +477,132 @@ static int read_all_modules(struct depgraph *dg)
 		pthread_join(th[t], NULL);
 	free(th);
 	return job.err;
+}
+
+struct dg_preload {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct modscan_mod **queue;
+	size_t n, cap, next;
+	bool done;
+	pthread_t *th;
+	unsigned int n_th;
+	int err;
+};
+
+static void *preload_worker(void *arg)
+{
+	struct dg_preload *p = arg;
+
+	for (;;) {
+		struct modscan_mod *sm;
+		struct dg_module *d;
+		int r;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->next == p->n && !p->done)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->next == p->n) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		sm = p->queue[p->next++];
+		pthread_mutex_unlock(&p->lock);
+
+		/* on failure the module is simply read again later */
+		d = calloc(1, sizeof(*d));
+		if (d == NULL)
+			continue;
+		d->scan = sm;
+		r = load_one(d);
+		if (r < 0 || !d->loaded) {
+			free(d->arena);
+			free(d);
+			continue;
+		}
+		sm->user = d; /* read by the main thread after the join */
+	}
+	return NULL;
+}
+
+int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
+{
+	struct dg_preload *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (n_threads == 0)
+		n_threads = 1;
+	p->th = calloc(n_threads, sizeof(*p->th));
+	if (p->th == NULL) {
+		dg_preload_free(p);
+		return -ENOMEM;
+	}
+	for (unsigned int t = 0; t < n_threads; t++) {
+		if (pthread_create(&p->th[t], NULL, preload_worker, p) != 0)
+			break;
+		p->n_th++;
+	}
+	*out = p;
+	return 0;
+}
+
+void dg_preload_add(void *preload, struct modscan_mod *m)
+{
+	struct dg_preload *p = preload;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		struct modscan_mod **a = realloc(p->queue, cap * sizeof(*a));
+
+		if (a == NULL) {
+			/* not queued: depgraph_load_modules() reads it */
+			pthread_mutex_unlock(&p->lock);
+			return;
+		}
+		p->queue = a;
+		p->cap = cap;
+	}
+	p->queue[p->n++] = m;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int dg_preload_finish(struct dg_preload *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->done = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned int t = 0; t < p->n_th; t++)
+		pthread_join(p->th[t], NULL);
+	p->n_th = 0;
+	return p->err;
+}
+
+void dg_preload_free(struct dg_preload *p)
+{
+	if (p == NULL)
+		return;
+	if (p->n_th > 0)
+		dg_preload_finish(p);
+	for (size_t i = 0; i < p->n; i++) {
+		struct dg_module *d = p->queue[i]->user;
+
+		if (d != NULL) {
+			free(d->arena);
+			free(d);
+			p->queue[i]->user = NULL;
+		}
+	}
+	free(p->queue);
+	free(p->th);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p);
 }
 
 int depgraph_load_modules(struct depgraph *dg)

@@ -46,6 +46,7 @@ struct dg_module {
 	size_t n_info;
 	int open_err; /* opening or reading the file failed */
 	int exports_err; /* <0 when no exports could be read */
+	bool loaded;
 
 	/* the graph */
 	struct dg_module **deps; /* direct, in discovery order (then sorted) */
@@ -64,6 +65,18 @@ struct depgraph_opts {
 	const struct mk_log *log; /* warnings and errors */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
 };
+
+/*
+ * Reading modules while the walk is still going on: start the threads, pass
+ * dg_preload_add as the modscan add hook, finish after the walk. depgraph_new()
+ * then takes each module's data from its modscan_mod (user field) instead of
+ * reading it again. Free the preload before the modscan.
+ */
+struct dg_preload;
+int dg_preload_start(unsigned int n_threads, struct dg_preload **out);
+void dg_preload_add(void *preload, struct modscan_mod *m);
+int dg_preload_finish(struct dg_preload *p);
+void dg_preload_free(struct dg_preload *p);
 
 struct depgraph;
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "index.h"
@@ -40,7 +41,9 @@
 struct index {
 	size_t size;
 	uint32_t root;
-	unsigned char data[];
+	const unsigned char *data;
+	void *map; /* the file's mapping, or NULL when data is the copy below */
+	unsigned char copy[];
 };
 
 struct node {
@@ -211,6 +214,8 @@ static int index_new(size_t size, struct index **out)
 	if (idx == NULL)
 		return -ENOMEM;
 	idx->size = size;
+	idx->data = idx->copy;
+	idx->map = NULL;
 	*out = idx;
 	return 0;
 }
@@ -232,7 +237,7 @@ int index_open_memory(const void *data, size_t size, struct index **out)
 	r = index_new(size, &idx);
 	if (r < 0)
 		return r;
-	memcpy(idx->data, data, size);
+	memcpy(idx->copy, data, size);
 	r = index_check_header(idx);
 	if (r < 0) {
 		free(idx);
@@ -259,14 +264,27 @@ int index_open_at(int dirfd, const char *path, struct index **out)
 	if (st.st_size < 0 || (uint64_t)st.st_size > INDEX_MAX_FILE)
 		return -EFBIG;
 
-	r = index_new((size_t)st.st_size, &idx);
-	if (r < 0)
-		return r;
-	r = pread_all(fd, idx->data, idx->size, 0);
-	if (r == 0)
-		r = index_check_header(idx);
-	if (r < 0) {
+	if ((uint64_t)st.st_size < INDEX_HEADER_SIZE)
+		return -EBADMSG;
+	/*
+	 * Mapped, as libkmod does: a lookup touches a few pages of a file of a
+	 * megabyte or more. depmod replaces indexes by rename, so a mapped file
+	 * does not change under us.
+	 */
+	idx = malloc(sizeof(*idx));
+	if (idx == NULL)
+		return -ENOMEM;
+	idx->size = (size_t)st.st_size;
+	idx->map = mmap(NULL, idx->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (idx->map == MAP_FAILED) {
+		r = -errno;
 		free(idx);
+		return r;
+	}
+	idx->data = idx->map;
+	r = index_check_header(idx);
+	if (r < 0) {
+		index_close(idx);
 		return r;
 	}
 	*out = idx;
@@ -280,6 +298,10 @@ int index_open(const char *path, struct index **out)
 
 void index_close(struct index *idx)
 {
+	if (idx == NULL)
+		return;
+	if (idx->map)
+		munmap(idx->map, idx->size);
 	free(idx);
 }
 

@@ -30,7 +30,18 @@ struct modscan {
 	struct hash *by_name;
 	struct modscan_mod **array;
 	size_t n_array;
+	void (*add_hook)(void *data, struct modscan_mod *m);
+	void *add_hook_data;
+	struct modscan_mod **dead; /* replaced by a duplicate, freed at the end */
+	size_t n_dead, cap_dead;
 };
+
+void modscan_set_add_hook(struct modscan *ms,
+			  void (*fn)(void *data, struct modscan_mod *m), void *data)
+{
+	ms->add_hook = fn;
+	ms->add_hook_data = data;
+}
 
 static void mod_free(struct modscan_mod *m)
 {
@@ -75,6 +86,9 @@ void modscan_free(struct modscan *ms)
 			mod_free((struct modscan_mod *)v);
 		hash_free(ms->by_name);
 	}
+	for (size_t i = 0; i < ms->n_dead; i++)
+		mod_free(ms->dead[i]);
+	free(ms->dead);
 	free(ms->array);
 	free(ms->dirname);
 	free(ms);
@@ -213,16 +227,29 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen)
 	if (old != NULL) {
 		if (old_is_higher_priority(ms, old, path, baselen, namelen))
 			return 0;
+		if (ms->n_dead == ms->cap_dead) {
+			size_t cap = ms->cap_dead ? ms->cap_dead * 2 : 16;
+			struct modscan_mod **a = realloc(ms->dead, cap * sizeof(*a));
+
+			if (a == NULL)
+				return -ENOMEM;
+			ms->dead = a;
+			ms->cap_dead = cap;
+		}
 		hash_del(ms->by_name, old->name);
-		mod_free(old);
+		ms->dead[ms->n_dead++] = old;
 	}
 	m = mod_new(ms, path);
 	if (m == NULL)
 		return -ENOMEM;
 	r = hash_add_unique(ms->by_name, m->name, m);
-	if (r < 0)
+	if (r < 0) {
 		mod_free(m);
-	return r;
+		return r;
+	}
+	if (ms->add_hook != NULL)
+		ms->add_hook(ms->add_hook_data, m);
+	return 0;
 }
 
 int modscan_add_path(struct modscan *ms, const char *path)

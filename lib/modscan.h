@@ -18,6 +18,7 @@ struct modscan_mod {
 	char *uncrelpath; /* relpath with the compression suffix replaced by .ko */
 	char *name; /* normalised module name */
 	int sort_idx;
+	void *user; /* for the caller (depmod: data read during the walk) */
 };
 
 /* One search word, in config order (kmod keeps them reversed internally). */
@@ -54,6 +55,13 @@ struct modscan;
 int modscan_new(const char *dirname, const struct modscan_config *cfg,
 		const struct mk_log *log, struct modscan **out);
 void modscan_free(struct modscan *ms);
+
+/*
+ * Call @fn for every module the walk adds (also ones a later duplicate replaces:
+ * those stay allocated until modscan_free(), so @fn may hand them to threads).
+ */
+void modscan_set_add_hook(struct modscan *ms,
+			  void (*fn)(void *data, struct modscan_mod *m), void *data);
 
 /*
  * Walk dirname and then the external directories. Unreadable entries are reported

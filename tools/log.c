@@ -45,6 +45,10 @@ const char *log_prog(void)
 	return log_progname;
 }
 
+/*
+ * As in kmod, a FATAL message ends the process only when it is printed: with -q
+ * (priority below LOG_CRIT) modprobe goes on and fails later with status 1.
+ */
 void log_vprintf(int prio, const char *fmt, va_list ap)
 {
 	if (prio <= log_priority) {
@@ -61,9 +65,9 @@ void log_vprintf(int prio, const char *fmt, va_list ap)
 			fprintf(stderr, "%s: %s: %s", log_progname, name,
 				msg ? msg : fmt);
 		free(msg);
+		if (prio <= LOG_CRIT)
+			exit(EXIT_FAILURE);
 	}
-	if (prio <= LOG_CRIT)
-		exit(EXIT_FAILURE);
 }
 
 void log_printf(int prio, const char *fmt, ...)

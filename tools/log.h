@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tool-side logging, in kmod's format: "<prog>: <PRIO>: <message>".
- * A message at LOG_CRIT (FATAL) ends the process with exit status 1.
+ * A message at LOG_CRIT (FATAL) that is printed ends the process with exit status 1.
  */
 #pragma once
 

@@ -86,7 +86,8 @@ static void help(void)
 
 #define dm_log tool_log
 
-static void show_fn(void *data, int prio, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void show_fn(void *data, int prio,
+							  const char *fmt, va_list ap)
 {
 	(void)data;
 	(void)prio;
@@ -212,6 +213,7 @@ int main(int argc, char *argv[])
 	struct modscan_mod **mods;
 	size_t n_mods;
 	struct depgraph *dg = NULL;
+	struct dg_preload *preload = NULL;
 	struct depgraph_opts gopts;
 	struct strbuf out[DEPMOD_N_OUTPUTS];
 	int c, r, ret = EXIT_FAILURE;
@@ -376,7 +378,15 @@ int main(int argc, char *argv[])
 			CRIT("out of memory\n");
 			goto done;
 		}
+		/* read the modules while the walk goes on */
+		r = dg_preload_start(gopts.n_threads, &preload);
+		if (r < 0) {
+			CRIT("out of memory\n");
+			goto done;
+		}
+		modscan_set_add_hook(ms, dg_preload_add, preload);
 		r = modscan_walk(ms);
+		dg_preload_finish(preload);
 		if (r < 0) {
 			CRIT("could not search modules: %s\n", strerror(-r));
 			goto done;
@@ -480,6 +490,7 @@ done:
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		strbuf_release(&out[i]);
 	depgraph_free(dg);
+	dg_preload_free(preload);
 	modscan_free(ms);
 	free(view.search);
 	free(view.ov);

@@ -799,7 +799,8 @@ int main(int argc, char *argv[])
 	} else if (o.show_modversions || o.show_exports) {
 		err = show_syms(args[0], o.show_exports);
 	} else if (o.remove) {
-		int n = o.all ? nargs : 1;
+		/* kmod removes every argument with -r, -a or not */
+		int n = nargs;
 
 		for (int i = 0; i < n; i++) {
 			int r = do_remove(&rn, args[i], dd);
