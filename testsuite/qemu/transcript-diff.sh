@@ -17,13 +17,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 
+# the guest's output from its first line on (before it: firmware and boot noise)
 normalize() {
-	sed -E -e 's/^\[ *[0-9]+\.[0-9]+\] //; s/^(  )\[ *[0-9]+\.[0-9]+\]/\1[T]/' \
+	sed -n '/^MYKMOD-BEGIN/,$p' "$1" |
+		sed -E -e 's/^\[ *[0-9]+\.[0-9]+\] //; s/^(  )\[ *[0-9]+\.[0-9]+\]/\1[T]/' \
 		-e 's#/usr/lib/kmod-oracle/##g; s#/sbin/my##g' \
 		-e 's/\bmy(depmod|modprobe|modinfo|insmod|rmmod|lsmod)\b/\1/g' \
 		-e 's/^MYKMOD-BEGIN mode=[^ ]*/MYKMOD-BEGIN/' \
 		-e 's/0x[0-9a-f]{16}/0xADDR/g; s/pid [0-9]+/pid N/g; s/thread [0-9]+$/thread N/' \
-		-e 's/ [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2} / DATE /' "$1" |
+		-e 's/ [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2} / DATE /' |
 		grep -vE 'iteration|fired on CPU|timer callback|done after|ran .* times|now idle|stopping after|so far|sending SIGUSR1|returned 0 after|count = \[|reboot: Power down'
 }
 
