@@ -15,6 +15,7 @@
 #include <syslog.h>
 
 #include "conffile.h"
+#include "modprobe-config.h"
 #include "strbuf.h"
 #include "util.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "modprobe-config.h"
 #include "index.h"
 #include "lookup.h"
 #include "util.h"

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <syslog.h>
 
-#include "config.h"
+#include "modprobe-config.h"
 #include "hash.h"
 #include "lookup.h"
 #include "probe.h"

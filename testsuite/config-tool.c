@@ -14,7 +14,7 @@
  * stderr as "config-tool: PRIO: msg"; -v shows INFO messages as well.
  */
 #include "config.h" /* autoconf */
-#include "../lib/config.h"
+#include "modprobe-config.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -17,7 +17,7 @@
  * configuration gives each dependency name an install line so that it resolves.
  */
 #include "config.h" /* autoconf */
-#include "../lib/config.h"
+#include "modprobe-config.h"
 
 #include <fnmatch.h>
 #include <libkmod.h>

@@ -1,5 +1,5 @@
 #!/bin/bash
-# lib/config.h queries against libkmod (kmod 30) on one generated configuration
+# lib/modprobe-config.h queries against libkmod (kmod 30) on one generated configuration
 # plus a kernel command line bind-mounted over /proc/cmdline (needs root):
 # alias lookup, options (by name and through an alias, file and command line),
 # install/remove (fnmatch, first; exact for lookups), blacklist, softdeps.

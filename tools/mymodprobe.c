@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../lib/config.h"
+#include "modprobe-config.h"
 #include "index.h"
 #include "modfile.h"
 #include "util.h"

@@ -6,7 +6,7 @@
  * taken from the input and the -c dump is built.
  */
 #include "config.h" /* autoconf */
-#include "../../lib/config.h"
+#include "modprobe-config.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -25,10 +25,6 @@
  *   "<file>: command <include|config> is deprecated and not parsed anymore"
  *   "Directories inside directories are not supported: <dir>/<name>"
  *   "Ignoring bad option on kernel command line while parsing module name: '<m>'"
- *
- * Note: this header shares its name with autoconf's config.h, which the build
- * force-includes with -include. From tools/ and testsuite/, `#include "config.h"`
- * finds autoconf's: include this one as "../lib/config.h". It is self-contained.
  */
 #pragma once
 
