@@ -7,20 +7,20 @@
 static int tap_count, tap_failures;
 
 /* @cond is evaluated once. */
-#define TAP_OK(cond, ...)                                                              \
-	do {                                                                           \
-		int tap_ok_ = !!(cond);                                                \
-		tap_count++;                                                           \
-		if (tap_ok_) {                                                         \
-			printf("ok %d - ", tap_count);                                 \
-		} else {                                                               \
-			tap_failures++;                                                \
-			printf("not ok %d - ", tap_count);                             \
-		}                                                                      \
-		printf(__VA_ARGS__);                                                   \
-		printf("\n");                                                          \
-		if (!tap_ok_)                                                          \
-			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
+#define TAP_OK(cond, ...)                                                               \
+	do {                                                                            \
+		int tap_ok_ = !!(cond);                                                 \
+		tap_count++;                                                            \
+		if (tap_ok_) {                                                          \
+			printf("ok %d - ", tap_count);                                  \
+		} else {                                                                \
+			tap_failures++;                                                 \
+			printf("not ok %d - ", tap_count);                              \
+		}                                                                       \
+		printf(__VA_ARGS__);                                                    \
+		printf("\n");                                                           \
+		if (!tap_ok_)                                                           \
+			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
 	} while (0)
 
 static inline int tap_done(void)
