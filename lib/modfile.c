@@ -220,6 +220,41 @@ static struct modfile *modfile_alloc(const char *path)
 	return mf;
 }
 
+/* Read a small file whole, in one pread, and decompress it if need be. */
+static int open_small(struct modfile *mf, size_t size)
+{
+	uint8_t *buf = malloc(size);
+	int r;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	r = pread_all(mf->fd, buf, size, 0);
+	if (r < 0) {
+		free(buf);
+		return r == -EIO ? -EINVAL : r;
+	}
+	mf->compression = mk_compression_detect(buf, size);
+	if (mf->compression == MK_COMPRESSION_NONE) {
+		mf->image = buf;
+		mf->size = size;
+		mf->sparse = true;
+		covered_add(mf, 0, size);
+		return 0;
+	}
+	{
+		void *img;
+		size_t len;
+
+		r = mk_decompress_mem(buf, size, mf->compression, &img, &len);
+		free(buf);
+		if (r < 0)
+			return r;
+		mf->image = img;
+		mf->size = len;
+	}
+	return 0;
+}
+
 int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 {
 	struct modfile *mf;
@@ -245,6 +280,14 @@ int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 	if (!S_ISREG(st.st_mode)) {
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		goto fail;
+	}
+	if (st.st_size >= 6 && (uint64_t)st.st_size <= TAIL_READ) {
+		/* a small file: the head and tail reads would cover all of it */
+		r = open_small(mf, (size_t)st.st_size);
+		if (r < 0)
+			goto fail;
+		*out = mf;
+		return 0;
 	}
 	/* one read serves the compression magic and the ELF header */
 	n = pread(mf->fd, head, sizeof(head), 0);

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if ENABLE_LIBCRYPTO
 #include <openssl/bn.h>
@@ -54,6 +56,184 @@ static const ASN1_STRING *issuer_name(const X509_NAME *name)
 	return e ? X509_NAME_ENTRY_get_data(e) : NULL;
 }
 
+/*
+ * Fast path for the shape the kernel's sign-file writes: SignedData with no
+ * certificates, no CRLs, exactly one SignerInfo without attributes, all in DER.
+ * The fields are taken where they lie with libcrypto's ASN1_get_object, instead
+ * of decoding the whole structure into objects (which costs as much as the rest
+ * of modinfo). Anything else returns 1 and the caller decodes with d2i_PKCS7.
+ */
+struct tlv {
+	const unsigned char *content;
+	long len;
+	int tag;
+	int cls;
+	bool constructed;
+};
+
+/* The next TLV in [*p, end); definite lengths only. 0, or -1. */
+static int tlv_next(const unsigned char **p, const unsigned char *end, struct tlv *t)
+{
+	const unsigned char *q = *p;
+	int r;
+
+	if (q >= end)
+		return -1;
+	r = ASN1_get_object(&q, &t->len, &t->tag, &t->cls, end - q);
+	if ((r & 0x80) || (r & 0x01) || t->len < 0 || t->len > end - q)
+		return -1;
+	t->content = q;
+	t->constructed = r & V_ASN1_CONSTRUCTED;
+	*p = q + t->len;
+	return 0;
+}
+
+static int tlv_expect(const unsigned char **p, const unsigned char *end, int cls, int tag,
+		      bool constructed, struct tlv *t)
+{
+	if (tlv_next(p, end, t) < 0 || t->cls != cls || t->tag != tag ||
+	    t->constructed != constructed)
+		return -1;
+	return 0;
+}
+
+#define UNIVERSAL V_ASN1_UNIVERSAL
+#define CONTEXT V_ASN1_CONTEXT_SPECIFIC
+
+static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
+{
+	static const unsigned char oid_signed_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
+							 0x0d, 0x01, 0x07, 0x02 };
+	static const unsigned char oid_cn[] = { 0x55, 0x04, 0x03 };
+	const unsigned char *p = der, *end = der + len, *q, *qend, *r, *rend;
+	const unsigned char *cn = NULL, *serial, *oid_der;
+	long cn_len = 0, serial_len;
+	struct tlv t, name, si;
+	struct modsig_pkcs7 *res;
+	ASN1_OBJECT *obj;
+
+	if (len > LONG_MAX)
+		return 1;
+	/* ContentInfo { signedData OID, [0] { SignedData } } */
+	if (tlv_expect(&p, end, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0 || p != end)
+		return 1;
+	q = t.content;
+	qend = q + t.len;
+	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_OBJECT, false, &t) < 0 ||
+	    t.len != sizeof(oid_signed_data) ||
+	    memcmp(t.content, oid_signed_data, sizeof(oid_signed_data)) != 0)
+		return 1;
+	if (tlv_expect(&q, qend, CONTEXT, 0, true, &t) < 0 || q != qend)
+		return 1;
+	q = t.content;
+	qend = q + t.len;
+	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0 || q != qend)
+		return 1;
+	/* SignedData { version, digestAlgorithms, contentInfo, signerInfos } */
+	q = t.content;
+	qend = q + t.len;
+	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_INTEGER, false, &t) < 0 ||
+	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SET, true, &t) < 0 ||
+	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0)
+		return 1;
+	/* no certificates, no CRLs: the set of signers comes next and last */
+	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SET, true, &t) < 0 || q != qend)
+		return 1;
+	r = t.content;
+	rend = r + t.len;
+	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_SEQUENCE, true, &si) < 0 || r != rend)
+		return 1;
+	/* SignerInfo { version, issuerAndSerial, digestAlg, sigAlg, encryptedDigest } */
+	q = si.content;
+	qend = q + si.len;
+	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_INTEGER, false, &t) < 0 ||
+	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0)
+		return 1;
+	r = t.content;
+	rend = r + t.len;
+	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_SEQUENCE, true, &name) < 0 ||
+	    tlv_expect(&r, rend, UNIVERSAL, V_ASN1_INTEGER, false, &t) < 0 || r != rend)
+		return 1;
+	serial = t.content;
+	serial_len = t.len;
+	/* a negative serial number: leave it to the full decoder */
+	if (serial_len == 0 || (serial[0] & 0x80))
+		return 1;
+	while (serial_len > 0 && serial[0] == 0) {
+		serial++;
+		serial_len--;
+	}
+	/* issuer: its commonName, else (as kmod) the value of the last attribute */
+	{
+		const unsigned char *n = name.content, *nend = name.content + name.len;
+
+		while (n < nend && cn_len >= 0) {
+			struct tlv rdn;
+			const unsigned char *a, *aend;
+
+			if (tlv_expect(&n, nend, UNIVERSAL, V_ASN1_SET, true, &rdn) < 0)
+				return 1;
+			a = rdn.content;
+			aend = a + rdn.len;
+			while (a < aend) {
+				struct tlv atv, type, value;
+				const unsigned char *v, *vend;
+
+				if (tlv_expect(&a, aend, UNIVERSAL, V_ASN1_SEQUENCE, true,
+					       &atv) < 0)
+					return 1;
+				v = atv.content;
+				vend = v + atv.len;
+				if (tlv_expect(&v, vend, UNIVERSAL, V_ASN1_OBJECT, false,
+					       &type) < 0 ||
+				    tlv_next(&v, vend, &value) < 0 || v != vend ||
+				    value.constructed)
+					return 1;
+				cn = value.content;
+				cn_len = value.len;
+				if (type.len == sizeof(oid_cn) &&
+				    memcmp(type.content, oid_cn, sizeof(oid_cn)) == 0) {
+					n = nend;
+					break;
+				}
+			}
+		}
+	}
+	/* digestAlgorithm { OID, params } */
+	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0)
+		return 1;
+	r = t.content;
+	rend = r + t.len;
+	oid_der = r;
+	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_OBJECT, false, &t) < 0)
+		return 1;
+	/* no authenticated attributes; the signature algorithm; the signature, last */
+	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0 ||
+	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_OCTET_STRING, false, &t) < 0 ||
+	    q != qend)
+		return 1;
+
+	res = calloc(1, sizeof(*res));
+	if (res == NULL)
+		return -ENOMEM;
+	res->key_id = malloc(serial_len > 0 ? (size_t)serial_len : 1);
+	if (res->key_id == NULL) {
+		free(res);
+		return -ENOMEM;
+	}
+	memcpy(res->key_id, serial, (size_t)serial_len);
+	res->key_id_len = (size_t)serial_len;
+	res->sig = t.content;
+	res->sig_len = (size_t)t.len;
+	res->signer = cn;
+	res->signer_len = cn ? (size_t)cn_len : 0;
+	obj = d2i_ASN1_OBJECT(NULL, &oid_der, rend - oid_der);
+	res->hash_algo = obj ? hash_name(obj) : "unknown";
+	ASN1_OBJECT_free(obj);
+	*out = res;
+	return 0;
+}
+
 int modsig_pkcs7_parse(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 {
 	const unsigned char *p = der;
@@ -67,6 +247,9 @@ int modsig_pkcs7_parse(const uint8_t *der, size_t len, struct modsig_pkcs7 **out
 	PKCS7 *pkcs7;
 	int n;
 
+	n = pkcs7_fast(der, len, out);
+	if (n <= 0)
+		return n;
 	if (len > LONG_MAX)
 		return -EBADMSG;
 	pkcs7 = d2i_PKCS7(NULL, &p, (long)len);

@@ -13,13 +13,14 @@ struct modsig_pkcs7 {
 	size_t key_id_len;
 	const uint8_t *sig; /* the encrypted digest */
 	size_t sig_len;
-	void *priv; /* the parsed PKCS7 the pointers above live in */
+	void *priv; /* the parsed PKCS7 the pointers above live in, or NULL when they
+		     * point into @der, which must then outlive this */
 };
 
 /*
- * Parse DER @der of @len bytes. Without libcrypto the result holds only
- * hash_algo "unknown" and empty fields, as kmod prints then.
- * Returns 0, -ENOMEM, or -EBADMSG when the blob is not a usable PKCS#7 SignedData.
+ * Parse DER @der of @len bytes (the result may point into it). Without libcrypto the
+ * result holds only hash_algo "unknown" and empty fields, as kmod prints then. Returns 0,
+ * -ENOMEM, or -EBADMSG when the blob is not a usable PKCS#7 SignedData.
  */
 int modsig_pkcs7_parse(const uint8_t *der, size_t len, struct modsig_pkcs7 **out);
 void modsig_pkcs7_free(struct modsig_pkcs7 *p);
