@@ -49,8 +49,11 @@ static const char *const wanted_sections[SEC_MAX] = {
 
 /* Ranges closer than this are read with one pread: cheaper than two syscalls. */
 #define READ_MERGE_GAP 16384
-/* The end of a plain file read at once: section headers, .shstrtab, signature. */
+/* Files up to this size are read whole; past the section headers, up to this much
+ * (the signature) is read with them. */
 #define TAIL_READ 16384
+/* Read this much before the section headers too: .shstrtab is usually there. */
+#define SHSTRTAB_SLACK 2048
 #define MAX_COVERED 32
 
 struct range {
@@ -467,7 +470,7 @@ static int elf_setup(struct modfile *mf)
 
 	if (mf->sparse) {
 		/* libelf reads the section header table as soon as it opens the image */
-		uint64_t shoff, shnum, tail;
+		uint64_t shoff, shnum;
 		int r = ensure_range(mf, 0, hdrsize);
 
 		if (r < 0)
@@ -479,14 +482,20 @@ static int elf_setup(struct modfile *mf)
 			/* extended numbering: shdr[0] holds the count */
 			r = ensure_range(mf, 0, mf->size);
 		} else {
-			/* the end of the file: usually the headers, .shstrtab and
-			 * signature */
-			tail = mf->size < TAIL_READ ? mf->size : TAIL_READ;
-			r = ensure_range(mf, mf->size - tail, tail);
-			if (r == 0 && !range_valid(shoff, shnum * shsize, mf->size))
+			uint64_t start, end;
+
+			if (!range_valid(shoff, shnum * shsize, mf->size))
 				return mf->elf_err = -EINVAL;
-			if (r == 0)
-				r = ensure_range(mf, shoff, shnum * shsize);
+			/*
+			 * kbuild puts .shstrtab right before the section headers and the
+			 * signature right after them, at the end: one read from a little
+			 * before the headers to the end of the file gets all three.
+			 */
+			start = shoff > SHSTRTAB_SLACK ? shoff - SHSTRTAB_SLACK : 0;
+			end = shoff + shnum * shsize;
+			if (mf->size - end <= TAIL_READ)
+				end = mf->size;
+			r = ensure_range(mf, start, end - start);
 		}
 		if (r < 0)
 			return mf->elf_err = r;
