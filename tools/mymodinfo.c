@@ -30,24 +30,27 @@ struct options {
 	bool first_json;
 };
 
-/* One key/value of the module's information list. */
+/*
+ * One key/value of the module's information list. The strings live in one pool
+ * per module: offsets while the list is built, pointers once infolist_finish()
+ * has run (the pool may move while it grows).
+ */
 struct info {
-	char *key;
-	char *value;
+	const char *key;
+	const char *value;
+	size_t key_off, value_off;
 };
 
 struct infolist {
 	struct info *v;
 	size_t n, cap;
+	struct strbuf pool;
 };
 
 static void infolist_release(struct infolist *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].key);
-		free(l->v[i].value);
-	}
 	free(l->v);
+	strbuf_release(&l->pool);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -55,6 +58,7 @@ static int infolist_add(struct infolist *l, const char *key, size_t keylen,
 			const char *value, size_t valuelen)
 {
 	struct info *it;
+	int r;
 
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 32;
@@ -66,14 +70,32 @@ static int infolist_add(struct infolist *l, const char *key, size_t keylen,
 		l->cap = ncap;
 	}
 	it = &l->v[l->n];
-	it->key = strndup(key, keylen);
-	it->value = strndup(value, valuelen);
-	if (it->key == NULL || it->value == NULL) {
-		free(it->key);
-		free(it->value);
-		return -ENOMEM;
-	}
+	it->key_off = l->pool.used;
+	r = strbuf_push(&l->pool, key, keylen);
+	if (r == 0)
+		r = strbuf_pushchar(&l->pool, '\0');
+	it->value_off = l->pool.used;
+	if (r == 0)
+		r = strbuf_push(&l->pool, value, valuelen);
+	if (r == 0)
+		r = strbuf_pushchar(&l->pool, '\0');
+	if (r < 0)
+		return r;
 	l->n++;
+	return 0;
+}
+
+/* Turn the offsets into pointers: call once every field has been added. */
+static int infolist_finish(struct infolist *l)
+{
+	const char *base = strbuf_str(&l->pool);
+
+	if (base == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		l->v[i].key = base + l->v[i].key_off;
+		l->v[i].value = base + l->v[i].value_off;
+	}
 	return 0;
 }
 
@@ -419,6 +441,8 @@ static int show_module(struct options *o, const char *dirname, const char *name,
 	} else {
 		r = info_from_builtin(dirname, name, &l);
 	}
+	if (r == 0)
+		r = infolist_finish(&l);
 	if (r == -ENOTSUP && path) {
 		enum mk_compression c = MK_COMPRESSION_NONE;
 
