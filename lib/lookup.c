@@ -156,13 +156,23 @@ static char *make_path(const struct lookup_ctx *ctx, const char *p, size_t len)
 	return s;
 }
 
+/* The next blank-separated word of *p: its start, and its length (0 at the end). */
+static const char *next_word(const char **p, size_t *len)
+{
+	const char *w = *p + strspn(*p, " \t");
+
+	*len = strcspn(w, " \t");
+	*p = w + *len;
+	return w;
+}
+
 /* Parse "<path>: dep dep ..." into m->path and m->deps. */
 static int parse_depline(const struct lookup_ctx *ctx, struct lookup_module *m,
 			 const char *line)
 {
 	const char *colon = strchr(line, ':');
-	const char *p;
-	size_t n = 0;
+	const char *p, *w;
+	size_t n = 0, len;
 
 	if (colon == NULL)
 		return -EINVAL;
@@ -170,33 +180,18 @@ static int parse_depline(const struct lookup_ctx *ctx, struct lookup_module *m,
 	m->path = make_path(ctx, line, (size_t)(colon - line));
 	if (m->path == NULL)
 		return -ENOMEM;
-	for (p = colon + 1; *p;) {
-		size_t len;
-
-		p += strspn(p, " \t");
-		len = strcspn(p, " \t");
-		if (len == 0)
-			break;
+	for (p = colon + 1; next_word(&p, &len), len > 0;)
 		n++;
-		p += len;
-	}
 	if (n == 0)
 		return 0;
 	m->deps = calloc(n, sizeof(*m->deps));
 	if (m->deps == NULL)
 		return -ENOMEM;
-	for (p = colon + 1; *p;) {
-		size_t len;
-
-		p += strspn(p, " \t");
-		len = strcspn(p, " \t");
-		if (len == 0)
-			break;
-		m->deps[m->n_deps] = make_path(ctx, p, len);
+	for (p = colon + 1; (w = next_word(&p, &len)), len > 0;) {
+		m->deps[m->n_deps] = make_path(ctx, w, len);
 		if (m->deps[m->n_deps] == NULL)
 			return -ENOMEM;
 		m->n_deps++;
-		p += len;
 	}
 	return 0;
 }
