@@ -196,15 +196,19 @@ static int parse_depline(const struct lookup_ctx *ctx, struct lookup_module *m,
 	return 0;
 }
 
+/* Exact lookup of @key in index @which; -ENOENT when the index or the key is absent. */
+static int search_exact(struct lookup_ctx *ctx, int which, const char *key, char **value)
+{
+	struct index *idx = get_index(ctx, which);
+
+	return idx ? index_search(idx, key, value) : -ENOENT;
+}
+
 int lookup_module_dep(struct lookup_ctx *ctx, struct lookup_module *m)
 {
-	struct index *idx = get_index(ctx, IDX_DEP);
 	_cleanup_free_ char *line = NULL;
-	int r;
+	int r = search_exact(ctx, IDX_DEP, m->name, &line);
 
-	if (idx == NULL)
-		return -ENOENT;
-	r = index_search(idx, m->name, &line);
 	if (r < 0)
 		return r;
 	return parse_depline(ctx, m, line);
@@ -232,7 +236,6 @@ static int add_found(struct lookup_ctx *ctx, struct lookup_result *res, const ch
 static int from_moddep(struct lookup_ctx *ctx, const char *name,
 		       struct lookup_result *res)
 {
-	struct index *idx;
 	_cleanup_free_ char *line = NULL;
 	struct lookup_module *m;
 	int r;
@@ -240,10 +243,7 @@ static int from_moddep(struct lookup_ctx *ctx, const char *name,
 	/* module names have no ':' */
 	if (strchr(name, ':'))
 		return 0;
-	idx = get_index(ctx, IDX_DEP);
-	if (idx == NULL)
-		return 0;
-	r = index_search(idx, name, &line);
+	r = search_exact(ctx, IDX_DEP, name, &line);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -274,21 +274,18 @@ static int from_wild(struct lookup_ctx *ctx, int which, const char *name,
 	return r < 0 ? r : 0;
 }
 
+/* Steps 6 and 7: modules.builtin.bin, then the builtin aliases. */
 static int from_builtin(struct lookup_ctx *ctx, const char *name,
 			struct lookup_result *res)
 {
-	struct index *idx = get_index(ctx, IDX_BUILTIN);
 	_cleanup_free_ char *v = NULL;
-	int r;
+	int r = search_exact(ctx, IDX_BUILTIN, name, &v);
 
-	if (idx == NULL)
-		return 0;
-	r = index_search(idx, name, &v);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
+	if (r == 0)
+		return add_found(ctx, res, name, NULL, true);
+	if (r != -ENOENT)
 		return r;
-	return add_found(ctx, res, name, NULL, true);
+	return from_wild(ctx, IDX_BUILTIN_ALIAS, name, res, true);
 }
 
 /* Step 1: every `alias` line whose pattern matches; the module carries the pattern. */
@@ -361,10 +358,7 @@ int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result
 	r = from_wild(ctx, IDX_ALIAS, alias, res, false);
 	if (r < 0 || res->n)
 		return r;
-	r = from_builtin(ctx, alias, res);
-	if (r < 0 || res->n)
-		return r;
-	return from_wild(ctx, IDX_BUILTIN_ALIAS, alias, res, true);
+	return from_builtin(ctx, alias, res);
 }
 
 int lookup_module_by_name(struct lookup_ctx *ctx, const char *name,
@@ -380,8 +374,5 @@ int lookup_module_by_name(struct lookup_ctx *ctx, const char *name,
 	r = from_moddep(ctx, alias, res);
 	if (r < 0 || res->n)
 		return r;
-	r = from_builtin(ctx, alias, res);
-	if (r < 0 || res->n)
-		return r;
-	return from_wild(ctx, IDX_BUILTIN_ALIAS, alias, res, true);
+	return from_builtin(ctx, alias, res);
 }
