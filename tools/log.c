@@ -86,3 +86,8 @@ log_from_lib(void *data, int prio, const char *fmt, va_list ap)
 }
 
 const struct mk_log tool_log = { .fn = log_from_lib, .data = NULL };
+
+void print_version(void)
+{
+	printf("mykmod version %s\n%s\n", PACKAGE_VERSION, MYKMOD_FEATURES);
+}

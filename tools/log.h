@@ -23,6 +23,8 @@ void log_vprintf(int prio, const char *fmt, va_list ap)
 /* Adapter for lib/: pass &tool_log where a struct mk_log is wanted. */
 extern const struct mk_log tool_log;
 const char *log_prog(void);
+/* -V of every tool: our version and the compiled-in features. */
+void print_version(void);
 
 #define CRIT(...) log_printf(LOG_CRIT, __VA_ARGS__)
 #define ERR(...) log_printf(LOG_ERR, __VA_ARGS__)

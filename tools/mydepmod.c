@@ -296,8 +296,7 @@ int main(int argc, char *argv[])
 			ret = EXIT_SUCCESS;
 			goto done;
 		case 'V':
-			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
-			       MYKMOD_FEATURES);
+			print_version();
 			ret = EXIT_SUCCESS;
 			goto done;
 		case '?':

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "log.h"
 #include "util.h"
 
 static void help(void)
@@ -44,7 +45,7 @@ int main(int argc, char *argv[])
 		return EXIT_SUCCESS;
 	}
 	if (argc == 2 && (streq(argv[1], "-V") || streq(argv[1], "--version"))) {
-		printf("mykmod version %s\n%s\n", PACKAGE_VERSION, MYKMOD_FEATURES);
+		print_version();
 		return EXIT_SUCCESS;
 	}
 	if (argc != 1) {

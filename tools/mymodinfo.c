@@ -710,8 +710,7 @@ int main(int argc, char *argv[])
 			o.json = true;
 			break;
 		case 'V':
-			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
-			       MYKMOD_FEATURES);
+			print_version();
 			return EXIT_SUCCESS;
 		case 'h':
 			help();

@@ -707,8 +707,7 @@ int main(int argc, char *argv[])
 			o.verbose++;
 			break;
 		case 'V':
-			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
-			       MYKMOD_FEATURES);
+			print_version();
 			exit_code = EXIT_SUCCESS;
 			goto done;
 		case 'h':

@@ -139,8 +139,7 @@ int main(int argc, char *argv[])
 			help();
 			return EXIT_SUCCESS;
 		case 'V':
-			printf("mykmod version %s\n%s\n", PACKAGE_VERSION,
-			       MYKMOD_FEATURES);
+			print_version();
 			return EXIT_SUCCESS;
 		case '?':
 			return EXIT_FAILURE;
