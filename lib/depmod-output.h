@@ -35,13 +35,30 @@ struct depmod_output_opts {
 	const char *dirname; /* where modules.builtin{,.modinfo} are read */
 	bool text_only; /* -n: skip the .bin indexes */
 	bool warn_dups; /* -w */
+	unsigned int n_threads; /* worker threads; 0 makes everything in _end() */
 	const struct mk_log *log;
 };
 
+struct depmod_gen;
+
 /*
- * Generate every output into @out[DEPMOD_N_OUTPUTS] (initialised strbufs).
- * 0, or a negative errno (-EINVAL for a key or value that is not 7-bit ASCII,
- * reported through the log first).
+ * Start generating, on up to @opts->n_threads worker threads, every output that
+ * needs no dependency resolution (all but modules.dep{,.bin}) into
+ * @out[DEPMOD_N_OUTPUTS] (initialised strbufs). Call it once
+ * depgraph_load_modules() is done; @dg may then be resolved and sorted while the
+ * workers run, as they only read the modules' data and the symbol table.
  */
+int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *opts,
+			struct strbuf *out, struct depmod_gen **gen);
+/*
+ * With @make_deps (@dg is sorted), make modules.dep{,.bin} here, wait for the
+ * rest, pass the messages on in file order and free @gen: 0, or the error of
+ * the first output that failed (-EINVAL for a key or value that is not 7-bit
+ * ASCII, reported through the log first). Without @make_deps (resolution
+ * failed), only wait, drop the messages and free.
+ */
+int depmod_output_end(struct depmod_gen *gen, bool make_deps);
+
+/* Both steps at once, for a resolved and sorted @dg. */
 int depmod_output_generate(struct depgraph *dg, const struct depmod_output_opts *opts,
 			   struct strbuf *out);

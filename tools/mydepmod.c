@@ -442,25 +442,36 @@ int main(int argc, char *argv[])
 	}
 
 	r = depgraph_load_modules(dg);
-	if (r == 0)
-		r = depgraph_resolve(dg);
-	if (r == 0)
-		r = depgraph_sort(dg);
 	if (r < 0) {
-		if (r != -ELOOP)
-			ERR("could not load the modules: %s\n", strerror(-r));
+		ERR("could not load the modules: %s\n", strerror(-r));
 		goto done;
 	}
-
 	{
 		struct depmod_output_opts oopts = {
 			.dirname = dirname,
 			.text_only = to_stdout,
 			.warn_dups = warn_dups,
+			.n_threads = gopts.n_threads,
 			.log = &dm_log,
 		};
+		struct depmod_gen *gen;
 
-		r = depmod_output_generate(dg, &oopts, out);
+		/* the outputs that need no resolution are made meanwhile */
+		r = depmod_output_begin(dg, &oopts, out, &gen);
+		if (r < 0) {
+			ERR("could not generate the index files: %s\n", strerror(-r));
+			goto done;
+		}
+		r = depgraph_resolve(dg);
+		if (r == 0)
+			r = depgraph_sort(dg);
+		if (r < 0) {
+			depmod_output_end(gen, false);
+			if (r != -ELOOP)
+				ERR("could not load the modules: %s\n", strerror(-r));
+			goto done;
+		}
+		r = depmod_output_end(gen, true);
 		if (r < 0) {
 			ERR("could not generate the index files: %s\n", strerror(-r));
 			goto done;
