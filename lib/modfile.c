@@ -789,10 +789,21 @@ static char elf_bind_char(unsigned char bind)
 }
 
 struct symtab {
-	Elf_Data *syms;
+	const void *syms; /* Elf32_Sym or Elf64_Sym, in host order */
+	bool is64;
+	bool usable; /* libelf gave it as a symbol table */
 	size_t count;
 	const char *strings;
-	size_t strings_size;
+	/* a name must start before this (just past the last NUL) to be terminated */
+	size_t names_end;
+};
+
+/* what is used of a symbol, whatever the class */
+struct sym {
+	uint64_t value;
+	uint32_t name;
+	uint16_t shndx;
+	unsigned char info;
 };
 
 /* Read the symbol table and what goes with it in as few preads as possible. */
@@ -830,7 +841,8 @@ static int prefetch_symbols(struct modfile *mf)
 static int symtab_load(struct modfile *mf, struct symtab *st)
 {
 	GElf_Shdr sh;
-	const uint8_t *strs;
+	Elf_Data *data;
+	const uint8_t *strs, *last_nul;
 	size_t strsize, entsize;
 	Elf_Scn *scn;
 	int r;
@@ -853,53 +865,63 @@ static int symtab_load(struct modfile *mf, struct symtab *st)
 	r = ensure_range(mf, sh.sh_offset, sh.sh_size);
 	if (r < 0)
 		return r;
-	/* elf_getdata converts to host order when the section is a real symtab */
-	st->syms = elf_getdata(scn, NULL);
-	if (st->syms == NULL || st->syms->d_size != sh.sh_size)
+	/* elf_getdata converts to host order (and aligns) when it is a real symtab */
+	data = elf_getdata(scn, NULL);
+	if (data == NULL || data->d_size != sh.sh_size)
 		return -EINVAL;
+	st->syms = data->d_buf;
+	st->is64 = mf->is64;
+	st->usable = data->d_type == ELF_T_SYM;
 	st->count = sh.sh_size / entsize;
 	st->strings = (const char *)strs;
-	st->strings_size = strsize;
+	last_nul = strsize ? memrchr(strs, '\0', strsize) : NULL;
+	st->names_end = last_nul ? (size_t)(last_nul - strs) + 1 : 0;
 	return 0;
 }
 
-/* The name of symbol @sym, or NULL when its offset or terminator is out of range. */
-static const char *symtab_name(const struct symtab *st, const GElf_Sym *sym, size_t *len)
+/* The name of @sym, or NULL when its offset or terminator is out of range. */
+static const char *symtab_name(const struct symtab *st, const struct sym *sym)
 {
-	const char *s, *end;
-
-	if (sym->st_name >= st->strings_size)
-		return NULL;
-	s = st->strings + sym->st_name;
-	end = memchr(s, '\0', st->strings_size - sym->st_name);
-	if (end == NULL)
-		return NULL;
-	*len = (size_t)(end - s);
-	return s;
+	return sym->name < st->names_end ? st->strings + sym->name : NULL;
 }
 
-static int symtab_get(const struct symtab *st, size_t i, GElf_Sym *sym)
+static int symtab_get(const struct symtab *st, size_t i, struct sym *sym)
 {
-	if (st->syms->d_type == ELF_T_SYM)
-		return gelf_getsym(st->syms, (int)i, sym) ? 0 : -EINVAL;
-	return -EINVAL;
+	if (!st->usable || i >= st->count)
+		return -EINVAL;
+	if (st->is64) {
+		const Elf64_Sym *e = (const Elf64_Sym *)st->syms + i;
+
+		sym->value = e->st_value;
+		sym->name = e->st_name;
+		sym->shndx = e->st_shndx;
+		sym->info = e->st_info;
+	} else {
+		const Elf32_Sym *e = (const Elf32_Sym *)st->syms + i;
+
+		sym->value = e->st_value;
+		sym->name = e->st_name;
+		sym->shndx = e->st_shndx;
+		sym->info = e->st_info;
+	}
+	return 0;
 }
 
 /* CRC of a __crc_ symbol: its value, or the u32 it points at (kmod: -1 if out of range).
  */
-static uint64_t resolve_crc(struct modfile *mf, const GElf_Sym *sym)
+static uint64_t resolve_crc(struct modfile *mf, const struct sym *sym)
 {
 	const uint8_t *data;
 	size_t size;
 
-	if (sym->st_shndx == SHN_ABS || sym->st_shndx == SHN_UNDEF)
-		return sym->st_value;
-	if (sym->st_shndx >= mf->shnum ||
-	    section_bytes(mf, sym->st_shndx, &data, &size, NULL) < 0)
+	if (sym->shndx == SHN_ABS || sym->shndx == SHN_UNDEF)
+		return sym->value;
+	if (sym->shndx >= mf->shnum ||
+	    section_bytes(mf, sym->shndx, &data, &size, NULL) < 0)
 		return (uint64_t)-1;
-	if (size < sizeof(uint32_t) || sym->st_value > size - sizeof(uint32_t))
+	if (size < sizeof(uint32_t) || sym->value > size - sizeof(uint32_t))
 		return (uint64_t)-1;
-	return read_uint(mf, data + sym->st_value, sizeof(uint32_t));
+	return read_uint(mf, data + sym->value, sizeof(uint32_t));
 }
 
 static int exports_from_ksymtab_strings(struct modfile *mf, struct symbuild *b)
@@ -939,13 +961,13 @@ static int load_exports(struct modfile *mf)
 	r = symtab_load(mf, &st);
 	if (r == 0) {
 		for (size_t i = 1; i < st.count; i++) {
-			GElf_Sym sym;
+			struct sym sym;
 			const char *name;
 			size_t len;
 
 			if (symtab_get(&st, i, &sym) < 0)
 				break;
-			name = symtab_name(&st, &sym, &len);
+			name = symtab_name(&st, &sym);
 			if (name == NULL) {
 				/* a broken string table: use the fallback, as kmod does
 				 */
@@ -953,11 +975,13 @@ static int load_exports(struct modfile *mf)
 				symbuild_release(&b);
 				break;
 			}
-			if (len <= 6 || memcmp(name, "__crc_", 6) != 0)
+			/* the name is terminated: comparing first is safe */
+			if (strncmp(name, "__crc_", 6) != 0 || name[6] == '\0')
 				continue;
+			len = strlen(name);
 			ncrc++;
 			r = symbuild_add(&b, name + 6, len - 6, resolve_crc(mf, &sym),
-					 elf_bind_char(GELF_ST_BIND(sym.st_info)));
+					 elf_bind_char(GELF_ST_BIND(sym.info)));
 			if (r < 0)
 				goto fail;
 		}
@@ -1128,7 +1152,7 @@ static int load_needs(struct modfile *mf)
 		goto out;
 	}
 	for (size_t i = 1; i < st.count; i++) {
-		GElf_Sym sym;
+		struct sym sym;
 		const char *name;
 		size_t len;
 		uint64_t crc = 0;
@@ -1138,22 +1162,23 @@ static int load_needs(struct modfile *mf)
 			r = -EINVAL;
 			goto out;
 		}
-		if (sym.st_shndx != SHN_UNDEF)
+		if (sym.shndx != SHN_UNDEF)
 			continue;
-		name = symtab_name(&st, &sym, &len);
+		name = symtab_name(&st, &sym);
 		if (name == NULL) {
 			r = -EINVAL;
 			goto out;
 		}
-		if (len == 0)
+		if (name[0] == '\0')
 			continue;
+		len = strlen(name);
 		vi = vermap_find(&map, v, name, len);
 		if (vi >= 0) {
 			crc = v->syms[vi].crc;
 			visited[vi] = 1;
 		}
 		r = symbuild_add(&b, name, len, crc,
-				 GELF_ST_BIND(sym.st_info) == STB_WEAK ? 'W' : 'U');
+				 GELF_ST_BIND(sym.info) == STB_WEAK ? 'W' : 'U');
 		if (r < 0)
 			goto out;
 	}
