@@ -392,7 +392,8 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 	return 0;
 }
 
-static int load_one(struct dg_module *m)
+/* Read @m, by its basename in @dir when that is given, else by its path. */
+static int load_one(struct dg_module *m, struct modscan_dir *dir)
 {
 	const struct modsym *ex = NULL, *nd = NULL;
 	const struct modinfo_entry *mi = NULL;
@@ -400,7 +401,11 @@ static int load_one(struct dg_module *m)
 	struct modfile *mf;
 	int r;
 
-	r = modfile_open_at(AT_FDCWD, m->scan->path, &mf);
+	if (dir != NULL)
+		r = modfile_open_at(modscan_dir_fd(dir), m->scan->path + m->scan->baselen,
+				    &mf);
+	else
+		r = modfile_open_at(AT_FDCWD, m->scan->path, &mf);
 	if (r < 0) {
 		m->open_err = r;
 		m->exports_err = r;
@@ -446,7 +451,7 @@ static void *load_worker(void *arg)
 			break;
 		if (job->dg->mods[i].loaded)
 			continue;
-		r = load_one(&job->dg->mods[i]);
+		r = load_one(&job->dg->mods[i], NULL);
 		if (r < 0)
 			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
 	}
@@ -479,10 +484,15 @@ static int read_all_modules(struct depgraph *dg)
 	return job.err;
 }
 
+struct preload_item {
+	struct modscan_mod *mod;
+	struct modscan_dir *dir; /* a reference, or NULL */
+};
+
 struct dg_preload {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct modscan_mod **queue;
+	struct preload_item *queue;
 	size_t n, cap, next;
 	bool done;
 	pthread_t *th;
@@ -496,6 +506,7 @@ static void *preload_worker(void *arg)
 
 	for (;;) {
 		struct modscan_mod *sm;
+		struct modscan_dir *dir;
 		struct dg_module *d;
 		int r;
 
@@ -506,15 +517,20 @@ static void *preload_worker(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
-		sm = p->queue[p->next++];
+		sm = p->queue[p->next].mod;
+		dir = p->queue[p->next].dir;
+		p->queue[p->next++].dir = NULL;
 		pthread_mutex_unlock(&p->lock);
 
 		/* on failure the module is simply read again later */
 		d = calloc(1, sizeof(*d));
-		if (d == NULL)
+		if (d == NULL) {
+			modscan_dir_unref(dir);
 			continue;
+		}
 		d->scan = sm;
-		r = load_one(d);
+		r = load_one(d, dir);
+		modscan_dir_unref(dir);
 		if (r < 0 || !d->loaded) {
 			free(d->arena);
 			free(d);
@@ -549,14 +565,14 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 	return 0;
 }
 
-void dg_preload_add(void *preload, struct modscan_mod *m)
+void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
 {
 	struct dg_preload *p = preload;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 1024;
-		struct modscan_mod **a = realloc(p->queue, cap * sizeof(*a));
+		struct preload_item *a = realloc(p->queue, cap * sizeof(*a));
 
 		if (a == NULL) {
 			/* not queued: depgraph_load_modules() reads it */
@@ -566,7 +582,10 @@ void dg_preload_add(void *preload, struct modscan_mod *m)
 		p->queue = a;
 		p->cap = cap;
 	}
-	p->queue[p->n++] = m;
+	if (dir != NULL)
+		modscan_dir_ref(dir);
+	p->queue[p->n].mod = m;
+	p->queue[p->n++].dir = dir;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -590,12 +609,13 @@ void dg_preload_free(struct dg_preload *p)
 	if (p->n_th > 0)
 		dg_preload_finish(p);
 	for (size_t i = 0; i < p->n; i++) {
-		struct dg_module *d = p->queue[i]->user;
+		struct dg_module *d = p->queue[i].mod->user;
 
+		modscan_dir_unref(p->queue[i].dir); /* one no thread took */
 		if (d != NULL) {
 			free(d->arena);
 			free(d);
-			p->queue[i]->user = NULL;
+			p->queue[i].mod->user = NULL;
 		}
 	}
 	free(p->queue);

@@ -9,11 +9,13 @@
  *    modules listed in modules.order come first, in file order.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -30,17 +32,64 @@ struct modscan {
 	struct hash *by_name;
 	struct modscan_mod **array;
 	size_t n_array;
-	void (*add_hook)(void *data, struct modscan_mod *m);
+	void (*add_hook)(void *data, struct modscan_mod *m, struct modscan_dir *dir);
 	void *add_hook_data;
+	/* directories kept open for the hook, and how many may be */
+	unsigned int live_dirs, max_live_dirs;
 	struct modscan_mod **dead; /* replaced by a duplicate, freed at the end */
 	size_t n_dead, cap_dead;
 };
 
 void modscan_set_add_hook(struct modscan *ms,
-			  void (*fn)(void *data, struct modscan_mod *m), void *data)
+			  void (*fn)(void *data, struct modscan_mod *m,
+				     struct modscan_dir *dir),
+			  void *data)
 {
 	ms->add_hook = fn;
 	ms->add_hook_data = data;
+}
+
+/*
+ * A directory of the walk, open while the walk or a hook's user needs it: the
+ * modules in it can then be opened by their basename, without walking their
+ * whole path again.
+ */
+struct modscan_dir {
+	int fd;
+	unsigned int refs;
+	unsigned int *live; /* the walk's count of open directories */
+};
+
+static struct modscan_dir *dir_new(int fd, unsigned int *live)
+{
+	struct modscan_dir *d = malloc(sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->fd = fd;
+	d->refs = 1;
+	d->live = live;
+	__atomic_add_fetch(live, 1, __ATOMIC_RELAXED);
+	return d;
+}
+
+void modscan_dir_ref(struct modscan_dir *d)
+{
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
+}
+
+void modscan_dir_unref(struct modscan_dir *d)
+{
+	if (d == NULL || __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	close(d->fd);
+	__atomic_sub_fetch(d->live, 1, __ATOMIC_RELAXED);
+	free(d);
+}
+
+int modscan_dir_fd(const struct modscan_dir *d)
+{
+	return d->fd;
 }
 
 static void mod_free(struct modscan_mod *m)
@@ -215,7 +264,8 @@ static bool old_is_higher_priority(const struct modscan *ms,
 	return newprio <= oldprio;
 }
 
-static int add_file(struct modscan *ms, const char *path, size_t baselen)
+static int add_file(struct modscan *ms, const char *path, size_t baselen,
+		    struct modscan_dir *dir)
 {
 	char buf[PATH_MAX];
 	size_t namelen;
@@ -248,7 +298,7 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen)
 		return r;
 	}
 	if (ms->add_hook != NULL)
-		ms->add_hook(ms->add_hook_data, m);
+		ms->add_hook(ms->add_hook_data, m, dir);
 	return 0;
 }
 
@@ -285,89 +335,135 @@ static bool excluded(const struct modscan *ms, const char *name)
 	return false;
 }
 
+/*
+ * Directory entries straight from getdents64 (readdir's order): no DIR stream,
+ * whose fdopendir() costs an fstat and an fcntl per directory.
+ */
+struct dirent64_hdr {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+#define DIRBUF_SIZE (32 * 1024)
+
+static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *name,
+		      unsigned char d_type, struct strbuf *path, size_t baselen);
+
 /* @path holds the directory path with a trailing '/', @baselen bytes. */
-static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t baselen)
+static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct strbuf *path,
+		    size_t baselen)
 {
-	struct dirent *de;
-	int dfd = dirfd(d);
+	_cleanup_free_ char *buf = malloc(DIRBUF_SIZE);
+
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = getdents64(dir->fd, buf, DIRBUF_SIZE);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0; /* readdir() ends the same way */
+		}
+		if (n == 0)
+			return 0;
+		for (ssize_t pos = 0; pos < n;) {
+			const struct dirent64_hdr *de =
+				(const struct dirent64_hdr *)(buf + pos);
+			int r;
+
+			if (de->d_reclen == 0 || de->d_reclen > n - pos)
+				return 0;
+			pos += de->d_reclen;
+			r = walk_entry(ms, dir, de->d_name, de->d_type, path, baselen);
+			if (r == -ENOMEM)
+				return r;
+		}
+	}
+}
+
+static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *name,
+		      unsigned char d_type, struct strbuf *path, size_t baselen)
+{
+	size_t namelen = strlen(name);
+	bool is_dir;
 	int r;
 
-	while ((de = readdir(d)) != NULL) {
-		const char *name = de->d_name;
-		size_t namelen = strlen(name);
-		bool is_dir;
+	if (excluded(ms, name))
+		return 0;
+	path->used = baselen;
+	r = strbuf_push(path, name, namelen);
+	if (r < 0)
+		return r;
+	strbuf_str(path);
 
-		if (excluded(ms, name))
-			continue;
-		path->used = baselen;
-		r = strbuf_push(path, name, namelen);
-		if (r < 0)
-			return r;
-		strbuf_str(path);
+	if (d_type == DT_REG) {
+		is_dir = false;
+	} else if (d_type == DT_DIR) {
+		is_dir = true;
+	} else {
+		struct stat st;
 
-		if (de->d_type == DT_REG) {
+		if (fstatat(dir->fd, name, &st, 0) < 0) {
+			mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dir->fd, name,
+			       strerror(errno));
+			return 0;
+		}
+		if (S_ISREG(st.st_mode)) {
 			is_dir = false;
-		} else if (de->d_type == DT_DIR) {
+		} else if (S_ISDIR(st.st_mode)) {
 			is_dir = true;
 		} else {
-			struct stat st;
-
-			if (fstatat(dfd, name, &st, 0) < 0) {
-				mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dfd,
-				       name, strerror(errno));
-				continue;
-			}
-			if (S_ISREG(st.st_mode)) {
-				is_dir = false;
-			} else if (S_ISDIR(st.st_mode)) {
-				is_dir = true;
-			} else {
-				mk_log(ms->log, LOG_ERR, "unsupported file type %s: %o\n",
-				       path->buf, st.st_mode & S_IFMT);
-				continue;
-			}
+			mk_log(ms->log, LOG_ERR, "unsupported file type %s: %o\n",
+			       path->buf, st.st_mode & S_IFMT);
+			return 0;
 		}
+	}
 
-		if (is_dir) {
-			int fd;
-			DIR *sub;
+	if (is_dir) {
+		struct modscan_dir *sub;
+		int fd;
 
-			if (baselen + namelen + 2 >= PATH_MAX) {
-				path->used = baselen;
-				mk_log(ms->log, LOG_ERR,
-				       "directory path is too long %s%s\n",
-				       strbuf_str(path), name);
-				continue;
-			}
-			fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (fd < 0) {
-				mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n",
-				       dfd, name, strerror(errno));
-				continue;
-			}
-			sub = fdopendir(fd);
-			if (sub == NULL) {
-				mk_log(ms->log, LOG_ERR, "fdopendir(%d): %s\n", fd,
-				       strerror(errno));
-				close(fd);
-				continue;
-			}
-			r = strbuf_pushchar(path, '/');
-			if (r == 0)
-				r = walk_dir(ms, sub, path, baselen + namelen + 1);
-			closedir(sub);
-		} else {
-			if (!path_ends_with_kmod_ext(name, namelen))
-				continue;
-			r = add_file(ms, strbuf_str(path), baselen);
+		if (baselen + namelen + 2 >= PATH_MAX) {
+			path->used = baselen;
+			mk_log(ms->log, LOG_ERR, "directory path is too long %s%s\n",
+			       strbuf_str(path), name);
+			return 0;
 		}
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0) {
-			path->used = baselen + namelen;
-			mk_log(ms->log, LOG_ERR, "failed %s: %s\n", strbuf_str(path),
-			       strerror(-r));
+		fd = openat(dir->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n",
+			       dir->fd, name, strerror(errno));
+			return 0;
 		}
+		sub = dir_new(fd, &ms->live_dirs);
+		if (sub == NULL) {
+			close(fd);
+			return -ENOMEM;
+		}
+		r = strbuf_pushchar(path, '/');
+		if (r == 0)
+			r = walk_dir(ms, sub, path, baselen + namelen + 1);
+		modscan_dir_unref(sub);
+	} else {
+		if (!path_ends_with_kmod_ext(name, namelen))
+			return 0;
+		/* past the limit, the hook gets no directory to keep open */
+		r = add_file(ms, strbuf_str(path), baselen,
+			     __atomic_load_n(&ms->live_dirs, __ATOMIC_RELAXED) <=
+					     ms->max_live_dirs
+				     ? dir
+				     : NULL);
+	}
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		path->used = baselen + namelen;
+		mk_log(ms->log, LOG_ERR, "failed %s: %s\n", strbuf_str(path),
+		       strerror(-r));
 	}
 	return 0;
 }
@@ -375,29 +471,43 @@ static int walk_dir(struct modscan *ms, DIR *d, struct strbuf *path, size_t base
 static int walk_path(struct modscan *ms, const char *dir)
 {
 	struct strbuf path = STRBUF_INIT;
-	DIR *d;
-	int r;
+	struct modscan_dir *d;
+	int fd, r;
 
-	d = opendir(dir);
-	if (d == NULL) {
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
 		r = -errno;
 		mk_log(ms->log, LOG_ERR, "could not open directory %s: %s\n", dir,
 		       strerror(-r));
 		return r;
+	}
+	d = dir_new(fd, &ms->live_dirs);
+	if (d == NULL) {
+		close(fd);
+		return -ENOMEM;
 	}
 	r = strbuf_pushstr(&path, dir);
 	if (r == 0)
 		r = strbuf_pushchar(&path, '/');
 	if (r == 0)
 		r = walk_dir(ms, d, &path, path.used);
-	closedir(d);
+	modscan_dir_unref(d);
 	strbuf_release(&path);
 	return r;
 }
 
 int modscan_walk(struct modscan *ms)
 {
-	int r = walk_path(ms, ms->dirname);
+	struct rlimit rl;
+	int r;
+
+	/* keep directories open for the hook within half the descriptor limit */
+	ms->max_live_dirs = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256)
+		ms->max_live_dirs = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1U << 20
+					    ? 1U << 19
+					    : (unsigned int)(rl.rlim_cur / 2);
+	r = walk_path(ms, ms->dirname);
 
 	if (r < 0)
 		return r;

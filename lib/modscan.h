@@ -56,13 +56,22 @@ int modscan_new(const char *dirname, const struct modscan_config *cfg,
 		const struct mk_log *log, struct modscan **out);
 void modscan_free(struct modscan *ms);
 
+struct modscan_dir;
+
 /*
  * Call @fn for every module the walk adds (also ones a later duplicate replaces:
  * those stay allocated until modscan_free(), so @fn may hand them to threads).
+ * @dir, when not NULL, is the open directory the module is in (its basename is
+ * m->path + m->baselen): to keep it beyond the call, take a reference.
  */
 void modscan_set_add_hook(struct modscan *ms,
-			  void (*fn)(void *data, struct modscan_mod *m), void *data);
-
+			  void (*fn)(void *data, struct modscan_mod *m,
+				     struct modscan_dir *dir),
+			  void *data);
+/* References to a directory of the walk; the last one closes it. Thread-safe. */
+void modscan_dir_ref(struct modscan_dir *dir);
+void modscan_dir_unref(struct modscan_dir *dir);
+int modscan_dir_fd(const struct modscan_dir *dir);
 /*
  * Walk dirname and then the external directories. Unreadable entries are reported
  * through the log and skipped. -ENOENT etc. when dirname itself cannot be opened.

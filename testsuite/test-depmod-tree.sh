@@ -46,6 +46,22 @@ check "plain tree: modules.dep has a line per module ($lines)" test "$lines" -eq
 check "plain tree: modules.weakdep is the header alone" \
 	cmp -s "$P/lib/modules/$KVER/modules.weakdep" \
 	<(echo '# Weak dependencies extracted from modules themselves.')
+# The walk lends its open directories to the readers, which open each module by
+# its basename, up to half the descriptor limit; past it (or with a limit of 256
+# or less, none at all) modules are opened by their whole path. Same files.
+same_files() {
+	local f
+	for f in $DEPMOD_FILES; do
+		cmp -s "$1/$f" "$2/$f" || { diag "$f differs"; return 1; }
+	done
+	[ ! -s "$TMPD/lim.err" ] || { diag "$(head -5 "$TMPD/lim.err")"; return 1; }
+}
+for lim in 400 64; do
+	remove_outputs "$P/lib/modules/$KVER"
+	(ulimit -n $lim && "$MYDEPMOD" -b "$P" "$KVER") 2>"$TMPD/lim.err"
+	check "plain tree, ulimit -n $lim: the same files" \
+		same_files "$TMPD/expect.plain" "$P/lib/modules/$KVER"
+done
 check "plain tree -n: same stdout" differential plain-n "$P" "$KVER" -n
 SYMVERS=$(ls /usr/src/linux-headers-"$KVER"/Module.symvers 2>/dev/null)
 if [ -n "$SYMVERS" ]; then
