@@ -523,7 +523,9 @@ static void *preload_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 
 		/* on failure the module is simply read again later */
-		d = calloc(1, sizeof(*d));
+		d = NULL;
+		if (modscan_check_type(sm, dir) == 0)
+			d = calloc(1, sizeof(*d));
 		if (d == NULL) {
 			modscan_dir_unref(dir);
 			continue;

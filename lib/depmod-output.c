@@ -54,50 +54,6 @@ struct gen {
 	struct dupcheck dup;
 };
 
-/* a message kept by a job, passed on later */
-struct msg {
-	int prio;
-	char *text;
-};
-
-struct msgbuf {
-	struct msg *a;
-	size_t n, cap;
-};
-
-__attribute__((format(printf, 3, 0))) static void msgbuf_log(void *data, int prio,
-							     const char *fmt, va_list ap)
-{
-	struct msgbuf *mb = data;
-	char *text;
-
-	if (mb->n == mb->cap) {
-		size_t cap = mb->cap ? mb->cap * 2 : 16;
-		struct msg *a = realloc(mb->a, cap * sizeof(*a));
-
-		if (a == NULL)
-			return;
-		mb->a = a;
-		mb->cap = cap;
-	}
-	if (vasprintf(&text, fmt, ap) < 0)
-		return;
-	mb->a[mb->n].prio = prio;
-	mb->a[mb->n].text = text;
-	mb->n++;
-}
-
-static void msgbuf_flush(struct msgbuf *mb, const struct mk_log *log, bool pass)
-{
-	for (size_t i = 0; i < mb->n; i++) {
-		if (pass)
-			mk_log(log, mb->a[i].prio, "%s", mb->a[i].text);
-		free(mb->a[i].text);
-	}
-	free(mb->a);
-	memset(mb, 0, sizeof(*mb));
-}
-
 static void dupcheck_reset(struct dupcheck *d)
 {
 	if (d->seen != NULL)
@@ -607,7 +563,7 @@ static const enum job_id job_order[] = {
 
 struct job {
 	struct gen g;
-	struct msgbuf mb;
+	struct mk_log_held held;
 	struct mk_log log;
 	int r;
 };
@@ -709,8 +665,7 @@ int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *op
 	for (int i = 0; i < N_JOBS; i++) {
 		struct job *j = &gen->jobs[i];
 
-		j->log.fn = msgbuf_log;
-		j->log.data = &j->mb;
+		mk_log_hold(&j->log, &j->held);
 		j->g.dg = dg;
 		j->g.opts = &gen->opts;
 		j->g.log = &j->log;
@@ -742,7 +697,7 @@ int depmod_output_end(struct depmod_gen *gen, bool make_deps)
 		struct job *j = &gen->jobs[i];
 
 		/* without modules.dep, as after a cycle, kmod writes nothing at all */
-		msgbuf_flush(&j->mb, gen->opts.log, make_deps && r == 0);
+		mk_log_release(&j->held, gen->opts.log, make_deps && r == 0);
 		if (r == 0)
 			r = j->r;
 	}

@@ -36,6 +36,12 @@ struct modscan {
 	void *add_hook_data;
 	/* directories kept open for the hook, and how many may be */
 	unsigned int live_dirs, max_live_dirs;
+	/* lazy links: the walk's messages are held until modscan_walk_end() */
+	bool lazy_links;
+	bool must_rewalk;
+	const struct mk_log *real_log;
+	struct mk_log hold_log;
+	struct mk_log_held held;
 	struct modscan_mod **dead; /* replaced by a duplicate, freed at the end */
 	size_t n_dead, cap_dead;
 };
@@ -140,6 +146,7 @@ void modscan_free(struct modscan *ms)
 	free(ms->dead);
 	free(ms->array);
 	free(ms->dirname);
+	mk_log_release(&ms->held, NULL, false);
 	free(ms);
 }
 
@@ -264,8 +271,16 @@ static bool old_is_higher_priority(const struct modscan *ms,
 	return newprio <= oldprio;
 }
 
+static bool is_regular(int dfd, const char *path)
+{
+	struct stat st;
+
+	return fstatat(dfd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+/* @unchecked: a symlink not known to lead to a regular file (lazy links) */
 static int add_file(struct modscan *ms, const char *path, size_t baselen,
-		    struct modscan_dir *dir)
+		    struct modscan_dir *dir, bool unchecked)
 {
 	char buf[PATH_MAX];
 	size_t namelen;
@@ -275,8 +290,12 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 	path_to_modname(path, buf, &namelen);
 	old = hash_find(ms->by_name, buf);
 	if (old != NULL) {
-		if (old_is_higher_priority(ms, old, path, baselen, namelen))
+		if (old_is_higher_priority(ms, old, path, baselen, namelen)) {
+			/* no reader will see it: check it now */
+			if (unchecked && !is_regular(dir->fd, path + baselen))
+				ms->must_rewalk = true;
 			return 0;
+		}
 		if (ms->n_dead == ms->cap_dead) {
 			size_t cap = ms->cap_dead ? ms->cap_dead * 2 : 16;
 			struct modscan_mod **a = realloc(ms->dead, cap * sizeof(*a));
@@ -292,11 +311,16 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 	m = mod_new(ms, path);
 	if (m == NULL)
 		return -ENOMEM;
+	m->type_unchecked = unchecked;
 	r = hash_add_unique(ms->by_name, m->name, m);
 	if (r < 0) {
 		mod_free(m);
 		return r;
 	}
+	/* past the limit, the hook gets no directory to keep open */
+	if (dir != NULL &&
+	    __atomic_load_n(&ms->live_dirs, __ATOMIC_RELAXED) > ms->max_live_dirs)
+		dir = NULL;
 	if (ms->add_hook != NULL)
 		ms->add_hook(ms->add_hook_data, m, dir);
 	return 0;
@@ -400,6 +424,11 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *n
 		return r;
 	strbuf_str(path);
 
+	if (d_type == DT_LNK && ms->lazy_links &&
+	    path_ends_with_kmod_ext(name, namelen)) {
+		r = add_file(ms, strbuf_str(path), baselen, dir, true);
+		goto added;
+	}
 	if (d_type == DT_REG) {
 		is_dir = false;
 	} else if (d_type == DT_DIR) {
@@ -451,13 +480,9 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *n
 	} else {
 		if (!path_ends_with_kmod_ext(name, namelen))
 			return 0;
-		/* past the limit, the hook gets no directory to keep open */
-		r = add_file(ms, strbuf_str(path), baselen,
-			     __atomic_load_n(&ms->live_dirs, __ATOMIC_RELAXED) <=
-					     ms->max_live_dirs
-				     ? dir
-				     : NULL);
+		r = add_file(ms, strbuf_str(path), baselen, dir, false);
 	}
+added:
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -496,7 +521,7 @@ static int walk_path(struct modscan *ms, const char *dir)
 	return r;
 }
 
-int modscan_walk(struct modscan *ms)
+static int walk_all(struct modscan *ms)
 {
 	struct rlimit rl;
 	int r;
@@ -508,7 +533,6 @@ int modscan_walk(struct modscan *ms)
 					    ? 1U << 19
 					    : (unsigned int)(rl.rlim_cur / 2);
 	r = walk_path(ms, ms->dirname);
-
 	if (r < 0)
 		return r;
 	/* kmod walks the external directories in its (reversed) list order */
@@ -520,6 +544,84 @@ int modscan_walk(struct modscan *ms)
 		}
 	}
 	return 0;
+}
+
+int modscan_walk(struct modscan *ms)
+{
+	int r;
+
+	if (!ms->lazy_links)
+		return walk_all(ms);
+	ms->real_log = ms->log;
+	mk_log_hold(&ms->hold_log, &ms->held);
+	ms->log = &ms->hold_log;
+	r = walk_all(ms);
+	ms->log = ms->real_log;
+	return r;
+}
+
+void modscan_set_lazy_links(struct modscan *ms, bool lazy)
+{
+	ms->lazy_links = lazy;
+}
+
+int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir)
+{
+	if (m->type_unchecked) {
+		if (dir != NULL)
+			m->not_regular = !is_regular(dir->fd, m->path + m->baselen);
+		else
+			m->not_regular = !is_regular(AT_FDCWD, m->path);
+		m->type_unchecked = false;
+	}
+	return m->not_regular ? -ENOTSUP : 0;
+}
+
+static bool check_left(struct modscan_mod *m)
+{
+	return modscan_check_type(m, NULL) == 0;
+}
+
+int modscan_walk_end(struct modscan *ms)
+{
+	struct hash_iter it;
+	const void *v;
+	bool ok = !ms->must_rewalk;
+
+	if (!ms->lazy_links)
+		return 0;
+	hash_iter_init(ms->by_name, &it);
+	while (ok && hash_iter_next(&it, NULL, &v))
+		ok = check_left((struct modscan_mod *)v);
+	for (size_t i = 0; ok && i < ms->n_dead; i++)
+		ok = check_left(ms->dead[i]);
+	mk_log_release(&ms->held, ms->log, ok);
+	return ok ? 0 : 1;
+}
+
+int modscan_rewalk(struct modscan *ms)
+{
+	struct hash_iter it;
+	const void *v;
+
+	hash_iter_init(ms->by_name, &it);
+	while (hash_iter_next(&it, NULL, &v))
+		mod_free((struct modscan_mod *)v);
+	hash_free(ms->by_name);
+	for (size_t i = 0; i < ms->n_dead; i++)
+		mod_free(ms->dead[i]);
+	ms->n_dead = 0;
+	free(ms->array);
+	ms->array = NULL;
+	ms->n_array = 0;
+	ms->by_name = hash_new(512, NULL);
+	if (ms->by_name == NULL)
+		return -ENOMEM;
+	ms->lazy_links = false;
+	ms->must_rewalk = false;
+	ms->add_hook = NULL;
+	mk_log_release(&ms->held, NULL, false);
+	return walk_all(ms);
 }
 
 static int order_cmp(const void *a, const void *b)

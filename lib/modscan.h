@@ -19,6 +19,9 @@ struct modscan_mod {
 	char *name; /* normalised module name */
 	int sort_idx;
 	void *user; /* for the caller (depmod: data read during the walk) */
+	/* a symlink added without stat (lazy links): not yet known to be a file */
+	bool type_unchecked;
+	bool not_regular; /* it turned out not to be a regular file */
 };
 
 /* One search word, in config order (kmod keeps them reversed internally). */
@@ -72,6 +75,28 @@ void modscan_set_add_hook(struct modscan *ms,
 void modscan_dir_ref(struct modscan_dir *dir);
 void modscan_dir_unref(struct modscan_dir *dir);
 int modscan_dir_fd(const struct modscan_dir *dir);
+/*
+ * Lazy links: a symlink with a module's name is added without the stat that
+ * tells whether it leads to a file, a directory or nothing, as the walk would
+ * otherwise wait for each (the symlinked copies of trees that distributions and
+ * tests use have one per module). Whoever reads the module then calls
+ * modscan_check_type() first, which does that stat (in parallel, off the walk).
+ * The walk's messages are held back until modscan_walk_end() decides: when one
+ * of those symlinks did not lead to a regular file (kmod would have descended
+ * into it or reported it), the walk must be done again, the strict way.
+ */
+void modscan_set_lazy_links(struct modscan *ms, bool lazy);
+/* 0 when @m is known to be a regular file, -ENOTSUP (marked) when it is not. */
+int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir);
+/*
+ * After a lazy walk, once nothing else calls modscan_check_type(): check what is
+ * left, then 0 (the walk stands; its messages are passed on) or 1 (drop whatever
+ * the hook handed out, and call modscan_rewalk()).
+ */
+int modscan_walk_end(struct modscan *ms);
+/* Forget every module and walk again, the strict way, without the hook. */
+int modscan_rewalk(struct modscan *ms);
+
 /*
  * Walk dirname and then the external directories. Unreadable entries are reported
  * through the log and skipped. -ENOENT etc. when dirname itself cannot be opened.

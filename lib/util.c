@@ -19,6 +19,45 @@ void mk_log(const struct mk_log *log, int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
+__attribute__((format(printf, 3, 0))) static void held_log(void *data, int prio,
+							   const char *fmt, va_list ap)
+{
+	struct mk_log_held *h = data;
+	char *text;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16;
+		struct mk_held_msg *a = realloc(h->a, cap * sizeof(*a));
+
+		if (a == NULL)
+			return;
+		h->a = a;
+		h->cap = cap;
+	}
+	if (vasprintf(&text, fmt, ap) < 0)
+		return;
+	h->a[h->n].prio = prio;
+	h->a[h->n].text = text;
+	h->n++;
+}
+
+void mk_log_hold(struct mk_log *log, struct mk_log_held *held)
+{
+	log->fn = held_log;
+	log->data = held;
+}
+
+void mk_log_release(struct mk_log_held *held, const struct mk_log *log, bool pass)
+{
+	for (size_t i = 0; i < held->n; i++) {
+		if (pass)
+			mk_log(log, held->a[i].prio, "%s", held->a[i].text);
+		free(held->a[i].text);
+	}
+	free(held->a);
+	memset(held, 0, sizeof(*held));
+}
+
 char *modname_normalize(const char *name, char *buf, size_t *len)
 {
 	size_t i;

@@ -103,6 +103,24 @@ struct mk_log {
 void mk_log(const struct mk_log *log, int prio, const char *fmt, ...) _printf_(3, 4);
 
 /*
+ * Messages held back, to be passed on later or dropped: mk_log_hold() makes
+ * @log write into @held.
+ */
+struct mk_held_msg {
+	int prio;
+	char *text;
+};
+
+struct mk_log_held {
+	struct mk_held_msg *a;
+	size_t n, cap;
+};
+
+void mk_log_hold(struct mk_log *log, struct mk_log_held *held);
+/* Pass the messages on to @log when @pass (else drop them), and empty @held. */
+void mk_log_release(struct mk_log_held *held, const struct mk_log *log, bool pass);
+
+/*
  * Module-name normalisation, as kmod does it.
  *  - modname_normalize: '-' -> '_' up to the first '.' (or end), into @buf of
  *    PATH_MAX bytes (longer names are cut, as in kmod); returns @buf.
