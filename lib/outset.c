@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct outfile {
 	char *oldname;
 	int fd; /* open until it is fsync'd */
 	bool renamed;
+	bool kept; /* the file already holds exactly this: left alone */
 };
 
 struct outset {
@@ -36,6 +38,8 @@ struct outset {
 	char failed[NAME_MAX + 1];
 	char *journal;
 	bool journal_written;
+	bool keep_unchanged;
+	mode_t keep_mode;
 };
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -206,6 +210,46 @@ const char *outset_failed_name(const struct outset *os)
 	return os->failed[0] ? os->failed : NULL;
 }
 
+void outset_keep_unchanged(struct outset *os, mode_t mode)
+{
+	os->keep_unchanged = true;
+	os->keep_mode = mode;
+}
+
+/*
+ * Does @name hold exactly @data already, as a regular file of ours with the mode
+ * a new one would get? Anything unexpected (an error included) says no.
+ */
+static bool same_file(int dfd, const char *name, const void *data, size_t len,
+		      mode_t mode)
+{
+	char buf[64 * 1024];
+	struct stat st;
+	size_t off = 0;
+	bool same = false;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != len ||
+	    (st.st_mode & 07777) != mode || st.st_uid != geteuid())
+		goto out;
+	while (off < len) {
+		size_t want = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+
+		if (n <= 0 || memcmp(buf, (const char *)data + off, (size_t)n) != 0)
+			goto out;
+		off += (size_t)n;
+	}
+	/* nothing more: the file did not grow meanwhile */
+	same = pread(fd, buf, 1, (off_t)len) == 0;
+out:
+	close(fd);
+	return same;
+}
+
 int outset_add(struct outset *os, const char *name, const void *data, size_t len)
 {
 	struct outfile *f;
@@ -229,6 +273,13 @@ int outset_add(struct outset *os, const char *name, const void *data, size_t len
 		return -ENOMEM;
 	}
 	snprintf(os->failed, sizeof(os->failed), "%s", name);
+	if (os->keep_unchanged && same_file(os->dfd, name, data, len, os->keep_mode)) {
+		f->fd = -1;
+		f->kept = true;
+		os->n++;
+		os->failed[0] = '\0';
+		return 0;
+	}
 	fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = -errno;
@@ -261,8 +312,9 @@ static int write_journal(struct outset *os)
 	int fd, r = 0;
 
 	for (size_t i = 0; i < os->n && r == 0; i++)
-		r = strbuf_printf(&sb, "%s\t%s\n", os->files[i].tmpname,
-				  os->files[i].name);
+		if (!os->files[i].kept)
+			r = strbuf_printf(&sb, "%s\t%s\n", os->files[i].tmpname,
+					  os->files[i].name);
 	if (r == 0)
 		r = strbuf_pushstr(&sb, JOURNAL_END);
 	if (r < 0)
@@ -295,6 +347,8 @@ static int sync_files(struct outset *os)
 		struct outfile *f = &os->files[i];
 		int r = 0;
 
+		if (f->kept)
+			continue;
 		if (fsync(f->fd) < 0)
 			r = -errno;
 		if (close(f->fd) < 0 && r == 0)
@@ -310,48 +364,64 @@ static int sync_files(struct outset *os)
 
 int outset_commit(struct outset *os)
 {
+	size_t changed = 0;
 	int r;
 
 	r = sync_files(os);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < os->n; i++)
+		changed += !os->files[i].kept;
 
-	if (asprintf(&os->journal, TMP_TAG "commit-%ld", (long)getpid()) < 0) {
-		os->journal = NULL;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < os->n; i++) {
-		struct outfile *f = &os->files[i];
-
-		if (asprintf(&f->oldname, ".%s" TMP_TAG "old-%ld", f->name,
-			     (long)getpid()) < 0) {
-			f->oldname = NULL;
+	if (changed > 0) {
+		if (asprintf(&os->journal, TMP_TAG "commit-%ld", (long)getpid()) < 0) {
+			os->journal = NULL;
 			return -ENOMEM;
 		}
-		if (linkat(os->dfd, f->name, os->dfd, f->oldname, 0) < 0) {
-			free(f->oldname);
-			f->oldname = NULL; /* no old file (or no hard links): nothing to
-					      keep */
-		}
-	}
-	r = write_journal(os);
-	if (r < 0) {
-		snprintf(os->failed, sizeof(os->failed), "%s", os->journal);
-		return r;
-	}
-	for (size_t i = 0; i < os->n; i++) {
-		struct outfile *f = &os->files[i];
+		for (size_t i = 0; i < os->n; i++) {
+			struct outfile *f = &os->files[i];
 
-		if (renameat(os->dfd, f->tmpname, os->dfd, f->name) < 0) {
-			snprintf(os->failed, sizeof(os->failed), "%s", f->name);
+			if (f->kept)
+				continue;
+			if (asprintf(&f->oldname, ".%s" TMP_TAG "old-%ld", f->name,
+				     (long)getpid()) < 0) {
+				f->oldname = NULL;
+				return -ENOMEM;
+			}
+			if (linkat(os->dfd, f->name, os->dfd, f->oldname, 0) < 0) {
+				free(f->oldname);
+				/* no old file (or no hard links): nothing to keep */
+				f->oldname = NULL;
+			}
+		}
+		r = write_journal(os);
+		if (r < 0) {
+			snprintf(os->failed, sizeof(os->failed), "%s", os->journal);
+			return r;
+		}
+		for (size_t i = 0; i < os->n; i++) {
+			struct outfile *f = &os->files[i];
+
+			if (f->kept)
+				continue;
+			if (renameat(os->dfd, f->tmpname, os->dfd, f->name) < 0) {
+				snprintf(os->failed, sizeof(os->failed), "%s", f->name);
+				return -errno;
+			}
+			f->renamed = true;
+		}
+		if (fsync(os->dfd) < 0) {
+			snprintf(os->failed, sizeof(os->failed), ".");
 			return -errno;
 		}
-		f->renamed = true;
 	}
-	if (fsync(os->dfd) < 0) {
-		snprintf(os->failed, sizeof(os->failed), ".");
-		return -errno;
-	}
+	/*
+	 * A file left alone still gets the time of this run, as a rewritten one
+	 * would: depmod -A compares modules.dep's with the modules'.
+	 */
+	for (size_t i = 0; i < os->n; i++)
+		if (os->files[i].kept)
+			utimensat(os->dfd, os->files[i].name, NULL, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
 
@@ -362,7 +432,7 @@ void outset_free(struct outset *os)
 	for (size_t i = 0; i < os->n; i++) {
 		if (os->files[i].fd >= 0)
 			close(os->files[i].fd);
-		if (!os->files[i].renamed)
+		if (!os->files[i].renamed && !os->files[i].kept)
 			unlinkat(os->dfd, os->files[i].tmpname, 0);
 		if (os->files[i].oldname != NULL)
 			unlinkat(os->dfd, os->files[i].oldname, 0);

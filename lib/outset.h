@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util.h"
 
@@ -24,6 +25,13 @@ struct outset;
 
 /* Create @dir (mkdir -p, 0755) and open it. */
 int outset_open(const char *dir, struct outset **out);
+/*
+ * Leave alone a file that already holds exactly what outset_add() is given (a
+ * regular file of the effective user with @mode): no temporary file, no rename,
+ * only its times are set to now at the commit. Kept files need no write, no
+ * fsync, and do not free the old file's blocks.
+ */
+void outset_keep_unchanged(struct outset *os, mode_t mode);
 /* Write one file of the set to its temporary name. */
 int outset_add(struct outset *os, const char *name, const void *data, size_t len);
 /* Publish the whole set. On error, what was not yet renamed is removed. */

@@ -257,6 +257,89 @@ for f in $DEPMOD_FILES; do
 done
 check "-m /usr/lib/modules: reads and writes there, same content" test $ok = 1
 
+# ---- symlinks ----
+# A symlink with a module's name is not stat'ed by the walk (lazy links): the
+# reader checks it. When one leads to a directory, nothing or something else,
+# the walk is done again the way kmod does it, with kmod's messages.
+links_tree() {
+	local r=$1 d=$1/lib/modules/$K
+	mkmod "$r" $K real/a.ko --export a_fn
+	mkmod "$r" $K real/b.ko --need a_fn
+	mkdir -p "$d/kernel"
+	ln -s ../real/a.ko "$d/kernel/a.ko"
+	ln -s ../real/b.ko "$d/kernel/b-link.ko"
+}
+T=$TMPD/links-file
+links_tree "$T"
+check "symlinks to modules: followed, same files" differential links-file "$T" $K
+T=$TMPD/links-dir
+links_tree "$T"
+mkdir -p "$TMPD/outside-sub"
+"$ELFGEN" -o "$TMPD/outside-sub/c.ko" --need a_fn
+ln -s "$TMPD/outside-sub" "$T/lib/modules/$K/kernel/sub.ko"
+check "a symlink named .ko leading to a directory: walked into" differential links-dir "$T" $K
+check "links-dir: the module below it is listed" grep -q 'kernel/sub.ko/c.ko:' "$T/lib/modules/$K/modules.dep"
+T=$TMPD/links-dangling
+links_tree "$T"
+ln -s ../nowhere/gone.ko "$T/lib/modules/$K/kernel/gone.ko"
+check "a dangling symlink named .ko: same error, not fatal" differential links-dangling "$T" $K
+check "links-dangling: one error, not repeated" test "$(grep -c ERROR "$TMPD/my.stderr")" = 1
+T=$TMPD/links-fifo
+links_tree "$T"
+mkfifo "$T/lib/modules/$K/real/pipe"
+ln -s ../real/pipe "$T/lib/modules/$K/kernel/pipe.ko"
+check "a symlink named .ko leading to a FIFO: same error, nothing blocks" \
+	timeout 20 bash -c "$(declare -f differential norm no_weakdep remove_outputs); \
+		$(declare -p ALL_OUTPUTS DEPMOD_FILES KMOD_DEPMOD MYDEPMOD TMPD); \
+		differential links-fifo '$T' $K"
+# the same name twice: updates/ wins, whichever the walk meets first
+T=$TMPD/links-dup
+links_tree "$T"
+mkmod "$T" $K updates/dup.ko --export dup_fn
+mkdir -p "$TMPD/outside-dupdir"
+"$ELFGEN" -o "$TMPD/outside-dupdir/d.ko" --export d_fn
+ln -s "$TMPD/outside-dupdir" "$T/lib/modules/$K/kernel/dup.ko"
+check "a symlink to a directory losing to a same-named module" differential links-dup "$T" $K
+
+# ---- an index that comes out the same is left alone (docs/compat.md) ----
+T=$TMPD/keep
+base_tree "$T"
+D=$T/lib/modules/$K
+remove_outputs "$D"
+$MYDEPMOD -b "$T" $K 2>/dev/null
+inodes() { local f; for f in $ALL_OUTPUTS; do stat -c "%i $f" "$D/$f"; done; }
+inodes >"$TMPD/keep.before"
+touch -d 2000-01-01 "$D"/modules.*
+$MYDEPMOD -b "$T" $K 2>/dev/null
+inodes >"$TMPD/keep.after"
+check "a rerun on the same tree keeps every file (same inodes)" cmp -s "$TMPD/keep.before" "$TMPD/keep.after"
+check "a rerun still gives every file the time of the run" \
+	test -z "$(find "$D" -maxdepth 1 -name 'modules.*' ! -newermt 2001-01-01 ! -name modules.order ! -name 'modules.builtin' ! -name modules.builtin.modinfo)"
+# -A then finds the tree up to date, as after kmod's rewrite
+echo stale >"$D/modules.alias"
+$MYDEPMOD -A -b "$T" $K 2>/dev/null
+check "-A after a rerun: up to date" grep -qx stale "$D/modules.alias"
+$MYDEPMOD -b "$T" $K 2>/dev/null
+check "a changed file is replaced" grep -qx 'alias core-alias mod_core' "$D/modules.alias"
+for f in $ALL_OUTPUTS; do cp "$D/$f" "$TMPD/keep.$f"; done
+inodes >"$TMPD/keep.before"
+# anything but the exact file we would write is rewritten
+chmod 600 "$D/modules.devname"
+printf 'X' | dd of="$D/modules.builtin.bin" bs=1 seek=20 conv=notrunc status=none
+cp "$D/modules.softdep" "$TMPD/softdep.target"
+ln -sf "$TMPD/softdep.target" "$D/modules.softdep"
+mkmod "$T" $K kernel/fs/mod-new.ko --modinfo alias=new-alias
+$MYDEPMOD -b "$T" $K 2>/dev/null
+inodes >"$TMPD/keep.after"
+changed=$(diff "$TMPD/keep.before" "$TMPD/keep.after" | sed -n 's/^> [0-9]* //p' | sort | tr '\n' ' ')
+check "only the files that differ are replaced ($changed)" test "$changed" = \
+	"modules.alias modules.alias.bin modules.builtin.bin modules.dep modules.dep.bin modules.devname modules.softdep "
+check "the file with another mode gets 0644 again" test "$(stat -c %a "$D/modules.devname")" = 644
+check "the symlink is replaced by a file" test ! -L "$D/modules.softdep"
+check "the file with other bytes of the same size is written again" \
+	cmp -s "$D/modules.builtin.bin" "$TMPD/keep.modules.builtin.bin"
+check "what was kept is what kmod writes" differential keep "$T" $K
+
 # ---- -j: the output does not depend on the number of threads ----
 T=$TMPD/base
 ok=1

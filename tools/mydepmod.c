@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -169,7 +170,7 @@ static bool has_entries(const struct strbuf *sb)
 	return nl != NULL && (size_t)(nl - sb->buf) + 1 < sb->used;
 }
 
-static int write_outputs(const char *outdir, struct strbuf *out)
+static int write_outputs(const char *outdir, struct strbuf *out, mode_t file_mask)
 {
 	struct outset *os = NULL;
 	int r;
@@ -179,6 +180,8 @@ static int write_outputs(const char *outdir, struct strbuf *out)
 		ERR("could not open output directory %s: %s\n", outdir, strerror(-r));
 		return r;
 	}
+	/* an index that comes out the same is not written again (docs/compat.md) */
+	outset_keep_unchanged(os, 0644 & ~file_mask);
 	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
 		r = outset_add(os, depmod_output_names[i], out[i].buf ? out[i].buf : "",
 			       out[i].used);
@@ -384,8 +387,15 @@ int main(int argc, char *argv[])
 			goto done;
 		}
 		modscan_set_add_hook(ms, dg_preload_add, preload);
+		modscan_set_lazy_links(ms, true);
 		r = modscan_walk(ms);
 		dg_preload_finish(preload);
+		if (modscan_walk_end(ms) > 0) {
+			/* a symlink led to no regular file: walk as kmod does */
+			dg_preload_free(preload);
+			preload = NULL;
+			r = modscan_rewalk(ms);
+		}
 		if (r < 0) {
 			CRIT("could not search modules: %s\n", strerror(-r));
 			goto done;
@@ -492,8 +502,13 @@ int main(int argc, char *argv[])
 			ERR("could not write to stdout: %m\n");
 			goto done;
 		}
-	} else if (write_outputs(outdirname, out) < 0) {
-		goto done;
+	} else {
+		/* read, not changed: no other thread creates files now */
+		mode_t mask = umask(0);
+
+		umask(mask);
+		if (write_outputs(outdirname, out, mask) < 0)
+			goto done;
 	}
 	ret = EXIT_SUCCESS;
 done:
