@@ -500,46 +500,55 @@ struct dg_preload {
 	int err;
 };
 
+/* Read one queued module; on failure it is simply read again later. */
+static void preload_one(struct modscan_mod *sm, struct modscan_dir *dir)
+{
+	struct dg_module *d = NULL;
+	int r;
+
+	if (modscan_check_type(sm, dir) == 0)
+		d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		modscan_dir_unref(dir);
+		return;
+	}
+	d->scan = sm;
+	r = load_one(d, dir);
+	modscan_dir_unref(dir);
+	if (r < 0 || !d->loaded) {
+		free(d->arena);
+		free(d);
+		return;
+	}
+	sm->user = d; /* read by the main thread after the join */
+}
+
+/* Take the next queued module (@wait: until there is one or the walk ended). */
+static bool preload_take(struct dg_preload *p, bool wait, struct modscan_mod **sm,
+			 struct modscan_dir **dir)
+{
+	pthread_mutex_lock(&p->lock);
+	while (wait && p->next == p->n && !p->done)
+		pthread_cond_wait(&p->cond, &p->lock);
+	if (p->next == p->n) {
+		pthread_mutex_unlock(&p->lock);
+		return false;
+	}
+	*sm = p->queue[p->next].mod;
+	*dir = p->queue[p->next].dir;
+	p->queue[p->next++].dir = NULL;
+	pthread_mutex_unlock(&p->lock);
+	return true;
+}
+
 static void *preload_worker(void *arg)
 {
 	struct dg_preload *p = arg;
+	struct modscan_mod *sm;
+	struct modscan_dir *dir;
 
-	for (;;) {
-		struct modscan_mod *sm;
-		struct modscan_dir *dir;
-		struct dg_module *d;
-		int r;
-
-		pthread_mutex_lock(&p->lock);
-		while (p->next == p->n && !p->done)
-			pthread_cond_wait(&p->cond, &p->lock);
-		if (p->next == p->n) {
-			pthread_mutex_unlock(&p->lock);
-			break;
-		}
-		sm = p->queue[p->next].mod;
-		dir = p->queue[p->next].dir;
-		p->queue[p->next++].dir = NULL;
-		pthread_mutex_unlock(&p->lock);
-
-		/* on failure the module is simply read again later */
-		d = NULL;
-		if (modscan_check_type(sm, dir) == 0)
-			d = calloc(1, sizeof(*d));
-		if (d == NULL) {
-			modscan_dir_unref(dir);
-			continue;
-		}
-		d->scan = sm;
-		r = load_one(d, dir);
-		modscan_dir_unref(dir);
-		if (r < 0 || !d->loaded) {
-			free(d->arena);
-			free(d);
-			continue;
-		}
-		sm->user = d; /* read by the main thread after the join */
-	}
+	while (preload_take(p, true, &sm, &dir))
+		preload_one(sm, dir);
 	return NULL;
 }
 
@@ -567,9 +576,13 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 	return 0;
 }
 
+/* queued modules beyond which the walk reads one itself */
+#define PRELOAD_BACKLOG 24
+
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
 {
 	struct dg_preload *p = preload;
+	size_t backlog;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->n == p->cap) {
@@ -588,8 +601,22 @@ void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *di
 		modscan_dir_ref(dir);
 	p->queue[p->n].mod = m;
 	p->queue[p->n++].dir = dir;
+	backlog = p->n - p->next;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+
+	/*
+	 * The walk is quicker than the readers: rather than run far ahead, keeping
+	 * hundreds of directories open (each growth of the descriptor table of a
+	 * threaded process waits for an RCU grace period), it reads some too.
+	 */
+	if (backlog > PRELOAD_BACKLOG) {
+		struct modscan_mod *sm;
+		struct modscan_dir *d;
+
+		if (preload_take(p, false, &sm, &d))
+			preload_one(sm, d);
+	}
 }
 
 int dg_preload_finish(struct dg_preload *p)
