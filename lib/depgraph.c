@@ -105,6 +105,15 @@ struct dg_module *depgraph_module(const struct depgraph *dg, size_t i)
 
 /* ---- the symbol table ---- */
 
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 static int symbol_add(struct depgraph *dg, const char *name, bool prefix_skipped,
 		      uint64_t crc, struct dg_module *owner)
 {
@@ -124,15 +133,6 @@ static int symbol_add(struct depgraph *dg, const char *name, bool prefix_skipped
 	if (r < 0)
 		free(s);
 	return r;
-}
-
-static uint32_t fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
 }
 
 /*
@@ -166,14 +166,18 @@ static int build_fast_table(struct depgraph *dg)
 	return 0;
 }
 
-static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name)
+/* @hash: fnv1a of @name without a leading '.', or 0 to compute it here */
+static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name,
+				     uint32_t hash)
 {
 	if (name[0] == '.') /* PPC64: .foo is foo */
 		name++;
-	if (dg->opts.sym_prefix != '\0' && name[0] == dg->opts.sym_prefix)
+	if (dg->opts.sym_prefix != '\0' && name[0] == dg->opts.sym_prefix) {
 		name++;
+		hash = 0;
+	}
 	if (dg->fast != NULL) {
-		uint32_t h = fnv1a(name);
+		uint32_t h = hash ? hash : fnv1a(name);
 
 		for (size_t i = h & dg->fast_mask; dg->fast[i] != NULL;
 		     i = (i + 1) & dg->fast_mask)
@@ -212,7 +216,7 @@ static int add_fake_syms(struct depgraph *dg)
 	r = symbol_add(dg, "__this_module", true, 0, NULL);
 	if (r == 0)
 		r = symbol_add(dg, "_GLOBAL_OFFSET_TABLE_", true, 0, NULL);
-	if (r == 0 && symbol_find(dg, "TOC.") == NULL)
+	if (r == 0 && symbol_find(dg, "TOC.", 0) == NULL)
 		r = symbol_add(dg, "TOC.", true, 0, NULL);
 	return r;
 }
@@ -375,6 +379,8 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 		COPY_STR(m->needs[i].name, nd[i].name);
 		m->needs[i].crc = nd[i].crc;
 		m->needs[i].bind = nd[i].bind;
+		/* hashed here, on the reading threads, not during resolution */
+		m->needs[i].hash = fnv1a(nd[i].name + (nd[i].name[0] == '.'));
 	}
 	for (size_t i = 0, k = 0; i < n_mi; i++) {
 		int kind = info_kind(&mi[i]);
@@ -724,7 +730,7 @@ int depgraph_resolve(struct depgraph *dg)
 
 		for (size_t k = 0; k < m->n_needs; k++) {
 			const struct dg_sym *need = &m->needs[k];
-			struct dg_symbol *sym = symbol_find(dg, need->name);
+			struct dg_symbol *sym = symbol_find(dg, need->name, need->hash);
 			bool weak = need->bind == 'W';
 
 			if (sym == NULL) {

@@ -19,6 +19,7 @@ struct dg_sym {
 	const char *name;
 	uint64_t crc;
 	char bind; /* exports: 'G', 'W', 'L'; needs: 'U' or 'W' */
+	uint32_t hash; /* needs: of the name without a leading '.', for resolution */
 };
 
 enum dg_info_kind {
