@@ -242,17 +242,101 @@ int index_writer_add_dup(struct index_writer *w, const char *key, const char *va
 	return 0;
 }
 
-/* key ascending; then priority ascending; then the later insertion first */
-static int entry_cmp(const void *pa, const void *pb)
+/* for equal keys: priority ascending, then the later insertion first */
+static int tie_cmp(const struct entry *a, const struct entry *b)
 {
-	const struct entry *a = pa, *b = pb;
-	int r = strcmp(a->key, b->key);
-
-	if (r != 0)
-		return r;
 	if (a->priority != b->priority)
 		return a->priority < b->priority ? -1 : 1;
 	return a->seq > b->seq ? -1 : (a->seq < b->seq ? 1 : 0);
+}
+
+/* key ascending (from byte @depth on: the bytes before are equal), then tie_cmp */
+static int entry_cmp_from(const struct entry *a, const struct entry *b, size_t depth)
+{
+	int r = strcmp(a->key + depth, b->key + depth);
+
+	return r != 0 ? r : tie_cmp(a, b);
+}
+
+static inline unsigned char key_at(const struct entry *e, size_t depth)
+{
+	return (unsigned char)e->key[depth];
+}
+
+static void swap_entries(struct entry *a, struct entry *b)
+{
+	struct entry t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Multikey quicksort (Bentley and Sedgewick): partition on one byte of the
+ * keys at a time, so a key's long prefix shared with many others ("pci:v0000",
+ * "symbol:") is not compared again and again as qsort with strcmp does. Gives
+ * the order entry_cmp_from(.., 0) defines, which is total (seq is unique).
+ * @depth: the keys of a[0..n) agree on their first @depth bytes. Past @budget
+ * nested partitions (keys made to defeat the pivot choice), qsort finishes the
+ * job, so the recursion stays shallow.
+ */
+static int qsort_cmp(const void *pa, const void *pb, void *depth)
+{
+	return entry_cmp_from(pa, pb, *(const size_t *)depth);
+}
+
+static void sort_entries(struct entry *a, size_t n, size_t depth, unsigned int budget)
+{
+	while (n > 1) {
+		size_t lt = 0, i = 0, gt = n;
+		unsigned char pivot;
+
+		if (budget-- == 0) {
+			qsort_r(a, n, sizeof(*a), qsort_cmp, &depth);
+			return;
+		}
+		if (n < 12) {
+			for (size_t k = 1; k < n; k++)
+				for (size_t j = k;
+				     j > 0 && entry_cmp_from(&a[j - 1], &a[j], depth) > 0;
+				     j--)
+					swap_entries(&a[j - 1], &a[j]);
+			return;
+		}
+		/* median of three bytes as the pivot */
+		{
+			unsigned char x = key_at(&a[0], depth),
+				      y = key_at(&a[n / 2], depth),
+				      z = key_at(&a[n - 1], depth);
+
+			pivot = x < y ? (y < z ? y : (x < z ? z : x))
+				      : (x < z ? x : (y < z ? z : y));
+		}
+		/* a[0..lt) < pivot, a[lt..i) == pivot, a[gt..n) > pivot */
+		while (i < gt) {
+			unsigned char c = key_at(&a[i], depth);
+
+			if (c < pivot)
+				swap_entries(&a[lt++], &a[i++]);
+			else if (c > pivot)
+				swap_entries(&a[i], &a[--gt]);
+			else
+				i++;
+		}
+		sort_entries(a, lt, depth, budget);
+		sort_entries(a + gt, n - gt, depth, budget);
+		a += lt;
+		n = gt - lt;
+		if (pivot == '\0') {
+			/* the same key: only the tie rule is left */
+			for (size_t k = 1; k < n; k++)
+				for (size_t j = k; j > 0 && tie_cmp(&a[j - 1], &a[j]) > 0;
+				     j--)
+					swap_entries(&a[j - 1], &a[j]);
+			return;
+		}
+		depth++;
+	}
 }
 
 static int push_u32(struct strbuf *out, uint32_t v)
@@ -260,6 +344,17 @@ static int push_u32(struct strbuf *out, uint32_t v)
 	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
 
 	return strbuf_push(out, b, sizeof(b));
+}
+
+/* big-endian, as kmod writes the indexes */
+static inline void store_u32(char *p, uint32_t v)
+{
+	unsigned char *b = (unsigned char *)p;
+
+	b[0] = v >> 24;
+	b[1] = v >> 16;
+	b[2] = v >> 8;
+	b[3] = v;
 }
 
 static void put_u32(struct strbuf *out, size_t at, uint32_t v)
@@ -310,55 +405,70 @@ static int write_body(struct wctx *c, const char *prefix, size_t plen,
 		      size_t *table)
 {
 	struct strbuf *out = c->out;
-	size_t offset = out->used - c->base;
+	size_t offset = out->used - c->base, size = 0;
+	const struct entry *e = vals != NULL ? &c->w->entries[vals->first] : NULL;
 	uint32_t flags = 0;
-	size_t i;
+	char *p;
 	int r;
 
 	if (offset > INDEX_NODE_MASK)
 		return -EFBIG;
+	if (vals != NULL && vals->count > UINT32_MAX)
+		return -EFBIG;
+
+	/* the node's size first, then one reservation and plain stores */
+	if (plen > 0)
+		size += plen + 1;
+	if (nkids > 0)
+		size += 2 + 4 * ((size_t)(last - first) + 1);
+	if (vals != NULL) {
+		size += 4;
+		for (size_t i = 0; i < vals->count; i++)
+			size += 4 + strlen(e[i].value) + 1;
+	}
+	r = strbuf_reserve(out, size);
+	if (r < 0)
+		return r;
+	p = out->buf + out->used;
 
 	if (plen > 0) {
-		if ((r = strbuf_push(out, prefix, plen)) < 0 ||
-		    (r = strbuf_pushchar(out, '\0')) < 0)
-			return r;
+		memcpy(p, prefix, plen);
+		p[plen] = '\0';
+		p += plen + 1;
 		flags |= INDEX_NODE_PREFIX;
 	}
 
 	if (nkids > 0) {
-		unsigned char fl[2] = { first, last };
 		size_t k = 0;
-		int ch;
 
-		if ((r = strbuf_push(out, fl, 2)) < 0)
-			return r;
-		*table = out->used;
-		for (ch = first; ch <= last; ch++) {
+		*p++ = (char)first;
+		*p++ = (char)last;
+		*table = (size_t)(p - out->buf);
+		for (int ch = first; ch <= last; ch++) {
 			uint32_t v = 0;
 
 			if (kids != NULL && k < nkids && kids[k].ch == ch)
 				v = kids[k++].ref;
-			if ((r = push_u32(out, v)) < 0)
-				return r;
+			store_u32(p, v);
+			p += 4;
 		}
 		flags |= INDEX_NODE_CHILDS;
 	}
 
 	if (vals != NULL) {
-		const struct entry *e = &c->w->entries[vals->first];
+		store_u32(p, (uint32_t)vals->count);
+		p += 4;
+		for (size_t i = 0; i < vals->count; i++) {
+			size_t vl = strlen(e[i].value) + 1;
 
-		if (vals->count > UINT32_MAX)
-			return -EFBIG;
-		if ((r = push_u32(out, (uint32_t)vals->count)) < 0)
-			return r;
-		for (i = 0; i < vals->count; i++) {
-			if ((r = push_u32(out, e[i].priority)) < 0 ||
-			    (r = strbuf_pushstr(out, e[i].value)) < 0 ||
-			    (r = strbuf_pushchar(out, '\0')) < 0)
-				return r;
+			store_u32(p, e[i].priority);
+			memcpy(p + 4, e[i].value, vl);
+			p += 4 + vl;
 		}
 		flags |= INDEX_NODE_VALUES;
 	}
+	out->used += size;
+	out->buf[out->used] = '\0';
 
 	*ref = (uint32_t)offset | flags;
 	return 0;
@@ -446,7 +556,7 @@ static int serialize(struct index_writer *w, struct strbuf *out, bool preorder)
 
 	dups_drop(w); /* entry indices change */
 	if (w->n > 0) {
-		qsort(w->entries, w->n, sizeof(*w->entries), entry_cmp);
+		sort_entries(w->entries, w->n, 0, 128);
 		keys = calloc(w->n, sizeof(*keys));
 		if (keys == NULL)
 			return -ENOMEM;
