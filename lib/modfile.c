@@ -36,6 +36,7 @@ enum {
 	SEC_MAX,
 };
 
+/* each starts with ".m", ".s" or "__" (elf_setup() relies on it) */
 static const char *const wanted_sections[SEC_MAX] = {
 	[SEC_MODINFO] = ".modinfo",
 	[SEC_SYMTAB] = ".symtab",
@@ -549,6 +550,10 @@ static int elf_setup(struct modfile *mf)
 		/* like kmod, a section that does not fit in the file counts as absent */
 		if (sh.sh_type == SHT_NOBITS ||
 		    !range_valid(sh.sh_offset, sh.sh_size, mf->size))
+			continue;
+		/* every wanted name starts with ".m", ".s" or "__": skip the rest */
+		if (!(name[0] == '.' && (name[1] == 'm' || name[1] == 's')) &&
+		    !(name[0] == '_' && name[1] == '_'))
 			continue;
 		for (int s = 0; s < SEC_MAX; s++) {
 			if (mf->sec[s] == 0 && streq(name, wanted_sections[s])) {
