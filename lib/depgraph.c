@@ -573,7 +573,8 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 		dg_preload_free(p);
 		return -ENOMEM;
 	}
-	for (unsigned int t = 0; t < n_threads; t++) {
+	/* the caller's thread is one of them: it reads too (dg_preload_add/finish) */
+	for (unsigned int t = 0; t + 1 < n_threads; t++) {
 		if (pthread_create(&p->th[t], NULL, preload_worker, p) != 0)
 			break;
 		p->n_th++;
@@ -627,10 +628,16 @@ void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *di
 
 int dg_preload_finish(struct dg_preload *p)
 {
+	struct modscan_mod *sm;
+	struct modscan_dir *dir;
+
 	pthread_mutex_lock(&p->lock);
 	p->done = true;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+	/* read what is left alongside the workers */
+	while (preload_take(p, false, &sm, &dir))
+		preload_one(sm, dir);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;

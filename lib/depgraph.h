@@ -68,7 +68,9 @@ struct depgraph_opts {
 };
 
 /*
- * Reading modules while the walk is still going on: start the threads, pass
+ * Reading modules while the walk is still going on: start the threads (the
+ * caller's thread counts as one of @n_threads: it reads when the walk has got
+ * ahead, and what is left when dg_preload_finish() is called), pass
  * dg_preload_add as the modscan add hook, finish after the walk. depgraph_new()
  * then takes each module's data from its modscan_mod (user field) instead of
  * reading it again. Free the preload before the modscan.

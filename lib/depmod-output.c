@@ -670,7 +670,10 @@ int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *op
 		j->g.opts = &gen->opts;
 		j->g.log = &j->log;
 	}
-	want = opts->n_threads < MAX_GEN_THREADS ? opts->n_threads : MAX_GEN_THREADS;
+	/* the caller's thread works too, in depmod_output_end() */
+	want = opts->n_threads > 1 ? opts->n_threads - 1 : 0;
+	if (want > MAX_GEN_THREADS)
+		want = MAX_GEN_THREADS;
 	while (gen->n_th < want &&
 	       pthread_create(&gen->th[gen->n_th], NULL, gen_worker, gen) == 0)
 		gen->n_th++;

@@ -35,14 +35,15 @@ struct depmod_output_opts {
 	const char *dirname; /* where modules.builtin{,.modinfo} are read */
 	bool text_only; /* -n: skip the .bin indexes */
 	bool warn_dups; /* -w */
-	unsigned int n_threads; /* worker threads; 0 makes everything in _end() */
+	/* threads at work, the caller's included (it joins in depmod_output_end()) */
+	unsigned int n_threads;
 	const struct mk_log *log;
 };
 
 struct depmod_gen;
 
 /*
- * Start generating, on up to @opts->n_threads worker threads, every output that
+ * Start generating, on @opts->n_threads - 1 worker threads, every output that
  * needs no dependency resolution (all but modules.dep{,.bin}) into
  * @out[DEPMOD_N_OUTPUTS] (initialised strbufs). Call it once
  * depgraph_load_modules() is done; @dg may then be resolved and sorted while the
