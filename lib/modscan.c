@@ -128,23 +128,33 @@ int modscan_new(const char *dirname, const struct modscan_config *cfg,
 	return 0;
 }
 
-void modscan_free(struct modscan *ms)
+/* Free every module, the table of names and the module array. */
+static void free_modules(struct modscan *ms)
 {
 	struct hash_iter it;
 	const void *v;
 
-	if (ms == NULL)
-		return;
 	if (ms->by_name != NULL) {
 		hash_iter_init(ms->by_name, &it);
 		while (hash_iter_next(&it, NULL, &v))
 			mod_free((struct modscan_mod *)v);
 		hash_free(ms->by_name);
+		ms->by_name = NULL;
 	}
 	for (size_t i = 0; i < ms->n_dead; i++)
 		mod_free(ms->dead[i]);
-	free(ms->dead);
+	ms->n_dead = 0;
 	free(ms->array);
+	ms->array = NULL;
+	ms->n_array = 0;
+}
+
+void modscan_free(struct modscan *ms)
+{
+	if (ms == NULL)
+		return;
+	free_modules(ms);
+	free(ms->dead);
 	free(ms->dirname);
 	mk_log_release(&ms->held, NULL, false);
 	free(ms);
@@ -601,19 +611,7 @@ int modscan_walk_end(struct modscan *ms)
 
 int modscan_rewalk(struct modscan *ms)
 {
-	struct hash_iter it;
-	const void *v;
-
-	hash_iter_init(ms->by_name, &it);
-	while (hash_iter_next(&it, NULL, &v))
-		mod_free((struct modscan_mod *)v);
-	hash_free(ms->by_name);
-	for (size_t i = 0; i < ms->n_dead; i++)
-		mod_free(ms->dead[i]);
-	ms->n_dead = 0;
-	free(ms->array);
-	ms->array = NULL;
-	ms->n_array = 0;
+	free_modules(ms);
 	ms->by_name = hash_new(512, NULL);
 	if (ms->by_name == NULL)
 		return -ENOMEM;
