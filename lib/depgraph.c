@@ -407,11 +407,13 @@ static int load_one(struct dg_module *m, struct modscan_dir *dir)
 	struct modfile *mf;
 	int r;
 
+	/* a lazy link's check knows its size: no fstat after the open */
 	if (dir != NULL)
-		r = modfile_open_at(modscan_dir_fd(dir), m->scan->path + m->scan->baselen,
-				    &mf);
+		r = modfile_open_at_size(modscan_dir_fd(dir),
+					 m->scan->path + m->scan->baselen, m->scan->size,
+					 &mf);
 	else
-		r = modfile_open_at(AT_FDCWD, m->scan->path, &mf);
+		r = modfile_open_at_size(AT_FDCWD, m->scan->path, m->scan->size, &mf);
 	if (r < 0) {
 		m->open_err = r;
 		m->exports_err = r;

@@ -266,9 +266,14 @@ static int open_small(struct modfile *mf, size_t size)
 
 int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 {
+	return modfile_open_at_size(dirfd, path, -1, out);
+}
+
+int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out)
+{
 	struct modfile *mf;
 	uint8_t head[64];
-	struct stat st;
+	struct stat st = { .st_size = size };
 	ssize_t n;
 	int r;
 
@@ -282,13 +287,15 @@ int modfile_open_at(int dirfd, const char *path, struct modfile **out)
 		r = -errno;
 		goto fail;
 	}
-	if (fstat(mf->fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		goto fail;
+	if (size < 0) {
+		if (fstat(mf->fd, &st) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+			goto fail;
+		}
 	}
 	if (st.st_size >= 6 && (uint64_t)st.st_size <= SMALL_FILE) {
 		/* a small file: the head and tail reads would cover all of it */

@@ -30,6 +30,11 @@ struct modfile;
 int modfile_open(const char *path, struct modfile **out);
 /* @path relative to @dirfd (AT_FDCWD allowed). */
 int modfile_open_at(int dirfd, const char *path, struct modfile **out);
+/*
+ * The same, for a file the caller has just found to be a regular file of
+ * @size bytes (with a stat): no fstat again. A negative @size means unknown.
+ */
+int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out);
 /* Take a module image already in memory (copied). @name is used for messages only. */
 int modfile_open_memory(const void *data, size_t size, const char *name,
 			struct modfile **out);

@@ -179,6 +179,7 @@ static struct modscan_mod *mod_new(const struct modscan *ms, const char *path)
 	slash = strrchr(m->path, '/');
 	m->baselen = slash ? (size_t)(slash - m->path) + 1 : 0;
 	m->sort_idx = 1;
+	m->size = -1;
 	if (strncmp(m->path, ms->dirname, ms->dirnamelen) == 0 &&
 	    m->path[ms->dirnamelen] == '/') {
 		size_t dirpart, len;
@@ -281,11 +282,15 @@ static bool old_is_higher_priority(const struct modscan *ms,
 	return newprio <= oldprio;
 }
 
-static bool is_regular(int dfd, const char *path)
+/* Does @path lead to a regular file? Its size then goes to @size. */
+static bool is_regular(int dfd, const char *path, int64_t *size)
 {
 	struct stat st;
 
-	return fstatat(dfd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+	if (fstatat(dfd, path, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	*size = st.st_size;
+	return true;
 }
 
 /* @unchecked: a symlink not known to lead to a regular file (lazy links) */
@@ -302,7 +307,9 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 	if (old != NULL) {
 		if (old_is_higher_priority(ms, old, path, baselen, namelen)) {
 			/* no reader will see it: check it now */
-			if (unchecked && !is_regular(dir->fd, path + baselen))
+			int64_t size;
+
+			if (unchecked && !is_regular(dir->fd, path + baselen, &size))
 				ms->must_rewalk = true;
 			return 0;
 		}
@@ -579,9 +586,10 @@ int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir)
 {
 	if (m->type_unchecked) {
 		if (dir != NULL)
-			m->not_regular = !is_regular(dir->fd, m->path + m->baselen);
+			m->not_regular =
+				!is_regular(dir->fd, m->path + m->baselen, &m->size);
 		else
-			m->not_regular = !is_regular(AT_FDCWD, m->path);
+			m->not_regular = !is_regular(AT_FDCWD, m->path, &m->size);
 		m->type_unchecked = false;
 	}
 	return m->not_regular ? -ENOTSUP : 0;

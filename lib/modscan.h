@@ -22,6 +22,7 @@ struct modscan_mod {
 	/* a symlink added without stat (lazy links): not yet known to be a file */
 	bool type_unchecked;
 	bool not_regular; /* it turned out not to be a regular file */
+	int64_t size; /* bytes, when that check found it regular; else -1 */
 };
 
 /* One search word, in config order (kmod keeps them reversed internally). */
