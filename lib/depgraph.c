@@ -188,7 +188,9 @@ static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name
 	return hash_find(dg->symbols, name);
 }
 
-static const char *keep_string(struct depgraph *dg, const char *s)
+/* A symbol of the kernel itself (-E, -F): no owner; the name is copied and kept. */
+static int add_kernel_symbol(struct depgraph *dg, const char *name, bool prefix_skipped,
+			     uint64_t crc)
 {
 	char *copy;
 
@@ -197,15 +199,15 @@ static const char *keep_string(struct depgraph *dg, const char *s)
 		char **a = realloc(dg->kernel_strings, cap * sizeof(*a));
 
 		if (a == NULL)
-			return NULL;
+			return -ENOMEM;
 		dg->kernel_strings = a;
 		dg->cap_kernel_strings = cap;
 	}
-	copy = strdup(s);
+	copy = strdup(name);
 	if (copy == NULL)
-		return NULL;
+		return -ENOMEM;
 	dg->kernel_strings[dg->n_kernel_strings++] = copy;
-	return copy;
+	return symbol_add(dg, copy, prefix_skipped, crc, NULL);
 }
 
 static int add_fake_syms(struct depgraph *dg)
@@ -233,7 +235,6 @@ int depgraph_load_symvers(struct depgraph *dg, const char *filename)
 	/* "0xb352177e\tfind_first_bit\tvmlinux\tEXPORT_SYMBOL" */
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		char *save = NULL, *ver, *sym, *where, *end;
-		const char *name;
 		uint64_t crc;
 
 		lineno++;
@@ -253,12 +254,7 @@ int depgraph_load_symvers(struct depgraph *dg, const char *filename)
 			       ver, strerror(EINVAL));
 			continue;
 		}
-		name = keep_string(dg, sym);
-		if (name == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		r = symbol_add(dg, name, false, crc, NULL);
+		r = add_kernel_symbol(dg, sym, false, crc);
 		if (r < 0)
 			break;
 	}
@@ -283,7 +279,6 @@ int depgraph_load_system_map(struct depgraph *dg, const char *filename)
 	/* "c0294200 R __ksymtab_devfs_alloc_devnum" */
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		char *p, *end;
-		const char *name;
 
 		lineno++;
 		p = strchr(line, ' ');
@@ -302,12 +297,7 @@ int depgraph_load_system_map(struct depgraph *dg, const char *filename)
 		end = strchr(p, '\n');
 		if (end != NULL)
 			*end = '\0';
-		name = keep_string(dg, p + sizeof(ksym) - 1);
-		if (name == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-		r = symbol_add(dg, name, true, 0, NULL);
+		r = add_kernel_symbol(dg, p + sizeof(ksym) - 1, true, 0);
 		if (r < 0)
 			break;
 	}
