@@ -160,8 +160,12 @@ static int kmod_errno(const char *path, const struct modfile *mf, int r)
 	return c == MK_COMPRESSION_ZSTD && r == -EPIPE ? -ENOEXEC : -EINVAL;
 }
 
-/* @want_sig: the signature fields are printed, so parse the signature */
-static int info_from_file(const char *path, bool want_sig, struct infolist *l)
+/*
+ * @want_sig: the signature fields are printed, so parse the signature.
+ * @size: of the regular file at @path when a stat just said so, else -1.
+ */
+static int info_from_file(const char *path, int64_t size, bool want_sig,
+			  struct infolist *l)
 {
 	struct modfile *mf;
 	const struct modinfo_entry *e;
@@ -169,7 +173,7 @@ static int info_from_file(const char *path, bool want_sig, struct infolist *l)
 	size_t n;
 	int r;
 
-	r = modfile_open(path, &mf);
+	r = modfile_open_at_size(AT_FDCWD, path, size, &mf);
 	if (r < 0)
 		return kmod_errno(path, NULL, r);
 	r = modfile_get_modinfo(mf, &e, &n);
@@ -406,9 +410,12 @@ static void print_json(struct options *o, const char *name, const char *filename
 
 /* ---- kmod's modinfo_do ---- */
 
-/* @path NULL: a builtin module, described by @dirname/modules.builtin.modinfo */
+/*
+ * @path NULL: a builtin module, described by @dirname/modules.builtin.modinfo.
+ * @size: see info_from_file().
+ */
 static int show_module(struct options *o, const char *dirname, const char *name,
-		       const char *path)
+		       const char *path, int64_t size)
 {
 	struct infolist l = { 0 };
 	struct param *params = NULL;
@@ -437,7 +444,7 @@ static int show_module(struct options *o, const char *dirname, const char *name,
 				streq(field, "signer") || streq(field, "sig_key") ||
 				streq(field, "sig_hashalgo") || streq(field, "signature");
 
-		r = info_from_file(path, want_sig, &l);
+		r = info_from_file(path, size, want_sig, &l);
 	} else {
 		r = info_from_builtin(dirname, name, &l);
 	}
@@ -511,12 +518,16 @@ out:
 	return r;
 }
 
-static bool is_module_filename(const char *name)
+/* A regular file with a module's name? Its size then goes to @size. */
+static bool is_module_filename(const char *name, int64_t *size)
 {
 	struct stat st;
 
-	return stat(name, &st) == 0 && S_ISREG(st.st_mode) &&
-	       path_ends_with_kmod_ext(name, strlen(name));
+	if (stat(name, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !path_ends_with_kmod_ext(name, strlen(name)))
+		return false;
+	*size = st.st_size;
+	return true;
 }
 
 static char *absolute_path(const char *path)
@@ -533,7 +544,8 @@ static char *absolute_path(const char *path)
 	return res;
 }
 
-static int do_path(struct options *o, const char *dirname, const char *path)
+/* @size: of the file, from the stat that found it a module file (no second one) */
+static int do_path(struct options *o, const char *dirname, const char *path, int64_t size)
 {
 	_cleanup_free_ char *abspath = absolute_path(path);
 	char name[PATH_MAX];
@@ -542,7 +554,7 @@ static int do_path(struct options *o, const char *dirname, const char *path)
 		ERR("Module file %s not found.\n", path);
 		return -ENOENT;
 	}
-	return show_module(o, dirname, name, abspath);
+	return show_module(o, dirname, name, abspath, size);
 }
 
 static int show_found(struct options *o, struct lookup_result *res)
@@ -551,8 +563,8 @@ static int show_found(struct options *o, struct lookup_result *res)
 
 	for (size_t i = 0; i < res->n; i++) {
 		const struct lookup_module *m = &res->mods[i];
-		int r = show_module(o, res->dirname, m->name,
-				    m->builtin ? NULL : m->path);
+		int r = show_module(o, res->dirname, m->name, m->builtin ? NULL : m->path,
+				    -1);
 
 		if (r < 0)
 			err = r;
@@ -743,12 +755,13 @@ int main(int argc, char *argv[])
 
 	for (int i = optind; i < argc; i++) {
 		const char *arg = argv[i];
+		int64_t size;
 		int r;
 
 		if (o.modname)
 			r = do_name(&o, ctx, arg);
-		else if (is_module_filename(arg))
-			r = do_path(&o, dirname, arg);
+		else if (is_module_filename(arg, &size))
+			r = do_path(&o, dirname, arg, size);
 		else
 			r = do_alias(&o, ctx, arg);
 		if (r < 0)
