@@ -707,12 +707,3 @@ int depmod_output_end(struct depmod_gen *gen, bool make_deps)
 	free(gen);
 	return make_deps ? r : 0;
 }
-
-int depmod_output_generate(struct depgraph *dg, const struct depmod_output_opts *opts,
-			   struct strbuf *out)
-{
-	struct depmod_gen *gen;
-	int r = depmod_output_begin(dg, opts, out, &gen);
-
-	return r < 0 ? r : depmod_output_end(gen, true);
-}

@@ -59,7 +59,3 @@ int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *op
  * failed), only wait, drop the messages and free.
  */
 int depmod_output_end(struct depmod_gen *gen, bool make_deps);
-
-/* Both steps at once, for a resolved and sorted @dg. */
-int depmod_output_generate(struct depgraph *dg, const struct depmod_output_opts *opts,
-			   struct strbuf *out);

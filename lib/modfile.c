@@ -264,11 +264,6 @@ static int open_small(struct modfile *mf, size_t size)
 	return 0;
 }
 
-int modfile_open_at(int dirfd, const char *path, struct modfile **out)
-{
-	return modfile_open_at_size(dirfd, path, -1, out);
-}
-
 int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out)
 {
 	struct modfile *mf;
@@ -351,7 +346,7 @@ fail:
 
 int modfile_open(const char *path, struct modfile **out)
 {
-	return modfile_open_at(AT_FDCWD, path, out);
+	return modfile_open_at_size(AT_FDCWD, path, -1, out);
 }
 
 int modfile_open_memory(const void *data, size_t size, const char *name,

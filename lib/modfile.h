@@ -28,11 +28,10 @@
 struct modfile;
 
 int modfile_open(const char *path, struct modfile **out);
-/* @path relative to @dirfd (AT_FDCWD allowed). */
-int modfile_open_at(int dirfd, const char *path, struct modfile **out);
 /*
- * The same, for a file the caller has just found to be a regular file of
- * @size bytes (with a stat): no fstat again. A negative @size means unknown.
+ * @path relative to @dirfd (AT_FDCWD allowed). @size: the file's size when the
+ * caller has just found it to be a regular file with a stat (no fstat again),
+ * or negative when unknown.
  */
 int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out);
 /* Take a module image already in memory (copied). @name is used for messages only. */
