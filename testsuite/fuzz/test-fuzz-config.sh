@@ -6,6 +6,7 @@
 # /etc/modprobe.d and /proc/cmdline. Passes when the fuzzer finds no crash, leak,
 # hang or abort.
 . "${top_srcdir:-$(dirname "$0")/../..}/testsuite/tap.sh"
+. "$top_srcdir/testsuite/fuzz/run-fuzzer.sh"
 
 make -s -C "$top_builddir" testsuite/fuzz/fuzz-config >&2 || bail_out "cannot build fuzz-config"
 FUZZ=$top_builddir/testsuite/fuzz/fuzz-config
@@ -33,16 +34,6 @@ done
 nseeds=$(ls "$TMPD/seeds" | wc -l)
 check "seed corpus: $nseeds inputs" [ "$nseeds" -ge 10 ]
 
-secs=${FUZZ_SECONDS:-60}
-(cd "$TMPD/artifacts" && "$FUZZ" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
-	-max_len=4096 -print_final_stats=1 "$TMPD/corpus" "$TMPD/seeds") >"$TMPD/log" 2>&1
-rc=$?
-grep -E '^stat::number_of_executed_units|^Done [0-9]+ runs' "$TMPD/log" | sed 's/^/# /'
-if [ $rc -eq 0 ] && [ -z "$(ls "$TMPD/artifacts")" ]; then
-	ok "fuzz-config ran ${secs}s without a crash"
-else
-	not_ok "fuzz-config: exit $rc, artifacts: $(ls "$TMPD/artifacts")"
-	grep -A30 -E 'ERROR|runtime error|deadly signal|timeout' "$TMPD/log" | head -40 | sed 's/^/# /'
-fi
+run_fuzzer fuzz-config "$FUZZ" -timeout=20 -max_len=4096 "$TMPD/corpus" "$TMPD/seeds"
 
 done_testing

@@ -1,0 +1,25 @@
+# Source after testsuite/tap.sh and tap_tmpdir.
+#
+# run_fuzzer NAME FUZZER LIBFUZZER-ARGS...: run a libFuzzer target (built with
+# ASan and UBSan) for $FUZZ_SECONDS (60 by default) in $TMPD/artifacts, with the
+# given flags and corpus directories (new inputs go to the first one), and
+# report one test: ok when it exits 0 and leaves no crash, leak or timeout
+# artifact; otherwise the sanitizer's report and the artifacts as diagnostics.
+run_fuzzer() {
+	local name=$1 fuzzer=$2 secs=${FUZZ_SECONDS:-60} rc runs a
+	shift 2
+	mkdir -p "$TMPD/artifacts"
+	(cd "$TMPD/artifacts" && "$fuzzer" -max_total_time="$secs" -rss_limit_mb=2048 \
+		-print_final_stats=1 "$@") >"$TMPD/log" 2>&1
+	rc=$?
+	runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$TMPD/log" | tail -1)
+	if [ $rc -eq 0 ] && [ -z "$(ls "$TMPD/artifacts")" ]; then
+		ok "$name ran ${secs}s without a crash (${runs:-no stats})"
+		return
+	fi
+	not_ok "$name: exit $rc, artifacts: $(ls "$TMPD/artifacts")"
+	grep -A30 -E 'ERROR|runtime error|deadly signal|timeout' "$TMPD/log" | head -40 | diag
+	for a in "$TMPD"/artifacts/*; do
+		[ -f "$a" ] && diag "artifact: $(basename "$a") $(od -An -tx1 "$a" | head -3)"
+	done
+}
