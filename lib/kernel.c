@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -443,4 +444,38 @@ int mk_kernel_loaded(struct mk_loaded_module **mods, size_t *count)
 int mk_kernel_cmdline(char **cmdline)
 {
 	return read_line_at(AT_FDCWD, "/proc/cmdline", cmdline);
+}
+
+int mk_kernel_release(char *buf, size_t size)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return -errno;
+	if ((size_t)snprintf(buf, size, "%s", u.release) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int mk_kernel_module_dir(const char *root, const char *moduledir, const char *kver,
+			 char **out)
+{
+	char release[sizeof(((struct utsname *)NULL)->release)];
+
+	if (kver == NULL) {
+		int r = mk_kernel_release(release, sizeof(release));
+
+		if (r < 0)
+			return r;
+		kver = release;
+	}
+	if (moduledir == NULL)
+		moduledir = MODULE_DIRECTORY;
+	while (moduledir[0] == '/')
+		moduledir++;
+	if (asprintf(out, "%s/%s/%s", root ? root : "", moduledir, kver) < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }

@@ -152,3 +152,14 @@ int mk_kernel_cmdline(char **cmdline);
  * decompression, as on Debian's 6.1) or names a format we do not know.
  */
 enum mk_compression mk_kernel_compression(void);
+
+/* The running kernel's release (uname -r) into @buf. */
+int mk_kernel_release(char *buf, size_t size);
+
+/*
+ * Where a kernel's modules live: "@root/@moduledir/@kver" malloc'd into *@out.
+ * @root NULL: none; @moduledir NULL: configure's MODULE_DIRECTORY (leading '/'s
+ * are dropped, as depmod -m does); @kver NULL: the running kernel's release.
+ */
+int mk_kernel_module_dir(const char *root, const char *moduledir, const char *kver,
+			 char **out);

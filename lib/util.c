@@ -263,3 +263,61 @@ int safe_atou64(const char *s, int base, uint64_t *ret)
 	*ret = v;
 	return 0;
 }
+
+int path_make_absolute(const char *path, char **out)
+{
+	_cleanup_free_ char *cwd = NULL;
+
+	/* as kmod: against the cwd, without resolving symlinks or ".." */
+	if (path[0] == '/') {
+		*out = strdup(path);
+		return *out ? 0 : -ENOMEM;
+	}
+	cwd = getcwd(NULL, 0);
+	if (cwd == NULL)
+		return -errno;
+	if (asprintf(out, "%s/%s", cwd, path) < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int join_module_params(char *const *args, size_t n, bool quote_spaces, char **out)
+{
+	size_t len = 1, off = 0;
+	char *s;
+
+	/* each argument, a separator, and two quotes at most */
+	for (size_t i = 0; i < n; i++)
+		if (uaddsz_overflow(len, strlen(args[i]), &len) ||
+		    uaddsz_overflow(len, 3, &len))
+			return -ENOMEM;
+	s = malloc(len);
+	if (s == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *a = args[i], *v = strchr(a, '=');
+		size_t l = strlen(a);
+
+		/* a separator only once something was written, as kmod's insmod does */
+		if (off > 0 || (quote_spaces && i > 0))
+			s[off++] = ' ';
+		if (quote_spaces && v && v[1] != '"' && v[1] != '\'' && strchr(v + 1, ' ')) {
+			size_t k = (size_t)(v + 1 - a);
+
+			memcpy(s + off, a, k);
+			off += k;
+			s[off++] = '"';
+			memcpy(s + off, v + 1, l - k);
+			off += l - k;
+			s[off++] = '"';
+		} else {
+			memcpy(s + off, a, l);
+			off += l;
+		}
+	}
+	s[off] = '\0';
+	*out = s;
+	return 0;
+}

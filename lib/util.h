@@ -146,4 +146,19 @@ int write_all(int fd, const void *buf, size_t len);
 int pread_all(int fd, void *buf, size_t len, uint64_t offset);
 
 /* Parse an unsigned decimal or (0x) hex number, with range check. */
-int safe_atou64(const char *s, int base, uint64_t *ret);
+int safe_atou64(const char *s, int base, uint64_t *ret) _must_check_;
+
+/*
+ * @path made absolute against the current directory, symlinks and ".." kept as
+ * written (kmod's path_make_absolute_cwd), malloc'd into *@out.
+ */
+int path_make_absolute(const char *path, char **out) _must_check_;
+
+/*
+ * Module parameters from command-line words, joined by single spaces into *@out
+ * (malloc'd). modprobe (@quote_spaces) puts a value holding a space in double quotes
+ * ("a=b c" -> a="b c") unless it is quoted already; insmod joins them as they are,
+ * with no separator before the first non-empty word (both as kmod 30 does).
+ */
+int join_module_params(char *const *args, size_t n, bool quote_spaces,
+		       char **out) _must_check_;

@@ -10,20 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "depgraph.h"
 #include "depmod-config.h"
 #include "depmod-output.h"
+#include "kernel.h"
 #include "log.h"
 #include "modscan.h"
 #include "outset.h"
 #include "strbuf.h"
 
 #define DEFAULT_VERBOSE LOG_WARNING
-#define DEFAULT_MODULE_DIRECTORY "lib/modules"
 
 static const char short_opts[] = "aAb:m:o:C:E:F:ej:nP:vwVhuqr";
 static const struct option long_opts[] = {
@@ -76,13 +75,13 @@ static void help(void)
 	       "\n"
 	       "The following options are useful for people managing distributions:\n"
 	       "\t-b, --basedir=DIR    Use an image of a module tree.\n"
-	       "\t-m, --moduledir=DIR  The module directory under DIR (default: /%s).\n"
+	       "\t-m, --moduledir=DIR  The module directory under DIR (default: %s).\n"
 	       "\t-o, --outdir=DIR     Output directory for generated files.\n"
 	       "\t-F, --filesyms=FILE  Use the file instead of the\n"
 	       "\t                     current kernel symbols.\n"
 	       "\t-E, --symvers=FILE   Use Module.symvers file to check\n"
 	       "\t                     symbol versions.\n",
-	       log_prog(), DEFAULT_MODULE_DIRECTORY);
+	       log_prog(), MODULE_DIRECTORY);
 }
 
 #define dm_log tool_log
@@ -98,20 +97,6 @@ __attribute__((format(printf, 3, 0))) static void show_fn(void *data, int prio,
 }
 
 static const struct mk_log show_log = { .fn = show_fn };
-
-static char *make_absolute(const char *p)
-{
-	char cwd[PATH_MAX];
-	char *r;
-
-	if (p[0] == '/')
-		return strdup(p);
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return NULL;
-	if (asprintf(&r, "%s/%s", cwd, p) < 0)
-		return NULL;
-	return r;
-}
 
 static bool is_version_number(const char *v)
 {
@@ -204,7 +189,7 @@ int main(int argc, char *argv[])
 	const char **config_paths = NULL;
 	size_t n_config_paths = 0;
 	const char *kver;
-	struct utsname u;
+	char release[PATH_MAX];
 	bool all = false, maybe_all = false, to_stdout = false, warn_dups = false;
 	bool print_unknown = false;
 	int verbose = DEFAULT_VERBOSE;
@@ -235,14 +220,20 @@ int main(int argc, char *argv[])
 			break;
 		case 'b':
 			free(root);
-			root = make_absolute(optarg);
+			if (path_make_absolute(optarg, &root) < 0) {
+				CRIT("out of memory\n");
+				goto done;
+			}
 			break;
 		case 'm':
 			moduledir = optarg;
 			break;
 		case 'o':
 			free(out_root);
-			out_root = make_absolute(optarg);
+			if (path_make_absolute(optarg, &out_root) < 0) {
+				CRIT("out of memory\n");
+				goto done;
+			}
 			break;
 		case 'C': {
 			const char **p =
@@ -318,20 +309,16 @@ int main(int argc, char *argv[])
 		}
 		kver = argv[optind++];
 	} else {
-		if (uname(&u) < 0) {
-			CRIT("uname() failed: %m\n");
+		r = mk_kernel_release(release, sizeof(release));
+		if (r < 0) {
+			CRIT("uname() failed: %s\n", strerror(-r));
 			goto done;
 		}
-		kver = u.release;
+		kver = release;
 	}
-	if (moduledir == NULL)
-		moduledir = DEFAULT_MODULE_DIRECTORY;
-	while (moduledir[0] == '/')
-		moduledir++;
-	if (asprintf(&dirname, "%s/%s/%s", root ? root : "", moduledir, kver) < 0 ||
-	    asprintf(&outdirname, "%s/%s/%s", out_root ? out_root : (root ? root : ""),
-		     moduledir, kver) < 0) {
-		dirname = outdirname = NULL;
+	if (mk_kernel_module_dir(root, moduledir, kver, &dirname) < 0 ||
+	    mk_kernel_module_dir(out_root ? out_root : root, moduledir, kver,
+				 &outdirname) < 0) {
 		CRIT("out of memory\n");
 		goto done;
 	}

@@ -56,34 +56,6 @@ static const char *mod_strerror(int err)
 	}
 }
 
-/* "a b c": the arguments after the file name, joined by single spaces (empty
- * arguments before the first non-empty one leave no separator, as in kmod) */
-static char *join_args(int argc, char *argv[])
-{
-	size_t len = 1, off = 0;
-	char *opts;
-
-	for (int i = 0; i < argc; i++) {
-		if (uaddsz_overflow(len, strlen(argv[i]) + 1, &len))
-			return NULL;
-	}
-	opts = malloc(len);
-	if (opts == NULL)
-		return NULL;
-	opts[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		size_t l = strlen(argv[i]);
-
-		/* as kmod: a separator only once something was written */
-		if (off > 0)
-			opts[off++] = ' ';
-		memcpy(opts + off, argv[i], l);
-		off += l;
-		opts[off] = '\0';
-	}
-	return opts;
-}
-
 int main(int argc, char *argv[])
 {
 	_cleanup_free_ char *opts = NULL;
@@ -127,8 +99,8 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 
-	opts = join_args(argc - optind - 1, argv + optind + 1);
-	if (opts == NULL) {
+	if (join_module_params(argv + optind + 1, (size_t)(argc - optind - 1), false,
+			       &opts) < 0) {
 		ERR("out of memory\n");
 		return EXIT_FAILURE;
 	}

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "builtin.h"
+#include "kernel.h"
 #include "log.h"
 #include "lookup.h"
 #include "modfile.h"
@@ -530,27 +530,14 @@ static bool is_module_filename(const char *name, int64_t *size)
 	return true;
 }
 
-static char *absolute_path(const char *path)
-{
-	char cwd[PATH_MAX];
-	char *res;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return NULL;
-	if (asprintf(&res, "%s/%s", cwd, path) < 0)
-		return NULL;
-	return res;
-}
-
 /* @size: of the file, from the stat that found it a module file (no second one) */
 static int do_path(struct options *o, const char *dirname, const char *path, int64_t size)
 {
-	_cleanup_free_ char *abspath = absolute_path(path);
+	_cleanup_free_ char *abspath = NULL;
 	char name[PATH_MAX];
 
-	if (abspath == NULL || path_to_modname(path, name, NULL) == NULL) {
+	if (path_make_absolute(path, &abspath) < 0 ||
+	    path_to_modname(path, name, NULL) == NULL) {
 		ERR("Module file %s not found.\n", path);
 		return -ENOENT;
 	}
@@ -679,9 +666,8 @@ int main(int argc, char *argv[])
 {
 	struct options o = { .separator = '\n', .first_json = true };
 	const char *root = NULL, *kversion = NULL;
-	char dirname[PATH_MAX];
+	_cleanup_free_ char *dirname = NULL;
 	struct lookup_ctx *ctx = NULL;
-	struct utsname u;
 	int err = 0, c;
 
 	log_open(program_invocation_short_name, false);
@@ -737,14 +723,9 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 
-	if (uname(&u) < 0) {
-		ERR("uname() failed: %m\n");
-		return EXIT_FAILURE;
-	}
-	if ((size_t)snprintf(dirname, sizeof(dirname), "%s" MODULE_DIRECTORY "/%s",
-			     root ? root : "",
-			     kversion ? kversion : u.release) >= sizeof(dirname)) {
-		ERR("basedir too long\n");
+	err = mk_kernel_module_dir(root, NULL, kversion, &dirname);
+	if (err < 0) {
+		ERR("could not find the module directory: %s\n", strerror(-err));
 		return EXIT_FAILURE;
 	}
 	/* modinfo uses no modprobe.d configuration, only the indexes */

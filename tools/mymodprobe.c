@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -401,23 +400,14 @@ static int get_mods(struct run *rn, const char *arg, bool after_dashdash,
 {
 	if (is_path_arg(rn, arg, after_dashdash)) {
 		_cleanup_free_ char *abs = NULL;
-		char cwd[PATH_MAX];
 		struct probe_mod *m;
 		struct stat st;
 		int r;
 
-		/* made absolute against the cwd, symlinks kept (kmod's
-		 * path_make_absolute_cwd) */
-		if (arg[0] == '/') {
-			abs = strdup(arg);
-		} else if (getcwd(cwd, sizeof(cwd)) != NULL) {
-			if (asprintf(&abs, "%s/%s", cwd, arg) < 0)
-				abs = NULL;
-		}
-		if (abs == NULL) {
-			LOG("Failed to get module from path %s: %s\n", arg,
-			    strerror(errno));
-			return -ENOMEM;
+		r = path_make_absolute(arg, &abs);
+		if (r < 0) {
+			LOG("Failed to get module from path %s: %s\n", arg, strerror(-r));
+			return r;
 		}
 		if (stat(abs, &st) < 0) {
 			r = -errno;
@@ -501,32 +491,6 @@ static int do_remove(struct run *rn, const char *arg, bool dd)
 	return err;
 }
 
-/* The command-line parameters after the name, as kmod joins them. */
-static char *options_from_args(char **args, int nargs)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (nargs <= 1)
-		return NULL;
-	for (int i = 1; i < nargs; i++) {
-		const char *a = args[i], *v = strchr(a, '=');
-
-		if (i > 1)
-			strbuf_pushchar(&sb, ' ');
-		if (v && v[1] != '"' && v[1] != '\'' && strchr(v + 1, ' ')) {
-			strbuf_push(&sb, a, (size_t)(v + 1 - a));
-			strbuf_pushchar(&sb, '"');
-			strbuf_pushstr(&sb, v + 1);
-			strbuf_pushchar(&sb, '"');
-		} else {
-			strbuf_pushstr(&sb, a);
-		}
-	}
-	strbuf_reserve(&sb, 1);
-	strbuf_str(&sb);
-	return strbuf_steal(&sb);
-}
-
 static int show_config(struct run *rn)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -595,17 +559,15 @@ int main(int argc, char *argv[])
 		.remove = k_remove,
 		.run = k_run,
 	};
-	char dirname[PATH_MAX];
+	_cleanup_free_ char *dirname = NULL;
 	char **args;
 	int nargs, c, err = 0, exit_code = -1;
 	void *env_mem = NULL;
 	bool dd;
 
-	if (prepend_env_options(&argc, &argv, &env_mem) < 0) {
-		fprintf(stderr, "%s: FATAL: out of memory\n",
-			program_invocation_short_name);
-		return EXIT_FAILURE;
-	}
+	log_open(program_invocation_short_name, false);
+	if (prepend_env_options(&argc, &argv, &env_mem) < 0)
+		CRIT("out of memory\n");
 	o.config_paths = calloc((size_t)argc + 1, sizeof(*o.config_paths));
 	if (o.config_paths == NULL) {
 		free(env_mem);
@@ -622,10 +584,8 @@ int main(int argc, char *argv[])
 			o.remove = true;
 			break;
 		case OPT_REMOVE_DEPENDENCIES:
-			fprintf(stderr,
-				"%s: WARNING: --remove-dependencies is deprecated, "
-				"use --remove-holders instead\n",
-				program_invocation_short_name);
+			WRN("--remove-dependencies is deprecated, use --remove-holders "
+			    "instead\n");
 			/* fall through */
 		case OPT_REMOVE_HOLDERS:
 			/* only with -r, as in kmod 30 */
@@ -637,9 +597,7 @@ int main(int argc, char *argv[])
 			errno = 0;
 			o.wait_msec = strtoul(optarg, &end, 0);
 			if (errno || *end || optarg[0] == '\0') {
-				fprintf(stderr,
-					"%s: ERROR: unexpected wait value '%s'.\n",
-					program_invocation_short_name, optarg);
+				ERR("unexpected wait value '%s'.\n", optarg);
 				exit_code = EXIT_FAILURE;
 				goto done;
 			}
@@ -740,22 +698,10 @@ int main(int argc, char *argv[])
 		goto done;
 	}
 
-	{
-		struct utsname u;
-
-		if (uname(&u) < 0) {
-			ERR("uname() failed: %m\n");
-			err = -errno;
-			goto done;
-		}
-		if ((size_t)snprintf(dirname, sizeof(dirname),
-				     "%s" MODULE_DIRECTORY "/%s", o.root ? o.root : "",
-				     o.kversion ? o.kversion : u.release) >=
-		    sizeof(dirname)) {
-			ERR("dirname too long\n");
-			err = -ENAMETOOLONG;
-			goto done;
-		}
+	err = mk_kernel_module_dir(o.root, NULL, o.kversion, &dirname);
+	if (err < 0) {
+		ERR("could not find the module directory: %s\n", strerror(-err));
+		goto done;
 	}
 	rn.dirname = dirname;
 
@@ -815,9 +761,15 @@ int main(int argc, char *argv[])
 				err = r;
 		}
 	} else {
-		_cleanup_free_ char *extra = options_from_args(args, nargs);
+		_cleanup_free_ char *extra = NULL;
 
-		err = do_insert(&rn, args[0], dd, extra);
+		/* the parameters after the name, as kmod joins them */
+		if (nargs > 1)
+			err = join_module_params(args + 1, (size_t)nargs - 1, true, &extra);
+		if (err < 0)
+			CRIT("out of memory\n");
+		else
+			err = do_insert(&rn, args[0], dd, extra);
 	}
 
 done:

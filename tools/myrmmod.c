@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "index.h"
 #include "kernel.h"
@@ -54,17 +53,17 @@ static void help(void)
  */
 static bool is_builtin(const char *name)
 {
-	char path[PATH_MAX];
+	_cleanup_free_ char *dir = NULL, *path = NULL;
 	struct index *idx;
-	struct utsname u;
 	char *value;
 	int r;
 
-	if (uname(&u) < 0)
+	if (mk_kernel_module_dir(NULL, NULL, NULL, &dir) < 0 ||
+	    asprintf(&path, "%s/modules.builtin.bin", dir) < 0) {
+		path = NULL;
 		return false;
-	r = snprintf(path, sizeof(path), "%s/%s/modules.builtin.bin", MODULE_DIRECTORY,
-		     u.release);
-	if (r < 0 || (size_t)r >= sizeof(path) || index_open(path, &idx) < 0)
+	}
+	if (index_open(path, &idx) < 0)
 		return false;
 	r = index_search(idx, name, &value);
 	index_close(idx);
