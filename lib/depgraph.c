@@ -495,7 +495,6 @@ struct dg_preload {
 	bool done;
 	pthread_t *th;
 	unsigned int n_th;
-	int err;
 };
 
 /* Read one queued module; on failure it is simply read again later. */
@@ -618,7 +617,7 @@ void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *di
 	}
 }
 
-int dg_preload_finish(struct dg_preload *p)
+void dg_preload_finish(struct dg_preload *p)
 {
 	struct modscan_mod *sm;
 	struct modscan_dir *dir;
@@ -633,7 +632,6 @@ int dg_preload_finish(struct dg_preload *p)
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
-	return p->err;
 }
 
 void dg_preload_free(struct dg_preload *p)

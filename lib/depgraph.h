@@ -78,7 +78,7 @@ struct depgraph_opts {
 struct dg_preload;
 int dg_preload_start(unsigned int n_threads, struct dg_preload **out);
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir);
-int dg_preload_finish(struct dg_preload *p);
+void dg_preload_finish(struct dg_preload *p);
 void dg_preload_free(struct dg_preload *p);
 
 struct depgraph;
