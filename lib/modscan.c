@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "depmod-config.h"
 #include "hash.h"
 #include "modscan.h"
 #include "strbuf.h"
@@ -27,7 +28,7 @@
 struct modscan {
 	char *dirname;
 	size_t dirnamelen;
-	const struct modscan_config *cfg;
+	const struct depmod_config *cfg;
 	const struct mk_log *log;
 	struct hash *by_name;
 	struct modscan_mod **array;
@@ -108,7 +109,7 @@ static void mod_free(struct modscan_mod *m)
 	free(m);
 }
 
-int modscan_new(const char *dirname, const struct modscan_config *cfg,
+int modscan_new(const char *dirname, const struct depmod_config *cfg,
 		const struct mk_log *log, struct modscan **out)
 {
 	struct modscan *ms = calloc(1, sizeof(*ms));
@@ -213,7 +214,7 @@ static bool old_is_higher_priority(const struct modscan *ms,
 				   const struct modscan_mod *old, const char *newpath,
 				   size_t newbaselen, size_t namelen)
 {
-	const struct modscan_config *cfg = ms->cfg;
+	const struct depmod_config *cfg = ms->cfg;
 	size_t newlen = newbaselen + namelen;
 	size_t oldlen = old->baselen + strlen(old->name);
 	const char *relnew = NULL, *relold = NULL;

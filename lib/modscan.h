@@ -25,7 +25,11 @@ struct modscan_mod {
 	int64_t size; /* bytes, when that check found it regular; else -1 */
 };
 
-/* One search word, in config order (kmod keeps them reversed internally). */
+/*
+ * The depmod.d words that settle duplicate names, as struct depmod_config
+ * (lib/depmod-config.h) holds them. A search word, in config order (kmod keeps
+ * them reversed internally):
+ */
 enum modscan_search_kind {
 	MODSCAN_SEARCH_PATH,
 	MODSCAN_SEARCH_BUILTIN,
@@ -34,29 +38,24 @@ enum modscan_search_kind {
 
 struct modscan_search {
 	enum modscan_search_kind kind;
-	const char *path;
+	char *path; /* PATH only (NULL otherwise), raw as written */
 };
 
+/* An override (only those whose KVER matched), in config order: */
 struct modscan_override {
-	const char *modname;
-	const char *subdir;
+	char *modname; /* raw, not normalised */
+	char *subdir;
 };
 
-struct modscan_config {
-	const struct modscan_search *search; /* config order */
-	size_t n_search;
-	const struct modscan_override *overrides; /* config order */
-	size_t n_overrides;
-	const char *const *externals; /* config order, absolute */
-	size_t n_externals;
-	const char *const *excludes;
-	size_t n_excludes;
-};
-
+struct depmod_config;
 struct modscan;
 
-/* @dirname: "<root>/<moduledir>/<kver>", without a trailing '/'. */
-int modscan_new(const char *dirname, const struct modscan_config *cfg,
+/*
+ * @dirname: "<root>/<moduledir>/<kver>", without a trailing '/'. @cfg (its search,
+ * overrides, externals and excludes; NULL for none) is used, not copied: it must
+ * outlive @out.
+ */
+int modscan_new(const char *dirname, const struct depmod_config *cfg,
 		const struct mk_log *log, struct modscan **out);
 void modscan_free(struct modscan *ms);
 

@@ -105,48 +105,6 @@ static bool is_version_number(const char *v)
 	return sscanf(v, "%u.%u", &a, &b) == 2;
 }
 
-struct cfg_view {
-	struct modscan_config ms;
-	struct modscan_search *search;
-	struct modscan_override *ov;
-};
-
-static int view_config(const struct depmod_config *c, struct cfg_view *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->search = calloc(c->n_search + 1, sizeof(*v->search));
-	v->ov = calloc(c->n_overrides + 1, sizeof(*v->ov));
-	if (v->search == NULL || v->ov == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->n_search; i++) {
-		switch (c->search[i].kind) {
-		case DEPMOD_SEARCH_BUILTIN:
-			v->search[i].kind = MODSCAN_SEARCH_BUILTIN;
-			break;
-		case DEPMOD_SEARCH_EXTERNAL:
-			v->search[i].kind = MODSCAN_SEARCH_EXTERNAL;
-			break;
-		default:
-			v->search[i].kind = MODSCAN_SEARCH_PATH;
-			break;
-		}
-		v->search[i].path = c->search[i].path;
-	}
-	for (size_t i = 0; i < c->n_overrides; i++) {
-		v->ov[i].modname = c->overrides[i].modname;
-		v->ov[i].subdir = c->overrides[i].subdir;
-	}
-	v->ms.search = v->search;
-	v->ms.n_search = c->n_search;
-	v->ms.overrides = v->ov;
-	v->ms.n_overrides = c->n_overrides;
-	v->ms.externals = (const char *const *)c->externals;
-	v->ms.n_externals = c->n_externals;
-	v->ms.excludes = (const char *const *)c->excludes;
-	v->ms.n_excludes = c->n_excludes;
-	return 0;
-}
-
 /* Does a text output have more than its '#' header line? */
 static bool has_entries(const struct strbuf *sb)
 {
@@ -196,7 +154,6 @@ int main(int argc, char *argv[])
 	long n_threads = sysconf(_SC_NPROCESSORS_ONLN);
 	char sym_prefix = '\0';
 	struct depmod_config *cfg = NULL;
-	struct cfg_view view = { 0 };
 	struct modscan *ms = NULL;
 	struct modscan_mod **mods;
 	size_t n_mods;
@@ -357,12 +314,7 @@ int main(int argc, char *argv[])
 			CRIT("could not load config: %s\n", strerror(-r));
 			goto done;
 		}
-		r = view_config(cfg, &view);
-		if (r < 0) {
-			CRIT("out of memory\n");
-			goto done;
-		}
-		r = modscan_new(dirname, &view.ms, &dm_log, &ms);
+		r = modscan_new(dirname, cfg, &dm_log, &ms);
 		if (r < 0) {
 			CRIT("out of memory\n");
 			goto done;
@@ -504,8 +456,6 @@ done:
 	depgraph_free(dg);
 	dg_preload_free(preload);
 	modscan_free(ms);
-	free(view.search);
-	free(view.ov);
 	depmod_config_free(cfg);
 	free(config_paths);
 	log_close();
