@@ -33,11 +33,26 @@ const char *const depmod_output_names[DEPMOD_N_OUTPUTS] = {
 	[DEPMOD_OUT_DEVNAME] = "modules.devname",
 };
 
-bool depmod_output_is_bin(enum depmod_output_id id)
+static bool is_bin(enum depmod_output_id id)
 {
 	return id == DEPMOD_OUT_DEP_BIN || id == DEPMOD_OUT_ALIAS_BIN ||
 	       id == DEPMOD_OUT_SYMBOLS_BIN || id == DEPMOD_OUT_BUILTIN_BIN ||
 	       id == DEPMOD_OUT_BUILTIN_ALIAS_BIN;
+}
+
+/* Does a text output have more than its '#' header line? */
+static bool has_entries(const struct strbuf *sb)
+{
+	const char *nl = memchr(sb->buf, '\n', sb->used);
+
+	return nl != NULL && (size_t)(nl - sb->buf) + 1 < sb->used;
+}
+
+bool depmod_output_shown(enum depmod_output_id id, const struct strbuf *sb)
+{
+	if (is_bin(id) || sb->used == 0)
+		return false;
+	return id != DEPMOD_OUT_WEAKDEP || has_entries(sb);
 }
 
 /* -w: kmod warns when the same (key, value) goes into an index twice */

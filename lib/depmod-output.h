@@ -28,8 +28,11 @@ enum depmod_output_id {
 
 /* "modules.dep", ... in kmod's depfiles[] order. */
 extern const char *const depmod_output_names[DEPMOD_N_OUTPUTS];
-/* Is it a .bin index (skipped by depmod -n)? */
-bool depmod_output_is_bin(enum depmod_output_id id);
+/*
+ * Does depmod -n show it? Not a .bin index, not empty, and modules.weakdep
+ * (which kmod 30 does not have) only with more than its header line.
+ */
+bool depmod_output_shown(enum depmod_output_id id, const struct strbuf *sb);
 
 struct depmod_output_opts {
 	const char *dirname; /* where modules.builtin{,.modinfo} are read */

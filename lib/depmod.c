@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A depmod run, stage by stage. Each stage reports its own failure in kmod's
+ * words (the fatal ones at LOG_CRIT, as kmod's depmod does) and the run stops
+ * there; the messages of the libraries it calls go through the same log.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "depgraph.h"
+#include "depmod-config.h"
+#include "depmod.h"
+#include "modscan.h"
+#include "outset.h"
+
+/* What a run holds until its outputs are made; freed in the reverse order. */
+struct run {
+	const struct depmod_opts *o;
+	struct depmod_config *cfg;
+	struct modscan *ms;
+	struct dg_preload *preload;
+	struct depgraph *dg;
+};
+
+static void run_release(struct run *run)
+{
+	depgraph_free(run->dg);
+	dg_preload_free(run->preload); /* before the modscan its modules belong to */
+	modscan_free(run->ms);
+	depmod_config_free(run->cfg);
+}
+
+static int fail(const struct mk_log *log, int prio, int r, const char *what,
+		const char *arg)
+{
+	if (arg != NULL)
+		mk_log(log, prio, "%s %s: %s\n", what, arg, strerror(-r));
+	else
+		mk_log(log, prio, "%s: %s\n", what, strerror(-r));
+	return r;
+}
+
+static int out_of_memory(const struct mk_log *log)
+{
+	mk_log(log, LOG_CRIT, "out of memory\n");
+	return -ENOMEM;
+}
+
+/* -A: 1 when no module under dirname is newer than modules.dep, else 0 */
+static int up_to_date(const struct depmod_opts *o)
+{
+	_cleanup_free_ char *depfile = NULL;
+
+	if (asprintf(&depfile, "%s/modules.dep", o->outdirname) < 0) {
+		depfile = NULL;
+		return -ENOMEM; /* not reported, as before */
+	}
+	return modscan_depfile_up_to_date(o->dirname, depfile, o->log) == 1;
+}
+
+/*
+ * depmod -a: the walk hands each module to the readers as it finds it, with
+ * lazy links; when one of those led to no regular file, what was read is
+ * dropped and the tree is walked again kmod's way (lib/modscan.h).
+ */
+static int scan_tree(struct run *run)
+{
+	const struct depmod_opts *o = run->o;
+	int r;
+
+	r = depmod_config_load(o->config_paths, o->kver, o->log, &run->cfg);
+	if (r < 0)
+		return fail(o->log, LOG_CRIT, r, "could not load config", NULL);
+	if (modscan_new(o->dirname, run->cfg, o->log, &run->ms) < 0 ||
+	    dg_preload_start(o->n_threads, &run->preload) < 0)
+		return out_of_memory(o->log);
+	modscan_set_add_hook(run->ms, dg_preload_add, run->preload);
+	modscan_set_lazy_links(run->ms, true);
+	r = modscan_walk(run->ms);
+	dg_preload_finish(run->preload);
+	if (modscan_walk_end(run->ms) > 0) {
+		dg_preload_free(run->preload);
+		run->preload = NULL;
+		r = modscan_rewalk(run->ms);
+	}
+	if (r < 0)
+		return fail(o->log, LOG_CRIT, r, "could not search modules", NULL);
+	return 0;
+}
+
+/* depmod FILES...: only those modules, read after the scan */
+static int scan_files(struct run *run)
+{
+	const struct depmod_opts *o = run->o;
+
+	if (modscan_new(o->dirname, NULL, o->log, &run->ms) < 0)
+		return out_of_memory(o->log);
+	for (size_t i = 0; i < o->n_files; i++) {
+		const char *path = o->files[i];
+		int r;
+
+		if (path[0] != '/') {
+			mk_log(o->log, LOG_CRIT, "%s: not absolute path.\n", path);
+			return -EINVAL;
+		}
+		r = modscan_add_path(run->ms, path);
+		if (r == -EEXIST)
+			return fail(o->log, LOG_CRIT, r, "could not add module", path);
+		if (r < 0)
+			return fail(o->log, LOG_CRIT, r, "could not create module", path);
+	}
+	return 0;
+}
+
+/* The module order, the kernel's symbols (-E or -F), then every module's. */
+static int load_graph(struct run *run)
+{
+	const struct depmod_opts *o = run->o;
+	const char *kernel_syms = o->symvers ? o->symvers : o->system_map;
+	struct depgraph_opts gopts = {
+		.sym_prefix = o->sym_prefix,
+		.print_unknown = o->print_unknown,
+		.n_threads = o->n_threads,
+		.log = o->log,
+		.show = o->show,
+	};
+	struct modscan_mod **mods;
+	size_t n_mods;
+	int r;
+
+	r = modscan_build(run->ms, &mods, &n_mods);
+	if (r < 0)
+		return fail(o->log, LOG_CRIT, r, "could not build module array", NULL);
+	if (o->print_unknown && kernel_syms == NULL) {
+		mk_log(o->log, LOG_WARNING, "-e needs -E or -F\n");
+		gopts.print_unknown = false;
+	}
+	if (depgraph_new(mods, n_mods, &gopts, &run->dg) < 0)
+		return out_of_memory(o->log);
+	if (o->symvers != NULL)
+		r = depgraph_load_symvers(run->dg, o->symvers);
+	else if (o->system_map != NULL)
+		r = depgraph_load_system_map(run->dg, o->system_map);
+	if (r < 0)
+		return fail(o->log, LOG_CRIT, r, "could not load", kernel_syms);
+	r = depgraph_load_modules(run->dg);
+	if (r < 0)
+		return fail(o->log, LOG_ERR, r, "could not load the modules", NULL);
+	return 0;
+}
+
+/* Every output; those that need no resolution are made while it goes on. */
+static int generate(struct run *run, struct depmod_result *res)
+{
+	const struct depmod_opts *o = run->o;
+	struct depmod_output_opts oopts = {
+		.dirname = o->dirname,
+		.text_only = o->text_only,
+		.warn_dups = o->warn_dups,
+		.n_threads = o->n_threads,
+		.log = o->log,
+	};
+	struct depmod_gen *gen;
+	int r;
+
+	r = depmod_output_begin(run->dg, &oopts, res->out, &gen);
+	if (r < 0)
+		return fail(o->log, LOG_ERR, r, "could not generate the index files",
+			    NULL);
+	r = depgraph_resolve(run->dg);
+	if (r == 0)
+		r = depgraph_sort(run->dg);
+	if (r < 0) {
+		depmod_output_end(gen, false);
+		if (r == -ELOOP) /* the cycles were reported, and that is all */
+			return r;
+		return fail(o->log, LOG_ERR, r, "could not load the modules", NULL);
+	}
+	r = depmod_output_end(gen, true);
+	if (r < 0)
+		return fail(o->log, LOG_ERR, r, "could not generate the index files",
+			    NULL);
+	return 0;
+}
+
+int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
+{
+	struct run run = { .o = o };
+	bool all = o->all || o->n_files == 0;
+	int r;
+
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
+		res->out[i] = (struct strbuf)STRBUF_INIT;
+	if (o->quick) {
+		if (o->text_only)
+			return 1;
+		r = up_to_date(o);
+		if (r != 0)
+			return r;
+		all = true;
+	}
+	r = all ? scan_tree(&run) : scan_files(&run);
+	if (r == 0)
+		r = load_graph(&run);
+	if (r == 0)
+		r = generate(&run, res);
+	run_release(&run);
+	return r;
+}
+
+void depmod_result_release(struct depmod_result *res)
+{
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
+		strbuf_release(&res->out[i]);
+}
+
+int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
+		 mode_t file_mode)
+{
+	struct outset *os = NULL;
+	int r;
+
+	r = outset_open(o->outdirname, &os);
+	if (r < 0)
+		return fail(o->log, LOG_ERR, r, "could not open output directory",
+			    o->outdirname);
+	/* an index that comes out the same is not written again (docs/compat.md) */
+	outset_keep_unchanged(os, file_mode);
+	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
+		r = outset_add(os, depmod_output_names[i],
+			       res->out[i].buf ? res->out[i].buf : "", res->out[i].used);
+	if (r == 0)
+		r = outset_commit(os);
+	if (r < 0)
+		mk_log(o->log, LOG_ERR,
+		       "could not write %s/%s: %s; the previous index files are left "
+		       "unchanged\n",
+		       o->outdirname,
+		       outset_failed_name(os) ? outset_failed_name(os) : "?",
+		       strerror(-r));
+	outset_free(os);
+	return r;
+}

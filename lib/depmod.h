@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One depmod run, as kmod 30's depmod sequences it: the depmod.d configuration,
+ * the walk (or the modules named on the command line), the kernel symbols, the
+ * module graph and the outputs, generated into memory; then, unless depmod -n
+ * shows them, the crash-safe writing of the set. How the work is spread over
+ * the threads: docs/HACKING.md ("How mydepmod spends its time").
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "depmod-output.h"
+#include "strbuf.h"
+#include "util.h"
+
+struct depmod_opts {
+	const char *dirname; /* "<root>/<moduledir>/<kver>": the modules */
+	const char *outdirname; /* where the files go (-o), and -A's modules.dep is */
+	const char *kver; /* matched by depmod.d's KVER patterns */
+	const char *const *config_paths; /* -C, NULL-terminated; NULL: the default */
+	/* FILES...: absolute paths of the only modules to index; none: the walk */
+	const char *const *files;
+	size_t n_files;
+	bool all; /* -a: the walk, even with FILES... */
+	bool quick; /* -A: nothing when no module is newer than modules.dep */
+	const char *symvers; /* -E */
+	const char *system_map; /* -F, when no -E */
+	bool print_unknown; /* -e, with -E or -F */
+	char sym_prefix; /* -P, '\0' for none */
+	bool text_only; /* -n: the text outputs only */
+	bool warn_dups; /* -w */
+	unsigned int n_threads; /* -j, the caller's thread included */
+	const struct mk_log *log; /* kmod's messages, the fatal ones at LOG_CRIT */
+	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
+};
+
+struct depmod_result {
+	/* by enum depmod_output_id; the .bin ones stay empty with text_only */
+	struct strbuf out[DEPMOD_N_OUTPUTS];
+};
+
+/*
+ * Initialise @res and generate every output into it: 0, 1 when -A found
+ * modules.dep up to date (nothing generated, and -A with text_only always
+ * does), or a negative errno once the failure was reported through
+ * @opts->log (a dependency cycle, -ELOOP, is reported as kmod does, with no
+ * word of its own). Release @res in every case.
+ */
+int depmod_run(const struct depmod_opts *opts, struct depmod_result *res);
+void depmod_result_release(struct depmod_result *res);
+
+/*
+ * Replace the set of files in @o->outdirname (created if missing) with @res,
+ * leaving alone a file whose content is the same; @file_mode: what a new file's
+ * mode would be (0644 less the umask). On failure, reported through @o->log,
+ * the previous files are left unchanged.
+ */
+int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
+		 mode_t file_mode);
