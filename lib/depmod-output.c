@@ -401,24 +401,18 @@ static bool seen_before(const struct bmod *mods, size_t n, const char *name, siz
 }
 
 /*
- * modules.builtin.alias.bin from modules.builtin.modinfo ("mod.key=value\0"...):
- * libkmod lists the builtin modules as their names change along the file and then
- * collects each one's aliases; priority 0, so the later insertion comes first.
+ * The builtin modules of modules.builtin.modinfo ("mod.key=value\0"...), as
+ * libkmod lists them: a name each time it changes along the file, a module whose
+ * records are not contiguous listed once. The names point into @data.
  */
-static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
+static int list_builtin_mods(const char *data, size_t len, struct bmod **out, size_t *n)
 {
-	_cleanup_free_ char *data = NULL;
 	struct bmod *mods = NULL;
-	size_t n_mods = 0, cap = 0, len, pos;
-	struct index_writer *w;
+	size_t n_mods = 0, cap = 0;
 	const char *prev = NULL;
 	size_t prevlen = 0;
-	int r;
 
-	r = open_input(g->opts->dirname, "modules.builtin.modinfo", g->log, &data, &len);
-	if (r < 0)
-		return 0;
-	for (pos = 0; pos < len;) {
+	for (size_t pos = 0; pos < len;) {
 		const char *rec = data + pos;
 		const char *nul = memchr(rec, '\0', len - pos);
 		size_t reclen = nul ? (size_t)(nul - rec) : len - pos;
@@ -432,7 +426,6 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 			continue;
 		prev = rec;
 		prevlen = (size_t)(dot - rec);
-		/* a module whose records are not contiguous is listed once */
 		if (seen_before(mods, n_mods, prev, prevlen))
 			continue;
 		if (n_mods == cap) {
@@ -450,47 +443,69 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 		mods[n_mods].namelen = prevlen;
 		n_mods++;
 	}
-	if (n_mods == 0) {
-		free(mods);
-		return 0;
-	}
-	w = index_writer_new();
-	if (w == NULL) {
-		free(mods);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n_mods && r >= 0; i++) {
-		char modname[PATH_MAX];
-		size_t nl =
-			mods[i].namelen < PATH_MAX - 1 ? mods[i].namelen : PATH_MAX - 1;
+	*out = mods;
+	*n = n_mods;
+	return 0;
+}
 
-		memcpy(modname, mods[i].name, nl);
-		modname[nl] = '\0';
-		for (pos = 0; pos < len && r >= 0;) {
-			const char *rec = data + pos;
-			const char *nul = memchr(rec, '\0', len - pos);
-			size_t reclen = nul ? (size_t)(nul - rec) : len - pos;
-			char alias[PATH_MAX], value[PATH_MAX];
-			size_t vl;
+/* Index each "<mod>.alias=<value>" record of @mod, in file order. */
+static int add_builtin_aliases(struct gen *g, struct index_writer *w, const char *data,
+			       size_t len, const struct bmod *mod)
+{
+	char modname[PATH_MAX];
+	size_t nl = mod->namelen < PATH_MAX - 1 ? mod->namelen : PATH_MAX - 1;
+	int r = 0;
 
-			pos += reclen + 1;
-			if (reclen < nl + 7 || memcmp(rec, modname, nl) != 0 ||
-			    memcmp(rec + nl, ".alias=", 7) != 0)
-				continue;
-			vl = reclen - nl - 7;
-			if (vl >= PATH_MAX)
-				vl = PATH_MAX - 1;
-			memcpy(value, rec + nl + 7, vl);
-			value[vl] = '\0';
-			if (alias_normalize(value, alias, NULL) < 0) {
-				mk_log(g->log, LOG_WARNING, "Unmatched bracket in %s\n",
-				       value);
-				continue;
-			}
-			r = idx_add(g, w, alias, modname, 0, NULL);
+	memcpy(modname, mod->name, nl);
+	modname[nl] = '\0';
+	for (size_t pos = 0; pos < len && r >= 0;) {
+		const char *rec = data + pos;
+		const char *nul = memchr(rec, '\0', len - pos);
+		size_t reclen = nul ? (size_t)(nul - rec) : len - pos;
+		char alias[PATH_MAX], value[PATH_MAX];
+		size_t vl;
+
+		pos += reclen + 1;
+		if (reclen < nl + 7 || memcmp(rec, modname, nl) != 0 ||
+		    memcmp(rec + nl, ".alias=", 7) != 0)
+			continue;
+		vl = reclen - nl - 7;
+		if (vl >= PATH_MAX)
+			vl = PATH_MAX - 1;
+		memcpy(value, rec + nl + 7, vl);
+		value[vl] = '\0';
+		if (alias_normalize(value, alias, NULL) < 0) {
+			mk_log(g->log, LOG_WARNING, "Unmatched bracket in %s\n", value);
+			continue;
 		}
+		r = idx_add(g, w, alias, modname, 0, NULL);
 	}
-	free(mods);
+	return r;
+}
+
+/*
+ * modules.builtin.alias.bin: each builtin module's aliases, priority 0, so the
+ * later insertion comes first.
+ */
+static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ struct bmod *mods = NULL;
+	size_t n_mods, len;
+	struct index_writer *w;
+	int r;
+
+	r = open_input(g->opts->dirname, "modules.builtin.modinfo", g->log, &data, &len);
+	if (r < 0)
+		return 0;
+	r = list_builtin_mods(data, len, &mods, &n_mods);
+	if (r < 0 || n_mods == 0)
+		return r;
+	w = index_writer_new();
+	if (w == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_mods && r >= 0; i++)
+		r = add_builtin_aliases(g, w, data, len, &mods[i]);
 	if (r == 0)
 		r = finish_index(w, bin);
 	else

@@ -427,6 +427,26 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct strbuf *
 	}
 }
 
+/* An entry whose d_type does not say: a directory, a regular file, or -1 (reported). */
+static int stat_type(const struct modscan *ms, const struct modscan_dir *dir,
+		     const char *name, const char *path, bool *is_dir)
+{
+	struct stat st;
+
+	if (fstatat(dir->fd, name, &st, 0) < 0) {
+		mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dir->fd, name,
+		       strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		mk_log(ms->log, LOG_ERR, "unsupported file type %s: %o\n", path,
+		       st.st_mode & S_IFMT);
+		return -1;
+	}
+	*is_dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
 static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *name,
 		      unsigned char d_type, struct strbuf *path, size_t baselen)
 {
@@ -447,28 +467,10 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *n
 		r = add_file(ms, strbuf_str(path), baselen, dir, true);
 		goto added;
 	}
-	if (d_type == DT_REG) {
-		is_dir = false;
-	} else if (d_type == DT_DIR) {
-		is_dir = true;
-	} else {
-		struct stat st;
-
-		if (fstatat(dir->fd, name, &st, 0) < 0) {
-			mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dir->fd, name,
-			       strerror(errno));
-			return 0;
-		}
-		if (S_ISREG(st.st_mode)) {
-			is_dir = false;
-		} else if (S_ISDIR(st.st_mode)) {
-			is_dir = true;
-		} else {
-			mk_log(ms->log, LOG_ERR, "unsupported file type %s: %o\n",
-			       path->buf, st.st_mode & S_IFMT);
-			return 0;
-		}
-	}
+	if (d_type == DT_REG || d_type == DT_DIR)
+		is_dir = d_type == DT_DIR;
+	else if (stat_type(ms, dir, name, path->buf, &is_dir) < 0)
+		return 0;
 
 	if (is_dir) {
 		struct modscan_dir *sub;
