@@ -74,7 +74,6 @@ struct symlist {
 };
 
 struct modfile {
-	char *path;
 	int fd;
 	enum mk_compression compression;
 	uint64_t size; /* of the (decompressed) image */
@@ -214,18 +213,12 @@ static bool libelf_ready(void)
 	return elf_version(EV_CURRENT) != EV_NONE;
 }
 
-static struct modfile *modfile_alloc(const char *path)
+static struct modfile *modfile_alloc(void)
 {
 	struct modfile *mf = calloc(1, sizeof(*mf));
 
-	if (mf == NULL)
-		return NULL;
-	mf->fd = -1;
-	mf->path = strdup(path);
-	if (mf->path == NULL) {
-		free(mf);
-		return NULL;
-	}
+	if (mf)
+		mf->fd = -1;
 	return mf;
 }
 
@@ -274,7 +267,7 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfi
 
 	if (!libelf_ready())
 		return -ENOSYS;
-	mf = modfile_alloc(path);
+	mf = modfile_alloc();
 	if (mf == NULL)
 		return -ENOMEM;
 	mf->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -349,8 +342,7 @@ int modfile_open(const char *path, struct modfile **out)
 	return modfile_open_at_size(AT_FDCWD, path, -1, out);
 }
 
-int modfile_open_memory(const void *data, size_t size, const char *name,
-			struct modfile **out)
+int modfile_open_memory(const void *data, size_t size, struct modfile **out)
 {
 	struct modfile *mf;
 	enum mk_compression c = mk_compression_detect(data, size);
@@ -360,7 +352,7 @@ int modfile_open_memory(const void *data, size_t size, const char *name,
 		return -ENOSYS;
 	if (size < 6)
 		return -EINVAL;
-	mf = modfile_alloc(name);
+	mf = modfile_alloc();
 	if (mf == NULL)
 		return -ENOMEM;
 	mf->compression = c;
@@ -407,15 +399,6 @@ static void free_results(struct modfile *mf)
 	mf->sig_loaded = false;
 }
 
-void modfile_drop_cache(struct modfile *mf)
-{
-	if (mf->elf) {
-		elf_end(mf->elf);
-		mf->elf = NULL;
-	}
-	mf->elf_tried = false;
-}
-
 void modfile_free(struct modfile *mf)
 {
 	if (mf == NULL)
@@ -426,13 +409,7 @@ void modfile_free(struct modfile *mf)
 	free(mf->image);
 	if (mf->fd >= 0)
 		close(mf->fd);
-	free(mf->path);
 	free(mf);
-}
-
-const char *modfile_path(const struct modfile *mf)
-{
-	return mf->path;
 }
 
 enum mk_compression modfile_compression(const struct modfile *mf)

@@ -34,12 +34,10 @@ int modfile_open(const char *path, struct modfile **out);
  * or negative when unknown.
  */
 int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out);
-/* Take a module image already in memory (copied). @name is used for messages only. */
-int modfile_open_memory(const void *data, size_t size, const char *name,
-			struct modfile **out);
+/* Take a module image already in memory (copied): the fuzzer's and the tests' way in. */
+int modfile_open_memory(const void *data, size_t size, struct modfile **out);
 void modfile_free(struct modfile *mf);
 
-const char *modfile_path(const struct modfile *mf);
 enum mk_compression modfile_compression(const struct modfile *mf);
 /* The open descriptor of the file as stored on disk (for finit_module), or -1. */
 int modfile_fd(const struct modfile *mf);
@@ -100,6 +98,3 @@ int modfile_get_image(struct modfile *mf, const void **data, size_t *size);
  */
 int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **data,
 		  size_t *size);
-
-/* Release the section data cached so far (depmod keeps only what it copied). */
-void modfile_drop_cache(struct modfile *mf);
