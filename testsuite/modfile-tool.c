@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "modfile.h"
+#include "modsyms.h"
 #include "util.h"
 
 static int fail(const char *what, int r)

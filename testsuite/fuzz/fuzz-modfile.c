@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "modfile.h"
+#include "modsyms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
