@@ -350,108 +350,117 @@ int modfile_fd(const struct modfile *mf)
 
 /* ---- ELF ---- */
 
-int mf_elf_load(struct modfile *mf)
+static size_t ehdr_size(const struct modfile *mf)
 {
-	unsigned char *ident;
-	size_t shstrndx, hdrsize, shsize;
-	uint64_t shtab;
-	GElf_Ehdr ehdr;
-	Elf_Scn *scn;
+	return mf->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+}
 
-	mf->elf_tried = true;
+static size_t shdr_size(const struct modfile *mf)
+{
+	return mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+}
 
-	/* the identification checks come first and give kmod's errors */
+/* The identification checks: they come first and give kmod's errors. */
+static int elf_ident(struct modfile *mf)
+{
+	const unsigned char *ident = mf->image;
+
 	if (mf->size <= EI_NIDENT || (mf->sparse && !range_covered(mf, 0, EI_NIDENT)))
-		return mf->elf_err = -ENOEXEC;
-	if (memcmp(mf->image, ELFMAG, SELFMAG) != 0)
-		return mf->elf_err = -ENOEXEC;
-	ident = mf->image;
+		return -ENOEXEC;
+	if (memcmp(ident, ELFMAG, SELFMAG) != 0)
+		return -ENOEXEC;
 	if (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	mf->is64 = ident[EI_CLASS] == ELFCLASS64;
 	mf->msb = ident[EI_DATA] == ELFDATA2MSB;
-	hdrsize = mf->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-	shsize = mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-	if (mf->size <= hdrsize)
-		return mf->elf_err = -EINVAL;
+	if (mf->size <= ehdr_size(mf))
+		return -EINVAL;
+	return 0;
+}
 
-	if (mf->sparse) {
-		/* libelf reads the section header table as soon as it opens the image */
-		uint64_t shoff, shnum;
-		int r = mf_ensure_range(mf, 0, hdrsize);
+/* A sparse image: read the section header table, which libelf reads on opening. */
+static int sparse_read_headers(struct modfile *mf)
+{
+	uint64_t shoff, shnum, start, end;
+	size_t shsize = shdr_size(mf);
+	int r = mf_ensure_range(mf, 0, ehdr_size(mf));
 
-		if (r < 0)
-			return mf->elf_err = r;
-		shoff = mf->is64 ? read_uint(mf, mf->image + 0x28, 8)
-				 : read_uint(mf, mf->image + 0x20, 4);
-		shnum = read_uint(mf, mf->image + (mf->is64 ? 0x3c : 0x30), 2);
-		if (shnum == 0) {
-			/* extended numbering: shdr[0] holds the count */
-			r = mf_ensure_range(mf, 0, mf->size);
-		} else {
-			uint64_t start, end;
+	if (r < 0)
+		return r;
+	shoff = mf->is64 ? read_uint(mf, mf->image + 0x28, 8)
+			 : read_uint(mf, mf->image + 0x20, 4);
+	shnum = read_uint(mf, mf->image + (mf->is64 ? 0x3c : 0x30), 2);
+	/* extended numbering: shdr[0] holds the count */
+	if (shnum == 0)
+		return mf_ensure_range(mf, 0, mf->size);
+	if (!range_valid(shoff, shnum * shsize, mf->size))
+		return -EINVAL;
+	/*
+	 * kbuild puts .shstrtab right before the section headers and the signature
+	 * right after them, at the end: one read from a little before the headers to
+	 * the end of the file gets all three.
+	 */
+	start = shoff > SHSTRTAB_SLACK ? shoff - SHSTRTAB_SLACK : 0;
+	end = shoff + shnum * shsize;
+	if (mf->size - end <= TAIL_READ)
+		end = mf->size;
+	return mf_ensure_range(mf, start, end - start);
+}
 
-			if (!range_valid(shoff, shnum * shsize, mf->size))
-				return mf->elf_err = -EINVAL;
-			/*
-			 * kbuild puts .shstrtab right before the section headers and the
-			 * signature right after them, at the end: one read from a little
-			 * before the headers to the end of the file gets all three.
-			 */
-			start = shoff > SHSTRTAB_SLACK ? shoff - SHSTRTAB_SLACK : 0;
-			end = shoff + shnum * shsize;
-			if (mf->size - end <= TAIL_READ)
-				end = mf->size;
-			r = mf_ensure_range(mf, start, end - start);
-		}
-		if (r < 0)
-			return mf->elf_err = r;
-	}
+/*
+ * Open the image with libelf and check the section header table (whole, of the
+ * expected entry size) and .shstrtab (in range and NUL-terminated, so elf_strptr
+ * is safe), whose index goes to @shstrndx.
+ */
+static int elf_open_checked(struct modfile *mf, size_t *shstrndx)
+{
+	size_t shsize = shdr_size(mf);
+	uint64_t shtab;
+	GElf_Ehdr ehdr;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+
 	mf->elf = elf_memory((char *)mf->image, mf->size);
 	if (mf->elf == NULL || elf_kind(mf->elf) != ELF_K_ELF)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	if (gelf_getehdr(mf->elf, &ehdr) == NULL)
-		return mf->elf_err = -EINVAL;
-
-	/* the section header table must be whole and of the expected entry size */
+		return -EINVAL;
 	if (ehdr.e_shentsize != shsize)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	if (elf_getshdrnum(mf->elf, &mf->shnum) < 0 ||
-	    elf_getshdrstrndx(mf->elf, &shstrndx) < 0)
-		return mf->elf_err = -EINVAL;
+	    elf_getshdrstrndx(mf->elf, shstrndx) < 0)
+		return -EINVAL;
 	if (umul64_overflow(mf->shnum, shsize, &shtab) ||
 	    !range_valid(ehdr.e_shoff, shtab, mf->size))
-		return mf->elf_err = -EINVAL;
-	if (shstrndx == SHN_UNDEF || shstrndx >= mf->shnum)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
+	if (*shstrndx == SHN_UNDEF || *shstrndx >= mf->shnum)
+		return -EINVAL;
+	scn = elf_getscn(mf->elf, *shstrndx);
+	if (scn == NULL || gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS ||
+	    sh.sh_size == 0 || !range_valid(sh.sh_offset, sh.sh_size, mf->size) ||
+	    mf_ensure_range(mf, sh.sh_offset, sh.sh_size) < 0)
+		return -EINVAL;
+	d = elf_rawdata(scn, NULL);
+	if (d == NULL || d->d_size != sh.sh_size ||
+	    ((const char *)d->d_buf)[d->d_size - 1] != '\0')
+		return -EINVAL;
+	return 0;
+}
 
-	/* .shstrtab: in range and NUL-terminated, so elf_strptr is safe */
-	{
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		scn = elf_getscn(mf->elf, shstrndx);
-		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL ||
-		    sh.sh_type == SHT_NOBITS || sh.sh_size == 0 ||
-		    !range_valid(sh.sh_offset, sh.sh_size, mf->size) ||
-		    mf_ensure_range(mf, sh.sh_offset, sh.sh_size) < 0)
-			return mf->elf_err = -EINVAL;
-		d = elf_rawdata(scn, NULL);
-		if (d == NULL || d->d_size != sh.sh_size ||
-		    ((const char *)d->d_buf)[d->d_size - 1] != '\0')
-			return mf->elf_err = -EINVAL;
-	}
-
+/* The indexes of the wanted sections, into mf->sec[] (0: absent). */
+static int find_sections(struct modfile *mf, size_t shstrndx)
+{
 	memset(mf->sec, 0, sizeof(mf->sec));
 	for (size_t i = 1; i < mf->shnum; i++) {
+		Elf_Scn *scn = elf_getscn(mf->elf, i);
 		GElf_Shdr sh;
 		const char *name;
 
-		scn = elf_getscn(mf->elf, i);
 		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL)
-			return mf->elf_err = -EINVAL;
+			return -EINVAL;
 		name = elf_strptr(mf->elf, shstrndx, sh.sh_name);
 		if (name == NULL)
 			continue;
@@ -470,7 +479,23 @@ int mf_elf_load(struct modfile *mf)
 			}
 		}
 	}
-	return mf->elf_err = 0;
+	return 0;
+}
+
+int mf_elf_load(struct modfile *mf)
+{
+	size_t shstrndx;
+	int r;
+
+	mf->elf_tried = true;
+	r = elf_ident(mf);
+	if (r == 0 && mf->sparse)
+		r = sparse_read_headers(mf);
+	if (r == 0)
+		r = elf_open_checked(mf, &shstrndx);
+	if (r == 0)
+		r = find_sections(mf, shstrndx);
+	return mf->elf_err = r;
 }
 
 /* Raw bytes of section @idx, bounds-checked. Memory owned by libelf or the image. */
@@ -609,6 +634,51 @@ int modfile_get_image(struct modfile *mf, const void **data, size_t *size)
 	return 0;
 }
 
+/* In @copy (of @len bytes), clear SHF_ALLOC of the __versions section header. */
+static int strip_modversions(struct modfile *mf, uint8_t *copy, size_t len)
+{
+	GElf_Ehdr ehdr;
+	uint64_t off, flags_off, flags;
+	size_t flen = mf->is64 ? 8 : 4;
+
+	if (gelf_getehdr(mf->elf, &ehdr) == NULL)
+		return -EINVAL;
+	/* sh_flags sits right after sh_name and sh_type (4 + 4 bytes) */
+	if (umul64_overflow(mf->sec[SEC_VERSIONS], shdr_size(mf), &off) ||
+	    uadd64_overflow(ehdr.e_shoff, off, &off) ||
+	    uadd64_overflow(off, 8, &flags_off) || !range_valid(flags_off, flen, len))
+		return -EINVAL;
+	flags = read_uint(mf, copy + flags_off, flen) & ~(uint64_t)SHF_ALLOC;
+	for (size_t i = 0; i < flen; i++) {
+		size_t shift = mf->msb ? (flen - 1 - i) * 8 : i * 8;
+
+		copy[flags_off + i] = (uint8_t)(flags >> shift);
+	}
+	return 0;
+}
+
+/* In @copy, blank the first vermagic= string of .modinfo; -ENODATA if none. */
+static int strip_vermagic(struct modfile *mf, uint8_t *copy)
+{
+	GElf_Shdr sh;
+	const uint8_t *mi;
+	size_t misize;
+
+	if (mf->sec[SEC_MODINFO] == 0 ||
+	    mf_section_bytes(mf, mf->sec[SEC_MODINFO], &mi, &misize, &sh) < 0)
+		return -ENODATA;
+	for (size_t i = 0; i < misize;) {
+		size_t l = strnlen((const char *)mi + i, misize - i);
+
+		if (l >= 9 && memcmp(mi + i, "vermagic=", 9) == 0) {
+			memset(copy + sh.sh_offset + i, 0, l);
+			return 0;
+		}
+		i += l + 1;
+	}
+	return -ENODATA;
+}
+
 int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **data,
 		  size_t *size)
 {
@@ -627,65 +697,17 @@ int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **da
 	if (copy == NULL)
 		return -ENOMEM;
 	memcpy(copy, img, len);
-
-	if (modversions && mf->sec[SEC_VERSIONS] != 0) {
-		GElf_Ehdr ehdr;
-		uint64_t off, flags_off,
-			shsize = mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-		size_t flen = mf->is64 ? 8 : 4;
-		uint64_t flags;
-
-		if (gelf_getehdr(mf->elf, &ehdr) == NULL) {
-			r = -EINVAL;
-			goto fail;
-		}
-		/* sh_flags sits right after sh_name and sh_type (4 + 4 bytes) */
-		if (umul64_overflow(mf->sec[SEC_VERSIONS], shsize, &off) ||
-		    uadd64_overflow(ehdr.e_shoff, off, &off) ||
-		    uadd64_overflow(off, 8, &flags_off) ||
-		    !range_valid(flags_off, flen, len)) {
-			r = -EINVAL;
-			goto fail;
-		}
-		flags = read_uint(mf, copy + flags_off, flen) & ~(uint64_t)SHF_ALLOC;
-		for (size_t i = 0; i < flen; i++) {
-			size_t shift = mf->msb ? (flen - 1 - i) * 8 : i * 8;
-
-			copy[flags_off + i] = (uint8_t)(flags >> shift);
-		}
-	}
-	if (vermagic) {
-		GElf_Shdr sh;
-		const uint8_t *mi;
-		size_t misize, i;
-		bool found = false;
-
-		if (mf->sec[SEC_MODINFO] == 0 ||
-		    mf_section_bytes(mf, mf->sec[SEC_MODINFO], &mi, &misize, &sh) < 0) {
-			r = -ENODATA;
-			goto fail;
-		}
-		for (i = 0; i < misize;) {
-			size_t l = strnlen((const char *)mi + i, misize - i);
-
-			if (l >= 9 && memcmp(mi + i, "vermagic=", 9) == 0) {
-				memset(copy + sh.sh_offset + i, 0, l);
-				found = true;
-				break;
-			}
-			i += l + 1;
-		}
-		if (!found) {
-			r = -ENODATA;
-			goto fail;
-		}
+	if (modversions && mf->sec[SEC_VERSIONS] != 0)
+		r = strip_modversions(mf, copy, len);
+	if (r == 0 && vermagic)
+		r = strip_vermagic(mf, copy);
+	if (r < 0) {
+		free(copy);
+		return r;
 	}
 	*data = copy;
 	*size = len;
 	return 0;
-fail:
-	free(copy);
-	return r;
 }
 
 /* ---- signature ---- */
