@@ -8,11 +8,11 @@
  *    neighbouring ones in one read). Nothing reads an unfilled part: every range is
  *    read in before libelf or we look at it.
  * Before any section is used its offset and size are checked against the image
- * size, and every string is bounded by its section.
+ * size, and every string is bounded by its section. The ELF symbols are read by
+ * lib/modsyms.c through the section access declared in lib/modfile-internal.h.
  */
 #include "config.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
