@@ -19,6 +19,7 @@
 #include "depgraph.h"
 #include "hash.h"
 #include "modfile.h"
+#include "modsyms.h"
 #include "strbuf.h"
 
 struct dg_symbol {

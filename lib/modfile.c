@@ -8,11 +8,11 @@
  *    neighbouring ones in one read). Nothing reads an unfilled part: every range is
  *    read in before libelf or we look at it.
  * Before any section is used its offset and size are checked against the image
- * size, and every string is bounded by its section.
+ * size, and every string is bounded by its section. The ELF symbols are read by
+ * lib/modsyms.c through the section access declared in lib/modfile-internal.h.
  */
 #include "config.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -21,22 +21,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "modfile.h"
+#include "modfile-internal.h"
 #include "signature.h"
 #include "util.h"
 
-enum {
-	SEC_MODINFO,
-	SEC_SYMTAB,
-	SEC_STRTAB,
-	SEC_VERSIONS,
-	SEC_KSYMTAB_STRINGS,
-	SEC_KCRCTAB,
-	SEC_KCRCTAB_GPL,
-	SEC_MAX,
-};
-
-/* each starts with ".m", ".s" or "__" (elf_setup() relies on it) */
+/* each starts with ".m", ".s" or "__" (mf_elf_load() relies on it) */
 static const char *const wanted_sections[SEC_MAX] = {
 	[SEC_MODINFO] = ".modinfo",
 	[SEC_SYMTAB] = ".symtab",
@@ -60,67 +49,8 @@ static const char *const wanted_sections[SEC_MAX] = {
 #define SMALL_FILE 32768
 /* Read this much before the section headers too: .shstrtab is usually there. */
 #define SHSTRTAB_SLACK 2048
-#define MAX_COVERED 32
-
-struct range {
-	uint64_t off, end;
-};
-
-struct symlist {
-	struct modsym *syms;
-	size_t n;
-	int err; /* 0 when not loaded yet or loaded fine; cached failure otherwise */
-	bool loaded;
-};
-
-struct modfile {
-	char *path;
-	int fd;
-	enum mk_compression compression;
-	uint64_t size; /* of the (decompressed) image */
-	uint8_t *image; /* the image: whole, or sparse for a plain file */
-	bool sparse;
-	struct range covered[MAX_COVERED]; /* sorted, disjoint, not touching */
-	size_t n_covered;
-
-	Elf *elf;
-	int elf_err;
-	bool elf_tried;
-	bool is64;
-	bool msb;
-	size_t shnum;
-	size_t sec[SEC_MAX]; /* section indexes, 0 = absent */
-
-	/* results, owned here */
-	char *modinfo_buf;
-	struct modinfo_entry *modinfo;
-	size_t n_modinfo;
-	int modinfo_err;
-	bool modinfo_loaded;
-
-	struct symlist exports, needs, versions;
-
-	bool sig_loaded;
-	int sig_err;
-	struct modsig sig;
-	struct modsig_pkcs7 *pkcs7;
-};
 
 /* ---- the sparse image of a plain file ---- */
-
-static uint64_t read_uint(const struct modfile *mf, const uint8_t *p, size_t len)
-{
-	uint64_t v = 0;
-
-	if (mf->msb) {
-		for (size_t i = 0; i < len; i++)
-			v = (v << 8) | p[i];
-	} else {
-		for (size_t i = len; i > 0; i--)
-			v = (v << 8) | p[i - 1];
-	}
-	return v;
-}
 
 static bool range_covered(const struct modfile *mf, uint64_t off, uint64_t end)
 {
@@ -157,7 +87,7 @@ static void covered_add(struct modfile *mf, uint64_t off, uint64_t end)
 }
 
 /* Make [off, off + len) of a sparse image valid. Checks the range. */
-static int ensure_range(struct modfile *mf, uint64_t off, uint64_t len)
+int mf_ensure_range(struct modfile *mf, uint64_t off, uint64_t len)
 {
 	uint64_t end;
 	int r;
@@ -189,7 +119,7 @@ static int range_cmp(const void *a, const void *b)
 }
 
 /* Read several ranges, with one pread for neighbours closer than READ_MERGE_GAP. */
-static int ensure_ranges(struct modfile *mf, struct range *rs, size_t n)
+int mf_ensure_ranges(struct modfile *mf, struct range *rs, size_t n)
 {
 	size_t i = 0;
 
@@ -201,7 +131,7 @@ static int ensure_ranges(struct modfile *mf, struct range *rs, size_t n)
 		for (i++; i < n && rs[i].off <= end + READ_MERGE_GAP; i++)
 			if (rs[i].end > end)
 				end = rs[i].end;
-		r = ensure_range(mf, off, end - off);
+		r = mf_ensure_range(mf, off, end - off);
 		if (r < 0)
 			return r;
 	}
@@ -214,18 +144,12 @@ static bool libelf_ready(void)
 	return elf_version(EV_CURRENT) != EV_NONE;
 }
 
-static struct modfile *modfile_alloc(const char *path)
+static struct modfile *modfile_alloc(void)
 {
 	struct modfile *mf = calloc(1, sizeof(*mf));
 
-	if (mf == NULL)
-		return NULL;
-	mf->fd = -1;
-	mf->path = strdup(path);
-	if (mf->path == NULL) {
-		free(mf);
-		return NULL;
-	}
+	if (mf)
+		mf->fd = -1;
 	return mf;
 }
 
@@ -274,7 +198,7 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfi
 
 	if (!libelf_ready())
 		return -ENOSYS;
-	mf = modfile_alloc(path);
+	mf = modfile_alloc();
 	if (mf == NULL)
 		return -ENOMEM;
 	mf->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -349,8 +273,7 @@ int modfile_open(const char *path, struct modfile **out)
 	return modfile_open_at_size(AT_FDCWD, path, -1, out);
 }
 
-int modfile_open_memory(const void *data, size_t size, const char *name,
-			struct modfile **out)
+int modfile_open_memory(const void *data, size_t size, struct modfile **out)
 {
 	struct modfile *mf;
 	enum mk_compression c = mk_compression_detect(data, size);
@@ -360,7 +283,7 @@ int modfile_open_memory(const void *data, size_t size, const char *name,
 		return -ENOSYS;
 	if (size < 6)
 		return -EINVAL;
-	mf = modfile_alloc(name);
+	mf = modfile_alloc();
 	if (mf == NULL)
 		return -ENOMEM;
 	mf->compression = c;
@@ -396,24 +319,10 @@ static void free_results(struct modfile *mf)
 	mf->modinfo = NULL;
 	mf->n_modinfo = 0;
 	mf->modinfo_loaded = false;
-	free(mf->exports.syms);
-	free(mf->needs.syms);
-	free(mf->versions.syms);
-	memset(&mf->exports, 0, sizeof(mf->exports));
-	memset(&mf->needs, 0, sizeof(mf->needs));
-	memset(&mf->versions, 0, sizeof(mf->versions));
+	mf_syms_release(mf);
 	modsig_pkcs7_free(mf->pkcs7);
 	mf->pkcs7 = NULL;
 	mf->sig_loaded = false;
-}
-
-void modfile_drop_cache(struct modfile *mf)
-{
-	if (mf->elf) {
-		elf_end(mf->elf);
-		mf->elf = NULL;
-	}
-	mf->elf_tried = false;
 }
 
 void modfile_free(struct modfile *mf)
@@ -426,13 +335,7 @@ void modfile_free(struct modfile *mf)
 	free(mf->image);
 	if (mf->fd >= 0)
 		close(mf->fd);
-	free(mf->path);
 	free(mf);
-}
-
-const char *modfile_path(const struct modfile *mf)
-{
-	return mf->path;
 }
 
 enum mk_compression modfile_compression(const struct modfile *mf)
@@ -447,110 +350,117 @@ int modfile_fd(const struct modfile *mf)
 
 /* ---- ELF ---- */
 
-static int elf_setup(struct modfile *mf)
+static size_t ehdr_size(const struct modfile *mf)
 {
-	unsigned char *ident;
-	size_t shstrndx, hdrsize, shsize;
-	uint64_t shtab;
-	GElf_Ehdr ehdr;
-	Elf_Scn *scn;
+	return mf->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+}
 
-	if (mf->elf_tried)
-		return mf->elf_err;
-	mf->elf_tried = true;
+static size_t shdr_size(const struct modfile *mf)
+{
+	return mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+}
 
-	/* the identification checks come first and give kmod's errors */
+/* The identification checks: they come first and give kmod's errors. */
+static int elf_ident(struct modfile *mf)
+{
+	const unsigned char *ident = mf->image;
+
 	if (mf->size <= EI_NIDENT || (mf->sparse && !range_covered(mf, 0, EI_NIDENT)))
-		return mf->elf_err = -ENOEXEC;
-	if (memcmp(mf->image, ELFMAG, SELFMAG) != 0)
-		return mf->elf_err = -ENOEXEC;
-	ident = mf->image;
+		return -ENOEXEC;
+	if (memcmp(ident, ELFMAG, SELFMAG) != 0)
+		return -ENOEXEC;
 	if (ident[EI_CLASS] != ELFCLASS32 && ident[EI_CLASS] != ELFCLASS64)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	mf->is64 = ident[EI_CLASS] == ELFCLASS64;
 	mf->msb = ident[EI_DATA] == ELFDATA2MSB;
-	hdrsize = mf->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-	shsize = mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-	if (mf->size <= hdrsize)
-		return mf->elf_err = -EINVAL;
+	if (mf->size <= ehdr_size(mf))
+		return -EINVAL;
+	return 0;
+}
 
-	if (mf->sparse) {
-		/* libelf reads the section header table as soon as it opens the image */
-		uint64_t shoff, shnum;
-		int r = ensure_range(mf, 0, hdrsize);
+/* A sparse image: read the section header table, which libelf reads on opening. */
+static int sparse_read_headers(struct modfile *mf)
+{
+	uint64_t shoff, shnum, start, end;
+	size_t shsize = shdr_size(mf);
+	int r = mf_ensure_range(mf, 0, ehdr_size(mf));
 
-		if (r < 0)
-			return mf->elf_err = r;
-		shoff = mf->is64 ? read_uint(mf, mf->image + 0x28, 8)
-				 : read_uint(mf, mf->image + 0x20, 4);
-		shnum = read_uint(mf, mf->image + (mf->is64 ? 0x3c : 0x30), 2);
-		if (shnum == 0) {
-			/* extended numbering: shdr[0] holds the count */
-			r = ensure_range(mf, 0, mf->size);
-		} else {
-			uint64_t start, end;
+	if (r < 0)
+		return r;
+	shoff = mf->is64 ? read_uint(mf, mf->image + 0x28, 8)
+			 : read_uint(mf, mf->image + 0x20, 4);
+	shnum = read_uint(mf, mf->image + (mf->is64 ? 0x3c : 0x30), 2);
+	/* extended numbering: shdr[0] holds the count */
+	if (shnum == 0)
+		return mf_ensure_range(mf, 0, mf->size);
+	if (!range_valid(shoff, shnum * shsize, mf->size))
+		return -EINVAL;
+	/*
+	 * kbuild puts .shstrtab right before the section headers and the signature
+	 * right after them, at the end: one read from a little before the headers to
+	 * the end of the file gets all three.
+	 */
+	start = shoff > SHSTRTAB_SLACK ? shoff - SHSTRTAB_SLACK : 0;
+	end = shoff + shnum * shsize;
+	if (mf->size - end <= TAIL_READ)
+		end = mf->size;
+	return mf_ensure_range(mf, start, end - start);
+}
 
-			if (!range_valid(shoff, shnum * shsize, mf->size))
-				return mf->elf_err = -EINVAL;
-			/*
-			 * kbuild puts .shstrtab right before the section headers and the
-			 * signature right after them, at the end: one read from a little
-			 * before the headers to the end of the file gets all three.
-			 */
-			start = shoff > SHSTRTAB_SLACK ? shoff - SHSTRTAB_SLACK : 0;
-			end = shoff + shnum * shsize;
-			if (mf->size - end <= TAIL_READ)
-				end = mf->size;
-			r = ensure_range(mf, start, end - start);
-		}
-		if (r < 0)
-			return mf->elf_err = r;
-	}
+/*
+ * Open the image with libelf and check the section header table (whole, of the
+ * expected entry size) and .shstrtab (in range and NUL-terminated, so elf_strptr
+ * is safe), whose index goes to @shstrndx.
+ */
+static int elf_open_checked(struct modfile *mf, size_t *shstrndx)
+{
+	size_t shsize = shdr_size(mf);
+	uint64_t shtab;
+	GElf_Ehdr ehdr;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+
 	mf->elf = elf_memory((char *)mf->image, mf->size);
 	if (mf->elf == NULL || elf_kind(mf->elf) != ELF_K_ELF)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	if (gelf_getehdr(mf->elf, &ehdr) == NULL)
-		return mf->elf_err = -EINVAL;
-
-	/* the section header table must be whole and of the expected entry size */
+		return -EINVAL;
 	if (ehdr.e_shentsize != shsize)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
 	if (elf_getshdrnum(mf->elf, &mf->shnum) < 0 ||
-	    elf_getshdrstrndx(mf->elf, &shstrndx) < 0)
-		return mf->elf_err = -EINVAL;
+	    elf_getshdrstrndx(mf->elf, shstrndx) < 0)
+		return -EINVAL;
 	if (umul64_overflow(mf->shnum, shsize, &shtab) ||
 	    !range_valid(ehdr.e_shoff, shtab, mf->size))
-		return mf->elf_err = -EINVAL;
-	if (shstrndx == SHN_UNDEF || shstrndx >= mf->shnum)
-		return mf->elf_err = -EINVAL;
+		return -EINVAL;
+	if (*shstrndx == SHN_UNDEF || *shstrndx >= mf->shnum)
+		return -EINVAL;
+	scn = elf_getscn(mf->elf, *shstrndx);
+	if (scn == NULL || gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS ||
+	    sh.sh_size == 0 || !range_valid(sh.sh_offset, sh.sh_size, mf->size) ||
+	    mf_ensure_range(mf, sh.sh_offset, sh.sh_size) < 0)
+		return -EINVAL;
+	d = elf_rawdata(scn, NULL);
+	if (d == NULL || d->d_size != sh.sh_size ||
+	    ((const char *)d->d_buf)[d->d_size - 1] != '\0')
+		return -EINVAL;
+	return 0;
+}
 
-	/* .shstrtab: in range and NUL-terminated, so elf_strptr is safe */
-	{
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		scn = elf_getscn(mf->elf, shstrndx);
-		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL ||
-		    sh.sh_type == SHT_NOBITS || sh.sh_size == 0 ||
-		    !range_valid(sh.sh_offset, sh.sh_size, mf->size) ||
-		    ensure_range(mf, sh.sh_offset, sh.sh_size) < 0)
-			return mf->elf_err = -EINVAL;
-		d = elf_rawdata(scn, NULL);
-		if (d == NULL || d->d_size != sh.sh_size ||
-		    ((const char *)d->d_buf)[d->d_size - 1] != '\0')
-			return mf->elf_err = -EINVAL;
-	}
-
+/* The indexes of the wanted sections, into mf->sec[] (0: absent). */
+static int find_sections(struct modfile *mf, size_t shstrndx)
+{
 	memset(mf->sec, 0, sizeof(mf->sec));
 	for (size_t i = 1; i < mf->shnum; i++) {
+		Elf_Scn *scn = elf_getscn(mf->elf, i);
 		GElf_Shdr sh;
 		const char *name;
 
-		scn = elf_getscn(mf->elf, i);
 		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL)
-			return mf->elf_err = -EINVAL;
+			return -EINVAL;
 		name = elf_strptr(mf->elf, shstrndx, sh.sh_name);
 		if (name == NULL)
 			continue;
@@ -569,12 +479,28 @@ static int elf_setup(struct modfile *mf)
 			}
 		}
 	}
-	return mf->elf_err = 0;
+	return 0;
+}
+
+int mf_elf_load(struct modfile *mf)
+{
+	size_t shstrndx;
+	int r;
+
+	mf->elf_tried = true;
+	r = elf_ident(mf);
+	if (r == 0 && mf->sparse)
+		r = sparse_read_headers(mf);
+	if (r == 0)
+		r = elf_open_checked(mf, &shstrndx);
+	if (r == 0)
+		r = find_sections(mf, shstrndx);
+	return mf->elf_err = r;
 }
 
 /* Raw bytes of section @idx, bounds-checked. Memory owned by libelf or the image. */
-static int section_bytes(struct modfile *mf, size_t idx, const uint8_t **data,
-			 size_t *size, GElf_Shdr *shdr)
+int mf_section_bytes(struct modfile *mf, size_t idx, const uint8_t **data, size_t *size,
+		     GElf_Shdr *shdr)
 {
 	Elf_Scn *scn = elf_getscn(mf->elf, idx);
 	GElf_Shdr sh;
@@ -591,7 +517,7 @@ static int section_bytes(struct modfile *mf, size_t idx, const uint8_t **data,
 		*size = 0;
 		return 0;
 	}
-	r = ensure_range(mf, sh.sh_offset, sh.sh_size);
+	r = mf_ensure_range(mf, sh.sh_offset, sh.sh_size);
 	if (r < 0)
 		return r;
 	*data = mf->image + sh.sh_offset;
@@ -601,12 +527,9 @@ static int section_bytes(struct modfile *mf, size_t idx, const uint8_t **data,
 
 /* ---- .modinfo ---- */
 
-/*
- * NUL-separated strings: leading NULs are skipped, runs of NULs separate entries,
- * an unterminated last string still counts. Copies into one buffer (+1 NUL).
- */
-static int split_strings(const uint8_t *data, size_t size, char **buf_out,
-			 const char ***strs_out, size_t *n_out)
+/* "a\0b\0\0c" to "a", "b", "c" (lib/modfile-internal.h) */
+int mf_split_strings(const uint8_t *data, size_t size, char **buf_out,
+		     const char ***strs_out, size_t *n_out)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ const char **strs = NULL;
@@ -655,7 +578,7 @@ int modfile_get_modinfo(struct modfile *mf, const struct modinfo_entry **entries
 
 	if (mf->modinfo_loaded)
 		goto done;
-	r = elf_setup(mf);
+	r = mf_elf_setup(mf);
 	if (r < 0)
 		return r;
 	if (mf->sec[SEC_MODINFO] == 0) {
@@ -663,10 +586,10 @@ int modfile_get_modinfo(struct modfile *mf, const struct modinfo_entry **entries
 		mf->modinfo_loaded = true;
 		goto done;
 	}
-	r = section_bytes(mf, mf->sec[SEC_MODINFO], &data, &size, NULL);
+	r = mf_section_bytes(mf, mf->sec[SEC_MODINFO], &data, &size, NULL);
 	if (r < 0)
 		return r;
-	r = split_strings(data, size, &mf->modinfo_buf, &strs, &count);
+	r = mf_split_strings(data, size, &mf->modinfo_buf, &strs, &count);
 	if (r < 0)
 		return r;
 	if (count) {
@@ -698,554 +621,62 @@ done:
 	return 0;
 }
 
-/* ---- symbols ---- */
-
-/* A growing array of modsym plus one string pool, freed together. */
-struct symbuild {
-	struct modsym *syms;
-	size_t n, cap;
-	struct strbuf_pool {
-		char *buf;
-		size_t used, cap;
-	} pool;
-	/* offsets of names in the pool, fixed up to pointers at the end */
-	size_t *name_off;
-};
-
-static int symbuild_add(struct symbuild *b, const char *name, size_t len, uint64_t crc,
-			char bind)
-{
-	size_t need;
-
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 64;
-		struct modsym *ns = realloc(b->syms, ncap * sizeof(*ns));
-		size_t *no;
-
-		if (ns == NULL)
-			return -ENOMEM;
-		b->syms = ns;
-		no = realloc(b->name_off, ncap * sizeof(*no));
-		if (no == NULL)
-			return -ENOMEM;
-		b->name_off = no;
-		b->cap = ncap;
-	}
-	if (uaddsz_overflow(b->pool.used, len + 1, &need))
-		return -ENOMEM;
-	if (need > b->pool.cap) {
-		size_t ncap = b->pool.cap ? b->pool.cap : 1024;
-		char *np;
-
-		while (ncap < need)
-			ncap *= 2;
-		np = realloc(b->pool.buf, ncap);
-		if (np == NULL)
-			return -ENOMEM;
-		b->pool.buf = np;
-		b->pool.cap = ncap;
-	}
-	memcpy(b->pool.buf + b->pool.used, name, len);
-	b->pool.buf[b->pool.used + len] = '\0';
-	b->name_off[b->n] = b->pool.used;
-	b->pool.used = need;
-	b->syms[b->n].crc = crc;
-	b->syms[b->n].bind = bind;
-	b->n++;
-	return 0;
-}
-
-static void symbuild_release(struct symbuild *b)
-{
-	free(b->syms);
-	free(b->pool.buf);
-	free(b->name_off);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Move into one allocation: the modsym array followed by the names. */
-static int symbuild_finish(struct symbuild *b, struct symlist *out)
-{
-	size_t arr, total;
-	uint8_t *block;
-
-	if (umulsz_overflow(b->n, sizeof(struct modsym), &arr) ||
-	    uaddsz_overflow(arr, b->pool.used, &total))
-		return -ENOMEM;
-	block = malloc(total ? total : 1);
-	if (block == NULL)
-		return -ENOMEM;
-	out->syms = (struct modsym *)block;
-	out->n = b->n;
-	if (b->n)
-		memcpy(block, b->syms, arr);
-	if (b->pool.used)
-		memcpy(block + arr, b->pool.buf, b->pool.used);
-	for (size_t i = 0; i < b->n; i++)
-		out->syms[i].name = (const char *)block + arr + b->name_off[i];
-	symbuild_release(b);
-	return 0;
-}
-
-static char elf_bind_char(unsigned char bind)
-{
-	switch (bind) {
-	case STB_LOCAL:
-		return 'L';
-	case STB_GLOBAL:
-		return 'G';
-	case STB_WEAK:
-		return 'W';
-	}
-	return 'U';
-}
-
-struct symtab {
-	const void *syms; /* Elf32_Sym or Elf64_Sym, in host order */
-	bool is64;
-	bool usable; /* libelf gave it as a symbol table */
-	size_t count;
-	const char *strings;
-	/* a name must start before this (just past the last NUL) to be terminated */
-	size_t names_end;
-};
-
-/* what is used of a symbol, whatever the class */
-struct sym {
-	uint64_t value;
-	uint32_t name;
-	uint16_t shndx;
-	unsigned char info;
-};
-
-/* Read the symbol table and what goes with it in as few preads as possible. */
-static int prefetch_symbols(struct modfile *mf)
-{
-	/*
-	 * .modinfo too: whoever reads symbols (depmod) reads it, and in kbuild's layout
-	 * it sits next to __versions, so it usually comes in the same pread
-	 */
-	static const int group[] = { SEC_SYMTAB,	  SEC_STRTAB,  SEC_VERSIONS,
-				     SEC_KSYMTAB_STRINGS, SEC_KCRCTAB, SEC_KCRCTAB_GPL,
-				     SEC_MODINFO };
-	struct range rs[ARRAY_SIZE(group)];
-	size_t n = 0;
-
-	if (!mf->sparse)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(group); i++) {
-		Elf_Scn *scn;
-		GElf_Shdr sh;
-
-		if (mf->sec[group[i]] == 0)
-			continue;
-		scn = elf_getscn(mf->elf, mf->sec[group[i]]);
-		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL)
-			continue;
-		/* elf_setup only records sections that fit in the file */
-		rs[n].off = sh.sh_offset;
-		rs[n].end = sh.sh_offset + sh.sh_size;
-		n++;
-	}
-	return ensure_ranges(mf, rs, n);
-}
-
-static int symtab_load(struct modfile *mf, struct symtab *st)
-{
-	GElf_Shdr sh;
-	Elf_Data *data;
-	const uint8_t *strs, *last_nul;
-	size_t strsize, entsize;
-	Elf_Scn *scn;
-	int r;
-
-	if (mf->sec[SEC_SYMTAB] == 0 || mf->sec[SEC_STRTAB] == 0)
-		return -ENODATA;
-	r = prefetch_symbols(mf);
-	if (r < 0)
-		return r;
-	r = section_bytes(mf, mf->sec[SEC_STRTAB], &strs, &strsize, NULL);
-	if (r < 0)
-		return r;
-	scn = elf_getscn(mf->elf, mf->sec[SEC_SYMTAB]);
-	if (scn == NULL || gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS ||
-	    !range_valid(sh.sh_offset, sh.sh_size, mf->size))
-		return -EINVAL;
-	entsize = mf->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
-	if (sh.sh_size % entsize != 0)
-		return -EINVAL;
-	r = ensure_range(mf, sh.sh_offset, sh.sh_size);
-	if (r < 0)
-		return r;
-	/* elf_getdata converts to host order (and aligns) when it is a real symtab */
-	data = elf_getdata(scn, NULL);
-	if (data == NULL || data->d_size != sh.sh_size)
-		return -EINVAL;
-	st->syms = data->d_buf;
-	st->is64 = mf->is64;
-	st->usable = data->d_type == ELF_T_SYM;
-	st->count = sh.sh_size / entsize;
-	st->strings = (const char *)strs;
-	last_nul = strsize ? memrchr(strs, '\0', strsize) : NULL;
-	st->names_end = last_nul ? (size_t)(last_nul - strs) + 1 : 0;
-	return 0;
-}
-
-/* The name of @sym, or NULL when its offset or terminator is out of range. */
-static inline const char *symtab_name(const struct symtab *st, const struct sym *sym)
-{
-	return sym->name < st->names_end ? st->strings + sym->name : NULL;
-}
-
-static inline int symtab_get(const struct symtab *st, size_t i, struct sym *sym)
-{
-	if (!st->usable || i >= st->count)
-		return -EINVAL;
-	if (st->is64) {
-		const Elf64_Sym *e = (const Elf64_Sym *)st->syms + i;
-
-		sym->value = e->st_value;
-		sym->name = e->st_name;
-		sym->shndx = e->st_shndx;
-		sym->info = e->st_info;
-	} else {
-		const Elf32_Sym *e = (const Elf32_Sym *)st->syms + i;
-
-		sym->value = e->st_value;
-		sym->name = e->st_name;
-		sym->shndx = e->st_shndx;
-		sym->info = e->st_info;
-	}
-	return 0;
-}
-
-/* CRC of a __crc_ symbol: its value, or the u32 it points at (kmod: -1 if out of range).
- */
-static uint64_t resolve_crc(struct modfile *mf, const struct sym *sym)
-{
-	const uint8_t *data;
-	size_t size;
-
-	if (sym->shndx == SHN_ABS || sym->shndx == SHN_UNDEF)
-		return sym->value;
-	if (sym->shndx >= mf->shnum ||
-	    section_bytes(mf, sym->shndx, &data, &size, NULL) < 0)
-		return (uint64_t)-1;
-	if (size < sizeof(uint32_t) || sym->value > size - sizeof(uint32_t))
-		return (uint64_t)-1;
-	return read_uint(mf, data + sym->value, sizeof(uint32_t));
-}
-
-/*
- * "__crc_" and at least one more character. @name is terminated, so each test
- * stops at its NUL at the latest; cheaper than strncmp on every symbol.
- */
-static inline bool is_crc_name(const char *name)
-{
-	return name[0] == '_' && name[1] == '_' && name[2] == 'c' && name[3] == 'r' &&
-	       name[4] == 'c' && name[5] == '_' && name[6] != '\0';
-}
-
-static int exports_from_ksymtab_strings(struct modfile *mf, struct symbuild *b)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ const char **strs = NULL;
-	const uint8_t *data;
-	size_t size, n;
-	int r;
-
-	if (mf->sec[SEC_KSYMTAB_STRINGS] == 0)
-		return 0;
-	r = section_bytes(mf, mf->sec[SEC_KSYMTAB_STRINGS], &data, &size, NULL);
-	if (r < 0)
-		return r;
-	r = split_strings(data, size, &buf, &strs, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		r = symbuild_add(b, strs[i], strlen(strs[i]), 0, 'G');
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int load_exports(struct modfile *mf)
-{
-	struct symbuild b = { 0 };
-	struct symtab st;
-	size_t ncrc = 0;
-	int r;
-
-	r = elf_setup(mf);
-	if (r < 0)
-		return r;
-	r = symtab_load(mf, &st);
-	if (r == 0) {
-		for (size_t i = 1; i < st.count; i++) {
-			struct sym sym;
-			const char *name;
-			size_t len;
-
-			if (symtab_get(&st, i, &sym) < 0)
-				break;
-			name = symtab_name(&st, &sym);
-			if (name == NULL) {
-				/* a broken string table: use the fallback, as kmod does
-				 */
-				ncrc = 0;
-				symbuild_release(&b);
-				break;
-			}
-			if (!is_crc_name(name))
-				continue;
-			len = strlen(name);
-			ncrc++;
-			r = symbuild_add(&b, name + 6, len - 6, resolve_crc(mf, &sym),
-					 elf_bind_char(GELF_ST_BIND(sym.info)));
-			if (r < 0)
-				goto fail;
-		}
-	}
-	if (ncrc == 0) {
-		symbuild_release(&b);
-		r = exports_from_ksymtab_strings(mf, &b);
-		if (r < 0)
-			goto fail;
-	}
-	r = symbuild_finish(&b, &mf->exports);
-	if (r < 0)
-		goto fail;
-	mf->exports.loaded = true;
-	return 0;
-fail:
-	symbuild_release(&b);
-	return r;
-}
-
-int modfile_get_exports(struct modfile *mf, const struct modsym **syms, size_t *n)
-{
-	if (!mf->exports.loaded) {
-		int r = load_exports(mf);
-
-		if (r < 0)
-			return r;
-	}
-	*syms = mf->exports.syms;
-	*n = mf->exports.n;
-	return 0;
-}
-
-static int load_versions(struct modfile *mf)
-{
-	struct symbuild b = { 0 };
-	const uint8_t *data;
-	size_t size, crclen, entlen = 64;
-	int r;
-
-	r = elf_setup(mf);
-	if (r < 0)
-		return r;
-	if (mf->sec[SEC_VERSIONS] != 0) {
-		r = section_bytes(mf, mf->sec[SEC_VERSIONS], &data, &size, NULL);
-		if (r < 0)
-			return r;
-		if (size % entlen != 0)
-			return -EINVAL;
-		crclen = mf->is64 ? 8 : 4;
-		for (size_t off = 0; off < size; off += entlen) {
-			const char *name = (const char *)data + off + crclen;
-			size_t len = strnlen(name, entlen - crclen);
-
-			r = symbuild_add(&b, name, len, read_uint(mf, data + off, crclen),
-					 'U');
-			if (r < 0) {
-				symbuild_release(&b);
-				return r;
-			}
-		}
-	}
-	r = symbuild_finish(&b, &mf->versions);
-	if (r < 0) {
-		symbuild_release(&b);
-		return r;
-	}
-	mf->versions.loaded = true;
-	return 0;
-}
-
-int modfile_get_versions(struct modfile *mf, const struct modsym **syms, size_t *n)
-{
-	if (!mf->versions.loaded) {
-		int r = load_versions(mf);
-
-		if (r < 0)
-			return r;
-	}
-	*syms = mf->versions.syms;
-	*n = mf->versions.n;
-	return 0;
-}
-
-/* Open-addressing map from __versions name to its first index. */
-struct vermap {
-	uint32_t *slots; /* index + 1; 0 = empty */
-	size_t mask;
-};
-
-static uint32_t str_hash(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
-}
-
-static int vermap_build(struct vermap *m, const struct symlist *v)
-{
-	size_t size = 16;
-
-	while (size < v->n * 2)
-		size *= 2;
-	m->slots = calloc(size, sizeof(*m->slots));
-	if (m->slots == NULL)
-		return -ENOMEM;
-	m->mask = size - 1;
-	for (size_t i = 0; i < v->n; i++) {
-		size_t h = str_hash(v->syms[i].name, strlen(v->syms[i].name)) & m->mask;
-
-		while (m->slots[h] != 0) {
-			if (streq(v->syms[m->slots[h] - 1].name, v->syms[i].name))
-				break;
-			h = (h + 1) & m->mask;
-		}
-		if (m->slots[h] == 0)
-			m->slots[h] = (uint32_t)i + 1;
-	}
-	return 0;
-}
-
-static long vermap_find(const struct vermap *m, const struct symlist *v, const char *name,
-			size_t len)
-{
-	size_t h = str_hash(name, len) & m->mask;
-
-	while (m->slots[h] != 0) {
-		const char *cand = v->syms[m->slots[h] - 1].name;
-
-		if (strncmp(cand, name, len) == 0 && cand[len] == '\0')
-			return (long)m->slots[h] - 1;
-		h = (h + 1) & m->mask;
-	}
-	return -1;
-}
-
-static int load_needs(struct modfile *mf)
-{
-	struct symbuild b = { 0 };
-	struct vermap map = { 0 };
-	_cleanup_free_ uint8_t *visited = NULL;
-	struct symtab st;
-	const struct symlist *v;
-	int r;
-
-	r = elf_setup(mf);
-	if (r < 0)
-		return r;
-	r = symtab_load(mf, &st);
-	if (r < 0)
-		return r;
-	if (!mf->versions.loaded) {
-		r = load_versions(mf);
-		if (r < 0)
-			return r;
-	}
-	v = &mf->versions;
-	if (v->n > UINT32_MAX - 1)
-		return -EINVAL;
-	r = vermap_build(&map, v);
-	if (r < 0)
-		return r;
-	visited = calloc(v->n ? v->n : 1, 1);
-	if (visited == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 1; i < st.count; i++) {
-		struct sym sym;
-		const char *name;
-		size_t len;
-		uint64_t crc = 0;
-		long vi;
-
-		if (symtab_get(&st, i, &sym) < 0) {
-			r = -EINVAL;
-			goto out;
-		}
-		if (sym.shndx != SHN_UNDEF)
-			continue;
-		name = symtab_name(&st, &sym);
-		if (name == NULL) {
-			r = -EINVAL;
-			goto out;
-		}
-		if (name[0] == '\0')
-			continue;
-		len = strlen(name);
-		vi = vermap_find(&map, v, name, len);
-		if (vi >= 0) {
-			crc = v->syms[vi].crc;
-			visited[vi] = 1;
-		}
-		r = symbuild_add(&b, name, len, crc,
-				 GELF_ST_BIND(sym.info) == STB_WEAK ? 'W' : 'U');
-		if (r < 0)
-			goto out;
-	}
-	/* module_layout and the like: in __versions but not in the symbol table */
-	for (size_t i = 0; i < v->n; i++) {
-		if (visited[i])
-			continue;
-		r = symbuild_add(&b, v->syms[i].name, strlen(v->syms[i].name),
-				 v->syms[i].crc, 'U');
-		if (r < 0)
-			goto out;
-	}
-	r = symbuild_finish(&b, &mf->needs);
-	if (r == 0)
-		mf->needs.loaded = true;
-out:
-	free(map.slots);
-	if (r < 0)
-		symbuild_release(&b);
-	return r;
-}
-
-int modfile_get_needs(struct modfile *mf, const struct modsym **syms, size_t *n)
-{
-	if (!mf->needs.loaded) {
-		int r = load_needs(mf);
-
-		if (r < 0)
-			return r;
-	}
-	*syms = mf->needs.syms;
-	*n = mf->needs.n;
-	return 0;
-}
-
 /* ---- image ---- */
 
 int modfile_get_image(struct modfile *mf, const void **data, size_t *size)
 {
-	int r = ensure_range(mf, 0, mf->size);
+	int r = mf_ensure_range(mf, 0, mf->size);
 
 	if (r < 0)
 		return r;
 	*data = mf->image;
 	*size = mf->size;
 	return 0;
+}
+
+/* In @copy (of @len bytes), clear SHF_ALLOC of the __versions section header. */
+static int strip_modversions(struct modfile *mf, uint8_t *copy, size_t len)
+{
+	GElf_Ehdr ehdr;
+	uint64_t off, flags_off, flags;
+	size_t flen = mf->is64 ? 8 : 4;
+
+	if (gelf_getehdr(mf->elf, &ehdr) == NULL)
+		return -EINVAL;
+	/* sh_flags sits right after sh_name and sh_type (4 + 4 bytes) */
+	if (umul64_overflow(mf->sec[SEC_VERSIONS], shdr_size(mf), &off) ||
+	    uadd64_overflow(ehdr.e_shoff, off, &off) ||
+	    uadd64_overflow(off, 8, &flags_off) || !range_valid(flags_off, flen, len))
+		return -EINVAL;
+	flags = read_uint(mf, copy + flags_off, flen) & ~(uint64_t)SHF_ALLOC;
+	for (size_t i = 0; i < flen; i++) {
+		size_t shift = mf->msb ? (flen - 1 - i) * 8 : i * 8;
+
+		copy[flags_off + i] = (uint8_t)(flags >> shift);
+	}
+	return 0;
+}
+
+/* In @copy, blank the first vermagic= string of .modinfo; -ENODATA if none. */
+static int strip_vermagic(struct modfile *mf, uint8_t *copy)
+{
+	GElf_Shdr sh;
+	const uint8_t *mi;
+	size_t misize;
+
+	if (mf->sec[SEC_MODINFO] == 0 ||
+	    mf_section_bytes(mf, mf->sec[SEC_MODINFO], &mi, &misize, &sh) < 0)
+		return -ENODATA;
+	for (size_t i = 0; i < misize;) {
+		size_t l = strnlen((const char *)mi + i, misize - i);
+
+		if (l >= 9 && memcmp(mi + i, "vermagic=", 9) == 0) {
+			memset(copy + sh.sh_offset + i, 0, l);
+			return 0;
+		}
+		i += l + 1;
+	}
+	return -ENODATA;
 }
 
 int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **data,
@@ -1259,72 +690,24 @@ int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **da
 	r = modfile_get_image(mf, &img, &len);
 	if (r < 0)
 		return r;
-	r = elf_setup(mf);
+	r = mf_elf_setup(mf);
 	if (r < 0)
 		return r;
 	copy = malloc(len);
 	if (copy == NULL)
 		return -ENOMEM;
 	memcpy(copy, img, len);
-
-	if (modversions && mf->sec[SEC_VERSIONS] != 0) {
-		GElf_Ehdr ehdr;
-		uint64_t off, flags_off,
-			shsize = mf->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-		size_t flen = mf->is64 ? 8 : 4;
-		uint64_t flags;
-
-		if (gelf_getehdr(mf->elf, &ehdr) == NULL) {
-			r = -EINVAL;
-			goto fail;
-		}
-		/* sh_flags sits right after sh_name and sh_type (4 + 4 bytes) */
-		if (umul64_overflow(mf->sec[SEC_VERSIONS], shsize, &off) ||
-		    uadd64_overflow(ehdr.e_shoff, off, &off) ||
-		    uadd64_overflow(off, 8, &flags_off) ||
-		    !range_valid(flags_off, flen, len)) {
-			r = -EINVAL;
-			goto fail;
-		}
-		flags = read_uint(mf, copy + flags_off, flen) & ~(uint64_t)SHF_ALLOC;
-		for (size_t i = 0; i < flen; i++) {
-			size_t shift = mf->msb ? (flen - 1 - i) * 8 : i * 8;
-
-			copy[flags_off + i] = (uint8_t)(flags >> shift);
-		}
-	}
-	if (vermagic) {
-		GElf_Shdr sh;
-		const uint8_t *mi;
-		size_t misize, i;
-		bool found = false;
-
-		if (mf->sec[SEC_MODINFO] == 0 ||
-		    section_bytes(mf, mf->sec[SEC_MODINFO], &mi, &misize, &sh) < 0) {
-			r = -ENODATA;
-			goto fail;
-		}
-		for (i = 0; i < misize;) {
-			size_t l = strnlen((const char *)mi + i, misize - i);
-
-			if (l >= 9 && memcmp(mi + i, "vermagic=", 9) == 0) {
-				memset(copy + sh.sh_offset + i, 0, l);
-				found = true;
-				break;
-			}
-			i += l + 1;
-		}
-		if (!found) {
-			r = -ENODATA;
-			goto fail;
-		}
+	if (modversions && mf->sec[SEC_VERSIONS] != 0)
+		r = strip_modversions(mf, copy, len);
+	if (r == 0 && vermagic)
+		r = strip_vermagic(mf, copy);
+	if (r < 0) {
+		free(copy);
+		return r;
 	}
 	*data = copy;
 	*size = len;
 	return 0;
-fail:
-	free(copy);
-	return r;
 }
 
 /* ---- signature ---- */
@@ -1348,7 +731,7 @@ static int load_signature(struct modfile *mf)
 	if (size < maglen + 12)
 		return -ENODATA;
 	/* for a plain file the end was read with the section headers */
-	r = ensure_range(mf, size - sizeof(tail), sizeof(tail));
+	r = mf_ensure_range(mf, size - sizeof(tail), sizeof(tail));
 	if (r < 0)
 		return r;
 	memcpy(tail, mf->image + size - sizeof(tail), sizeof(tail));
@@ -1369,7 +752,7 @@ static int load_signature(struct modfile *mf)
 	if (size < total)
 		return -ENODATA;
 	start = size - total;
-	r = ensure_range(mf, start, total);
+	r = mf_ensure_range(mf, start, total);
 	if (r < 0)
 		return r;
 	raw = mf->image + start;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A kernel module file (.ko, .ko.gz, .ko.xz, .ko.zst) and what can be read from it.
+ * A kernel module file (.ko, .ko.gz, .ko.xz, .ko.zst): its image, .modinfo, the
+ * appended signature. Its ELF symbols are read by lib/modsyms.h.
  *
  * The compression is chosen by magic bytes, not by extension. A compressed file is
  * decompressed once, into memory, when it is opened. A plain file stays open and only
@@ -34,12 +35,10 @@ int modfile_open(const char *path, struct modfile **out);
  * or negative when unknown.
  */
 int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out);
-/* Take a module image already in memory (copied). @name is used for messages only. */
-int modfile_open_memory(const void *data, size_t size, const char *name,
-			struct modfile **out);
+/* Take a module image already in memory (copied): the fuzzer's and the tests' way in. */
+int modfile_open_memory(const void *data, size_t size, struct modfile **out);
 void modfile_free(struct modfile *mf);
 
-const char *modfile_path(const struct modfile *mf);
 enum mk_compression modfile_compression(const struct modfile *mf);
 /* The open descriptor of the file as stored on disk (for finit_module), or -1. */
 int modfile_fd(const struct modfile *mf);
@@ -52,26 +51,6 @@ struct modinfo_entry {
 };
 int modfile_get_modinfo(struct modfile *mf, const struct modinfo_entry **entries,
 			size_t *n);
-
-/*
- * Symbols.
- *  exports: the names of the __crc_* symbols in .symtab order, with their CRC and
- *           binding ('G', 'W' or 'L'); without __crc_ symbols, every string of
- *           __ksymtab_strings with CRC 0 and binding 'G' (kmod's fallback).
- *  needs:   .symtab UNDEF symbols in index order (binding 'W' for weak, else 'U'),
- *           CRC from the first __versions entry of that name (0 if none), followed by
- *           every __versions entry no UNDEF symbol named (binding 'U').
- *  versions: the __versions entries (binding 'U').
- * A missing .symtab gives -ENODATA for exports and needs.
- */
-struct modsym {
-	const char *name;
-	uint64_t crc;
-	char bind;
-};
-int modfile_get_exports(struct modfile *mf, const struct modsym **syms, size_t *n);
-int modfile_get_needs(struct modfile *mf, const struct modsym **syms, size_t *n);
-int modfile_get_versions(struct modfile *mf, const struct modsym **syms, size_t *n);
 
 /* The appended signature ("~Module signature appended~\n"). */
 struct modsig {
@@ -100,6 +79,3 @@ int modfile_get_image(struct modfile *mf, const void **data, size_t *size);
  */
 int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **data,
 		  size_t *size);
-
-/* Release the section data cached so far (depmod keeps only what it copied). */
-void modfile_drop_cache(struct modfile *mf);

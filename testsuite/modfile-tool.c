@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "modfile.h"
+#include "modsyms.h"
 #include "util.h"
 
 static int fail(const char *what, int r)
@@ -100,7 +101,7 @@ int main(int argc, char *argv[])
 			struct modfile *s;
 
 			/* the stripped copy must still be a readable module */
-			r = modfile_open_memory(img, len, "stripped", &s);
+			r = modfile_open_memory(img, len, &s);
 			free(img);
 			if (r == 0) {
 				const struct modinfo_entry *e;

@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,15 +13,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "builtin.h"
+#include "compress.h"
 #include "kernel.h"
 #include "log.h"
 #include "lookup.h"
-#include "modfile.h"
-#include "strbuf.h"
+#include "modinfo.h"
 #include "util.h"
 
 struct options {
+	const char *root, *kversion; /* -b, -k */
 	const char *field;
 	char separator;
 	bool modname;
@@ -30,255 +29,7 @@ struct options {
 	bool first_json;
 };
 
-/*
- * One key/value of the module's information list. The strings live in one pool
- * per module: offsets while the list is built, pointers once infolist_finish()
- * has run (the pool may move while it grows).
- */
-struct info {
-	const char *key;
-	const char *value;
-	size_t key_off, value_off;
-};
-
-struct infolist {
-	struct info *v;
-	size_t n, cap;
-	struct strbuf pool;
-};
-
-static void infolist_release(struct infolist *l)
-{
-	free(l->v);
-	strbuf_release(&l->pool);
-	memset(l, 0, sizeof(*l));
-}
-
-static int infolist_add(struct infolist *l, const char *key, size_t keylen,
-			const char *value, size_t valuelen)
-{
-	struct info *it;
-	int r;
-
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 32;
-		struct info *nv = realloc(l->v, ncap * sizeof(*nv));
-
-		if (nv == NULL)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
-	it = &l->v[l->n];
-	it->key_off = l->pool.used;
-	r = strbuf_push(&l->pool, key, keylen);
-	if (r == 0)
-		r = strbuf_pushchar(&l->pool, '\0');
-	it->value_off = l->pool.used;
-	if (r == 0)
-		r = strbuf_push(&l->pool, value, valuelen);
-	if (r == 0)
-		r = strbuf_pushchar(&l->pool, '\0');
-	if (r < 0)
-		return r;
-	l->n++;
-	return 0;
-}
-
-/* Turn the offsets into pointers: call once every field has been added. */
-static int infolist_finish(struct infolist *l)
-{
-	const char *base = strbuf_str(&l->pool);
-
-	if (base == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < l->n; i++) {
-		l->v[i].key = base + l->v[i].key_off;
-		l->v[i].value = base + l->v[i].value_off;
-	}
-	return 0;
-}
-
-/* "key=value" (split at the first '='; no '=' gives an empty value) */
-static int infolist_add_record(struct infolist *l, const char *rec)
-{
-	const char *eq = strchr(rec, '=');
-
-	if (eq == NULL)
-		return infolist_add(l, rec, strlen(rec), "", 0);
-	return infolist_add(l, rec, (size_t)(eq - rec), eq + 1, strlen(eq + 1));
-}
-
-/* Uppercase XX:XX:..., with "\n\t\t" after every 20 bytes, as kmod formats it. */
-static int infolist_add_hex(struct infolist *l, const char *key, const uint8_t *data,
-			    size_t len)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	_cleanup_free_ char *s = NULL;
-	size_t size, j = 0;
-	int r;
-
-	/* "XX:" per byte, "\n\t\t" per 20 bytes, a NUL */
-	if (umulsz_overflow(len, 5, &size) || uaddsz_overflow(size, 1, &size))
-		return -ENOMEM;
-	s = malloc(size);
-	if (s == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < len; i++) {
-		s[j++] = digits[data[i] >> 4];
-		s[j++] = digits[data[i] & 15];
-		if (i + 1 < len) {
-			s[j++] = ':';
-			if ((i + 1) % 20 == 0) {
-				memcpy(s + j, "\n\t\t", 3);
-				j += 3;
-			}
-		}
-	}
-	s[j] = '\0';
-	r = infolist_add(l, key, strlen(key), s, j);
-	return r;
-}
-
-/*
- * The error kmod reports: a missing .modinfo is ENOENT; a bad compressed stream is
- * EINVAL, except that kmod's zstd reader returns what it decoded of a truncated
- * stream, which then is no ELF file: ENOEXEC.
- */
-static int kmod_errno(const char *path, const struct modfile *mf, int r)
-{
-	enum mk_compression c = MK_COMPRESSION_NONE;
-
-	if (r == -ENODATA)
-		return -ENOENT;
-	if (r != -EBADMSG && r != -EPIPE)
-		return r;
-	if (mf)
-		c = modfile_compression(mf);
-	else
-		mk_compression_of_file(path, &c);
-	return c == MK_COMPRESSION_ZSTD && r == -EPIPE ? -ENOEXEC : -EINVAL;
-}
-
-/*
- * @want_sig: the signature fields are printed, so parse the signature.
- * @size: of the regular file at @path when a stat just said so, else -1.
- */
-static int info_from_file(const char *path, int64_t size, bool want_sig,
-			  struct infolist *l)
-{
-	struct modfile *mf;
-	const struct modinfo_entry *e;
-	struct modsig sig;
-	size_t n;
-	int r;
-
-	r = modfile_open_at_size(AT_FDCWD, path, size, &mf);
-	if (r < 0)
-		return kmod_errno(path, NULL, r);
-	r = modfile_get_modinfo(mf, &e, &n);
-	if (r < 0)
-		goto out;
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = infolist_add(l, e[i].key, e[i].keylen, e[i].value,
-				 strlen(e[i].value));
-	if (r < 0)
-		goto out;
-	if (want_sig && modfile_get_signature(mf, &sig) == 0) {
-		r = infolist_add(l, "sig_id", 6, sig.id_type, strlen(sig.id_type));
-		if (r == 0)
-			r = infolist_add(
-				l, "signer", 6, (const char *)sig.signer,
-				strnlen((const char *)sig.signer, sig.signer_len));
-		if (r == 0)
-			r = infolist_add_hex(l, "sig_key", sig.key_id, sig.key_id_len);
-		if (r == 0)
-			r = infolist_add(l, "sig_hashalgo", 12, sig.hash_algo,
-					 strlen(sig.hash_algo));
-		if (r == 0)
-			r = infolist_add_hex(l, "signature", sig.sig, sig.sig_len);
-	}
-out:
-	r = kmod_errno(path, mf, r);
-	modfile_free(mf);
-	return r;
-}
-
-static int info_from_builtin(const char *dirname, const char *name, struct infolist *l)
-{
-	_cleanup_close_ int dfd = open(dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ const char **strs = NULL;
-	size_t n;
-	int r;
-
-	if (dfd < 0)
-		return -errno;
-	r = builtin_modinfo_get(dfd, "modules.builtin.modinfo", name, &buf, &strs, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = infolist_add_record(l, strs[i]);
-	return r;
-}
-
-/* ---- parameters: collected by name, printed last, newest first ---- */
-
-struct param {
-	struct param *next;
-	const char *name;
-	int namelen;
-	const char *desc;
-	int desclen;
-	const char *type;
-	int typelen;
-};
-
-static void params_free(struct param *p)
-{
-	while (p) {
-		struct param *next = p->next;
-
-		free(p);
-		p = next;
-	}
-}
-
-static int param_add(struct param **list, const char *key, const char *value)
-{
-	const char *colon = strchr(value, ':');
-	int namelen;
-	struct param *it;
-
-	if (colon == NULL) {
-		ERR("Found invalid \"%s=%s\": missing ':'\n", key, value);
-		return 0;
-	}
-	namelen = (int)(colon - value);
-	for (it = *list; it; it = it->next)
-		if (it->namelen == namelen &&
-		    memcmp(it->name, value, (size_t)namelen) == 0)
-			break;
-	if (it == NULL) {
-		it = calloc(1, sizeof(*it));
-		if (it == NULL)
-			return -ENOMEM;
-		it->next = *list;
-		*list = it;
-	}
-	it->name = value;
-	it->namelen = namelen;
-	if (streq(key, "parm")) {
-		it->desc = colon + 1;
-		it->desclen = (int)strlen(colon + 1);
-	} else {
-		it->type = colon + 1;
-		it->typelen = (int)strlen(colon + 1);
-	}
-	return 0;
-}
-
-static void print_param(const struct param *p, bool with_label, char sep)
+static void print_param(const struct modinfo_param *p, bool with_label, char sep)
 {
 	const char *label = with_label ? "parm:           " : "";
 
@@ -315,7 +66,7 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
-static void json_param_value(const struct param *p)
+static void json_param_value(const struct modinfo_param *p)
 {
 	char buf[PATH_MAX];
 
@@ -341,7 +92,8 @@ static void json_param_value(const struct param *p)
  * an array of {name, description, type} objects in kmod's printing order.
  */
 static void print_json(struct options *o, const char *name, const char *filename,
-		       bool builtin, const struct infolist *l, const struct param *params)
+		       bool builtin, const struct modinfo_list *l,
+		       const struct modinfo_param *params)
 {
 	bool first = true;
 
@@ -364,7 +116,7 @@ static void print_json(struct options *o, const char *name, const char *filename
 		size_t count = 0;
 		bool seen = false;
 
-		if (streq(key, "parm") || streq(key, "parmtype"))
+		if (modinfo_is_param_key(key))
 			continue;
 		if (o->field && !streq(o->field, key))
 			continue;
@@ -398,7 +150,7 @@ static void print_json(struct options *o, const char *name, const char *filename
 	}
 	if (params && (o->field == NULL || streq(o->field, "parm"))) {
 		fputs(first ? "\"parm\":[" : ",\"parm\":[", stdout);
-		for (const struct param *p = params; p; p = p->next) {
+		for (const struct modinfo_param *p = params; p; p = p->next) {
 			if (p != params)
 				putchar(',');
 			json_param_value(p);
@@ -410,97 +162,49 @@ static void print_json(struct options *o, const char *name, const char *filename
 
 /* ---- kmod's modinfo_do ---- */
 
-/*
- * @path NULL: a builtin module, described by @dirname/modules.builtin.modinfo.
- * @size: see info_from_file().
- */
-static int show_module(struct options *o, const char *dirname, const char *name,
-		       const char *path, int64_t size)
+/* What comes before the fields: name (builtin) and filename. True when that was all. */
+static bool print_head(const struct options *o, const char *name, const char *filename,
+		       bool builtin)
 {
-	struct infolist l = { 0 };
-	struct param *params = NULL;
-	const char *filename = path ? path : "(builtin)";
 	const char *field = o->field;
 	char sep = o->separator;
-	int r;
 
-	if (!o->json) {
-		if (path == NULL) {
-			if (field == NULL)
-				printf("%-16s%s%c", "name:", name, sep);
-			else if (streq(field, "name"))
-				printf("%s%c", name, sep);
-		}
-		if (field != NULL && streq(field, "filename")) {
-			printf("%s%c", filename, sep);
-			return 0;
-		} else if (field == NULL) {
-			printf("%-16s%s%c", "filename:", filename, sep);
-		}
+	if (builtin) {
+		if (field == NULL)
+			printf("%-16s%s%c", "name:", name, sep);
+		else if (streq(field, "name"))
+			printf("%s%c", name, sep);
 	}
+	if (field != NULL && streq(field, "filename")) {
+		printf("%s%c", filename, sep);
+		return true;
+	} else if (field == NULL) {
+		printf("%-16s%s%c", "filename:", filename, sep);
+	}
+	return false;
+}
 
-	if (path) {
-		bool want_sig = field == NULL || streq(field, "sig_id") ||
-				streq(field, "signer") || streq(field, "sig_key") ||
-				streq(field, "sig_hashalgo") || streq(field, "signature");
+/* The fields, in order, then the parameters; or only the -F field. */
+static void print_text(const struct options *o, const struct modinfo_list *l,
+		       const struct modinfo_param *params)
+{
+	const char *field = o->field;
+	char sep = o->separator;
 
-		r = info_from_file(path, size, want_sig, &l);
-	} else {
-		r = info_from_builtin(dirname, name, &l);
-	}
-	if (r == 0)
-		r = infolist_finish(&l);
-	if (r == -ENOTSUP && path) {
-		enum mk_compression c = MK_COMPRESSION_NONE;
-
-		mk_compression_of_file(path, &c);
-		infolist_release(&l);
-		ERR("could not get modinfo from '%s': %s compression is not supported by "
-		    "this "
-		    "build\n",
-		    name, mk_compression_name(c));
-		return r;
-	}
-	if (r < 0) {
-		infolist_release(&l);
-		/* an old kernel without modules.builtin.modinfo */
-		if (path == NULL && r == -ENOENT) {
-			if (o->json)
-				print_json(o, name, filename, true, &l, NULL);
-			return 0;
-		}
-		ERR("could not get modinfo from '%s': %s\n", name, strerror(-r));
-		return r;
-	}
-
-	for (size_t i = 0; i < l.n; i++) {
-		const char *key = l.v[i].key;
-
-		if ((streq(key, "parm") || streq(key, "parmtype")) &&
-		    (field == NULL || streq(field, "parm") || o->json)) {
-			r = param_add(&params, key, l.v[i].value);
-			if (r < 0)
-				goto out;
-		}
-	}
-	if (o->json) {
-		print_json(o, name, filename, path == NULL, &l, params);
-		goto out;
-	}
 	if (field != NULL && streq(field, "parm")) {
-		for (const struct param *p = params; p; p = p->next)
+		for (const struct modinfo_param *p = params; p; p = p->next)
 			print_param(p, false, sep);
-		goto out;
+		return;
 	}
-	for (size_t i = 0; i < l.n; i++) {
-		const char *key = l.v[i].key, *value = l.v[i].value;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *key = l->v[i].key, *value = l->v[i].value;
 
 		if (field != NULL) {
 			if (streq(field, key))
 				printf("%s%c", value, sep);
 			continue;
 		}
-		if (streq(key, "parm") || streq(key, "parmtype"))
+		if (modinfo_is_param_key(key))
 			continue;
 		if (sep == '\0') {
 			printf("%s=%s%c", key, value, sep);
@@ -510,11 +214,70 @@ static int show_module(struct options *o, const char *dirname, const char *name,
 		printf("%s:%-*s%s%c", key, 15 - (int)strlen(key), "", value, sep);
 	}
 	if (field == NULL)
-		for (const struct param *p = params; p; p = p->next)
+		for (const struct modinfo_param *p = params; p; p = p->next)
 			print_param(p, true, sep);
-out:
-	params_free(params);
-	infolist_release(&l);
+}
+
+/*
+ * The fields of @path, or of builtin @name when @path is NULL. Returns 0 with the
+ * fields in @l, 1 when there is nothing to show (a builtin without
+ * modules.builtin.modinfo: an old kernel), or a negative errno after kmod's message.
+ */
+static int get_info(struct options *o, const char *dirname, const char *name,
+		    const char *path, int64_t size, struct modinfo_list *l)
+{
+	bool want_sig = o->field == NULL || modinfo_is_sig_key(o->field);
+	enum mk_compression c = MK_COMPRESSION_NONE;
+	int r;
+
+	if (path)
+		r = modinfo_from_file(path, size, want_sig, l);
+	else
+		r = modinfo_from_builtin(dirname, name, l);
+	if (r >= 0)
+		return r;
+	modinfo_list_release(l);
+	if (r == -ENOTSUP && path) {
+		mk_compression_of_file(path, &c);
+		ERR("could not get modinfo from '%s': %s compression is not supported "
+		    "by this build\n",
+		    name, mk_compression_name(c));
+		return r;
+	}
+	if (path == NULL && r == -ENOENT) {
+		if (o->json)
+			print_json(o, name, "(builtin)", true, l, NULL);
+		return 1;
+	}
+	ERR("could not get modinfo from '%s': %s\n", name, strerror(-r));
+	return r;
+}
+
+/*
+ * @path NULL: a builtin module, described by @dirname/modules.builtin.modinfo.
+ * @size: of the regular file at @path when a stat just said so, else -1.
+ */
+static int show_module(struct options *o, const char *dirname, const char *name,
+		       const char *path, int64_t size)
+{
+	struct modinfo_list l = { 0 };
+	struct modinfo_param *params = NULL;
+	const char *filename = path ? path : "(builtin)";
+	int r;
+
+	if (!o->json && print_head(o, name, filename, path == NULL))
+		return 0;
+	r = get_info(o, dirname, name, path, size, &l);
+	if (r != 0)
+		return r > 0 ? 0 : r;
+	if (o->field == NULL || streq(o->field, "parm") || o->json)
+		r = modinfo_params_collect(&l, &tool_log, &params);
+	if (r == 0 && o->json)
+		print_json(o, name, filename, path == NULL, &l, params);
+	else if (r == 0)
+		print_text(o, &l, params);
+	modinfo_params_free(params);
+	modinfo_list_release(&l);
 	return r;
 }
 
@@ -662,50 +425,46 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int main(int argc, char *argv[])
+/* Parse the options into @o: -1 to go on with argv[optind...], else the exit status. */
+static int parse_options(int argc, char *argv[], struct options *o)
 {
-	struct options o = { .separator = '\n', .first_json = true };
-	const char *root = NULL, *kversion = NULL;
-	_cleanup_free_ char *dirname = NULL;
-	struct lookup_ctx *ctx = NULL;
-	int err = 0, c;
+	int c;
 
-	log_open(program_invocation_short_name, false);
 	while ((c = getopt_long(argc, argv, "adlpn0mF:k:b:Vh", long_options, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'a':
-			o.field = "author";
+			o->field = "author";
 			break;
 		case 'd':
-			o.field = "description";
+			o->field = "description";
 			break;
 		case 'l':
-			o.field = "license";
+			o->field = "license";
 			break;
 		case 'p':
-			o.field = "parm";
+			o->field = "parm";
 			break;
 		case 'n':
-			o.field = "filename";
+			o->field = "filename";
 			break;
 		case '0':
-			o.separator = '\0';
+			o->separator = '\0';
 			break;
 		case 'm':
-			o.modname = true;
+			o->modname = true;
 			break;
 		case 'F':
-			o.field = optarg;
+			o->field = optarg;
 			break;
 		case 'k':
-			kversion = optarg;
+			o->kversion = optarg;
 			break;
 		case 'b':
-			root = optarg;
+			o->root = optarg;
 			break;
 		case OPT_JSON:
-			o.json = true;
+			o->json = true;
 			break;
 		case 'V':
 			print_version();
@@ -722,8 +481,21 @@ int main(int argc, char *argv[])
 		ERR("missing module or filename.\n");
 		return EXIT_FAILURE;
 	}
+	return -1;
+}
 
-	err = mk_kernel_module_dir(root, NULL, kversion, &dirname);
+int main(int argc, char *argv[])
+{
+	struct options o = { .separator = '\n', .first_json = true };
+	_cleanup_free_ char *dirname = NULL;
+	struct lookup_ctx *ctx = NULL;
+	int err = 0;
+
+	log_open(program_invocation_short_name, false);
+	err = parse_options(argc, argv, &o);
+	if (err >= 0)
+		return err;
+	err = mk_kernel_module_dir(o.root, NULL, o.kversion, &dirname);
 	if (err < 0) {
 		ERR("could not find the module directory: %s\n", strerror(-err));
 		return EXIT_FAILURE;

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "modfile.h"
+#include "modsyms.h"
 #include "probe.h"
 #include "strbuf.h"
 
