@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * modprobe configuration: modprobe.d, modules.softdep/weakdep and the kernel
- * command line. Behaviour follows kmod 30 (kmod-behaviour.md 1.8, 1.10, 4.7);
- * the deliberate differences are listed in config.h.
+ * command line. Behaviour follows kmod 30 (docs/modprobe.md §1, §2, §3, §10);
+ * the deliberate differences are listed in lib/modprobe-config.h.
  */
 #include "config.h"
 
@@ -481,7 +481,7 @@ static int kcmdline_result(struct modprobe_config *cfg, char *modname, char *par
 }
 
 /*
- * kmod 30's kernel command line scanner (kmod-behaviour.md 1.10): a state machine
+ * kmod 30's kernel command line scanner (docs/modprobe.md §3): a state machine
  * splitting on whitespace outside quotes.
  */
 static int parse_kcmdline(struct modprobe_config *cfg, char *buf,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* depmod.d parsing (kmod-behaviour.md 1.9). */
+/* depmod.d parsing (docs/modprobe.md §4). */
 #include "config.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * depmod.d configuration (kmod-behaviour.md 1.9; how depmod uses it: 3.3).
+ * depmod.d configuration (docs/modprobe.md §4; how depmod uses it:
+ * docs/depmod-outputs.md §2.2).
  * Files are collected like modprobe.d (lib/conffile.h). Messages, through @log:
  *  ERROR "<file>:<N>: ignoring bad line starting with '<word>'"
  *  INFO  "<file>:<N>: override kernel did not match <KVER>"

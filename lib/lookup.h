@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Resolving a name or alias to modules through the index files of a module
- * directory, in kmod's lookup order (kmod-behaviour.md 4.2).
+ * directory, in kmod's lookup order (docs/modprobe.md §5).
  */
 #pragma once
 
@@ -50,7 +50,7 @@ const char *lookup_ctx_dirname(const struct lookup_ctx *ctx);
  * lines (fnmatch, every match), modules.dep.bin, symbol: keys in
  * modules.symbols.bin, config install/remove lines (exact key), modules.alias.bin
  * (wildcards), modules.builtin.bin, modules.builtin.alias.bin; the first source
- * that yields anything wins (kmod-behaviour.md 4.2). An empty result is 0 with res->n ==
+ * that yields anything wins (docs/modprobe.md §5). An empty result is 0 with res->n ==
  * 0. -EINVAL for an unbalanced bracket in @name.
  */
 int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result *res);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * modprobe configuration: modprobe.d files, <moddir>/modules.softdep and
- * modules.weakdep, and the kernel command line (kmod-behaviour.md 1.8, 1.10).
+ * modules.weakdep, and the kernel command line (docs/modprobe.md §1, §2, §3).
  *
  * Keys (module names, alias patterns) are normalised with underscores() as kmod
  * does; values (options, commands, softdep names) are kept raw. Every query

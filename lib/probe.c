@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * modprobe's engine. The algorithms follow kmod-behaviour.md 4.3-4.6; see
+ * modprobe's engine. The algorithms follow docs/modprobe.md §6 to §9; see
  * probe.h for the deliberate differences.
  */
 #include "config.h"
@@ -374,7 +374,7 @@ static int get_softdeps(struct probe_ctx *ctx, struct probe_mod *m, struct modve
 	return r;
 }
 
-/* ---- probe list (4.3) -------------------------------------------------------- */
+/* ---- probe list (docs/modprobe.md §6) ---------------------------------------- */
 
 static int get_probe_list(struct probe_ctx *ctx, struct probe_mod *m, bool required,
 			  bool ignorecmd, struct modvec *list);
@@ -444,7 +444,7 @@ static void reset_marks(struct probe_ctx *ctx)
 	}
 }
 
-/* ---- insertion (4.4) ------------------------------------------------------------ */
+/* ---- insertion (docs/modprobe.md §8) -------------------------------------------- */
 
 /* config options [+ " " + extra]; NULL when both are absent (kmod's options_concat) */
 static int options_concat(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
@@ -599,7 +599,7 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 	return r;
 }
 
-/* ---- removal (4.6) --------------------------------------------------------------- */
+/* ---- removal (docs/modprobe.md §9) ----------------------------------------------- */
 
 static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool top,
 		      const struct probe_opts *o);

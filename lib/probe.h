@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * modprobe's engine: module objects, the probe list (hard deps, softdeps),
- * blacklist, insertion and removal orchestration (kmod-behaviour.md 4.2-4.6).
+ * blacklist, insertion and removal orchestration (docs/modprobe.md §5 to §9).
  *
  * Module objects live in a pool owned by the probe ctx and are keyed as in
  * libkmod: by name, or by "name\alias" for a module reached through an alias, so
@@ -104,9 +104,9 @@ int probe_ctx_new(struct lookup_ctx *lookup, const struct modprobe_config *cfg,
 void probe_ctx_free(struct probe_ctx *ctx);
 
 /*
- * Look @name up (4.2) and return the module objects, in lookup order. *@mods is
- * a malloc'd array of pool pointers (free the array only); *@n may be 0.
- * -EINVAL for a malformed name.
+ * Look @name up (docs/modprobe.md §5) and return the module objects, in lookup
+ * order. *@mods is a malloc'd array of pool pointers (free the array only); *@n may
+ * be 0. -EINVAL for a malformed name.
  */
 int probe_lookup(struct probe_ctx *ctx, const char *name, struct probe_mod ***mods,
 		 size_t *n);
@@ -131,7 +131,7 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 		 const struct probe_opts *o);
 
 /*
- * Remove @m as modprobe -r does (4.6), with messages through the log at
- * o->fatal_prio. Returns 0 or a negative errno.
+ * Remove @m as modprobe -r does (docs/modprobe.md §9), with messages through the
+ * log at o->fatal_prio. Returns 0 or a negative errno.
  */
 int probe_remove(struct probe_ctx *ctx, struct probe_mod *m, const struct probe_opts *o);

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Kernel command line parsing (kmod-behaviour.md 1.10).
-# 1. The cases of section 1.10 (kmod's module-param-kcmdline fixtures) with the
-#    results the spec gives.
+# Kernel command line parsing (docs/modprobe.md §3).
+# 1. The cases of docs/modprobe.md §3 (kmod's module-param-kcmdline fixtures) with
+#    the results given there.
 # 2. A true differential: kmod 30's modprobe -c runs in a private mount namespace
 #    where a generated file is bind-mounted over /proc/cmdline; our parser reads
 #    the same file. Needs root (unshare -m); without it the test bails out.
@@ -19,7 +19,7 @@ mkdir -p "$T/root"
 # our dump for the command line in $T/cmdline
 ours() { "$TOOL" -C "$T/empty.conf" -k "$T/cmdline" dump 2>"$T/our.err"; }
 
-# --- 1. expectations from the spec ------------------------------------------
+# --- 1. expectations from docs/modprobe.md §3 --------------------------------
 
 # spec_case DESCRIPTION CMDLINE EXPECTED-DUMP
 spec_case() {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Unit tests of the index reader and writer:
- *  - the worked example of kmod-behaviour.md section 2.8: the pre-order bytes
+ *  - the worked example of docs/index-format.md §9: the pre-order bytes
  *    given there are read back, and our pre-order writer must reproduce them;
  *    our post-order output must read back to the same answers;
  *  - value order (ascending priority, later insertion first on ties);
@@ -23,7 +23,7 @@
 #include "tap.h"
 #include "util.h"
 
-/* kmod-behaviour.md 2.8, pre-order layout, byte for byte */
+/* docs/index-format.md §9.1, pre-order layout, byte for byte */
 static const unsigned char example_preorder[] = {
 	/* header: magic, version, root @0x0c CHILDS */
 	0xb0,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * mymodprobe: add and remove modules with their dependencies, compatible with
- * kmod 30's modprobe (kmod-behaviour.md 1.3, 4). Option parsing, output and exit
- * codes live here; the engine is lib/probe, the configuration lib/config.
+ * kmod 30's modprobe (docs/modprobe.md; messages: docs/messages.md §4). Option
+ * parsing, output and exit codes live here; the engine is lib/probe, the
+ * configuration lib/config.
  */
 #include "config.h"
 

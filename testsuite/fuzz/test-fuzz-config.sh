@@ -2,7 +2,7 @@
 # Fuzz the configuration parsers (modprobe.d, modules.softdep, depmod.d, kernel
 # command line) for $FUZZ_SECONDS (60 in make check) with libFuzzer, ASan and
 # UBSan. The seed corpus is written here: one file per directive family, the
-# kernel command line cases of kmod-behaviour.md 1.10, and the machine's own
+# kernel command line cases of docs/modprobe.md §3, and the machine's own
 # /etc/modprobe.d and /proc/cmdline. Passes when the fuzzer finds no crash, leak,
 # hang or abort.
 . "${top_srcdir:-$(dirname "$0")/../..}/testsuite/tap.sh"
