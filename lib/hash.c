@@ -53,7 +53,8 @@ unsigned int hash_superfast(const char *key, unsigned int len)
 	case 3:
 		hash += get16(key);
 		hash ^= hash << 16;
-		hash ^= (unsigned int)((int)key[2] << 18);
+		/* kmod's signed char, sign-extended; shifted unsigned (no UB) */
+		hash ^= (unsigned int)(int)key[2] << 18;
 		hash += hash >> 11;
 		break;
 	case 2:

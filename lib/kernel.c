@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -145,17 +146,48 @@ int mk_kernel_insert(struct modfile *mf, const char *params, unsigned int flags,
 	return sys_init_module(image, size, params);
 }
 
-int mk_kernel_remove(const char *name, unsigned int flags)
+static unsigned long long now_msec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 +
+	       (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+static void sleep_msec(unsigned long long msec)
+{
+	struct timespec ts = { .tv_sec = (time_t)(msec / 1000),
+			       .tv_nsec = (long)(msec % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+int mk_kernel_remove(const char *name, unsigned int flags, unsigned long wait_msec)
 {
 	unsigned int kflags = O_NONBLOCK;
+	unsigned long long end = 0, interval = 1, t;
 
 	if (name == NULL || *name == '\0')
 		return -EINVAL;
 	if (flags & MK_REMOVE_FORCE)
 		kflags |= O_TRUNC;
-	if (syscall(__NR_delete_module, name, kflags) != 0)
-		return -errno;
-	return 0;
+	if (wait_msec)
+		end = now_msec() + wait_msec;
+	for (;;) {
+		if (syscall(__NR_delete_module, name, kflags) == 0)
+			return 0;
+		if (errno != EAGAIN || wait_msec == 0)
+			return -errno;
+		/* still in use: retry with exponential backoff until the deadline */
+		t = now_msec();
+		if (t >= end)
+			return -EAGAIN;
+		if (interval > end - t)
+			interval = end - t;
+		sleep_msec(interval);
+		interval *= 2;
+	}
 }
 
 /* ---- /sys/module/NAME ---- */
@@ -187,12 +219,15 @@ int mk_kernel_initstate(const char *name)
 		return r;
 	r = read_line_at(AT_FDCWD, path, &s);
 	if (r == -ENOENT) {
-		/* a directory without initstate: a builtin module */
+		/*
+		 * A directory without initstate is how sysfs shows a builtin module with
+		 * parameters; kmod calls it "coming" (only modules.builtin says builtin).
+		 */
 		r = sysmodule_path(path, sizeof(path), name, NULL);
 		if (r < 0)
 			return r;
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			return MK_INITSTATE_BUILTIN;
+			return MK_INITSTATE_COMING;
 		return -ENOENT;
 	}
 	if (r < 0)

@@ -55,17 +55,18 @@ int mk_kernel_insert(struct modfile *mf, const char *params, unsigned int flags,
 
 /* flags of mk_kernel_remove() */
 enum mk_remove_flags {
-	MK_REMOVE_FORCE =
-		1
-		<< 0, /* O_TRUNC: unload even when in use (CONFIG_MODULE_FORCE_UNLOAD) */
+	/* O_TRUNC: unload even when in use (CONFIG_MODULE_FORCE_UNLOAD) */
+	MK_REMOVE_FORCE = 1 << 0,
 };
 
 /*
  * delete_module(@name, O_NONBLOCK [| O_TRUNC]). Returns 0 or the kernel's -errno:
  * -ENOENT (not loaded), -EWOULDBLOCK (in use, or has holders), -EBUSY (not live),
- * -EPERM, ...
+ * -EPERM, ... With @wait_msec (modprobe -w), a module still in use (-EAGAIN) is
+ * tried again with exponential backoff (1, 2, 4 ... ms) until that many
+ * milliseconds have passed.
  */
-int mk_kernel_remove(const char *name, unsigned int flags);
+int mk_kernel_remove(const char *name, unsigned int flags, unsigned long wait_msec);
 
 /* ---- state of one module, from /sys/module/NAME ---- */
 
@@ -74,10 +75,8 @@ enum mk_initstate {
 	MK_INITSTATE_COMING, /* initstate "coming" */
 	MK_INITSTATE_GOING, /* initstate "going" */
 	/*
-	 * /sys/module/NAME exists without an initstate file: how sysfs shows a builtin
-	 * module (one with parameters). kmod treats this as "coming" unless
-	 * modules.builtin names the module; callers that want kmod's answer look up
-	 * modules.builtin first.
+	 * Built into the kernel image: never returned by mk_kernel_initstate(), for
+	 * sysfs cannot tell; only modules.builtin says so (lib/probe uses it then).
 	 */
 	MK_INITSTATE_BUILTIN,
 };
@@ -85,6 +84,8 @@ enum mk_initstate {
 /*
  * Returns an enum mk_initstate (>= 0), -ENOENT when the module is not in the kernel
  * (no /sys/module/NAME), -EINVAL for an initstate it does not know, or -errno.
+ * /sys/module/NAME without an initstate file (a builtin module with parameters,
+ * as sysfs shows it) is MK_INITSTATE_COMING, as kmod has it.
  */
 int mk_kernel_initstate(const char *name);
 

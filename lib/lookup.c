@@ -69,11 +69,6 @@ void lookup_ctx_free(struct lookup_ctx *ctx)
 	free(ctx);
 }
 
-const char *lookup_ctx_dirname(const struct lookup_ctx *ctx)
-{
-	return ctx->dirname;
-}
-
 /* The index, or NULL when it is missing or unreadable (such a source yields nothing). */
 static struct index *get_index(struct lookup_ctx *ctx, int which)
 {

@@ -43,7 +43,6 @@ struct lookup_result {
 int lookup_ctx_new(const char *dirname, const struct modprobe_config *cfg,
 		   struct lookup_ctx **out);
 void lookup_ctx_free(struct lookup_ctx *ctx);
-const char *lookup_ctx_dirname(const struct lookup_ctx *ctx);
 
 /*
  * Full lookup of @name (normalized with alias_normalize first): config `alias`

@@ -9,12 +9,15 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 
 #include "modprobe-config.h"
 #include "hash.h"
+#include "kernel.h"
 #include "lookup.h"
+#include "modfile.h"
 #include "probe.h"
 #include "strbuf.h"
 #include "util.h"
@@ -39,7 +42,6 @@ struct probe_mod {
 struct probe_ctx {
 	struct lookup_ctx *lookup;
 	const struct modprobe_config *cfg;
-	struct probe_kernel kernel;
 	const struct mk_log *log;
 	struct hash *pool;
 };
@@ -77,8 +79,7 @@ static void mod_free(void *p)
 }
 
 int probe_ctx_new(struct lookup_ctx *lookup, const struct modprobe_config *cfg,
-		  const struct probe_kernel *kernel, const struct mk_log *log,
-		  struct probe_ctx **out)
+		  const struct mk_log *log, struct probe_ctx **out)
 {
 	struct probe_ctx *ctx = calloc(1, sizeof(*ctx));
 
@@ -86,8 +87,6 @@ int probe_ctx_new(struct lookup_ctx *lookup, const struct modprobe_config *cfg,
 		return -ENOMEM;
 	ctx->lookup = lookup;
 	ctx->cfg = cfg;
-	if (kernel)
-		ctx->kernel = *kernel;
 	ctx->log = log;
 	ctx->pool = hash_new(256, mod_free);
 	if (ctx->pool == NULL) {
@@ -212,16 +211,6 @@ const char *probe_mod_name(const struct probe_mod *m)
 	return m->name;
 }
 
-const char *probe_mod_path(struct probe_mod *m)
-{
-	return m->path;
-}
-
-bool probe_mod_builtin(const struct probe_mod *m)
-{
-	return m->builtin;
-}
-
 int probe_lookup(struct probe_ctx *ctx, const char *name, struct probe_mod ***mods,
 		 size_t *n)
 {
@@ -263,7 +252,13 @@ int probe_lookup(struct probe_ctx *ctx, const char *name, struct probe_mod ***mo
 	return 0;
 }
 
-int probe_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod **out)
+bool probe_arg_is_path(const char *arg, bool name_only)
+{
+	return !name_only && (arg[0] == '/' || strstartswith(arg, "./"));
+}
+
+/* The module object for the file at @path (absolute), with that path. */
+static int mod_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod **out)
 {
 	char buf[PATH_MAX];
 	struct probe_mod *m;
@@ -294,29 +289,47 @@ int probe_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod **
 	return 0;
 }
 
+int probe_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod ***mods,
+		    size_t *n)
+{
+	_cleanup_free_ char *abs = NULL;
+	struct stat st;
+	int r;
+
+	/* made absolute against the cwd, symlinks kept, as kmod does */
+	r = path_make_absolute(path, &abs);
+	if (r < 0)
+		return r;
+	if (stat(abs, &st) < 0)
+		return -errno;
+	*mods = malloc(sizeof(**mods));
+	if (*mods == NULL)
+		return -ENOMEM;
+	r = mod_from_path(ctx, abs, &(*mods)[0]);
+	if (r < 0) {
+		free(*mods);
+		*mods = NULL;
+		return r;
+	}
+	*n = 1;
+	return 0;
+}
+
 /* ---- kernel state ---------------------------------------------------------- */
 
-static int mod_state(struct probe_ctx *ctx, struct probe_mod *m)
+/* enum mk_initstate, or -ENOENT when not loaded (kmod_module_get_initstate) */
+static int mod_state(const struct probe_mod *m)
 {
 	if (m->builtin)
-		return PROBE_STATE_BUILTIN;
-	if (ctx->kernel.initstate == NULL)
-		return -ENOENT;
-	return ctx->kernel.initstate(ctx->kernel.data, m->name);
+		return MK_INITSTATE_BUILTIN;
+	return mk_kernel_initstate(m->name);
 }
 
-static int mod_refcnt(struct probe_ctx *ctx, struct probe_mod *m)
+static bool in_kernel(const struct probe_mod *m)
 {
-	if (ctx->kernel.refcnt == NULL)
-		return -ENOENT;
-	return ctx->kernel.refcnt(ctx->kernel.data, m->name);
-}
+	int s = mod_state(m);
 
-static bool in_kernel(struct probe_ctx *ctx, struct probe_mod *m)
-{
-	int s = mod_state(ctx, m);
-
-	return s == PROBE_STATE_LIVE || s == PROBE_STATE_BUILTIN;
+	return s == MK_INITSTATE_LIVE || s == MK_INITSTATE_BUILTIN;
 }
 
 static const char *install_cmd(struct probe_ctx *ctx, struct probe_mod *m)
@@ -491,14 +504,28 @@ oom:
 	return NULL;
 }
 
+/*
+ * Run an install or remove command through the shell with MODPROBE_MODULE set, as
+ * kmod does (so the environment is the process's, for the command's duration).
+ * Returns system()'s status (>= 0) or -errno. stdout is not flushed first: kmod
+ * does not, and the order shows in a pipe.
+ */
+static int run_shell(const char *modname, const char *cmd)
+{
+	int r;
+
+	if (setenv("MODPROBE_MODULE", modname, 1) < 0)
+		return -errno;
+	r = system(cmd);
+	unsetenv("MODPROBE_MODULE");
+	return r == -1 ? -errno : r;
+}
+
 static int run_command(struct probe_ctx *ctx, struct probe_mod *m, const char *type,
 		       const char *cmd)
 {
-	int st;
+	int st = run_shell(m->name, cmd);
 
-	if (ctx->kernel.run == NULL)
-		return 0;
-	st = ctx->kernel.run(ctx->kernel.data, m->name, cmd);
 	if (st < 0) {
 		mk_log(ctx->log, LOG_ERR,
 		       "Could not run %s command '%s' for module %s: %s\n", type, cmd,
@@ -521,6 +548,19 @@ static void show(const struct probe_opts *o, enum probe_action a, const char *te
 		o->show(o->show_data, a, text, opts);
 }
 
+static int insert_file(const char *path, const char *opts, unsigned int flags)
+{
+	struct modfile *mf = NULL;
+	int r;
+
+	r = modfile_open(path, &mf);
+	if (r < 0)
+		return r;
+	r = mk_kernel_insert(mf, opts, flags, NULL);
+	modfile_free(mf);
+	return r;
+}
+
 static int insert_one(struct probe_ctx *ctx, struct probe_mod *m, struct probe_mod *top,
 		      const char *extra, const struct probe_opts *o)
 {
@@ -528,7 +568,7 @@ static int insert_one(struct probe_ctx *ctx, struct probe_mod *m, struct probe_m
 	const char *cmd;
 	int r;
 
-	if (!o->ignore_loaded && in_kernel(ctx, m))
+	if (!o->ignore_loaded && in_kernel(m))
 		return -EEXIST;
 	r = options_concat(ctx, m, m == top ? extra : NULL, &opts);
 	if (r < 0)
@@ -546,7 +586,7 @@ static int insert_one(struct probe_ctx *ctx, struct probe_mod *m, struct probe_m
 		return run_command(ctx, m, "install", full);
 	}
 	if (m->path == NULL) {
-		if (mod_state(ctx, m) == PROBE_STATE_BUILTIN)
+		if (mod_state(m) == MK_INITSTATE_BUILTIN)
 			show(o, PROBE_SHOW_BUILTIN, m->name, NULL);
 		if (o->dry_run)
 			return 0;
@@ -555,10 +595,9 @@ static int insert_one(struct probe_ctx *ctx, struct probe_mod *m, struct probe_m
 		return -ENOENT;
 	}
 	show(o, PROBE_SHOW_INSMOD, m->path, opts ? opts : "");
-	if (o->dry_run || ctx->kernel.insert == NULL)
+	if (o->dry_run)
 		return 0;
-	return ctx->kernel.insert(ctx->kernel.data, m->path, opts ? opts : "",
-				  o->insert_flags);
+	return insert_file(m->path, opts ? opts : "", o->insert_flags);
 }
 
 int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
@@ -567,12 +606,8 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 	struct modvec list = { 0 };
 	int r;
 
-	if (!o->ignore_loaded) {
-		int s = mod_state(ctx, m);
-
-		if (s == PROBE_STATE_LIVE || s == PROBE_STATE_BUILTIN)
-			return o->first_time ? -EEXIST : 0;
-	}
+	if (!o->ignore_loaded && in_kernel(m))
+		return o->first_time ? -EEXIST : 0;
 	/* blacklist: modules reached through an alias, or everything with -b */
 	if ((m->alias != NULL || o->use_blacklist) &&
 	    config_is_blacklisted(ctx->cfg, m->name))
@@ -614,9 +649,7 @@ static int do_delete(struct probe_ctx *ctx, struct probe_mod *m,
 		m->removed = true;
 		return 0;
 	}
-	if (ctx->kernel.remove == NULL)
-		return 0;
-	r = ctx->kernel.remove(ctx->kernel.data, m->name, o->remove_flags);
+	r = mk_kernel_remove(m->name, o->remove_flags, o->wait_msec);
 	if (r == 0)
 		m->removed = true;
 	else
@@ -646,9 +679,7 @@ static int remove_holders(struct probe_ctx *ctx, struct probe_mod *m,
 	size_t n = 0;
 	int r = 0;
 
-	if (ctx->kernel.holders == NULL)
-		return 0;
-	if (ctx->kernel.holders(ctx->kernel.data, m->name, &names, &n) < 0)
+	if (mk_kernel_holders(m->name, &names, &n) < 0)
 		return 0;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		struct probe_mod *h;
@@ -683,10 +714,71 @@ static void remove_unused_deps(struct probe_ctx *ctx, struct probe_mod *m,
 
 			if (d->removed)
 				continue;
-			if (mod_refcnt(ctx, d) == 0 && do_delete(ctx, d, o) == 0)
+			if (mk_kernel_refcnt(d->name) == 0 && do_delete(ctx, d, o) == 0)
 				progress = !o->dry_run;
 		}
 	}
+}
+
+/*
+ * Before removing @m (no remove command, -D not given): 1 when it is loaded and may
+ * go on, else the result for @m: 0 (nothing to do) or -errno (reported).
+ * @top: the module named on the command line; only it reports "builtin".
+ */
+static int check_loaded(struct probe_ctx *ctx, struct probe_mod *m, bool top,
+			const struct probe_opts *o)
+{
+	int s = mod_state(m);
+
+	if (s < 0) {
+		if (!o->first_time)
+			return 0;
+		mk_log(ctx->log, o->fatal_prio, "Module %s is not in kernel.\n", m->name);
+		return -ENOENT;
+	}
+	if (s == MK_INITSTATE_BUILTIN) {
+		if (!top)
+			return 0;
+		mk_log(ctx->log, o->fatal_prio, "Module %s is builtin.\n", m->name);
+		return -ENOENT;
+	}
+	return 1;
+}
+
+/* The remove command @cmd of @m, shown, and run unless it is a dry run. */
+static int run_remove_cmd(struct probe_ctx *ctx, struct probe_mod *m, const char *cmd,
+			  const struct probe_opts *o)
+{
+	_cleanup_free_ char *full = expand_cmd(cmd, NULL);
+	int st;
+
+	if (full == NULL)
+		return -ENOMEM;
+	show(o, PROBE_SHOW_REMOVE, full, NULL);
+	if (o->dry_run)
+		return 0;
+	st = run_shell(m->name, full);
+	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	mk_log(ctx->log, o->fatal_prio, "Error running remove command for %s\n", m->name);
+	return st < 0 ? st : -EINVAL;
+}
+
+/* delete_module() of @m unless it is in use, then its unused dependencies. */
+static int remove_loaded(struct probe_ctx *ctx, struct probe_mod *m,
+			 const struct probe_opts *o)
+{
+	int r;
+
+	/* with -w the kernel is asked anyway, and asked again while it says in use */
+	if (!o->ignore_loaded && o->wait_msec == 0 && mk_kernel_refcnt(m->name) > 0) {
+		mk_log(ctx->log, o->fatal_prio, "Module %s is in use.\n", m->name);
+		return -EBUSY;
+	}
+	r = do_delete(ctx, m, o);
+	if (r == 0)
+		remove_unused_deps(ctx, m, o);
+	return r;
 }
 
 /*
@@ -715,70 +807,19 @@ static int remove_mod(struct probe_ctx *ctx, struct probe_mod *m, bool top,
 		cmd = remove_cmd(ctx, m);
 	}
 	if (cmd == NULL && !o->ignore_loaded) {
-		int s = mod_state(ctx, m);
-
-		if (s < 0) {
-			if (o->first_time) {
-				mk_log(ctx->log, o->fatal_prio,
-				       "Module %s is not in kernel.\n", m->name);
-				r = -ENOENT;
-			}
+		r = check_loaded(ctx, m, top, o);
+		if (r <= 0)
 			goto out;
-		}
-		if (s == PROBE_STATE_BUILTIN) {
-			if (top) {
-				mk_log(ctx->log, o->fatal_prio, "Module %s is builtin.\n",
-				       m->name);
-				r = -ENOENT;
-			}
-			goto out;
-		}
 	}
-
 	remove_list(ctx, post.v, post.n, false, o);
-
 	if (top && o->remove_holders) {
 		r = remove_holders(ctx, m, o);
 		if (r < 0 || m->removed)
 			goto out;
 	}
-
-	if (cmd == NULL && !o->ignore_loaded && !o->wait) {
-		if (mod_refcnt(ctx, m) > 0) {
-			mk_log(ctx->log, o->fatal_prio, "Module %s is in use.\n",
-			       m->name);
-			r = -EBUSY;
-			goto out;
-		}
-	}
-
-	if (cmd == NULL) {
-		r = do_delete(ctx, m, o);
-	} else {
-		_cleanup_free_ char *full = expand_cmd(cmd, NULL);
-
-		if (full == NULL) {
-			r = -ENOMEM;
-			goto out;
-		}
-		show(o, PROBE_SHOW_REMOVE, full, NULL);
-		if (!o->dry_run && ctx->kernel.run) {
-			int st = ctx->kernel.run(ctx->kernel.data, m->name, full);
-
-			if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				mk_log(ctx->log, o->fatal_prio,
-				       "Error running remove command for %s\n", m->name);
-				r = st < 0 ? st : -EINVAL;
-			}
-		}
-	}
-	if (r < 0)
-		goto out;
-
-	if (cmd == NULL)
-		remove_unused_deps(ctx, m, o);
-
-	remove_list(ctx, pre.v, pre.n, false, o);
+	r = cmd ? run_remove_cmd(ctx, m, cmd, o) : remove_loaded(ctx, m, o);
+	if (r == 0)
+		remove_list(ctx, pre.v, pre.n, false, o);
 out:
 	m->rm_visiting = false;
 	free(pre.v);

@@ -9,8 +9,9 @@
  * and per-object state (the "ignore install command" mark) carries over from one
  * probe to the next, as in kmod.
  *
- * The kernel is reached only through struct probe_kernel, so that the engine is
- * the same for a dry run, the real kernel and tests. Nothing here prints:
+ * The kernel is reached through lib/kernel (the tests put the LD_PRELOAD fake
+ * kernel behind it); a dry run makes no kernel call that changes anything.
+ * Install and remove commands run through the shell. Nothing here prints:
  * actions go to the @show callback and messages to the mk_log.
  *
  * Differences from kmod 30, on purpose (docs/compat.md):
@@ -29,44 +30,6 @@
 struct modprobe_config;
 struct probe_ctx;
 struct probe_mod;
-
-enum probe_state {
-	PROBE_STATE_BUILTIN = 0,
-	PROBE_STATE_LIVE,
-	PROBE_STATE_COMING,
-	PROBE_STATE_GOING,
-};
-
-/* insert flags, for probe_kernel.insert */
-#define PROBE_INSERT_FORCE_MODVERSION 0x1
-#define PROBE_INSERT_FORCE_VERMAGIC 0x2
-
-/* remove flags, for probe_kernel.remove */
-#define PROBE_REMOVE_FORCE 0x1
-
-/*
- * What the engine needs from the kernel. Every hook returns a negative errno on
- * failure. NULL hooks behave as "nothing loaded" (state -ENOENT, refcnt -ENOENT,
- * no holders) and as success for insert/remove/run.
- */
-struct probe_kernel {
-	void *data;
-	/* enum probe_state of /sys/module/NAME, or -ENOENT when not loaded */
-	int (*initstate)(void *data, const char *name);
-	/* /sys/module/NAME/refcnt, or -errno (-ENOENT: no unload support or absent) */
-	int (*refcnt)(void *data, const char *name);
-	/* names in /sys/module/NAME/holders; *names is one allocation: free() it once */
-	int (*holders)(void *data, const char *name, char ***names, size_t *n);
-	/* insert the module file @path with @opts ("" for none) */
-	int (*insert)(void *data, const char *path, const char *opts, unsigned int flags);
-	/* delete_module(@name) */
-	int (*remove)(void *data, const char *name, unsigned int flags);
-	/*
-	 * Run an install/remove command through the shell with MODPROBE_MODULE=@modname.
-	 * Returns system()'s status (>= 0) or -errno.
-	 */
-	int (*run)(void *data, const char *modname, const char *cmd);
-};
 
 enum probe_action {
 	PROBE_SHOW_INSMOD, /* "insmod <path> <opts>" */
@@ -88,9 +51,10 @@ struct probe_opts {
 	bool use_blacklist; /* -b: blacklist applies to names, not only aliases */
 	bool first_time; /* --first-time */
 	bool remove_holders; /* --remove-holders */
-	bool wait; /* -w: skip the refcnt check (the caller retries EAGAIN) */
-	unsigned int insert_flags; /* PROBE_INSERT_* */
-	unsigned int remove_flags; /* PROBE_REMOVE_* */
+	/* -w: no refcnt check; a module in use is tried again for this long */
+	unsigned long wait_msec;
+	unsigned int insert_flags; /* enum mk_insert_flags */
+	unsigned int remove_flags; /* enum mk_remove_flags */
 	/* the priority of "not found"/"in use" messages: LOG_CRIT, or LOG_WARNING for -a
 	 */
 	int fatal_prio;
@@ -99,8 +63,7 @@ struct probe_opts {
 };
 
 int probe_ctx_new(struct lookup_ctx *lookup, const struct modprobe_config *cfg,
-		  const struct probe_kernel *kernel, const struct mk_log *log,
-		  struct probe_ctx **out);
+		  const struct mk_log *log, struct probe_ctx **out);
 void probe_ctx_free(struct probe_ctx *ctx);
 
 /*
@@ -111,14 +74,21 @@ void probe_ctx_free(struct probe_ctx *ctx);
 int probe_lookup(struct probe_ctx *ctx, const char *name, struct probe_mod ***mods,
 		 size_t *n);
 /*
- * A module given as a file path: named after the basename, with that path.
- * -EEXIST when the name is already known with another path.
+ * Is the command-line word @arg a module file rather than a name? kmod >= 31 takes
+ * one starting with '/' or './' as a file. With @name_only (a name that came after
+ * "--" or with -q: the kernel's request_module() runs "modprobe -q -- NAME") never:
+ * such a name is looked up, and a '/' in it finds nothing.
  */
-int probe_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod **mod);
+bool probe_arg_is_path(const char *arg, bool name_only);
+/*
+ * A module given as a file path (made absolute against the cwd; it must exist):
+ * named after the basename, with that path. Returns a one-module array as
+ * probe_lookup() does, or -errno.
+ */
+int probe_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod ***mods,
+		    size_t *n);
 
 const char *probe_mod_name(const struct probe_mod *m);
-const char *probe_mod_path(struct probe_mod *m); /* NULL when not in modules.dep */
-bool probe_mod_builtin(const struct probe_mod *m);
 
 /*
  * Insert @m (kmod_module_probe_insert_module with modprobe's flags): the probe

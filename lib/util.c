@@ -252,7 +252,8 @@ int safe_atou64(const char *s, int base, uint64_t *ret)
 	char *end;
 	unsigned long long v;
 
-	if (s == NULL || *s == '\0' || *s == '-')
+	/* strtoull() would skip white space and take a sign */
+	if (s == NULL || !(*s >= '0' && *s <= '9'))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, base);
@@ -300,10 +301,11 @@ int join_module_params(char *const *args, size_t n, bool quote_spaces, char **ou
 		const char *a = args[i], *v = strchr(a, '=');
 		size_t l = strlen(a);
 
-		/* a separator only once something was written, as kmod's insmod does */
-		if (off > 0 || (quote_spaces && i > 0))
+		/* a separator only once something was written, as kmod does */
+		if (off > 0)
 			s[off++] = ' ';
-		if (quote_spaces && v && v[1] != '"' && v[1] != '\'' && strchr(v + 1, ' ')) {
+		if (quote_spaces && v && v[1] != '"' && v[1] != '\'' &&
+		    strchr(v + 1, ' ')) {
 			size_t k = (size_t)(v + 1 - a);
 
 			memcpy(s + off, a, k);

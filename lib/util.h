@@ -157,8 +157,8 @@ int path_make_absolute(const char *path, char **out) _must_check_;
 /*
  * Module parameters from command-line words, joined by single spaces into *@out
  * (malloc'd). modprobe (@quote_spaces) puts a value holding a space in double quotes
- * ("a=b c" -> a="b c") unless it is quoted already; insmod joins them as they are,
- * with no separator before the first non-empty word (both as kmod 30 does).
+ * ("a=b c" -> a="b c") unless it is quoted already; insmod joins them as they are.
+ * Both put no separator before the first non-empty word, as kmod 30 does.
  */
 int join_module_params(char *const *args, size_t n, bool quote_spaces,
 		       char **out) _must_check_;

@@ -54,8 +54,13 @@ delete_module mod_a flags=0x800: EWOULDBLOCK
 delete_module mod_b flags=0x800: 0
 delete_module mod_b flags=0x800: ENOENT
 delete_module mod_a flags=0x800: EWOULDBLOCK
+delete_module mod_a flags=0x800: 0
+finit_module mod_a flags=0x0 params="": 0
 delete_module mod_a flags=0xa00: 0'
-got=$(cat "$R/fakekernel/log")
+# -w retries delete_module while the module is in use: as many times as the clock
+# allows, so a run of the same EWOULDBLOCK line counts once here
+got=$(awk '!(/^delete_module .*: EWOULDBLOCK$/ && $0 == prev) { print } { prev = $0 }' \
+	"$R/fakekernel/log")
 if [ "$got" == "$want" ]; then ok "the syscalls made, in order"; else
 	not_ok "the syscalls made, in order"
 	diff <(echo "$want") <(echo "$got") | sed 's/^/# /'

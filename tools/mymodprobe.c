@@ -37,6 +37,7 @@ struct opts {
 	bool lookup_only, dry_run, ignore_cmd, use_blacklist, first_time;
 	bool force_modversion, force_vermagic, force, remove_holders;
 	bool ignore_loaded, use_syslog, quiet;
+	bool after_dashdash; /* a "--" came before the names */
 	unsigned long wait_msec;
 	int verbose;
 	const char **config_paths;
@@ -242,109 +243,7 @@ static void env_append(const char *opt, const char *arg)
 	setenv("MODPROBE_OPTIONS", v, 1);
 }
 
-/* ---- kernel hooks for lib/probe ---------------------------------------------------- */
-
-static int k_initstate(void *data, const char *name)
-{
-	int s = mk_kernel_initstate(name);
-
-	(void)data;
-	switch (s) {
-	case MK_INITSTATE_LIVE:
-		return PROBE_STATE_LIVE;
-	case MK_INITSTATE_COMING:
-	case MK_INITSTATE_BUILTIN: /* a directory without initstate: kmod says coming */
-		return PROBE_STATE_COMING;
-	case MK_INITSTATE_GOING:
-		return PROBE_STATE_GOING;
-	default:
-		return s < 0 ? s : -EINVAL;
-	}
-}
-
-static int k_refcnt(void *data, const char *name)
-{
-	(void)data;
-	return mk_kernel_refcnt(name);
-}
-
-static int k_holders(void *data, const char *name, char ***names, size_t *n)
-{
-	(void)data;
-	return mk_kernel_holders(name, names, n);
-}
-
-static int k_insert(void *data, const char *path, const char *opts, unsigned int flags)
-{
-	struct modfile *mf = NULL;
-	unsigned int kf = 0;
-	int r;
-
-	(void)data;
-	r = modfile_open(path, &mf);
-	if (r < 0)
-		return r;
-	if (flags & PROBE_INSERT_FORCE_MODVERSION)
-		kf |= MK_INSERT_FORCE_MODVERSION;
-	if (flags & PROBE_INSERT_FORCE_VERMAGIC)
-		kf |= MK_INSERT_FORCE_VERMAGIC;
-	r = mk_kernel_insert(mf, opts, kf, NULL);
-	modfile_free(mf);
-	return r;
-}
-
-struct wait_data {
-	unsigned long wait_msec;
-};
-
-static unsigned long long now_msec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 +
-	       (unsigned long long)ts.tv_nsec / 1000000;
-}
-
-static int k_remove(void *data, const char *name, unsigned int flags)
-{
-	const struct wait_data *wd = data;
-	unsigned long long end = 0, interval = 1;
-	unsigned int kf = (flags & PROBE_REMOVE_FORCE) ? MK_REMOVE_FORCE : 0;
-	int r;
-
-	if (wd->wait_msec)
-		end = now_msec() + wd->wait_msec;
-	for (;;) {
-		r = mk_kernel_remove(name, kf);
-		if (r != -EAGAIN || wd->wait_msec == 0)
-			break;
-		/* -w: retry with exponential backoff until the deadline */
-		unsigned long long t = now_msec();
-
-		if (t >= end)
-			break;
-		if (interval > end - t)
-			interval = end - t;
-		struct timespec ts = { .tv_sec = (time_t)(interval / 1000),
-				       .tv_nsec = (long)(interval % 1000) * 1000000 };
-		nanosleep(&ts, NULL);
-		interval *= 2;
-	}
-	return r;
-}
-
-static int k_run(void *data, const char *modname, const char *cmd)
-{
-	int r;
-
-	(void)data;
-	/* stdout is not flushed first: kmod does not, and the order shows in a pipe */
-	setenv("MODPROBE_MODULE", modname, 1);
-	r = system(cmd);
-	unsetenv("MODPROBE_MODULE");
-	return r == -1 ? -errno : r;
-}
+/* ---- output ------------------------------------------------------------------ */
 
 static void print_action(void *data, enum probe_action a, const char *text,
 			 const char *opts)
@@ -377,69 +276,41 @@ static void print_action(void *data, enum probe_action a, const char *text,
  */
 
 struct run {
-	struct opts *o;
-	const char *dirname;
+	const struct opts *o;
+	char *dirname;
 	struct modprobe_config *cfg;
 	struct lookup_ctx *lookup;
 	struct probe_ctx *probe;
 	struct probe_opts po;
 };
 
-/*
- * kmod >= 31 takes an argument starting with '/' or './' as a file. A name that
- * came after "--" or with -q (the kernel's request_module() runs "modprobe -q --
- * NAME") never is: such a name is looked up, and a '/' in it finds nothing.
- */
-static bool is_path_arg(const struct run *rn, const char *arg, bool after_dashdash)
+/* -q or a "--": a name that comes from the kernel, never taken for a path */
+static bool is_path_arg(const struct run *rn, const char *arg)
 {
-	if (after_dashdash || rn->o->quiet)
-		return false;
-	return arg[0] == '/' || strstartswith(arg, "./");
+	return probe_arg_is_path(arg, rn->o->after_dashdash || rn->o->quiet);
 }
 
-static int get_mods(struct run *rn, const char *arg, bool after_dashdash,
-		    struct probe_mod ***mods, size_t *n)
+static int get_mods(struct run *rn, const char *arg, struct probe_mod ***mods, size_t *n)
 {
-	if (is_path_arg(rn, arg, after_dashdash)) {
-		_cleanup_free_ char *abs = NULL;
-		struct probe_mod *m;
-		struct stat st;
-		int r;
+	int r;
 
-		r = path_make_absolute(arg, &abs);
-		if (r < 0) {
-			LOG("Failed to get module from path %s: %s\n", arg, strerror(-r));
-			return r;
-		}
-		if (stat(abs, &st) < 0) {
-			r = -errno;
-			LOG("Failed to get module from path %s: %s\n", arg, strerror(-r));
-			return r;
-		}
-		r = probe_from_path(rn->probe, abs, &m);
-		if (r < 0) {
-			LOG("Failed to get module from path %s: %s\n", arg, strerror(-r));
-			return r;
-		}
-		*mods = malloc(sizeof(**mods));
-		if (*mods == NULL)
-			return -ENOMEM;
-		(*mods)[0] = m;
-		*n = 1;
-		return 0;
-	}
-	return probe_lookup(rn->probe, arg, mods, n);
+	if (!is_path_arg(rn, arg))
+		return probe_lookup(rn->probe, arg, mods, n);
+	r = probe_from_path(rn->probe, arg, mods, n);
+	if (r < 0)
+		LOG("Failed to get module from path %s: %s\n", arg, strerror(-r));
+	return r;
 }
 
-static int do_insert(struct run *rn, const char *arg, bool dd, const char *extra)
+static int do_insert(struct run *rn, const char *arg, const char *extra)
 {
 	struct probe_mod **mods = NULL;
 	size_t n = 0;
 	int err;
 
-	err = get_mods(rn, arg, dd, &mods, &n);
+	err = get_mods(rn, arg, &mods, &n);
 	if (err < 0 || n == 0) {
-		if (!is_path_arg(rn, arg, dd) || err >= 0)
+		if (!is_path_arg(rn, arg) || err >= 0)
 			LOG("Module %s not found in directory %s\n", arg, rn->dirname);
 		free(mods);
 		return -ENOENT;
@@ -469,13 +340,13 @@ static int do_insert(struct run *rn, const char *arg, bool dd, const char *extra
 	return err;
 }
 
-static int do_remove(struct run *rn, const char *arg, bool dd)
+static int do_remove(struct run *rn, const char *arg)
 {
 	struct probe_mod **mods = NULL;
 	size_t n = 0;
 	int err;
 
-	err = get_mods(rn, arg, dd, &mods, &n);
+	err = get_mods(rn, arg, &mods, &n);
 	if (err < 0) {
 		free(mods);
 		return err;
@@ -547,43 +418,22 @@ static int show_syms(const char *filename, bool exports)
 	return 0;
 }
 
-int main(int argc, char *argv[])
+/*
+ * Options into @o. Returns -1 to go on, or the exit status (-V, -h, a bad option).
+ * @argv and @o->config_paths (room for every argument) come from main().
+ */
+static int parse_options(int argc, char *argv[], struct opts *o)
 {
-	struct opts o = { .verbose = DEFAULT_VERBOSE };
-	struct run rn = { .o = &o };
-	struct wait_data wd = { 0 };
-	struct probe_kernel kernel = {
-		.data = &wd,
-		.initstate = k_initstate,
-		.refcnt = k_refcnt,
-		.holders = k_holders,
-		.insert = k_insert,
-		.remove = k_remove,
-		.run = k_run,
-	};
-	_cleanup_free_ char *dirname = NULL;
-	char **args;
-	int nargs, c, err = 0, exit_code = -1;
-	void *env_mem = NULL;
-	bool dd;
-
-	log_open(program_invocation_short_name, false);
-	if (prepend_env_options(&argc, &argv, &env_mem) < 0)
-		CRIT("out of memory\n");
-	o.config_paths = calloc((size_t)argc + 1, sizeof(*o.config_paths));
-	if (o.config_paths == NULL) {
-		free(env_mem);
-		return EXIT_FAILURE;
-	}
+	int c;
 
 	while ((c = getopt_long(argc, argv, cmdopts_s, cmdopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			o.all = true;
+			o->all = true;
 			fatal_prio = LOG_WARNING;
 			break;
 		case 'r':
-			o.remove = true;
+			o->remove = true;
 			break;
 		case OPT_REMOVE_DEPENDENCIES:
 			WRN("--remove-dependencies is deprecated, use --remove-holders "
@@ -591,193 +441,208 @@ int main(int argc, char *argv[])
 			/* fall through */
 		case OPT_REMOVE_HOLDERS:
 			/* only with -r, as in kmod 30 */
-			o.remove_holders = true;
+			o->remove_holders = true;
 			break;
 		case 'w': {
 			char *end;
 
 			errno = 0;
-			o.wait_msec = strtoul(optarg, &end, 0);
+			o->wait_msec = strtoul(optarg, &end, 0);
 			if (errno || *end || optarg[0] == '\0') {
 				ERR("unexpected wait value '%s'.\n", optarg);
-				exit_code = EXIT_FAILURE;
-				goto done;
+				return EXIT_FAILURE;
 			}
 			break;
 		}
 		case OPT_FIRST_TIME:
-			o.first_time = true;
+			o->first_time = true;
 			break;
 		case 'i':
-			o.ignore_cmd = true;
+			o->ignore_cmd = true;
 			break;
 		case 'b':
-			o.use_blacklist = true;
+			o->use_blacklist = true;
 			break;
 		case 'f':
-			o.force = true;
+			o->force = true;
 			break;
 		case OPT_FORCE_MODVERSION:
-			o.force_modversion = true;
+			o->force_modversion = true;
 			break;
 		case OPT_FORCE_VERMAGIC:
-			o.force_vermagic = true;
+			o->force_vermagic = true;
 			break;
 		case 'R':
-			o.lookup_only = true;
+			o->lookup_only = true;
 			break;
 		case 'D':
-			o.ignore_loaded = true;
-			o.dry_run = true;
-			o.show_depends = true;
+			o->ignore_loaded = true;
+			o->dry_run = true;
+			o->show_depends = true;
 			break;
 		case 'c':
-			o.show_config = true;
+			o->show_config = true;
 			break;
 		case OPT_SHOW_MODVERSIONS:
-			o.show_modversions = true;
+			o->show_modversions = true;
 			break;
 		case OPT_SHOW_EXPORTS:
-			o.show_exports = true;
+			o->show_exports = true;
 			break;
 		case 'n':
-			o.dry_run = true;
+			o->dry_run = true;
 			break;
 		case 'C':
 			env_append("-C", optarg);
-			o.config_paths[o.n_config++] = optarg;
+			o->config_paths[o->n_config++] = optarg;
 			break;
 		case 'd':
-			o.root = optarg;
+			o->root = optarg;
 			break;
 		case 'S':
-			o.kversion = optarg;
+			o->kversion = optarg;
 			break;
 		case 's':
 			env_append("-s", NULL);
-			o.use_syslog = true;
+			o->use_syslog = true;
 			break;
 		case 'q':
 			env_append("-q", NULL);
-			o.verbose = LOG_EMERG;
-			o.quiet = true;
+			o->verbose = LOG_EMERG;
+			o->quiet = true;
 			break;
 		case 'v':
 			env_append("-v", NULL);
-			o.verbose++;
+			o->verbose++;
 			break;
 		case 'V':
 			print_version();
-			exit_code = EXIT_SUCCESS;
-			goto done;
+			return EXIT_SUCCESS;
 		case 'h':
 			help();
-			exit_code = EXIT_SUCCESS;
-			goto done;
+			return EXIT_SUCCESS;
 		default:
 			/* getopt printed the reason */
-			exit_code = EXIT_FAILURE;
-			goto done;
+			return EXIT_FAILURE;
 		}
 	}
 	/*
 	 * With a "--" on the command line (the kernel's request_module() runs
 	 * "modprobe -q -- NAME"), no argument is taken for a path.
 	 */
-	dd = false;
 	for (int i = 1; i < optind; i++)
 		if (streq(argv[i], "--"))
-			dd = true;
-	args = argv + optind;
-	nargs = argc - optind;
+			o->after_dashdash = true;
+	return -1;
+}
 
-	log_open(program_invocation_short_name, o.use_syslog);
-	log_set_priority(o.verbose);
+/* The configuration, the indexes and the engine, as kmod_new() sets them up. */
+static int open_context(struct run *rn)
+{
+	const struct opts *o = rn->o;
+	int err;
 
-	if (nargs == 0 && !o.show_config) {
-		ERR("missing parameters. See -h.\n");
-		err = -EINVAL;
-		goto done;
-	}
-
-	err = mk_kernel_module_dir(o.root, NULL, o.kversion, &dirname);
+	err = mk_kernel_module_dir(o->root, NULL, o->kversion, &rn->dirname);
 	if (err < 0) {
 		ERR("could not find the module directory: %s\n", strerror(-err));
-		goto done;
+		return err;
 	}
-	rn.dirname = dirname;
-
-	err = modprobe_config_load(o.n_config ? o.config_paths : NULL, dirname, NULL,
-				   &mp_log, &rn.cfg);
-	if (err < 0) {
-		CRIT("failed to create kmod context\n");
-		goto done;
-	}
-	err = lookup_ctx_new(dirname, rn.cfg, &rn.lookup);
+	err = modprobe_config_load(o->n_config ? o->config_paths : NULL, rn->dirname,
+				   NULL, &mp_log, &rn->cfg);
 	if (err >= 0)
-		err = probe_ctx_new(rn.lookup, rn.cfg, &kernel, &mp_log, &rn.probe);
-	if (err < 0) {
+		err = lookup_ctx_new(rn->dirname, rn->cfg, &rn->lookup);
+	if (err >= 0)
+		err = probe_ctx_new(rn->lookup, rn->cfg, &mp_log, &rn->probe);
+	if (err < 0)
 		CRIT("failed to create kmod context\n");
-		goto done;
-	}
+	return err;
+}
 
-	wd.wait_msec = o.wait_msec;
-	rn.po = (struct probe_opts){
-		.ignore_loaded = o.ignore_loaded,
-		.dry_run = o.dry_run,
-		.ignore_cmd = o.ignore_cmd,
-		.use_blacklist = o.use_blacklist,
-		.first_time = o.first_time,
-		.remove_holders = o.remove_holders,
-		.wait = o.wait_msec > 0,
+static void set_probe_opts(struct run *rn)
+{
+	const struct opts *o = rn->o;
+
+	rn->po = (struct probe_opts){
+		.ignore_loaded = o->ignore_loaded,
+		.dry_run = o->dry_run,
+		.ignore_cmd = o->ignore_cmd,
+		.use_blacklist = o->use_blacklist,
+		.first_time = o->first_time,
+		.remove_holders = o->remove_holders,
+		.wait_msec = o->wait_msec,
 		.fatal_prio = fatal_prio,
-		.show = (o.show_depends || o.verbose > DEFAULT_VERBOSE) ? print_action
-									: NULL,
+		.show = (o->show_depends || o->verbose > DEFAULT_VERBOSE) ? print_action
+									  : NULL,
 	};
-	if (o.force || o.force_modversion)
-		rn.po.insert_flags |= PROBE_INSERT_FORCE_MODVERSION;
-	if (o.force || o.force_vermagic)
-		rn.po.insert_flags |= PROBE_INSERT_FORCE_VERMAGIC;
-	if (o.force)
-		rn.po.remove_flags |= PROBE_REMOVE_FORCE;
+	if (o->force || o->force_modversion)
+		rn->po.insert_flags |= MK_INSERT_FORCE_MODVERSION;
+	if (o->force || o->force_vermagic)
+		rn->po.insert_flags |= MK_INSERT_FORCE_VERMAGIC;
+	if (o->force)
+		rn->po.remove_flags |= MK_REMOVE_FORCE;
+}
 
-	if (o.show_config) {
-		err = show_config(&rn);
-	} else if (o.show_modversions || o.show_exports) {
-		err = show_syms(args[0], o.show_exports);
-	} else if (o.remove) {
+/* What the options ask for, on @args (the words after the options). */
+static int run_action(struct run *rn, char **args, int nargs)
+{
+	const struct opts *o = rn->o;
+	_cleanup_free_ char *extra = NULL;
+	int err = 0;
+
+	if (o->show_config)
+		return show_config(rn);
+	if (o->show_modversions || o->show_exports)
+		return show_syms(args[0], o->show_exports);
+	if (o->remove || o->all) {
 		/* kmod removes every argument with -r, -a or not */
-		int n = nargs;
-
-		for (int i = 0; i < n; i++) {
-			int r = do_remove(&rn, args[i], dd);
-
-			if (r < 0)
-				err = r;
-		}
-	} else if (o.all) {
 		for (int i = 0; i < nargs; i++) {
-			int r = do_insert(&rn, args[i], dd, NULL);
+			int r = o->remove ? do_remove(rn, args[i])
+					  : do_insert(rn, args[i], NULL);
 
 			if (r < 0)
 				err = r;
 		}
-	} else {
-		_cleanup_free_ char *extra = NULL;
-
-		/* the parameters after the name, as kmod joins them */
-		if (nargs > 1)
-			err = join_module_params(args + 1, (size_t)nargs - 1, true, &extra);
-		if (err < 0)
-			CRIT("out of memory\n");
-		else
-			err = do_insert(&rn, args[0], dd, extra);
+		return err;
 	}
+	/* the parameters after the name, as kmod joins them */
+	if (nargs > 1)
+		err = join_module_params(args + 1, (size_t)nargs - 1, true, &extra);
+	if (err < 0) {
+		CRIT("out of memory\n");
+		return err;
+	}
+	return do_insert(rn, args[0], extra);
+}
 
-done:
+int main(int argc, char *argv[])
+{
+	struct opts o = { .verbose = DEFAULT_VERBOSE };
+	struct run rn = { .o = &o };
+	int err = -EINVAL, exit_code;
+	void *env_mem = NULL;
+
+	log_open(program_invocation_short_name, false);
+	if (prepend_env_options(&argc, &argv, &env_mem) < 0)
+		CRIT("out of memory\n");
+	o.config_paths = calloc((size_t)argc + 1, sizeof(*o.config_paths));
+	if (o.config_paths == NULL)
+		CRIT("out of memory\n");
+
+	exit_code = parse_options(argc, argv, &o);
+	if (exit_code < 0) {
+		log_open(program_invocation_short_name, o.use_syslog);
+		log_set_priority(o.verbose);
+		if (optind == argc && !o.show_config)
+			ERR("missing parameters. See -h.\n");
+		else if (open_context(&rn) >= 0) {
+			set_probe_opts(&rn);
+			err = run_action(&rn, argv + optind, argc - optind);
+		}
+	}
 	probe_ctx_free(rn.probe);
 	lookup_ctx_free(rn.lookup);
 	modprobe_config_free(rn.cfg);
+	free(rn.dirname);
 	free(o.config_paths);
 	free(env_mem);
 	if (fflush(stdout) != 0 || ferror(stdout))

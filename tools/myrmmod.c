@@ -84,7 +84,6 @@ static int check_module_inuse(const char *name)
 		ERR("Module %s is builtin.\n", name);
 		return -ENOENT;
 	}
-	/* a directory without initstate counts as loaded ("coming"), as in kmod */
 	state = mk_kernel_initstate(name);
 	if (state < 0) {
 		ERR("Module %s is not currently loaded\n", name);
@@ -180,7 +179,7 @@ int main(int argc, char *argv[])
 			failed++;
 			continue;
 		}
-		r = mk_kernel_remove(name, force ? MK_REMOVE_FORCE : 0);
+		r = mk_kernel_remove(name, force ? MK_REMOVE_FORCE : 0, 0);
 		if (r < 0) {
 			ERR("could not remove module %s: %s\n", arg, strerror(-r));
 			failed++;

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kernel.h"
 #include "modfile.h"
@@ -45,6 +48,40 @@ static void put(const char *path, const char *text)
 		fputs(text, f);
 		fclose(f);
 	}
+}
+
+static unsigned long long now_msec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 +
+	       (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+/* modprobe -w: @name has refcnt 1 and stays loaded */
+static void check_wait(const char *name)
+{
+	char path[PATH_MAX];
+	unsigned long long t0 = now_msec();
+	int status = -1;
+	pid_t pid;
+
+	CHECK(mk_kernel_remove(name, 0, 40) == -EWOULDBLOCK && now_msec() - t0 >= 40,
+	      "-w 40: in use until the deadline, then -EWOULDBLOCK");
+	/* a child drops the reference after 30 ms: the retry loop then removes it */
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	pid = fork();
+	if (pid == 0) {
+		usleep(30000);
+		put(path, "0\n");
+		_exit(0);
+	}
+	CHECK(mk_kernel_remove(name, 0, 600000) == 0,
+	      "-w: removed once no longer in use");
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0, "child done");
+	CHECK(insert("/m/a.ko", NULL, 0, NULL) == 0, "inserted again");
+	put(path, "1\n");
 }
 
 int main(void)
@@ -151,20 +188,21 @@ int main(void)
 	unsetenv("FAKEKERNEL_ERRORS");
 
 	/* remove */
-	CHECK(mk_kernel_remove("mod_a", 0) == -EWOULDBLOCK,
+	CHECK(mk_kernel_remove("mod_a", 0, 0) == -EWOULDBLOCK,
 	      "remove a module with holders");
-	CHECK(mk_kernel_remove("mod_b", 0) == 0, "remove mod_b");
-	CHECK(mk_kernel_remove("mod_b", 0) == -ENOENT, "remove it again: -ENOENT");
+	CHECK(mk_kernel_remove("mod_b", 0, 0) == 0, "remove mod_b");
+	CHECK(mk_kernel_remove("mod_b", 0, 0) == -ENOENT, "remove it again: -ENOENT");
 	put("/sys/module/mod_a/refcnt", "1\n");
-	CHECK(mk_kernel_remove("mod_a", 0) == -EWOULDBLOCK, "remove a module in use");
-	CHECK(mk_kernel_remove("mod_a", MK_REMOVE_FORCE) == 0, "forced removal");
-	CHECK(mk_kernel_remove("", 0) == -EINVAL, "empty name: -EINVAL");
+	CHECK(mk_kernel_remove("mod_a", 0, 0) == -EWOULDBLOCK, "remove a module in use");
+	check_wait("mod_a");
+	CHECK(mk_kernel_remove("mod_a", MK_REMOVE_FORCE, 0) == 0, "forced removal");
+	CHECK(mk_kernel_remove("", 0, 0) == -EINVAL, "empty name: -EINVAL");
 
 	/* initstate */
 	CHECK(mk_kernel_initstate("nonexistent") == -ENOENT, "not loaded: -ENOENT");
 	mkdir("/sys/module/bi", 0755);
-	CHECK(mk_kernel_initstate("bi") == MK_INITSTATE_BUILTIN,
-	      "directory only: builtin");
+	CHECK(mk_kernel_initstate("bi") == MK_INITSTATE_COMING,
+	      "directory only: coming, as kmod has it");
 	CHECK(mk_kernel_refcnt("bi") == -ENOENT, "no refcnt file: -ENOENT");
 	CHECK(mk_kernel_holders("bi", &holders, &n) == -ENOENT,
 	      "no holders directory: -ENOENT");
