@@ -237,3 +237,57 @@ int conffile_read_line(FILE *fp, char **buf, size_t *cap, unsigned int *linenum)
 	*linenum += n;
 	return 1;
 }
+
+int conffile_list_add_paths(struct conffile_list *list, const char *const *paths,
+			    enum conffile_flavour flavour, const struct mk_log *log)
+{
+	for (size_t i = 0; paths[i] != NULL; i++)
+		if (conffile_list_add_path(list, paths[i], flavour, log) == -ENOMEM)
+			return -ENOMEM;
+	return 0;
+}
+
+static int load_file(const char *file, enum conffile_flavour flavour,
+		     conffile_directive_fn fn, void *data, const struct mk_log *log)
+{
+	struct conffile_pos pos = { .file = file, .log = log };
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_fclose_ FILE *fp = fopen(file, "re");
+	size_t cap = 0;
+	int r;
+
+	if (fp == NULL) {
+		/* libkmod skips such a file silently; depmod says so */
+		int err = errno;
+
+		if (flavour == CONFFILE_DEPMOD)
+			mk_log(log, LOG_ERR, "file %s: %s\n", file, strerror(err));
+		return 0;
+	}
+	while ((r = conffile_read_line(fp, &buf, &cap, &pos.linenum)) > 0) {
+		char *save, *cmd;
+
+		if (buf[0] == '\0' || buf[0] == '#')
+			continue;
+		cmd = strtok_r(buf, "\t ", &save);
+		if (cmd == NULL)
+			continue;
+		r = fn(data, cmd, save, &pos);
+		if (r < 0)
+			return r;
+	}
+	/* a read error ends the file, not the loading */
+	return r == -ENOMEM ? r : 0;
+}
+
+int conffile_load(const struct conffile_list *list, enum conffile_flavour flavour,
+		  conffile_directive_fn fn, void *data, const struct mk_log *log)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		int r = load_file(list->files[i].path, flavour, fn, data, log);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Configuration file collection and the wrapped line reader, shared by
- * modprobe.d (lib/config.c) and depmod.d (lib/depmod-config.c).
+ * modprobe.d (lib/modprobe-config.c) and depmod.d (lib/depmod-config.c).
  *
  * Collection (kmod's conf_files_list()/cfg_files_list()):
  *  - each path is a directory or a single file;
@@ -58,7 +58,34 @@ int conffile_list_add_path(struct conffile_list *list, const char *path,
  */
 int conffile_list_insert(struct conffile_list *list, const char *dir, const char *name);
 
+/* conffile_list_add_path() for each path of the NULL-terminated @paths: 0 or -ENOMEM. */
+int conffile_list_add_paths(struct conffile_list *list, const char *const *paths,
+			    enum conffile_flavour flavour, const struct mk_log *log);
+
 void conffile_list_release(struct conffile_list *list);
+
+/* Where a directive comes from, and where to report a problem with it. */
+struct conffile_pos {
+	const char *file;
+	unsigned int linenum;
+	const struct mk_log *log;
+};
+
+/*
+ * One directive: @cmd is the first word of a logical line (blank lines and lines
+ * starting with '#' are skipped before), @args the rest of the line, for
+ * strtok_r(). Returns 0, or a negative errno that stops the loading (-ENOMEM).
+ */
+typedef int (*conffile_directive_fn)(void *data, const char *cmd, char *args,
+				     const struct conffile_pos *pos);
+
+/*
+ * Read the files of @list in order, calling @fn for every directive. A file that
+ * cannot be opened is skipped (depmod.d reports it: "file FILE: ERROR"); a read
+ * error ends that file. Returns 0, or what @fn returned to stop.
+ */
+int conffile_load(const struct conffile_list *list, enum conffile_flavour flavour,
+		  conffile_directive_fn fn, void *data, const struct mk_log *log);
 
 /*
  * kmod's freadline_wrapped(): read one logical line from @fp into *@buf (grown

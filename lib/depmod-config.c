@@ -147,17 +147,22 @@ static bool kernel_matches(const char *kver, const char *pattern)
 	return status == 0;
 }
 
-static int parse_line(struct depmod_config *cfg, char *line, const char *file,
-		      unsigned int linenum, const char *kver, const struct mk_log *log)
-{
-	char *save, *cmd, *w;
-	int r;
+struct load_state {
+	struct depmod_config *cfg;
+	const char *kver;
+};
 
-	if (line[0] == '\0' || line[0] == '#')
-		return 0;
-	cmd = strtok_r(line, "\t ", &save);
-	if (cmd == NULL)
-		return 0;
+/* one directive of a depmod.d file; 0 or -ENOMEM */
+static int parse_directive(void *data, const char *cmd, char *args,
+			   const struct conffile_pos *pos)
+{
+	const struct load_state *st = data;
+	struct depmod_config *cfg = st->cfg;
+	const char *kver = st->kver, *file = pos->file;
+	const struct mk_log *log = pos->log;
+	unsigned int linenum = pos->linenum;
+	char *save = args, *w;
+	int r;
 
 	if (streq(cmd, "search")) {
 		while ((w = strtok_r(NULL, "\t ", &save)) != NULL) {
@@ -210,30 +215,6 @@ bad:
 	return 0;
 }
 
-static int parse_file(struct depmod_config *cfg, const char *file, const char *kver,
-		      const struct mk_log *log)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 0;
-	unsigned int linenum = 0;
-	FILE *fp;
-	int r;
-
-	fp = fopen(file, "re");
-	if (fp == NULL) {
-		r = -errno;
-		mk_log(log, LOG_ERR, "file %s: %s\n", file, strerror(-r));
-		return 0;
-	}
-	while ((r = conffile_read_line(fp, &buf, &cap, &linenum)) > 0) {
-		r = parse_line(cfg, buf, file, linenum, kver, log);
-		if (r < 0)
-			break;
-	}
-	fclose(fp);
-	return r == -ENOMEM ? r : 0;
-}
-
 void depmod_config_free(struct depmod_config *cfg)
 {
 	if (cfg == NULL)
@@ -264,22 +245,18 @@ int depmod_config_load(const char *const *paths, const char *kver,
 
 	if (kver == NULL || out == NULL)
 		return -EINVAL;
-	if (paths == NULL)
-		paths = default_paths;
-	for (size_t i = 0; paths[i] != NULL; i++) {
-		r = conffile_list_add_path(&files, paths[i], CONFFILE_DEPMOD, log);
-		if (r == -ENOMEM)
-			goto fail;
-	}
+	r = conffile_list_add_paths(&files, paths ? paths : default_paths,
+				    CONFFILE_DEPMOD, log);
+	if (r < 0)
+		goto fail;
 	r = -ENOMEM;
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		goto fail;
-	for (size_t i = 0; i < files.n; i++) {
-		r = parse_file(cfg, files.files[i].path, kver, log);
-		if (r < 0)
-			goto fail_cfg;
-	}
+	r = conffile_load(&files, CONFFILE_DEPMOD, parse_directive,
+			  &(struct load_state){ .cfg = cfg, .kver = kver }, log);
+	if (r < 0)
+		goto fail_cfg;
 	/* depmod adds "updates" when no search word was given anywhere */
 	if (cfg->n_search == 0) {
 		r = add_search(cfg, "updates");

@@ -478,7 +478,9 @@ int mk_kernel_loaded(struct mk_loaded_module **mods, size_t *count)
 
 int mk_kernel_cmdline(char **cmdline)
 {
-	return read_line_at(AT_FDCWD, "/proc/cmdline", cmdline);
+	size_t len;
+
+	return read_file_full(AT_FDCWD, "/proc/cmdline", cmdline, &len);
 }
 
 int mk_kernel_release(char *buf, size_t size)

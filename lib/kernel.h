@@ -144,7 +144,7 @@ int mk_kernel_module_usage(const char *name, uint64_t fallback_size,
 
 /* ---- other kernel files ---- */
 
-/* /proc/cmdline without its trailing newline, malloc'd into @cmdline. */
+/* /proc/cmdline as the kernel gives it (newline included), malloc'd into @cmdline. */
 int mk_kernel_cmdline(char **cmdline);
 
 /*

@@ -44,8 +44,8 @@ struct modprobe_config;
  *                modprobe -C PATH passes { PATH, NULL }.
  * @moddir:       module directory (/lib/modules/VER) whose modules.softdep and
  *                modules.weakdep join the sorted file list; NULL: not read.
- * @cmdline_path: file holding the kernel command line; NULL means "/proc/cmdline",
- *                "" means do not read any command line.
+ * @cmdline:      the kernel command line (/proc/cmdline, lib/kernel reads it),
+ *                or NULL for none; kmod sees only its first 4095 bytes.
  * @log:          where parse errors go (kmod's texts, without libkmod's prefix);
  *                may be NULL.
  * Bad lines are reported and skipped; missing or unreadable files are skipped
@@ -53,7 +53,7 @@ struct modprobe_config;
  * Returns 0 and *@out, or a negative errno.
  */
 int modprobe_config_load(const char *const *paths, const char *moddir,
-			 const char *cmdline_path, const struct mk_log *log,
+			 const char *cmdline, const struct mk_log *log,
 			 struct modprobe_config **out);
 void modprobe_config_free(struct modprobe_config *cfg);
 
@@ -134,8 +134,6 @@ enum config_kind {
 	_CONFIG_KIND_MAX,
 };
 
-/* "blacklist", "install", ... */
-const char *config_kind_name(enum config_kind kind);
 size_t config_count(const struct modprobe_config *cfg, enum config_kind kind);
 /*
  * Entry @i of @kind: *@key is the normalised name/pattern; *@value is NULL for a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Test driver for lib/config.c and lib/depmod-config.c.
+ * Test driver for lib/modprobe-config.c and lib/depmod-config.c.
  *
  *   config-tool [-C PATH]... [-m MODDIR] [-k CMDLINE_FILE] [-v] dump
  *       print config_dump() (the configuration part of modprobe -c)
@@ -17,6 +17,7 @@
 #include "modprobe-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +135,9 @@ static int do_query(struct modprobe_config *cfg, const char *q, char **args, int
 int main(int argc, char *argv[])
 {
 	const char **paths = NULL;
-	const char *moddir = NULL, *cmdline = "";
+	const char *moddir = NULL;
+	char *cmdline = NULL;
+	size_t len;
 	size_t npaths = 0;
 	struct modprobe_config *cfg;
 	int c, r;
@@ -153,7 +156,10 @@ int main(int argc, char *argv[])
 			moddir = optarg;
 			break;
 		case 'k':
-			cmdline = optarg;
+			/* the file as lib/kernel reads /proc/cmdline */
+			free(cmdline);
+			if (read_file_full(AT_FDCWD, optarg, &cmdline, &len) < 0)
+				cmdline = NULL;
 			break;
 		case 'v':
 			log_set_priority(LOG_DEBUG);
@@ -175,6 +181,7 @@ int main(int argc, char *argv[])
 
 	r = modprobe_config_load(npaths ? paths : NULL, moddir, cmdline, &tool_log, &cfg);
 	free(paths);
+	free(cmdline);
 	if (r < 0) {
 		fprintf(stderr, "modprobe_config_load: %s\n", strerror(-r));
 		return 1;

@@ -19,6 +19,7 @@
 #include "config.h" /* autoconf */
 #include "modprobe-config.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <libkmod.h>
 #include <stdio.h>
@@ -27,7 +28,8 @@
 
 #include "tap.h"
 
-static const char *moddir, *cmdline;
+static const char *moddir;
+static char *cmdline;
 static const char *paths[2];
 static struct modprobe_config *cfg;
 
@@ -250,6 +252,7 @@ static void check_module(const char *name)
 
 int main(int argc, char *argv[])
 {
+	size_t len;
 	int r;
 
 	if (argc < 5) {
@@ -258,8 +261,9 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	moddir = argv[1];
-	cmdline = argv[2];
 	paths[0] = argv[3];
+	if (read_file_full(AT_FDCWD, argv[2], &cmdline, &len) < 0)
+		cmdline = NULL;
 	r = modprobe_config_load(paths, moddir, cmdline, NULL, &cfg);
 	if (r < 0) {
 		printf("Bail out! modprobe_config_load: %s\n", strerror(-r));

@@ -540,6 +540,7 @@ static int parse_options(int argc, char *argv[], struct opts *o)
 static int open_context(struct run *rn)
 {
 	const struct opts *o = rn->o;
+	_cleanup_free_ char *cmdline = NULL;
 	int err;
 
 	err = mk_kernel_module_dir(o->root, NULL, o->kversion, &rn->dirname);
@@ -547,8 +548,11 @@ static int open_context(struct run *rn)
 		ERR("could not find the module directory: %s\n", strerror(-err));
 		return err;
 	}
+	/* kmod goes on without the kernel command line when it cannot be read */
+	if (mk_kernel_cmdline(&cmdline) < 0)
+		cmdline = NULL;
 	err = modprobe_config_load(o->n_config ? o->config_paths : NULL, rn->dirname,
-				   NULL, &mp_log, &rn->cfg);
+				   cmdline, &mp_log, &rn->cfg);
 	if (err >= 0)
 		err = lookup_ctx_new(rn->dirname, rn->cfg, &rn->lookup);
 	if (err >= 0)

@@ -98,8 +98,8 @@ int main(void)
 	CHECK(mk_kernel_compression() == MK_COMPRESSION_NONE,
 	      "no /sys/module/compression: none");
 	r = mk_kernel_cmdline(&cmdline);
-	CHECK(r == 0 && cmdline && streq(cmdline, "quiet foo.bar=1"),
-	      "cmdline without newline");
+	CHECK(r == 0 && cmdline && streq(cmdline, "quiet foo.bar=1\n"),
+	      "cmdline as the kernel gives it");
 	free(cmdline);
 	r = mk_kernel_loaded(&mods, &n);
 	CHECK(r == 0 && n == 0, "empty /proc/modules: no modules");

@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *paths[] = { file, NULL };
 	struct modprobe_config *cfg;
 	struct depmod_config *dcfg;
-	char name[64];
+	char name[64], *cmdline;
 	size_t n;
 
 	if (dir == NULL) {
@@ -113,8 +113,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	name[n] = '\0';
 
-	/* modprobe.d file + modules.softdep, and the same bytes as kernel command line */
-	if (modprobe_config_load(paths, dir, file, &fuzz_log, &cfg) == 0) {
+	/* the same bytes as kernel command line, up to a NUL as when read from a file */
+	cmdline = strndup((const char *)data, size);
+	if (cmdline == NULL)
+		abort();
+	/* modprobe.d file + modules.softdep, and the kernel command line */
+	if (modprobe_config_load(paths, dir, cmdline, &fuzz_log, &cfg) == 0) {
 		struct strbuf sb = STRBUF_INIT;
 		const char *key, *value;
 
@@ -132,6 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strbuf_release(&sb);
 		modprobe_config_free(cfg);
 	}
+	free(cmdline);
 
 	if (depmod_config_load(paths, "6.1.0-fuzz", &fuzz_log, &dcfg) == 0) {
 		if (dcfg->n_search == 0)

@@ -56,13 +56,6 @@ static const char *const kind_names[_CONFIG_KIND_MAX] = {
 	[CONFIG_WEAKDEP] = "weakdep",
 };
 
-const char *config_kind_name(enum config_kind kind)
-{
-	if ((unsigned int)kind >= _CONFIG_KIND_MAX)
-		return NULL;
-	return kind_names[kind];
-}
-
 static void entry_release(struct entry *e)
 {
 	free((char *)e->kv.pattern);
@@ -355,25 +348,13 @@ out:
 	return r;
 }
 
-static void bad_line(const struct mk_log *log, const char *file, unsigned int linenum,
-		     const char *cmd)
+/* one directive of a modprobe.d file; 0 or -ENOMEM */
+static int parse_directive(void *data, const char *cmd, char *args,
+			   const struct conffile_pos *pos)
 {
-	mk_log(log, LOG_ERR, "%s line %u: ignoring bad line starting with '%s'\n", file,
-	       linenum, cmd);
-}
-
-/* one logical line of a modprobe.d file; 0 or -ENOMEM */
-static int parse_line(struct modprobe_config *cfg, char *line, const char *file,
-		      unsigned int linenum, const struct mk_log *log)
-{
-	char *save, *cmd, *name, *rest;
+	struct modprobe_config *cfg = data;
+	char *save = args, *name, *rest;
 	enum config_kind kind;
-
-	if (line[0] == '\0' || line[0] == '#')
-		return 0;
-	cmd = strtok_r(line, "\t ", &save);
-	if (cmd == NULL)
-		return 0;
 
 	if (streq(cmd, "alias")) {
 		char *target;
@@ -402,8 +383,8 @@ static int parse_line(struct modprobe_config *cfg, char *line, const char *file,
 	else if (streq(cmd, "weakdep"))
 		kind = CONFIG_WEAKDEP;
 	else if (streq(cmd, "include") || streq(cmd, "config")) {
-		mk_log(log, LOG_ERR,
-		       "%s: command %s is deprecated and not parsed anymore\n", file,
+		mk_log(pos->log, LOG_ERR,
+		       "%s: command %s is deprecated and not parsed anymore\n", pos->file,
 		       cmd);
 		return 0;
 	} else {
@@ -425,29 +406,9 @@ static int parse_line(struct modprobe_config *cfg, char *line, const char *file,
 		return add_kv(cfg, kind, name, rest);
 	}
 bad:
-	bad_line(log, file, linenum, cmd);
+	mk_log(pos->log, LOG_ERR, "%s line %u: ignoring bad line starting with '%s'\n",
+	       pos->file, pos->linenum, cmd);
 	return 0;
-}
-
-static int parse_file(struct modprobe_config *cfg, const char *file,
-		      const struct mk_log *log)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 0;
-	unsigned int linenum = 0;
-	FILE *fp;
-	int r;
-
-	fp = fopen(file, "re");
-	if (fp == NULL)
-		return 0; /* kmod skips a file it cannot open, silently */
-	while ((r = conffile_read_line(fp, &buf, &cap, &linenum)) > 0) {
-		r = parse_line(cfg, buf, file, linenum, log);
-		if (r < 0)
-			break;
-	}
-	fclose(fp);
-	return r == -ENOMEM ? r : 0;
 }
 
 /* ---- kernel command line ------------------------------------------------ */
@@ -567,39 +528,19 @@ static int parse_kcmdline(struct modprobe_config *cfg, char *buf,
 	return 0;
 }
 
-static int load_kcmdline(struct modprobe_config *cfg, const char *path,
+/* The kernel command line's options and blacklist, as kmod reads /proc/cmdline. */
+static int load_kcmdline(struct modprobe_config *cfg, const char *cmdline,
 			 const struct mk_log *log)
 {
 	char buf[KCMDLINE_MAX + 1];
-	size_t len = 0;
-	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* kmod: a debug message only */
-	while (len < KCMDLINE_MAX) {
-		ssize_t n = read(fd, buf + len, KCMDLINE_MAX - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			close(fd);
-			mk_log(log, LOG_ERR, "could not read from '%s': %s\n", path,
-			       strerror(-r));
-			return 0;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
+	/* kmod reads it into a buffer of this size: the rest is not seen */
+	snprintf(buf, sizeof(buf), "%s", cmdline);
 	return parse_kcmdline(cfg, buf, log);
 }
 
 int modprobe_config_load(const char *const *paths, const char *moddir,
-			 const char *cmdline_path, const struct mk_log *log,
+			 const char *cmdline, const struct mk_log *log,
 			 struct modprobe_config **out)
 {
 	struct conffile_list files = CONFFILE_LIST_INIT;
@@ -608,8 +549,6 @@ int modprobe_config_load(const char *const *paths, const char *moddir,
 
 	if (out == NULL)
 		return -EINVAL;
-	if (paths == NULL)
-		paths = default_paths;
 	if (moddir != NULL) {
 		/* kmod 30 reads modules.softdep (modules.weakdep comes with kmod 33);
 		 * they go in first, so they win over a -C file of the same name */
@@ -621,27 +560,19 @@ int modprobe_config_load(const char *const *paths, const char *moddir,
 			goto fail;
 	}
 
-	for (size_t i = 0; paths[i] != NULL; i++) {
-		r = conffile_list_add_path(&files, paths[i], CONFFILE_MODPROBE, log);
-		if (r == -ENOMEM)
-			goto fail;
-	}
+	r = conffile_list_add_paths(&files, paths ? paths : default_paths,
+				    CONFFILE_MODPROBE, log);
+	if (r < 0)
+		goto fail;
 	r = -ENOMEM;
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		goto fail;
-	for (size_t i = 0; i < files.n; i++) {
-		r = parse_file(cfg, files.files[i].path, log);
-		if (r < 0)
-			goto fail_cfg;
-	}
-	if (cmdline_path == NULL)
-		cmdline_path = "/proc/cmdline";
-	if (cmdline_path[0] != '\0') {
-		r = load_kcmdline(cfg, cmdline_path, log);
-		if (r < 0)
-			goto fail_cfg;
-	}
+	r = conffile_load(&files, CONFFILE_MODPROBE, parse_directive, cfg, log);
+	if (r >= 0 && cmdline != NULL)
+		r = load_kcmdline(cfg, cmdline, log);
+	if (r < 0)
+		goto fail_cfg;
 	conffile_list_release(&files);
 	*out = cfg;
 	return 0;
