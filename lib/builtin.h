@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 /*
  * The "key=value" records of builtin module @modname from
  * <dirfd>/<path> (normally "modules.builtin.modinfo"), in file order.
@@ -12,4 +14,4 @@
  * (also malloc'd); the caller frees both. -ENOENT if the file is missing.
  */
 int builtin_modinfo_get(int dirfd, const char *path, const char *modname, char **buf,
-			const char ***strs, size_t *n);
+			const char ***strs, size_t *n) _must_check_;

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 enum mk_compression {
 	MK_COMPRESSION_NONE,
 	MK_COMPRESSION_GZIP,
@@ -19,7 +21,7 @@ const char *mk_compression_name(enum mk_compression c);
 enum mk_compression mk_compression_detect(const uint8_t *magic, size_t len);
 
 /* Detect the compression of the file at @path. */
-int mk_compression_of_file(const char *path, enum mk_compression *c);
+int mk_compression_of_file(const char *path, enum mk_compression *c) _must_check_;
 
 /* Was support for @c compiled in? */
 int mk_compression_supported(enum mk_compression c);
@@ -30,10 +32,11 @@ int mk_compression_supported(enum mk_compression c);
  * stream ends before its end marker: a truncated file),
  * -EFBIG (output over the size limit) or another -errno.
  */
-int mk_decompress_fd(int fd, enum mk_compression c, void **out, size_t *out_len);
+int mk_decompress_fd(int fd, enum mk_compression c, void **out,
+		     size_t *out_len) _must_check_;
 /* The same for a stream already in memory. */
 int mk_decompress_mem(const void *in, size_t in_len, enum mk_compression c, void **out,
-		      size_t *out_len);
+		      size_t *out_len) _must_check_;
 
 /* Largest decompressed module we accept (1 GiB): a bound against decompression bombs. */
 #define MK_DECOMPRESS_MAX ((size_t)1 << 30)

@@ -50,17 +50,20 @@ enum conffile_flavour {
  * problems are reported through @log. Returns 0 or a negative errno.
  */
 int conffile_list_add_path(struct conffile_list *list, const char *path,
-			   enum conffile_flavour flavour, const struct mk_log *log);
+			   enum conffile_flavour flavour,
+			   const struct mk_log *log) _must_check_;
 
 /*
  * Insert "DIR/NAME" under basename @name (used for <moddir>/modules.softdep).
  * Returns 0, -EEXIST when a file with that basename is already listed, or -ENOMEM.
  */
-int conffile_list_insert(struct conffile_list *list, const char *dir, const char *name);
+int conffile_list_insert(struct conffile_list *list, const char *dir,
+			 const char *name) _must_check_;
 
 /* conffile_list_add_path() for each path of the NULL-terminated @paths: 0 or -ENOMEM. */
 int conffile_list_add_paths(struct conffile_list *list, const char *const *paths,
-			    enum conffile_flavour flavour, const struct mk_log *log);
+			    enum conffile_flavour flavour,
+			    const struct mk_log *log) _must_check_;
 
 void conffile_list_release(struct conffile_list *list);
 
@@ -85,7 +88,8 @@ typedef int (*conffile_directive_fn)(void *data, const char *cmd, char *args,
  * error ends that file. Returns 0, or what @fn returned to stop.
  */
 int conffile_load(const struct conffile_list *list, enum conffile_flavour flavour,
-		  conffile_directive_fn fn, void *data, const struct mk_log *log);
+		  conffile_directive_fn fn, void *data,
+		  const struct mk_log *log) _must_check_;
 
 /*
  * kmod's freadline_wrapped(): read one logical line from @fp into *@buf (grown
@@ -96,4 +100,5 @@ int conffile_load(const struct conffile_list *list, enum conffile_flavour flavou
  * consumed (so a last line without '\n' keeps the previous number, as in kmod).
  * Returns 1 when a line was read, 0 at end of file, or a negative errno.
  */
-int conffile_read_line(FILE *fp, char **buf, size_t *cap, unsigned int *linenum);
+int conffile_read_line(FILE *fp, char **buf, size_t *cap,
+		       unsigned int *linenum) _must_check_;

@@ -76,7 +76,7 @@ struct depgraph_opts {
  * reading it again. Free the preload before the modscan.
  */
 struct dg_preload;
-int dg_preload_start(unsigned int n_threads, struct dg_preload **out);
+int dg_preload_start(unsigned int n_threads, struct dg_preload **out) _must_check_;
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir);
 void dg_preload_finish(struct dg_preload *p);
 void dg_preload_free(struct dg_preload *p);
@@ -84,28 +84,28 @@ void dg_preload_free(struct dg_preload *p);
 struct depgraph;
 
 int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts *opts,
-		 struct depgraph **out);
+		 struct depgraph **out) _must_check_;
 void depgraph_free(struct depgraph *dg);
 
 /* Kernel symbols: -E Module.symvers, -F System.map (either adds kmod's fake symbols). */
-int depgraph_load_symvers(struct depgraph *dg, const char *filename);
-int depgraph_load_system_map(struct depgraph *dg, const char *filename);
+int depgraph_load_symvers(struct depgraph *dg, const char *filename) _must_check_;
+int depgraph_load_system_map(struct depgraph *dg, const char *filename) _must_check_;
 
 /* Read every module (in parallel), build the symbol table, resolve and sort. */
-int depgraph_load_modules(struct depgraph *dg);
-int depgraph_resolve(struct depgraph *dg);
+int depgraph_load_modules(struct depgraph *dg) _must_check_;
+int depgraph_resolve(struct depgraph *dg) _must_check_;
 /*
  * Topological order; on a cycle, reports each one as kmod does, then
  * "Found N modules in dependency cycles!", and returns -ELOOP.
  */
-int depgraph_sort(struct depgraph *dg);
+int depgraph_sort(struct depgraph *dg) _must_check_;
 
 size_t depgraph_count(const struct depgraph *dg);
 struct dg_module *depgraph_module(const struct depgraph *dg, size_t i);
 
 /* The transitive dependencies of @m in kmod's line order; the array is malloc'd. */
 int depgraph_all_deps(struct depgraph *dg, struct dg_module *m, struct dg_module ***out,
-		      size_t *n);
+		      size_t *n) _must_check_;
 
 /* The symbol table in kmod's hash order: calls @fn for each symbol owned by a module. */
 void depgraph_foreach_symbol(const struct depgraph *dg,

@@ -39,5 +39,5 @@ struct depmod_config {
  * Returns 0 and *@out, or a negative errno (-ENOMEM, -EINVAL).
  */
 int depmod_config_load(const char *const *paths, const char *kver,
-		       const struct mk_log *log, struct depmod_config **out);
+		       const struct mk_log *log, struct depmod_config **out) _must_check_;
 void depmod_config_free(struct depmod_config *cfg);

@@ -711,29 +711,38 @@ int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *op
 	return 0;
 }
 
-int depmod_output_end(struct depmod_gen *gen, bool make_deps)
+/* Wait for the workers, pass their messages on in file order (or drop them). */
+static int gen_finish(struct depmod_gen *gen, bool pass)
 {
 	int r = 0;
 
-	if (gen == NULL)
-		return 0;
-	if (make_deps)
-		gen->jobs[JOB_DEPS].r = run_job(gen, JOB_DEPS);
-	else /* what no worker took yet is not needed */
-		__atomic_store_n(&gen->next, ARRAY_SIZE(job_order), __ATOMIC_RELAXED);
 	/* the jobs no worker took yet (there may be none) are run here */
 	gen_worker(gen);
 	for (unsigned int t = 0; t < gen->n_th; t++)
 		pthread_join(gen->th[t], NULL);
-
 	for (int i = 0; i < N_JOBS; i++) {
 		struct job *j = &gen->jobs[i];
 
-		/* without modules.dep, as after a cycle, kmod writes nothing at all */
-		mk_log_release(&j->held, gen->opts.log, make_deps && r == 0);
+		mk_log_release(&j->held, gen->opts.log, pass && r == 0);
 		if (r == 0)
 			r = j->r;
 	}
 	free(gen);
-	return make_deps ? r : 0;
+	return r;
+}
+
+int depmod_output_end(struct depmod_gen *gen)
+{
+	gen->jobs[JOB_DEPS].r = run_job(gen, JOB_DEPS);
+	return gen_finish(gen, true);
+}
+
+void depmod_output_abort(struct depmod_gen *gen)
+{
+	if (gen == NULL)
+		return;
+	/* what no worker took yet is not needed */
+	__atomic_store_n(&gen->next, ARRAY_SIZE(job_order), __ATOMIC_RELAXED);
+	/* without modules.dep, as after a cycle, kmod writes nothing at all */
+	gen_finish(gen, false);
 }

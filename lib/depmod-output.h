@@ -53,12 +53,13 @@ struct depmod_gen;
  * workers run, as they only read the modules' data and the symbol table.
  */
 int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *opts,
-			struct strbuf *out, struct depmod_gen **gen);
+			struct strbuf *out, struct depmod_gen **gen) _must_check_;
 /*
- * With @make_deps (@dg is sorted), make modules.dep{,.bin} here, wait for the
- * rest, pass the messages on in file order and free @gen: 0, or the error of
- * the first output that failed (-EINVAL for a key or value that is not 7-bit
- * ASCII, reported through the log first). Without @make_deps (resolution
- * failed), only wait, drop the messages and free.
+ * Once @dg is sorted: make modules.dep{,.bin} here, wait for the rest, pass the
+ * messages on in file order and free @gen. Returns 0, or the error of the first
+ * output that failed (-EINVAL for a key or value that is not 7-bit ASCII,
+ * reported through the log first).
  */
-int depmod_output_end(struct depmod_gen *gen, bool make_deps);
+int depmod_output_end(struct depmod_gen *gen) _must_check_;
+/* When resolution failed: wait for the workers, drop their messages, free @gen. */
+void depmod_output_abort(struct depmod_gen *gen);

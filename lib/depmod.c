@@ -174,12 +174,12 @@ static int generate(struct run *run, struct depmod_result *res)
 	if (r == 0)
 		r = depgraph_sort(run->dg);
 	if (r < 0) {
-		depmod_output_end(gen, false);
+		depmod_output_abort(gen);
 		if (r == -ELOOP) /* the cycles were reported, and that is all */
 			return r;
 		return fail(o->log, LOG_ERR, r, "could not load the modules", NULL);
 	}
-	r = depmod_output_end(gen, true);
+	r = depmod_output_end(gen);
 	if (r < 0)
 		return fail(o->log, LOG_ERR, r, "could not generate the index files",
 			    NULL);

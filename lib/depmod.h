@@ -49,7 +49,7 @@ struct depmod_result {
  * @opts->log (a dependency cycle, -ELOOP, is reported as kmod does, with no
  * word of its own). Release @res in every case.
  */
-int depmod_run(const struct depmod_opts *opts, struct depmod_result *res);
+int depmod_run(const struct depmod_opts *opts, struct depmod_result *res) _must_check_;
 void depmod_result_release(struct depmod_result *res);
 
 /*
@@ -59,4 +59,4 @@ void depmod_result_release(struct depmod_result *res);
  * the previous files are left unchanged.
  */
 int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
-		 mode_t file_mode);
+		 mode_t file_mode) _must_check_;

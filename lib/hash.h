@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include "util.h"
+
 struct hash;
 
 struct hash_iter {
@@ -23,9 +25,9 @@ unsigned int hash_superfast(const char *key, unsigned int len);
 struct hash *hash_new(unsigned int n_buckets, void (*free_value)(void *value));
 void hash_free(struct hash *hash);
 /* Insert or replace (the old value is freed). 0 or -ENOMEM. */
-int hash_add(struct hash *hash, const char *key, const void *value);
+int hash_add(struct hash *hash, const char *key, const void *value) _must_check_;
 /* Insert; -EEXIST when the key is present. */
-int hash_add_unique(struct hash *hash, const char *key, const void *value);
+int hash_add_unique(struct hash *hash, const char *key, const void *value) _must_check_;
 void *hash_find(const struct hash *hash, const char *key);
 /* 0, or -ENOENT. The value is freed. */
 int hash_del(struct hash *hash, const char *key);

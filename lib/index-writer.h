@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "strbuf.h"
+#include "util.h"
 
 struct index_writer;
 
@@ -20,7 +21,7 @@ void index_writer_free(struct index_writer *w);
 
 /* 0, -ENOMEM, or -EINVAL when key or value has a byte >= 0x80 (kmod 30 refuses those) */
 int index_writer_add(struct index_writer *w, const char *key, const char *value,
-		     unsigned int priority);
+		     unsigned int priority) _must_check_;
 
 /*
  * index_writer_add(), also telling whether @key already had the value @value (at
@@ -28,14 +29,15 @@ int index_writer_add(struct index_writer *w, const char *key, const char *value,
  * bytes per entry, built on first use.
  */
 int index_writer_add_dup(struct index_writer *w, const char *key, const char *value,
-			 unsigned int priority, bool *duplicate);
+			 unsigned int priority, bool *duplicate) _must_check_;
 
 /*
  * Serialize in kmod 30's post-order layout (children before their parent, root
  * last, header root word patched), appending to @out. 0, -ENOMEM, or -EFBIG when
  * a node offset does not fit in 28 bits.
  */
-int index_writer_serialize(struct index_writer *w, struct strbuf *out);
+int index_writer_serialize(struct index_writer *w, struct strbuf *out) _must_check_;
 
 /* The same trie in kmod >= 34's pre-order layout (root at offset 12). */
-int index_writer_serialize_preorder(struct index_writer *w, struct strbuf *out);
+int index_writer_serialize_preorder(struct index_writer *w,
+				    struct strbuf *out) _must_check_;

@@ -14,17 +14,19 @@
 #include <stddef.h>
 
 #include "strbuf.h"
+#include "util.h"
 
 struct index;
 
 /* Read the whole file into memory; check magic/version; -EBADMSG if not an index. */
-int index_open(const char *path, struct index **out);
-int index_open_at(int dirfd, const char *path, struct index **out);
-int index_open_memory(const void *data, size_t size, struct index **out); /* copies */
+int index_open(const char *path, struct index **out) _must_check_;
+int index_open_at(int dirfd, const char *path, struct index **out) _must_check_;
+int index_open_memory(const void *data, size_t size,
+		      struct index **out) _must_check_; /* copies */
 void index_close(struct index *idx);
 
 /* Exact lookup: the first (lowest-priority) value, malloc'd, or -ENOENT. */
-int index_search(const struct index *idx, const char *key, char **value);
+int index_search(const struct index *idx, const char *key, char **value) _must_check_;
 
 struct index_value {
 	unsigned int priority;
@@ -41,16 +43,18 @@ struct index_values {
  * globs, matched with fnmatch(3) flags 0). @out is filled (possibly with n == 0)
  * and must be released with index_values_free() on success.
  */
-int index_search_wild(const struct index *idx, const char *key, struct index_values *out);
+int index_search_wild(const struct index *idx, const char *key,
+		      struct index_values *out) _must_check_;
 void index_values_free(struct index_values *vals);
 
 /* Dump like libkmod's index_dump: "<prefix><key> <value>\n" for every value, DFS in
  * ascending char order. */
-int index_dump(const struct index *idx, const char *prefix, struct strbuf *out);
+int index_dump(const struct index *idx, const char *prefix,
+	       struct strbuf *out) _must_check_;
 
 /* Visit every (key, value, priority) in on-disk value order. Stops on a non-zero
  * return of @fn, which is then returned. */
 int index_foreach(const struct index *idx,
 		  int (*fn)(void *data, const char *key, const char *value,
 			    unsigned int priority),
-		  void *data);
+		  void *data) _must_check_;

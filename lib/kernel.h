@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "compress.h"
+#include "util.h"
 
 struct modfile;
 
@@ -51,7 +52,7 @@ enum mk_insert_method {
  * @method (may be NULL) receives the syscall used last.
  */
 int mk_kernel_insert(struct modfile *mf, const char *params, unsigned int flags,
-		     enum mk_insert_method *method);
+		     enum mk_insert_method *method) _must_check_;
 
 /* flags of mk_kernel_remove() */
 enum mk_remove_flags {
@@ -66,7 +67,8 @@ enum mk_remove_flags {
  * tried again with exponential backoff (1, 2, 4 ... ms) until that many
  * milliseconds have passed.
  */
-int mk_kernel_remove(const char *name, unsigned int flags, unsigned long wait_msec);
+int mk_kernel_remove(const char *name, unsigned int flags,
+		     unsigned long wait_msec) _must_check_;
 
 /* ---- state of one module, from /sys/module/NAME ---- */
 
@@ -87,7 +89,7 @@ enum mk_initstate {
  * /sys/module/NAME without an initstate file (a builtin module with parameters,
  * as sysfs shows it) is MK_INITSTATE_COMING, as kmod has it.
  */
-int mk_kernel_initstate(const char *name);
+int mk_kernel_initstate(const char *name) _must_check_;
 
 /* Human name of a state: "live", "coming", "going", "builtin". */
 const char *mk_initstate_name(enum mk_initstate s);
@@ -96,10 +98,10 @@ const char *mk_initstate_name(enum mk_initstate s);
  * /sys/module/NAME/refcnt (>= 0), or -ENOENT when the file does not exist (module
  * not loaded, or a kernel without module unloading), or -errno.
  */
-int mk_kernel_refcnt(const char *name);
+int mk_kernel_refcnt(const char *name) _must_check_;
 
 /* /sys/module/NAME/coresize into @size, or -ENOENT / -errno. */
-int mk_kernel_coresize(const char *name, uint64_t *size);
+int mk_kernel_coresize(const char *name, uint64_t *size) _must_check_;
 
 /*
  * The names in /sys/module/NAME/holders, in readdir order (not sorted: lsmod
@@ -107,7 +109,7 @@ int mk_kernel_coresize(const char *name, uint64_t *size);
  * allocation (pointers and strings): free() it once. @n (may be NULL) gets the count.
  * -ENOENT when the directory does not exist.
  */
-int mk_kernel_holders(const char *name, char ***holders, size_t *n);
+int mk_kernel_holders(const char *name, char ***holders, size_t *n) _must_check_;
 
 /* ---- the list of loaded modules, from /proc/modules ---- */
 
@@ -124,7 +126,7 @@ struct mk_loaded_module {
  * @mods is one allocation (array and strings): free() it once.
  * -ENOENT (or -errno) when /proc/modules cannot be opened.
  */
-int mk_kernel_loaded(struct mk_loaded_module **mods, size_t *n);
+int mk_kernel_loaded(struct mk_loaded_module **mods, size_t *n) _must_check_;
 
 /*
  * What lsmod shows of one module: the size from coresize (else @fallback_size, the
@@ -140,12 +142,12 @@ struct mk_module_usage {
 	size_t nholders;
 };
 int mk_kernel_module_usage(const char *name, uint64_t fallback_size,
-			   struct mk_module_usage *usage);
+			   struct mk_module_usage *usage) _must_check_;
 
 /* ---- other kernel files ---- */
 
 /* /proc/cmdline as the kernel gives it (newline included), malloc'd into @cmdline. */
-int mk_kernel_cmdline(char **cmdline);
+int mk_kernel_cmdline(char **cmdline) _must_check_;
 
 /*
  * The format the kernel can decompress in finit_module(), from
@@ -155,7 +157,7 @@ int mk_kernel_cmdline(char **cmdline);
 enum mk_compression mk_kernel_compression(void);
 
 /* The running kernel's release (uname -r) into @buf. */
-int mk_kernel_release(char *buf, size_t size);
+int mk_kernel_release(char *buf, size_t size) _must_check_;
 
 /*
  * Where a kernel's modules live: "@root/@moduledir/@kver" malloc'd into *@out.
@@ -163,4 +165,4 @@ int mk_kernel_release(char *buf, size_t size);
  * are dropped, as depmod -m does); @kver NULL: the running kernel's release.
  */
 int mk_kernel_module_dir(const char *root, const char *moduledir, const char *kver,
-			 char **out);
+			 char **out) _must_check_;

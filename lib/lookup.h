@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 struct lookup_ctx;
 struct modprobe_config;
 
@@ -41,7 +43,7 @@ struct lookup_result {
  * the ctx.
  */
 int lookup_ctx_new(const char *dirname, const struct modprobe_config *cfg,
-		   struct lookup_ctx **out);
+		   struct lookup_ctx **out) _must_check_;
 void lookup_ctx_free(struct lookup_ctx *ctx);
 
 /*
@@ -52,13 +54,14 @@ void lookup_ctx_free(struct lookup_ctx *ctx);
  * that yields anything wins (docs/modprobe.md §5). An empty result is 0 with res->n ==
  * 0. -EINVAL for an unbalanced bracket in @name.
  */
-int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result *res);
+int lookup_module(struct lookup_ctx *ctx, const char *name,
+		  struct lookup_result *res) _must_check_;
 /* Name lookup only (modules.dep.bin, modules.builtin.bin, modules.builtin.alias.bin). */
 int lookup_module_by_name(struct lookup_ctx *ctx, const char *name,
-			  struct lookup_result *res);
+			  struct lookup_result *res) _must_check_;
 /* Fill path and deps of a module known by name (from modules.dep.bin). -ENOENT if absent.
  */
-int lookup_module_dep(struct lookup_ctx *ctx, struct lookup_module *m);
+int lookup_module_dep(struct lookup_ctx *ctx, struct lookup_module *m) _must_check_;
 void lookup_module_release(struct lookup_module *m);
 void lookup_result_release(struct lookup_result *res);
 

@@ -14,6 +14,7 @@
 
 #include "modfile.h"
 #include "modsyms.h"
+#include "util.h"
 
 /* the sections looked up by mf_elf_load(), in mf->sec[] */
 enum {
@@ -88,7 +89,7 @@ static inline uint64_t read_uint(const struct modfile *mf, const uint8_t *p, siz
 }
 
 /* Check the ELF header and section table, and find the sections: done once. */
-int mf_elf_load(struct modfile *mf);
+int mf_elf_load(struct modfile *mf) _must_check_;
 
 static inline int mf_elf_setup(struct modfile *mf)
 {
@@ -96,16 +97,16 @@ static inline int mf_elf_setup(struct modfile *mf)
 }
 
 /* Make [off, off + len) of a sparse image valid (read it in). Checks the range. */
-int mf_ensure_range(struct modfile *mf, uint64_t off, uint64_t len);
+int mf_ensure_range(struct modfile *mf, uint64_t off, uint64_t len) _must_check_;
 /* The same for several ranges (sorted in place), neighbours in one pread. */
-int mf_ensure_ranges(struct modfile *mf, struct range *rs, size_t n);
+int mf_ensure_ranges(struct modfile *mf, struct range *rs, size_t n) _must_check_;
 
 /*
  * Raw bytes of section @idx, bounds-checked and read in; its header in @shdr if not
  * NULL. Memory owned by libelf or the image.
  */
 int mf_section_bytes(struct modfile *mf, size_t idx, const uint8_t **data, size_t *size,
-		     GElf_Shdr *shdr);
+		     GElf_Shdr *shdr) _must_check_;
 
 /*
  * NUL-separated strings: leading NULs are skipped, runs of NULs separate entries,
@@ -113,7 +114,7 @@ int mf_section_bytes(struct modfile *mf, size_t idx, const uint8_t **data, size_
  * caller frees *buf_out and *strs_out.
  */
 int mf_split_strings(const uint8_t *data, size_t size, char **buf_out,
-		     const char ***strs_out, size_t *n_out);
+		     const char ***strs_out, size_t *n_out) _must_check_;
 
 /* Free the symbol lists (lib/modsyms.c), for modfile_free(). */
 void mf_syms_release(struct modfile *mf);

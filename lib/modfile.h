@@ -25,18 +25,20 @@
 #include <stdint.h>
 
 #include "compress.h"
+#include "util.h"
 
 struct modfile;
 
-int modfile_open(const char *path, struct modfile **out);
+int modfile_open(const char *path, struct modfile **out) _must_check_;
 /*
  * @path relative to @dirfd (AT_FDCWD allowed). @size: the file's size when the
  * caller has just found it to be a regular file with a stat (no fstat again),
  * or negative when unknown.
  */
-int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out);
+int modfile_open_at_size(int dirfd, const char *path, int64_t size,
+			 struct modfile **out) _must_check_;
 /* Take a module image already in memory (copied): the fuzzer's and the tests' way in. */
-int modfile_open_memory(const void *data, size_t size, struct modfile **out);
+int modfile_open_memory(const void *data, size_t size, struct modfile **out) _must_check_;
 void modfile_free(struct modfile *mf);
 
 enum mk_compression modfile_compression(const struct modfile *mf);
@@ -50,7 +52,7 @@ struct modinfo_entry {
 	const char *value;
 };
 int modfile_get_modinfo(struct modfile *mf, const struct modinfo_entry **entries,
-			size_t *n);
+			size_t *n) _must_check_;
 
 /* The appended signature ("~Module signature appended~\n"). */
 struct modsig {
@@ -63,13 +65,13 @@ struct modsig {
 	const uint8_t *sig;
 	size_t sig_len;
 };
-int modfile_get_signature(struct modfile *mf, struct modsig *sig);
+int modfile_get_signature(struct modfile *mf, struct modsig *sig) _must_check_;
 
 /*
  * The whole (decompressed) image, for init_module() and for the force flags.
  * For a plain file this reads it into memory on first use.
  */
-int modfile_get_image(struct modfile *mf, const void **data, size_t *size);
+int modfile_get_image(struct modfile *mf, const void **data, size_t *size) _must_check_;
 
 /*
  * Copies of the image with the kernel's checks defeated, as kmod does for
@@ -78,4 +80,4 @@ int modfile_get_image(struct modfile *mf, const void **data, size_t *size);
  * The result is malloc'd and owned by the caller.
  */
 int modfile_strip(struct modfile *mf, bool modversions, bool vermagic, void **data,
-		  size_t *size);
+		  size_t *size) _must_check_;

@@ -123,8 +123,8 @@ static int kmod_errno(const char *path, const struct modfile *mf, int r)
 		return r;
 	if (mf)
 		c = modfile_compression(mf);
-	else
-		mk_compression_of_file(path, &c);
+	else if (mk_compression_of_file(path, &c) < 0)
+		c = MK_COMPRESSION_NONE;
 	return c == MK_COMPRESSION_ZSTD && r == -EPIPE ? -ENOEXEC : -EINVAL;
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "strbuf.h"
+#include "util.h"
 
 struct mk_log;
 
@@ -42,14 +43,15 @@ void modinfo_list_release(struct modinfo_list *l);
  * lib/modfile.h gives.
  */
 int modinfo_from_file(const char *path, int64_t size, bool want_sig,
-		      struct modinfo_list *l);
+		      struct modinfo_list *l) _must_check_;
 
 /*
  * The fields of builtin module @name: its "key=value" records in
  * @dirname/modules.builtin.modinfo (no '=': an empty value). -ENOENT when that
  * file is missing (an old kernel).
  */
-int modinfo_from_builtin(const char *dirname, const char *name, struct modinfo_list *l);
+int modinfo_from_builtin(const char *dirname, const char *name,
+			 struct modinfo_list *l) _must_check_;
 
 /* Whether @key is one of the fields modinfo_from_file() takes from the signature. */
 bool modinfo_is_sig_key(const char *key);
@@ -78,5 +80,5 @@ struct modinfo_param {
  * NULL when there are none.
  */
 int modinfo_params_collect(const struct modinfo_list *l, const struct mk_log *log,
-			   struct modinfo_param **out);
+			   struct modinfo_param **out) _must_check_;
 void modinfo_params_free(struct modinfo_param *p);

@@ -54,7 +54,7 @@ struct modprobe_config;
  */
 int modprobe_config_load(const char *const *paths, const char *moddir,
 			 const char *cmdline, const struct mk_log *log,
-			 struct modprobe_config **out);
+			 struct modprobe_config **out) _must_check_;
 void modprobe_config_free(struct modprobe_config *cfg);
 
 /* ---- queries ------------------------------------------------------------ */
@@ -84,7 +84,7 @@ const struct config_alias *config_alias_next_match(const struct modprobe_config 
  * frees. Returns 0 or -ENOMEM.
  */
 int config_get_options(const struct modprobe_config *cfg, const char *modname,
-		       const char *alias, char **out);
+		       const char *alias, char **out) _must_check_;
 
 /* First `install` / `remove` line whose pattern fnmatch()es @modname; NULL if none. */
 const char *config_get_install(const struct modprobe_config *cfg, const char *modname);
@@ -110,7 +110,7 @@ bool config_is_blacklisted(const struct modprobe_config *cfg, const char *modnam
  */
 int config_get_softdeps(const struct modprobe_config *cfg, const char *modname,
 			const char ***pre, size_t *n_pre, const char ***post,
-			size_t *n_post);
+			size_t *n_post) _must_check_;
 
 /*
  * Weak dependencies of @modname: the names of the FIRST `weakdep` line whose
@@ -118,7 +118,7 @@ int config_get_softdeps(const struct modprobe_config *cfg, const char *modname,
  * Returns 0 or -ENOMEM.
  */
 int config_get_weakdeps(const struct modprobe_config *cfg, const char *modname,
-			const char ***deps, size_t *n_deps);
+			const char ***deps, size_t *n_deps) _must_check_;
 
 /* ---- iteration, for modprobe -c and tests --------------------------------- */
 
@@ -142,7 +142,7 @@ size_t config_count(const struct modprobe_config *cfg, enum config_kind kind);
  * Returns 0, or -ERANGE when @i is out of range.
  */
 int config_entry(const struct modprobe_config *cfg, enum config_kind kind, size_t i,
-		 const char **key, const char **value);
+		 const char **key, const char **value) _must_check_;
 
 /*
  * Append the configuration part of `modprobe -c` to @out: for each kind in enum
@@ -151,4 +151,4 @@ int config_entry(const struct modprobe_config *cfg, enum config_kind kind, size_
  * "\n# End of configuration files. Dumping indexes now:\n\n", which the caller
  * prints. Returns 0 or -ENOMEM.
  */
-int config_dump(const struct modprobe_config *cfg, struct strbuf *out);
+int config_dump(const struct modprobe_config *cfg, struct strbuf *out) _must_check_;

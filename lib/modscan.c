@@ -703,9 +703,15 @@ static int sort_by_order_file(struct modscan *ms)
 	by_unc = hash_new(512, NULL);
 	if (by_unc == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < ms->n_array; i++)
-		if (ms->array[i]->uncrelpath != NULL)
-			hash_add(by_unc, ms->array[i]->uncrelpath, ms->array[i]);
+	for (size_t i = 0; i < ms->n_array; i++) {
+		if (ms->array[i]->uncrelpath == NULL)
+			continue;
+		r = hash_add(by_unc, ms->array[i]->uncrelpath, ms->array[i]);
+		if (r < 0) {
+			hash_free(by_unc);
+			return r;
+		}
+	}
 
 	for (pos = 0, line_no = 0; pos < len;) {
 		char *line = data + pos;

@@ -56,7 +56,7 @@ struct modscan;
  * outlive @out.
  */
 int modscan_new(const char *dirname, const struct depmod_config *cfg,
-		const struct mk_log *log, struct modscan **out);
+		const struct mk_log *log, struct modscan **out) _must_check_;
 void modscan_free(struct modscan *ms);
 
 struct modscan_dir;
@@ -87,36 +87,36 @@ int modscan_dir_fd(const struct modscan_dir *dir);
  */
 void modscan_set_lazy_links(struct modscan *ms, bool lazy);
 /* 0 when @m is known to be a regular file, -ENOTSUP (marked) when it is not. */
-int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir);
+int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir) _must_check_;
 /*
  * After a lazy walk, once nothing else calls modscan_check_type(): check what is
  * left, then 0 (the walk stands; its messages are passed on) or 1 (drop whatever
  * the hook handed out, and call modscan_rewalk()).
  */
-int modscan_walk_end(struct modscan *ms);
+int modscan_walk_end(struct modscan *ms) _must_check_;
 /* Forget every module and walk again, the strict way, without the hook. */
-int modscan_rewalk(struct modscan *ms);
+int modscan_rewalk(struct modscan *ms) _must_check_;
 
 /*
  * Walk dirname and then the external directories. Unreadable entries are reported
  * through the log and skipped. -ENOENT etc. when dirname itself cannot be opened.
  */
-int modscan_walk(struct modscan *ms);
+int modscan_walk(struct modscan *ms) _must_check_;
 
 /* Add one module given by absolute path (depmod FILES...): -EEXIST on a duplicate name.
  */
-int modscan_add_path(struct modscan *ms, const char *path);
+int modscan_add_path(struct modscan *ms, const char *path) _must_check_;
 
 /*
  * Build the module array: kmod's hash order over the names, then sorted by
  * <dirname>/modules.order (kmod 30: the last occurrence of a line wins).
  * The array and its entries are owned by @ms.
  */
-int modscan_build(struct modscan *ms, struct modscan_mod ***mods, size_t *n);
+int modscan_build(struct modscan *ms, struct modscan_mod ***mods, size_t *n) _must_check_;
 
 /*
  * depmod -A: 1 when no module under @dirname is newer than @depfile (kmod 30
  * compares whole seconds), 0 when one is or @depfile is missing, <0 on error.
  */
 int modscan_depfile_up_to_date(const char *dirname, const char *depfile,
-			       const struct mk_log *log);
+			       const struct mk_log *log) _must_check_;

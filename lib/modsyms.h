@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct modfile;
 
 struct modsym {
@@ -28,6 +30,9 @@ struct modsym {
 	char bind;
 };
 
-int modfile_get_exports(struct modfile *mf, const struct modsym **syms, size_t *n);
-int modfile_get_needs(struct modfile *mf, const struct modsym **syms, size_t *n);
-int modfile_get_versions(struct modfile *mf, const struct modsym **syms, size_t *n);
+int modfile_get_exports(struct modfile *mf, const struct modsym **syms,
+			size_t *n) _must_check_;
+int modfile_get_needs(struct modfile *mf, const struct modsym **syms,
+		      size_t *n) _must_check_;
+int modfile_get_versions(struct modfile *mf, const struct modsym **syms,
+			 size_t *n) _must_check_;

@@ -24,7 +24,7 @@
 struct outset;
 
 /* Create @dir (mkdir -p, 0755) and open it. */
-int outset_open(const char *dir, struct outset **out);
+int outset_open(const char *dir, struct outset **out) _must_check_;
 /*
  * Leave alone a file that already holds exactly what outset_add() is given (a
  * regular file of the effective user with @mode): no temporary file, no rename,
@@ -33,9 +33,10 @@ int outset_open(const char *dir, struct outset **out);
  */
 void outset_keep_unchanged(struct outset *os, mode_t mode);
 /* Write one file of the set to its temporary name. */
-int outset_add(struct outset *os, const char *name, const void *data, size_t len);
+int outset_add(struct outset *os, const char *name, const void *data,
+	       size_t len) _must_check_;
 /* Publish the whole set. On error, what was not yet renamed is removed. */
-int outset_commit(struct outset *os);
+int outset_commit(struct outset *os) _must_check_;
 /* Remove the temporary files and free. Safe after commit. NULL is a no-op. */
 void outset_free(struct outset *os);
 /* The name of the file that failed last (for messages), or NULL. */

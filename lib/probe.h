@@ -63,7 +63,7 @@ struct probe_opts {
 };
 
 int probe_ctx_new(struct lookup_ctx *lookup, const struct modprobe_config *cfg,
-		  const struct mk_log *log, struct probe_ctx **out);
+		  const struct mk_log *log, struct probe_ctx **out) _must_check_;
 void probe_ctx_free(struct probe_ctx *ctx);
 
 /*
@@ -72,7 +72,7 @@ void probe_ctx_free(struct probe_ctx *ctx);
  * be 0. -EINVAL for a malformed name.
  */
 int probe_lookup(struct probe_ctx *ctx, const char *name, struct probe_mod ***mods,
-		 size_t *n);
+		 size_t *n) _must_check_;
 /*
  * Is the command-line word @arg a module file rather than a name? kmod >= 31 takes
  * one starting with '/' or './' as a file. With @name_only (a name that came after
@@ -86,7 +86,7 @@ bool probe_arg_is_path(const char *arg, bool name_only);
  * probe_lookup() does, or -errno.
  */
 int probe_from_path(struct probe_ctx *ctx, const char *path, struct probe_mod ***mods,
-		    size_t *n);
+		    size_t *n) _must_check_;
 
 const char *probe_mod_name(const struct probe_mod *m);
 
@@ -98,10 +98,11 @@ const char *probe_mod_name(const struct probe_mod *m);
  * -ENOENT (the kernel's "unknown symbol"), ...
  */
 int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
-		 const struct probe_opts *o);
+		 const struct probe_opts *o) _must_check_;
 
 /*
  * Remove @m as modprobe -r does (docs/modprobe.md §9), with messages through the
  * log at o->fatal_prio. Returns 0 or a negative errno.
  */
-int probe_remove(struct probe_ctx *ctx, struct probe_mod *m, const struct probe_opts *o);
+int probe_remove(struct probe_ctx *ctx, struct probe_mod *m,
+		 const struct probe_opts *o) _must_check_;

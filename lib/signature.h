@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct modsig_pkcs7 {
 	const char *hash_algo; /* "sha256", ..., or "unknown" */
 	const uint8_t *signer; /* issuer commonName */
@@ -22,5 +24,6 @@ struct modsig_pkcs7 {
  * result holds only hash_algo "unknown" and empty fields, as kmod prints then. Returns 0,
  * -ENOMEM, or -EBADMSG when the blob is not a usable PKCS#7 SignedData.
  */
-int modsig_pkcs7_parse(const uint8_t *der, size_t len, struct modsig_pkcs7 **out);
+int modsig_pkcs7_parse(const uint8_t *der, size_t len,
+		       struct modsig_pkcs7 **out) _must_check_;
 void modsig_pkcs7_free(struct modsig_pkcs7 *p);

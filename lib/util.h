@@ -131,19 +131,19 @@ void mk_log_release(struct mk_log_held *held, const struct mk_log *log, bool pas
  */
 char *modname_normalize(const char *name, char *buf, size_t *len);
 char *path_to_modname(const char *path, char *buf, size_t *len);
-int alias_normalize(const char *alias, char *buf, size_t *len);
-int underscores(char *s);
+int alias_normalize(const char *alias, char *buf, size_t *len) _must_check_;
+int underscores(char *s) _must_check_;
 
 /* Does @path end in a module extension this build can read (.ko, .ko.gz, ...)? */
 bool path_ends_with_kmod_ext(const char *path, size_t len);
 
 /* Read a whole small file (a /proc or /sys attribute, a config file). */
-int read_file_full(int dirfd, const char *path, char **out, size_t *len);
+int read_file_full(int dirfd, const char *path, char **out, size_t *len) _must_check_;
 
 /* Full write with EINTR handling; returns 0 or -errno. */
-int write_all(int fd, const void *buf, size_t len);
+int write_all(int fd, const void *buf, size_t len) _must_check_;
 /* Full pread; returns 0, -EIO on a short read, or -errno. */
-int pread_all(int fd, void *buf, size_t len, uint64_t offset);
+int pread_all(int fd, void *buf, size_t len, uint64_t offset) _must_check_;
 
 /* Parse an unsigned decimal or (0x) hex number, with range check. */
 int safe_atou64(const char *s, int base, uint64_t *ret) _must_check_;

@@ -150,15 +150,13 @@ static void test_reserve(void)
 	const char *before;
 	bool same = true;
 
-	strbuf_pushstr(&sb, "start");
+	TAP_OK(strbuf_pushstr(&sb, "start") == 0, "push before reserve");
 	TAP_OK(strbuf_reserve(&sb, 10000) == 0 && sb.size >= 5 + 10000 + 1 &&
 		       sb.used == 5,
 	       "reserve: room for the bytes and the NUL, nothing added");
 	before = sb.buf;
-	for (int i = 0; i < 10000; i++) {
-		strbuf_pushchar(&sb, 'r');
-		same = same && sb.buf == before;
-	}
+	for (int i = 0; i < 10000; i++)
+		same = same && strbuf_pushchar(&sb, 'r') == 0 && sb.buf == before;
 	TAP_OK(same && sb.used == 10005, "reserve(10000): 10000 pushes without moving");
 	TAP_OK(strbuf_reserve(&sb, 0) == 0 && sb.buf == before,
 	       "reserve(0) changes nothing");
@@ -171,7 +169,7 @@ static void test_too_big(void)
 	const char *buf;
 	size_t size;
 
-	strbuf_pushstr(&sb, "keep me");
+	TAP_OK(strbuf_pushstr(&sb, "keep me") == 0, "push before the huge sizes");
 	buf = sb.buf;
 	size = sb.size;
 	TAP_OK(strbuf_reserve(&sb, SIZE_MAX) == -ENOMEM, "reserve(SIZE_MAX): -ENOMEM");

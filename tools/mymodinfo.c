@@ -238,7 +238,8 @@ static int get_info(struct options *o, const char *dirname, const char *name,
 		return r;
 	modinfo_list_release(l);
 	if (r == -ENOTSUP && path) {
-		mk_compression_of_file(path, &c);
+		if (mk_compression_of_file(path, &c) < 0)
+			c = MK_COMPRESSION_NONE;
 		ERR("could not get modinfo from '%s': %s compression is not supported "
 		    "by this build\n",
 		    name, mk_compression_name(c));
