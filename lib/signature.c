@@ -100,21 +100,18 @@ static int tlv_expect(const unsigned char **p, const unsigned char *end, int cls
 #define UNIVERSAL V_ASN1_UNIVERSAL
 #define CONTEXT V_ASN1_CONTEXT_SPECIFIC
 
-static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
+/*
+ * ContentInfo { signedData OID, [0] { SignedData { version, digestAlgorithms,
+ * contentInfo, signerInfos } } } with no certificates and no CRLs, and exactly one
+ * SignerInfo, into @si. 1 when @der has another shape.
+ */
+static int only_signer(const uint8_t *der, size_t len, struct tlv *si)
 {
 	static const unsigned char oid_signed_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
 							 0x0d, 0x01, 0x07, 0x02 };
-	static const unsigned char oid_cn[] = { 0x55, 0x04, 0x03 };
 	const unsigned char *p = der, *end = der + len, *q, *qend, *r, *rend;
-	const unsigned char *cn = NULL, *serial, *oid_der;
-	long cn_len = 0, serial_len;
-	struct tlv t, name, si;
-	struct modsig_pkcs7 *res;
-	ASN1_OBJECT *obj;
+	struct tlv t;
 
-	if (len > LONG_MAX)
-		return 1;
-	/* ContentInfo { signedData OID, [0] { SignedData } } */
 	if (tlv_expect(&p, end, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0 || p != end)
 		return 1;
 	q = t.content;
@@ -129,7 +126,6 @@ static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 	qend = q + t.len;
 	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0 || q != qend)
 		return 1;
-	/* SignedData { version, digestAlgorithms, contentInfo, signerInfos } */
 	q = t.content;
 	qend = q + t.len;
 	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_INTEGER, false, &t) < 0 ||
@@ -141,11 +137,67 @@ static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 		return 1;
 	r = t.content;
 	rend = r + t.len;
-	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_SEQUENCE, true, &si) < 0 || r != rend)
+	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_SEQUENCE, true, si) < 0 || r != rend)
 		return 1;
-	/* SignerInfo { version, issuerAndSerial, digestAlg, sigAlg, encryptedDigest } */
-	q = si.content;
-	qend = q + si.len;
+	return 0;
+}
+
+/*
+ * The issuer Name's commonName, else (as kmod) the value of its last attribute,
+ * into @cn (NULL when it has none). 1 when @name is not a Name.
+ */
+static int issuer_cn(const struct tlv *name, const unsigned char **cn, long *cn_len)
+{
+	static const unsigned char oid_cn[] = { 0x55, 0x04, 0x03 };
+	const unsigned char *n = name->content, *nend = name->content + name->len;
+
+	*cn = NULL;
+	*cn_len = 0;
+	while (n < nend) {
+		struct tlv rdn;
+		const unsigned char *a, *aend;
+
+		if (tlv_expect(&n, nend, UNIVERSAL, V_ASN1_SET, true, &rdn) < 0)
+			return 1;
+		a = rdn.content;
+		aend = a + rdn.len;
+		while (a < aend) {
+			struct tlv atv, type, value;
+			const unsigned char *v, *vend;
+
+			if (tlv_expect(&a, aend, UNIVERSAL, V_ASN1_SEQUENCE, true, &atv) <
+			    0)
+				return 1;
+			v = atv.content;
+			vend = v + atv.len;
+			if (tlv_expect(&v, vend, UNIVERSAL, V_ASN1_OBJECT, false, &type) <
+				    0 ||
+			    tlv_next(&v, vend, &value) < 0 || v != vend ||
+			    value.constructed)
+				return 1;
+			*cn = value.content;
+			*cn_len = value.len;
+			if (type.len == sizeof(oid_cn) &&
+			    memcmp(type.content, oid_cn, sizeof(oid_cn)) == 0)
+				return 0;
+		}
+	}
+	return 0;
+}
+
+/* The fields sign-file's shape has, found in place; 1 when it is another shape. */
+struct fast_fields {
+	const unsigned char *serial, *cn, *oid_der, *oid_end;
+	long serial_len, cn_len;
+	struct tlv sig;
+};
+
+/* SignerInfo { version, issuerAndSerial, digestAlg, sigAlg, encryptedDigest } */
+static int signer_fields(const struct tlv *si, struct fast_fields *f)
+{
+	const unsigned char *q = si->content, *qend = si->content + si->len, *r, *rend;
+	struct tlv t, name;
+
 	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_INTEGER, false, &t) < 0 ||
 	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0)
 		return 1;
@@ -154,80 +206,58 @@ static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_SEQUENCE, true, &name) < 0 ||
 	    tlv_expect(&r, rend, UNIVERSAL, V_ASN1_INTEGER, false, &t) < 0 || r != rend)
 		return 1;
-	serial = t.content;
-	serial_len = t.len;
+	f->serial = t.content;
+	f->serial_len = t.len;
 	/* a negative serial number: leave it to the full decoder */
-	if (serial_len == 0 || (serial[0] & 0x80))
+	if (f->serial_len == 0 || (f->serial[0] & 0x80))
 		return 1;
-	while (serial_len > 0 && serial[0] == 0) {
-		serial++;
-		serial_len--;
+	while (f->serial_len > 0 && f->serial[0] == 0) {
+		f->serial++;
+		f->serial_len--;
 	}
-	/* issuer: its commonName, else (as kmod) the value of the last attribute */
-	{
-		const unsigned char *n = name.content, *nend = name.content + name.len;
-
-		while (n < nend && cn_len >= 0) {
-			struct tlv rdn;
-			const unsigned char *a, *aend;
-
-			if (tlv_expect(&n, nend, UNIVERSAL, V_ASN1_SET, true, &rdn) < 0)
-				return 1;
-			a = rdn.content;
-			aend = a + rdn.len;
-			while (a < aend) {
-				struct tlv atv, type, value;
-				const unsigned char *v, *vend;
-
-				if (tlv_expect(&a, aend, UNIVERSAL, V_ASN1_SEQUENCE, true,
-					       &atv) < 0)
-					return 1;
-				v = atv.content;
-				vend = v + atv.len;
-				if (tlv_expect(&v, vend, UNIVERSAL, V_ASN1_OBJECT, false,
-					       &type) < 0 ||
-				    tlv_next(&v, vend, &value) < 0 || v != vend ||
-				    value.constructed)
-					return 1;
-				cn = value.content;
-				cn_len = value.len;
-				if (type.len == sizeof(oid_cn) &&
-				    memcmp(type.content, oid_cn, sizeof(oid_cn)) == 0) {
-					n = nend;
-					break;
-				}
-			}
-		}
-	}
+	if (issuer_cn(&name, &f->cn, &f->cn_len) != 0)
+		return 1;
 	/* digestAlgorithm { OID, params } */
 	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0)
 		return 1;
 	r = t.content;
-	rend = r + t.len;
-	oid_der = r;
+	f->oid_der = r;
+	f->oid_end = rend = r + t.len;
 	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_OBJECT, false, &t) < 0)
 		return 1;
 	/* no authenticated attributes; the signature algorithm; the signature, last */
 	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0 ||
-	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_OCTET_STRING, false, &t) < 0 ||
+	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_OCTET_STRING, false, &f->sig) < 0 ||
 	    q != qend)
 		return 1;
+	return 0;
+}
 
+static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
+{
+	struct fast_fields f;
+	struct modsig_pkcs7 *res;
+	struct tlv si;
+	ASN1_OBJECT *obj;
+
+	if (len > LONG_MAX || only_signer(der, len, &si) != 0 ||
+	    signer_fields(&si, &f) != 0)
+		return 1;
 	res = calloc(1, sizeof(*res));
 	if (res == NULL)
 		return -ENOMEM;
-	res->key_id = malloc(serial_len > 0 ? (size_t)serial_len : 1);
+	res->key_id = malloc(f.serial_len > 0 ? (size_t)f.serial_len : 1);
 	if (res->key_id == NULL) {
 		free(res);
 		return -ENOMEM;
 	}
-	memcpy(res->key_id, serial, (size_t)serial_len);
-	res->key_id_len = (size_t)serial_len;
-	res->sig = t.content;
-	res->sig_len = (size_t)t.len;
-	res->signer = cn;
-	res->signer_len = cn ? (size_t)cn_len : 0;
-	obj = d2i_ASN1_OBJECT(NULL, &oid_der, rend - oid_der);
+	memcpy(res->key_id, f.serial, (size_t)f.serial_len);
+	res->key_id_len = (size_t)f.serial_len;
+	res->sig = f.sig.content;
+	res->sig_len = (size_t)f.sig.len;
+	res->signer = f.cn;
+	res->signer_len = f.cn ? (size_t)f.cn_len : 0;
+	obj = d2i_ASN1_OBJECT(NULL, &f.oid_der, f.oid_end - f.oid_der);
 	res->hash_algo = obj ? hash_name(obj) : "unknown";
 	ASN1_OBJECT_free(obj);
 	*out = res;
