@@ -441,6 +441,90 @@ static int kcmdline_result(struct modprobe_config *cfg, char *modname, char *par
 	return add_options(cfg, modname, param);
 }
 
+/* The kernel command line scanner's state, as kmod 30 keeps it. */
+struct kcmdline_scan {
+	enum { S_IGNORE, S_MODNAME, S_PARAM, S_VALUE, S_COMPLETE } state;
+	char *quote_start, *modname, *param, *value;
+	bool quoted;
+};
+
+/* The next token starts after @p. */
+static void kcmdline_next(struct kcmdline_scan *sc, char *p)
+{
+	sc->modname = p + 1;
+	sc->state = S_MODNAME;
+	sc->quote_start = NULL;
+}
+
+/* One byte of the command line (its NUL ends the last token). */
+static void kcmdline_step(struct kcmdline_scan *sc, char *p)
+{
+	switch (*p) {
+	case '"':
+		sc->quoted = !sc->quoted;
+		/* a quote may open the whole token (GRUB style), or the value */
+		if (sc->quoted && sc->state == S_MODNAME && p == sc->modname) {
+			sc->quote_start = p;
+			sc->modname = p + 1;
+		} else if (sc->state != S_VALUE) {
+			sc->state = S_IGNORE;
+		}
+		break;
+	case '\0':
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+		if (sc->quoted && sc->state == S_VALUE) {
+			/* a space inside a quoted value */
+		} else if (sc->quoted) {
+			sc->state = S_IGNORE;
+		} else if (sc->state == S_VALUE || sc->state == S_PARAM) {
+			*p = '\0';
+			sc->state = S_COMPLETE;
+		} else {
+			kcmdline_next(sc, p);
+		}
+		break;
+	case '.':
+		if (sc->state == S_MODNAME) {
+			*p = '\0';
+			sc->param = p + 1;
+			sc->value = NULL;
+			sc->state = S_PARAM;
+		} else if (sc->state == S_PARAM) {
+			sc->state = S_IGNORE;
+		}
+		break;
+	case '=':
+		if (sc->state == S_PARAM) {
+			sc->value = p + 1;
+			sc->state = S_VALUE;
+		} else if (sc->state == S_MODNAME) {
+			sc->state = S_IGNORE;
+		}
+		break;
+	}
+}
+
+/* A complete "mod.param[=value]" token. */
+static int kcmdline_token(struct modprobe_config *cfg, struct kcmdline_scan *sc,
+			  const struct mk_log *log)
+{
+	/* "mod.p=a b" as GRUB passes it becomes mod p="a b" */
+	if (sc->quote_start != NULL && sc->quote_start < sc->modname &&
+	    sc->value != NULL && sc->value > sc->modname) {
+		memmove(sc->quote_start, sc->modname, (size_t)(sc->value - sc->modname));
+		sc->value--;
+		sc->modname--;
+		sc->param--;
+		*sc->value = '"';
+	}
+	return kcmdline_result(cfg, sc->modname, sc->param, sc->value, log);
+}
+
 /*
  * kmod 30's kernel command line scanner (docs/modprobe.md §3): a state machine
  * splitting on whitespace outside quotes.
@@ -448,81 +532,19 @@ static int kcmdline_result(struct modprobe_config *cfg, char *modname, char *par
 static int parse_kcmdline(struct modprobe_config *cfg, char *buf,
 			  const struct mk_log *log)
 {
-	enum { S_IGNORE, S_MODNAME, S_PARAM, S_VALUE, S_COMPLETE } state = S_MODNAME;
-	char *p, *quote_start = NULL, *modname = buf, *param = NULL, *value = NULL;
-	bool quoted = false, more = true;
-	int r;
+	struct kcmdline_scan sc = { .state = S_MODNAME, .modname = buf };
+	bool more = true;
 
-	for (p = buf; more; p++) {
-		switch (*p) {
-		case '"':
-			quoted = !quoted;
-			/* a quote may open the whole token (GRUB style), or the value */
-			if (quoted && state == S_MODNAME && p == modname) {
-				quote_start = p;
-				modname = p + 1;
-			} else if (state != S_VALUE) {
-				state = S_IGNORE;
-			}
-			break;
-		case '\0':
-			more = false;
-			/* fall through */
-		case ' ':
-		case '\t':
-		case '\n':
-		case '\v':
-		case '\f':
-		case '\r':
-			if (quoted && state == S_VALUE) {
-				/* a space inside a quoted value */
-			} else if (quoted) {
-				state = S_IGNORE;
-			} else if (state == S_VALUE || state == S_PARAM) {
-				*p = '\0';
-				state = S_COMPLETE;
-			} else {
-				modname = p + 1;
-				state = S_MODNAME;
-				quote_start = NULL;
-			}
-			break;
-		case '.':
-			if (state == S_MODNAME) {
-				*p = '\0';
-				param = p + 1;
-				value = NULL;
-				state = S_PARAM;
-			} else if (state == S_PARAM) {
-				state = S_IGNORE;
-			}
-			break;
-		case '=':
-			if (state == S_PARAM) {
-				value = p + 1;
-				state = S_VALUE;
-			} else if (state == S_MODNAME) {
-				state = S_IGNORE;
-			}
-			break;
-		}
+	for (char *p = buf; more; p++) {
+		/* the end of the buffer still completes the last token */
+		more = *p != '\0';
+		kcmdline_step(&sc, p);
+		if (sc.state == S_COMPLETE) {
+			int r = kcmdline_token(cfg, &sc, log);
 
-		if (state == S_COMPLETE) {
-			/* "mod.p=a b" as GRUB passes it becomes mod p="a b" */
-			if (quote_start != NULL && quote_start < modname &&
-			    value != NULL && value > modname) {
-				memmove(quote_start, modname, (size_t)(value - modname));
-				value--;
-				modname--;
-				param--;
-				*value = '"';
-			}
-			r = kcmdline_result(cfg, modname, param, value, log);
 			if (r < 0)
 				return r;
-			modname = p + 1;
-			state = S_MODNAME;
-			quote_start = NULL;
+			kcmdline_next(&sc, p);
 		}
 	}
 	return 0;
