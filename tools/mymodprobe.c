@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,113 +419,113 @@ static int show_syms(const char *filename, bool exports)
 	return 0;
 }
 
+/* The options that only turn a flag on (-D and -a have more to do). */
+static const struct {
+	int opt;
+	size_t off;
+} flag_opts[] = {
+	{ 'a', offsetof(struct opts, all) },
+	{ 'r', offsetof(struct opts, remove) },
+	{ OPT_REMOVE_HOLDERS, offsetof(struct opts, remove_holders) },
+	{ OPT_FIRST_TIME, offsetof(struct opts, first_time) },
+	{ 'i', offsetof(struct opts, ignore_cmd) },
+	{ 'b', offsetof(struct opts, use_blacklist) },
+	{ 'f', offsetof(struct opts, force) },
+	{ OPT_FORCE_MODVERSION, offsetof(struct opts, force_modversion) },
+	{ OPT_FORCE_VERMAGIC, offsetof(struct opts, force_vermagic) },
+	{ 'R', offsetof(struct opts, lookup_only) },
+	{ 'D', offsetof(struct opts, show_depends) },
+	{ 'c', offsetof(struct opts, show_config) },
+	{ OPT_SHOW_MODVERSIONS, offsetof(struct opts, show_modversions) },
+	{ OPT_SHOW_EXPORTS, offsetof(struct opts, show_exports) },
+	{ 'n', offsetof(struct opts, dry_run) },
+};
+
+static bool set_flag(struct opts *o, int c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(flag_opts); i++) {
+		if (flag_opts[i].opt == c) {
+			*(bool *)((char *)o + flag_opts[i].off) = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One option that takes more than a flag: -1 to go on, or the exit status. */
+static int parse_opt(struct opts *o, int c)
+{
+	char *end;
+
+	switch (c) {
+	case OPT_REMOVE_DEPENDENCIES:
+		WRN("--remove-dependencies is deprecated, use --remove-holders "
+		    "instead\n");
+		/* only with -r, as in kmod 30 */
+		o->remove_holders = true;
+		return -1;
+	case 'w':
+		errno = 0;
+		o->wait_msec = strtoul(optarg, &end, 0);
+		if (errno || *end || optarg[0] == '\0') {
+			ERR("unexpected wait value '%s'.\n", optarg);
+			return EXIT_FAILURE;
+		}
+		return -1;
+	case 'C':
+		env_append("-C", optarg);
+		o->config_paths[o->n_config++] = optarg;
+		return -1;
+	case 'd':
+		o->root = optarg;
+		return -1;
+	case 'S':
+		o->kversion = optarg;
+		return -1;
+	case 's':
+		env_append("-s", NULL);
+		o->use_syslog = true;
+		return -1;
+	case 'q':
+		env_append("-q", NULL);
+		o->verbose = LOG_EMERG;
+		o->quiet = true;
+		return -1;
+	case 'v':
+		env_append("-v", NULL);
+		o->verbose++;
+		return -1;
+	case 'V':
+		print_version();
+		return EXIT_SUCCESS;
+	case 'h':
+		help();
+		return EXIT_SUCCESS;
+	default:
+		/* getopt printed the reason */
+		return EXIT_FAILURE;
+	}
+}
+
 /*
  * Options into @o. Returns -1 to go on, or the exit status (-V, -h, a bad option).
  * @argv and @o->config_paths (room for every argument) come from main().
  */
 static int parse_options(int argc, char *argv[], struct opts *o)
 {
-	int c;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, cmdopts_s, cmdopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			o->all = true;
-			fatal_prio = LOG_WARNING;
-			break;
-		case 'r':
-			o->remove = true;
-			break;
-		case OPT_REMOVE_DEPENDENCIES:
-			WRN("--remove-dependencies is deprecated, use --remove-holders "
-			    "instead\n");
-			/* fall through */
-		case OPT_REMOVE_HOLDERS:
-			/* only with -r, as in kmod 30 */
-			o->remove_holders = true;
-			break;
-		case 'w': {
-			char *end;
-
-			errno = 0;
-			o->wait_msec = strtoul(optarg, &end, 0);
-			if (errno || *end || optarg[0] == '\0') {
-				ERR("unexpected wait value '%s'.\n", optarg);
-				return EXIT_FAILURE;
-			}
-			break;
+		if (set_flag(o, c)) {
+			if (c == 'a') /* kmod's LOG() is a warning with -a */
+				fatal_prio = LOG_WARNING;
+			if (c == 'D') /* -D shows what would be done, loaded or not */
+				o->ignore_loaded = o->dry_run = true;
+			continue;
 		}
-		case OPT_FIRST_TIME:
-			o->first_time = true;
-			break;
-		case 'i':
-			o->ignore_cmd = true;
-			break;
-		case 'b':
-			o->use_blacklist = true;
-			break;
-		case 'f':
-			o->force = true;
-			break;
-		case OPT_FORCE_MODVERSION:
-			o->force_modversion = true;
-			break;
-		case OPT_FORCE_VERMAGIC:
-			o->force_vermagic = true;
-			break;
-		case 'R':
-			o->lookup_only = true;
-			break;
-		case 'D':
-			o->ignore_loaded = true;
-			o->dry_run = true;
-			o->show_depends = true;
-			break;
-		case 'c':
-			o->show_config = true;
-			break;
-		case OPT_SHOW_MODVERSIONS:
-			o->show_modversions = true;
-			break;
-		case OPT_SHOW_EXPORTS:
-			o->show_exports = true;
-			break;
-		case 'n':
-			o->dry_run = true;
-			break;
-		case 'C':
-			env_append("-C", optarg);
-			o->config_paths[o->n_config++] = optarg;
-			break;
-		case 'd':
-			o->root = optarg;
-			break;
-		case 'S':
-			o->kversion = optarg;
-			break;
-		case 's':
-			env_append("-s", NULL);
-			o->use_syslog = true;
-			break;
-		case 'q':
-			env_append("-q", NULL);
-			o->verbose = LOG_EMERG;
-			o->quiet = true;
-			break;
-		case 'v':
-			env_append("-v", NULL);
-			o->verbose++;
-			break;
-		case 'V':
-			print_version();
-			return EXIT_SUCCESS;
-		case 'h':
-			help();
-			return EXIT_SUCCESS;
-		default:
-			/* getopt printed the reason */
-			return EXIT_FAILURE;
-		}
+		r = parse_opt(o, c);
+		if (r >= 0)
+			return r;
 	}
 	/*
 	 * With a "--" on the command line (the kernel's request_module() runs
