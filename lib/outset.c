@@ -362,6 +362,51 @@ static int sync_files(struct outset *os)
 	return 0;
 }
 
+/*
+ * A rename failed after the first @upto files: put their old versions back (a
+ * file that did not exist goes again), so that the old set stands.
+ */
+static void roll_back(struct outset *os, size_t upto)
+{
+	for (size_t i = 0; i < upto; i++) {
+		struct outfile *f = &os->files[i];
+		int r;
+
+		if (f->kept || !f->renamed)
+			continue;
+		if (f->oldname != NULL)
+			r = renameat(os->dfd, f->oldname, os->dfd, f->name);
+		else
+			r = unlinkat(os->dfd, f->name, 0);
+		if (r < 0)
+			continue; /* a second failure in a row: that file stays new */
+		free(f->oldname);
+		f->oldname = NULL;
+		f->renamed = false;
+	}
+	fsync(os->dfd);
+}
+
+/* Rename every new file over its old one, as the journal says. */
+static int rename_all(struct outset *os)
+{
+	for (size_t i = 0; i < os->n; i++) {
+		struct outfile *f = &os->files[i];
+
+		if (f->kept)
+			continue;
+		if (renameat(os->dfd, f->tmpname, os->dfd, f->name) < 0) {
+			int r = -errno;
+
+			snprintf(os->failed, sizeof(os->failed), "%s", f->name);
+			roll_back(os, i);
+			return r;
+		}
+		f->renamed = true;
+	}
+	return 0;
+}
+
 int outset_commit(struct outset *os)
 {
 	size_t changed = 0;
@@ -399,17 +444,9 @@ int outset_commit(struct outset *os)
 			snprintf(os->failed, sizeof(os->failed), "%s", os->journal);
 			return r;
 		}
-		for (size_t i = 0; i < os->n; i++) {
-			struct outfile *f = &os->files[i];
-
-			if (f->kept)
-				continue;
-			if (renameat(os->dfd, f->tmpname, os->dfd, f->name) < 0) {
-				snprintf(os->failed, sizeof(os->failed), "%s", f->name);
-				return -errno;
-			}
-			f->renamed = true;
-		}
+		r = rename_all(os);
+		if (r < 0)
+			return r;
 		if (fsync(os->dfd) < 0) {
 			snprintf(os->failed, sizeof(os->failed), ".");
 			return -errno;

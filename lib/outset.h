@@ -35,7 +35,10 @@ void outset_keep_unchanged(struct outset *os, mode_t mode);
 /* Write one file of the set to its temporary name. */
 int outset_add(struct outset *os, const char *name, const void *data,
 	       size_t len) _must_check_;
-/* Publish the whole set. On error, what was not yet renamed is removed. */
+/*
+ * Publish the whole set. On error, what was not yet renamed is removed; when a
+ * rename fails, the files renamed before it get their old versions back.
+ */
 int outset_commit(struct outset *os) _must_check_;
 /* Remove the temporary files and free. Safe after commit. NULL is a no-op. */
 void outset_free(struct outset *os);

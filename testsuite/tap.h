@@ -23,20 +23,6 @@ static int tap_count, tap_failures;
 			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
 	} while (0)
 
-/*
- * A known bug of the code under test, shown and reported but not fixed yet:
- * "not ok ... # TODO @why" does not fail the test, and once fixed the "ok ...
- * # TODO" (an unexpected pass) does, so that the marker gets removed.
- */
-#define TAP_TODO(cond, why, ...)                                               \
-	do {                                                                   \
-		int tap_todo_ok_ = !!(cond);                                   \
-		tap_count++;                                                   \
-		printf("%s %d - ", tap_todo_ok_ ? "ok" : "not ok", tap_count); \
-		printf(__VA_ARGS__);                                           \
-		printf(" # TODO %s\n", why);                                   \
-	} while (0)
-
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_count);
