@@ -33,6 +33,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || bail_out "usage: run.sh [--impl kmod|my|both] [--bless] [--keep] SCENARIO_DIR..."
+# expectations only ever come from kmod's run, whatever --impl said
+[ $bless = 0 ] || impls=kmod
 
 ELFGEN=$top_builddir/testsuite/elfgen
 FAKEKERNEL=$top_builddir/testsuite/fakekernel/fakekernel.so
