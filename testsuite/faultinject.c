@@ -1,44 +1,54 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * faultinject.so: an LD_PRELOAD shim that makes the Nth call of write(), fsync()
- * or fdatasync() fail, to test that a failing disk never leaves a broken index.
+ * (fdatasync() too) or rename() (renameat(), renameat2() too) fail, or kills the
+ * process right before it, to test that a failing disk or a crash never leaves a
+ * broken index.
  *
- *   FAULTINJECT_FUNC   write | fsync (fsync counts fdatasync too)
- *   FAULTINJECT_N      fail the Nth call (1-based); 0 or unset: never fail
- *   FAULTINJECT_ERRNO  ENOSPC | EIO | a number (default ENOSPC)
- *   FAULTINJECT_COUNT  a file where, at exit, "write N\nfsync M\n" is written
- *                      (the number of calls seen), to know how far N goes
+ *   FAULTINJECT_FUNC   write | fsync | rename
+ *   FAULTINJECT_N      act on the Nth call (1-based); 0 or unset: never
+ *   FAULTINJECT_ERRNO  ENOSPC | EIO | a number (default ENOSPC): the call fails
+ *                      with it and does nothing
+ *   FAULTINJECT_KILL   1: instead of failing, raise(SIGKILL) before the call is
+ *                      made (the calls before it all completed)
+ *   FAULTINJECT_COUNT  a file where, at exit, "write N\nfsync M\nrename R\n" is
+ *                      written (the number of calls seen), to know how far N goes
+ *   FAULTINJECT_KILLED a file where "FUNC N\n" is written just before the kill, so
+ *                      that a test knows the kill landed at that call
  *
- * Only calls made through the PLT are seen (the program's own write/fsync calls,
- * not those inside libc such as stdio's), which is what the writer uses.
+ * Only calls made through the PLT are seen (the program's own calls, not those
+ * inside libc such as stdio's write()), which is what the writer uses.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { F_WRITE, F_FSYNC, F_N };
+enum { F_WRITE, F_FSYNC, F_RENAME, F_N };
 
+static const char *const names[F_N] = { "write", "fsync", "rename" };
 static unsigned long calls[F_N];
 static int target = -1;
 static unsigned long fail_at;
 static int fail_errno = ENOSPC;
+static int kill_mode;
 
 __attribute__((constructor)) static void fi_init(void)
 {
 	const char *f = getenv("FAULTINJECT_FUNC");
 	const char *n = getenv("FAULTINJECT_N");
 	const char *e = getenv("FAULTINJECT_ERRNO");
+	const char *k = getenv("FAULTINJECT_KILL");
 
-	if (f != NULL && strcmp(f, "write") == 0)
-		target = F_WRITE;
-	else if (f != NULL && strcmp(f, "fsync") == 0)
-		target = F_FSYNC;
+	for (int i = 0; f != NULL && i < F_N; i++)
+		if (strcmp(f, names[i]) == 0)
+			target = i;
 	if (n != NULL)
 		fail_at = strtoul(n, NULL, 10);
 	if (e != NULL) {
@@ -49,13 +59,14 @@ __attribute__((constructor)) static void fi_init(void)
 		else
 			fail_errno = atoi(e);
 	}
+	kill_mode = k != NULL && strcmp(k, "1") == 0;
 }
 
-__attribute__((destructor)) static void fi_report(void)
+/* write TEXT to the file named by the environment variable VAR, bypassing the shim */
+static void fi_note(const char *var, const char *text, size_t len)
 {
-	const char *path = getenv("FAULTINJECT_COUNT");
-	char buf[128];
-	int fd, len;
+	const char *path = getenv(var);
+	int fd;
 
 	if (path == NULL)
 		return;
@@ -63,21 +74,40 @@ __attribute__((destructor)) static void fi_report(void)
 			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
-	len = snprintf(buf, sizeof(buf), "write %lu\nfsync %lu\n",
-		       __atomic_load_n(&calls[F_WRITE], __ATOMIC_SEQ_CST),
-		       __atomic_load_n(&calls[F_FSYNC], __ATOMIC_SEQ_CST));
-	if (syscall(SYS_write, fd, buf, (size_t)len) < 0) {
-		/* nothing to do: the test sees a missing count */
+	if (syscall(SYS_write, fd, text, len) < 0) {
+		/* nothing to do: the test sees a missing or short file */
 	}
-	close(fd);
+	syscall(SYS_close, fd);
 }
 
-/* true when this call is the one to fail */
+__attribute__((destructor)) static void fi_report(void)
+{
+	char buf[128];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "write %lu\nfsync %lu\nrename %lu\n",
+		       __atomic_load_n(&calls[F_WRITE], __ATOMIC_SEQ_CST),
+		       __atomic_load_n(&calls[F_FSYNC], __ATOMIC_SEQ_CST),
+		       __atomic_load_n(&calls[F_RENAME], __ATOMIC_SEQ_CST));
+	fi_note("FAULTINJECT_COUNT", buf, (size_t)len);
+}
+
+/* true when this call is the one to fail; never returns when it is the one to kill at */
 static int fi_hit(int which)
 {
 	unsigned long n = __atomic_add_fetch(&calls[which], 1, __ATOMIC_SEQ_CST);
+	char buf[64];
+	int len;
 
-	return which == target && fail_at != 0 && n == fail_at;
+	if (which != target || fail_at == 0 || n != fail_at)
+		return 0;
+	if (!kill_mode)
+		return 1;
+	len = snprintf(buf, sizeof(buf), "%s %lu\n", names[which], n);
+	fi_note("FAULTINJECT_KILLED", buf, (size_t)len);
+	raise(SIGKILL);
+	for (;;)
+		pause();
 }
 
 ssize_t write(int fd, const void *buf, size_t count)
@@ -105,4 +135,24 @@ int fdatasync(int fd)
 		return -1;
 	}
 	return (int)syscall(SYS_fdatasync, fd);
+}
+
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	      unsigned int flags)
+{
+	if (fi_hit(F_RENAME)) {
+		errno = fail_errno;
+		return -1;
+	}
+	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	return renameat2(olddirfd, oldpath, newdirfd, newpath, 0);
+}
+
+int rename(const char *oldpath, const char *newpath)
+{
+	return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }

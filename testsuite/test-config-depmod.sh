@@ -164,11 +164,14 @@ diag "depmod.d: $n_cases configurations compared with depmod ($n_entries entries
 
 # unit checks of the API beyond what depmod logs
 out=$("$TOOL" -C "$T/nosearch" depmod "$KVER" 2>/dev/null)
-check "no search line: exactly one PATH 'updates'" test "$out" = "$(printf 'search path updates\nexclude foo')"
-out=$("$TOOL" -C "$T/override" depmod 9.0 2>/dev/null | grep '^override' | tr '\n' ' ')
-check "KVER is matched against the version given (9.0)" \
-	test "$out" = "override mod-a extra override mod-c nomatch "
-"$TOOL" -C "$T/override" depmod 9.0 >/dev/null 2>"$T/quiet.err"
+rc=$?
+check "no search line: exactly one PATH 'updates' (exit $rc)" \
+	test $rc -eq 0 -a "$out" = "$(printf 'search path updates\nexclude foo')"
+"$TOOL" -C "$T/override" depmod 9.0 >"$T/quiet.out" 2>"$T/quiet.err"
+rc=$?
+out=$(grep '^override' "$T/quiet.out" | tr '\n' ' ')
+check "KVER is matched against the version given (9.0; exit $rc)" \
+	test $rc -eq 0 -a "$out" = "override mod-a extra override mod-c nomatch "
 check "INFO messages are not printed at the default level" test ! -s "$T/quiet.err"
 
 # deliberate difference: nested bounded repeats make glibc's regcomp() take

@@ -157,7 +157,7 @@ for n in range(1, count + 1):
 PY
 r_diff=0
 for i in $(seq 1 "$rcases"); do
-	cp "$T/random-$i" "$T/cmdline"
+	cp "$T/random-$i" "$T/cmdline" || bail_out "random case $i was not generated"
 	kmod_dump >"$T/kmod.out"
 	ours >"$T/our.out"
 	sed -E 's/^libkmod: ([A-Z]+) [^ ]+:[0-9]+ [A-Za-z0-9_]+: /\1: /' "$T/kmod.err" >"$T/kmod.msg"

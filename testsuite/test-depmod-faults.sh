@@ -4,9 +4,11 @@
 #    EIO, for every N of a full run: exit 1 with a message, the old index set
 #    byte-identical (or, when only the final directory fsync failed, the new set
 #    complete), and no temporary file left behind;
-#  - kill -9 at random moments of a run on the whole tree, 50 times: the set is
-#    the old one or the new one, never a mix, and the next run cleans up what the
-#    killed one left.
+#  - the shim kills the run (SIGKILL) right before its Nth write(), fsync() or
+#    rename(), for every N: the set is the old one or the new one (a kill between
+#    two renames leaves a complete journal, rolled forward by the next run), the
+#    next run leaves no temporary file and the set kmod's depmod writes, and every
+#    kill is seen to land at the call aimed at.
 # The old set differs from the new one (it was made with modules.order cut), so
 # a partial replacement would show.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
@@ -21,7 +23,8 @@ tap_tmpdir
 
 # make_sets DIR [SUBDIR...]: a symlinked copy of the installed tree (or of some
 # of its directories) in DIR, with an old and a new index set in DIR.old/.new:
-# the old one made with modules.order cut to a third, the new one with all of it
+# the old one made with modules.order cut to a third, the new one with all of it;
+# kmod's depmod's set for the whole modules.order in DIR.kmod
 make_sets() {
 	local dir=$1 d f
 	shift
@@ -29,7 +32,8 @@ make_sets() {
 	D=$T/lib/modules/$KVER
 	OLD=$dir.old
 	NEW=$dir.new
-	mkdir -p "$D" "$OLD" "$NEW"
+	KMODSET=$dir.kmod
+	mkdir -p "$D" "$OLD" "$NEW" "$KMODSET"
 	if [ $# = 0 ]; then
 		rmdir "$D"
 		cp -as "$SRC" "$T/lib/modules/"
@@ -48,8 +52,13 @@ make_sets() {
 	"$MYDEPMOD" -b "$T" "$KVER" || bail_out "mydepmod failed on $T"
 	for f in $ALL_OUTPUTS; do cp "$D/$f" "$OLD/"; done
 	cp "$TMPD/order.full" "$D/modules.order"
+	"$KMOD_DEPMOD" -b "$T" "$KVER" || bail_out "depmod failed on $T"
+	for f in $DEPMOD_FILES; do mv "$D/$f" "$KMODSET/"; done
 	"$MYDEPMOD" -b "$T" "$KVER" || bail_out "mydepmod failed on $T"
 	for f in $ALL_OUTPUTS; do cp "$D/$f" "$NEW/"; done
+	for f in $DEPMOD_FILES; do
+		cmp -s "$NEW/$f" "$KMODSET/$f" || bail_out "$f: mydepmod's differs from depmod's"
+	done
 	cmp -s "$OLD/modules.dep" "$NEW/modules.dep" && bail_out "old and new sets do not differ"
 	# a file that comes out the same is left alone: make every old one differ,
 	# so that a run writes all of them
@@ -88,10 +97,11 @@ FAULTINJECT_COUNT=$TMPD/count LD_PRELOAD=$SHIM "$MYDEPMOD" -b "$T" "$KVER" ||
 check "the shim sees a full run's calls and changes nothing" test "$(state)" = new
 nwrite=$(awk '$1 == "write" { print $2 }' "$TMPD/count")
 nfsync=$(awk '$1 == "fsync" { print $2 }' "$TMPD/count")
-diag "a full run makes $nwrite write() and $nfsync fsync() calls"
+nrename=$(awk '$1 == "rename" { print $2 }' "$TMPD/count")
+diag "a full run makes $nwrite write(), $nfsync fsync() and $nrename rename() calls"
 nonempty=$(cd "$NEW" && find . -type f -size +0 | wc -l)
-check "a full run writes each non-empty file ($nonempty) and fsyncs all 11 and the directory" \
-	test "$nwrite" -ge "$nonempty" -a "$nfsync" -ge 12
+check "a full run writes each non-empty file ($nonempty), fsyncs all 11 and the directory, renames all 11" \
+	test "$nwrite" -ge "$nonempty" -a "$nfsync" -ge 12 -a "$nrename" -ge 11
 
 for func in write fsync; do
 	[ $func = write ] && total=$nwrite || total=$nfsync
@@ -128,49 +138,79 @@ for func in write fsync; do
 	done
 done
 
-# kill -9 at random moments of a run on the whole tree (its length measured first)
-make_sets "$TMPD/full"
-install_old
-dur_ms=1
-for i in 1 2 3; do
-	start=$(date +%s%N)
-	"$MYDEPMOD" -b "$T" "$KVER"
-	d=$((($(date +%s%N) - start) / 1000000))
-	[ "$d" -gt "$dur_ms" ] && dur_ms=$d
-done
-range=$((dur_ms * 3 / 2))
-diag "a run takes up to $dur_ms ms; killing within 0..$range ms"
-mixed=0
-interrupted=0
-seen_old=0
-seen_new=0
-for i in $(seq 1 50); do
-	install_old
-	delay_ms=$((RANDOM % (range + 1)))
-	"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
-	case $(state) in
-	old) seen_old=$((seen_old + 1)) ;;
-	new) seen_new=$((seen_new + 1)) ;;
-	*)
-		# only acceptable inside the commit, whose journal lets the next run finish
-		if ls -A "$D" | grep -q '^\.mydepmod-commit-'; then
-			interrupted=$((interrupted + 1))
-			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
-			[ "$(state)" = new ] || { mixed=$((mixed + 1)); diag "kill after ${delay_ms} ms: not rolled forward"; }
+# kill -9 inside the write window, on purpose: FAULTINJECT_KILL raises SIGKILL
+# right before the Nth write(), fsync() or rename() of a run, for every N. Right
+# after the kill the directory holds the old set or the new one, or (killed
+# between two renames) a mix next to a complete commit journal. A run that only
+# opens the output set (its first write fails) must then leave the old set, or
+# the new one exactly when the journal was complete (it is rolled forward), and
+# no temporary file; the next full run leaves no temporary file and kmod's set.
+journal_complete() {
+	local j
+	for j in "$D"/.mydepmod-commit-*; do
+		[ -f "$j" ] && [ "$(tail -n 1 "$j")" = end ] && return 0
+	done
+	return 1
+}
+is_kmod_set() {
+	local f
+	for f in $DEPMOD_FILES; do cmp -s "$D/$f" "$KMODSET/$f" || return 1; done
+	cmp -s "$D/modules.weakdep" "$NEW/modules.weakdep"
+}
+swept=0
+landed=0
+seen=
+for func in write fsync rename; do
+	case $func in write) total=$nwrite ;; fsync) total=$nfsync ;; rename) total=$nrename ;; esac
+	bad=0
+	for n in $(seq 1 "$total"); do
+		swept=$((swept + 1))
+		install_old
+		rm -f "$TMPD/killed"
+		# (the braces keep bash's "Killed" notice out of the log)
+		{ FAULTINJECT_FUNC=$func FAULTINJECT_N=$n FAULTINJECT_KILL=1 \
+			FAULTINJECT_KILLED=$TMPD/killed LD_PRELOAD=$SHIM \
+			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1; } 2>/dev/null
+		rc=$?
+		if [ $rc = 137 ] && [ "$(cat "$TMPD/killed" 2>/dev/null)" = "$func $n" ]; then
+			landed=$((landed + 1))
 		else
-			mixed=$((mixed + 1))
-			diag "kill after ${delay_ms} ms: mixed index set"
+			diag "kill at $func #$n: exit $rc, shim: '$(cat "$TMPD/killed" 2>/dev/null)'"
+			bad=1
 		fi
-		;;
-	esac
+		st=$(state)
+		complete=no
+		journal_complete && complete=yes
+		if [ "$st" = mixed ] && [ $complete = no ]; then
+			diag "kill at $func #$n: mixed index set without a complete journal"
+			bad=1
+		fi
+		want=old
+		[ $complete = yes ] && want=new
+		seen="$seen $st/$complete"
+		FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM \
+			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
+		st=$(state)
+		if [ "$st" != $want ] || [ "$(temp_files)" != 0 ]; then
+			diag "kill at $func #$n (journal complete: $complete): after the cleanup" \
+				"the set is '$st', want '$want'; $(temp_files) temporary files"
+			bad=1
+		fi
+		"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
+		rc=$?
+		if [ $rc != 0 ] || [ "$(temp_files)" != 0 ] || ! is_kmod_set; then
+			diag "kill at $func #$n: the next run: exit $rc, $(temp_files) temporary files," \
+				"set '$(state)'"
+			bad=1
+		fi
+	done
+	check "kill -9 before each of the $total $func() calls: old or new set, rolled forward, clean next run" \
+		test $bad = 0
 done
-diag "50 kills: $seen_old left the old set, $seen_new the new set," \
-	"$interrupted hit the renames (completed by the next run)"
-check "kill -9 at 50 random moments: always the old or the new set" test $mixed = 0
+diag "state after each kill (set/journal complete):" \
+	"$(tr ' ' '\n' <<<"$seen" | sed '/^$/d' | sort | uniq -c | tr '\n' ' ')"
+check "all $swept kills landed inside the write window, at the call aimed at ($landed)" \
+	test "$landed" -eq "$swept" -a "$swept" -eq $((nwrite + nfsync + nrename))
 install_old
 touch "$D/.modules.dep.mydepmod-999999999"
 "$MYDEPMOD" -b "$T" "$KVER"

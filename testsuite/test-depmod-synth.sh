@@ -12,6 +12,19 @@
 tap_tmpdir
 K=5.6.0
 
+# run_ok COMMAND...: a depmod run that must succeed (what follows checks its files);
+# a failure is a failed case of its own
+run_ok() {
+	local rc
+	"$@" 2>"$TMPD/run_ok.err"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		not_ok "$* exited $rc"
+		diag "$(head -5 "$TMPD/run_ok.err")"
+	fi
+	return $rc
+}
+
 # ---- a small tree with every kind of data ----
 base_tree() {
 	local r=$1
@@ -55,7 +68,7 @@ check "base tree -w: same duplicate warnings" differential base-w "$T" $K -w
 check "-w warned about the repeated alias" grep -q 'duplicate module alias:' "$TMPD/my.stderr"
 
 # modules.weakdep (kmod 30 has none): our content
-$MYDEPMOD -b "$T" $K 2>/dev/null
+run_ok $MYDEPMOD -b "$T" $K
 check "modules.weakdep lists the weakdep= of mod-user" \
 	cmp -s "$T/lib/modules/$K/modules.weakdep" <(printf '%s\n' \
 	'# Weak dependencies extracted from modules themselves.' 'weakdep mod_user mod-weak')
@@ -126,7 +139,9 @@ check "cycles: the report names the 2-, 3- and nested loops" \
 	grep -q 'Found 9 modules in dependency cycles!' "$TMPD/my.stderr"
 echo old >"$T/lib/modules/$K/modules.dep"
 $MYDEPMOD -b "$T" $K >/dev/null 2>&1
-check "cycles: an existing modules.dep is left alone" cmp -s "$T/lib/modules/$K/modules.dep" <(echo old)
+rc=$?
+check "cycles: exit 1 ($rc), an existing modules.dep is left alone" \
+	eval '[ $rc -eq 1 ] && cmp -s "$T/lib/modules/$K/modules.dep" <(echo old)'
 rm -f "$T/lib/modules/$K/modules.dep"
 mkmod "$T" $K kernel/mod-loop-g.ko --export g_sym
 check "cycles with a leaf below a loop" differential cycles-leaf "$T" $K
@@ -218,30 +233,31 @@ mkmod "$T" $K kernel/a.ko --export a_fn
 mkmod "$T" $K kernel/b.ko --need a_fn
 D=$T/lib/modules/$K
 touch -d '2020-01-01 00:00:00' "$D/kernel/a.ko" "$D/kernel/b.ko"
-$MYDEPMOD -b "$T" $K
+run_ok $MYDEPMOD -b "$T" $K
 echo stale >"$D/modules.alias"
 touch -d '2021-01-01 00:00:00' "$D/modules.dep"
-$MYDEPMOD -A -b "$T" $K
+run_ok $MYDEPMOD -A -b "$T" $K
 check "-A: an up-to-date tree is not rewritten" grep -qx stale "$D/modules.alias"
 touch -d '2022-01-01 00:00:00' "$D/kernel/b.ko"
-$MYDEPMOD -A -b "$T" $K
+run_ok $MYDEPMOD -A -b "$T" $K
 check "-A: a newer module makes it run" grep -qx '# Aliases extracted from modules themselves.' "$D/modules.alias"
 echo stale >"$D/modules.alias"
 touch -d '2023-01-01 00:00:00' "$D/modules.dep"
-$KMOD_DEPMOD -A -b "$T" $K
+run_ok $KMOD_DEPMOD -A -b "$T" $K
 check "-A: kmod agrees that the tree is up to date" grep -qx stale "$D/modules.alias"
 out=$($MYDEPMOD -A -n -b "$T" $K 2>&1)
-check "-A -n: exits at once and prints nothing" test -z "$out"
+rc=$?
+check "-A -n: exits at once ($rc) and prints nothing" test $rc -eq 0 -a -z "$out"
 rm -f "$D/modules.dep"
-$MYDEPMOD -A -b "$T" $K
+run_ok $MYDEPMOD -A -b "$T" $K
 check "-A without modules.dep: runs" test -s "$D/modules.dep"
 
 # ---- -o and -m (kmod >= 31/34; compared with kmod 30's in-place output) ----
 T=$TMPD/outdir
 base_tree "$T"
-$KMOD_DEPMOD -b "$T" $K 2>/dev/null
+run_ok $KMOD_DEPMOD -b "$T" $K
 mkdir -p "$TMPD/ro"
-$MYDEPMOD -b "$T" -o "$TMPD/ro/out" $K 2>/dev/null
+run_ok $MYDEPMOD -b "$T" -o "$TMPD/ro/out" $K
 ok=1
 for f in $DEPMOD_FILES; do
 	cmp -s "$T/lib/modules/$K/$f" "$TMPD/ro/out/lib/modules/$K/$f" || { diag "-o: $f differs"; ok=0; }
@@ -250,7 +266,7 @@ check "-o DIR: the files go to DIR/lib/modules/KVER, same content" test $ok = 1
 mkdir -p "$TMPD/mtree/usr/lib/modules"
 cp -a "$T/lib/modules/$K" "$TMPD/mtree/usr/lib/modules/"
 remove_outputs "$TMPD/mtree/usr/lib/modules/$K"
-$MYDEPMOD -b "$TMPD/mtree" -m /usr/lib/modules $K 2>/dev/null
+run_ok $MYDEPMOD -b "$TMPD/mtree" -m /usr/lib/modules $K
 ok=1
 for f in $DEPMOD_FILES; do
 	cmp -s "$T/lib/modules/$K/$f" "$TMPD/mtree/usr/lib/modules/$K/$f" || { diag "-m: $f differs"; ok=0; }
@@ -306,20 +322,20 @@ T=$TMPD/keep
 base_tree "$T"
 D=$T/lib/modules/$K
 remove_outputs "$D"
-$MYDEPMOD -b "$T" $K 2>/dev/null
+run_ok $MYDEPMOD -b "$T" $K
 inodes() { local f; for f in $ALL_OUTPUTS; do stat -c "%i $f" "$D/$f"; done; }
 inodes >"$TMPD/keep.before"
 touch -d 2000-01-01 "$D"/modules.*
-$MYDEPMOD -b "$T" $K 2>/dev/null
+run_ok $MYDEPMOD -b "$T" $K
 inodes >"$TMPD/keep.after"
 check "a rerun on the same tree keeps every file (same inodes)" cmp -s "$TMPD/keep.before" "$TMPD/keep.after"
 check "a rerun still gives every file the time of the run" \
 	test -z "$(find "$D" -maxdepth 1 -name 'modules.*' ! -newermt 2001-01-01 ! -name modules.order ! -name 'modules.builtin' ! -name modules.builtin.modinfo)"
 # -A then finds the tree up to date, as after kmod's rewrite
 echo stale >"$D/modules.alias"
-$MYDEPMOD -A -b "$T" $K 2>/dev/null
+run_ok $MYDEPMOD -A -b "$T" $K
 check "-A after a rerun: up to date" grep -qx stale "$D/modules.alias"
-$MYDEPMOD -b "$T" $K 2>/dev/null
+run_ok $MYDEPMOD -b "$T" $K
 check "a changed file is replaced" grep -qx 'alias core-alias mod_core' "$D/modules.alias"
 for f in $ALL_OUTPUTS; do cp "$D/$f" "$TMPD/keep.$f"; done
 inodes >"$TMPD/keep.before"
@@ -329,7 +345,7 @@ printf 'X' | dd of="$D/modules.builtin.bin" bs=1 seek=20 conv=notrunc status=non
 cp "$D/modules.softdep" "$TMPD/softdep.target"
 ln -sf "$TMPD/softdep.target" "$D/modules.softdep"
 mkmod "$T" $K kernel/fs/mod-new.ko --modinfo alias=new-alias
-$MYDEPMOD -b "$T" $K 2>/dev/null
+run_ok $MYDEPMOD -b "$T" $K
 inodes >"$TMPD/keep.after"
 changed=$(diff "$TMPD/keep.before" "$TMPD/keep.after" | sed -n 's/^> [0-9]* //p' | sort | tr '\n' ' ')
 check "only the files that differ are replaced ($changed)" test "$changed" = \
@@ -343,11 +359,11 @@ check "what was kept is what kmod writes" differential keep "$T" $K
 # ---- -j: the output does not depend on the number of threads ----
 T=$TMPD/base
 ok=1
-$MYDEPMOD -j 1 -b "$T" $K 2>/dev/null
+run_ok $MYDEPMOD -j 1 -b "$T" $K
 mkdir -p "$TMPD/j1"
 for f in $ALL_OUTPUTS; do cp "$T/lib/modules/$K/$f" "$TMPD/j1/"; done
 for j in 2 3 8; do
-	$MYDEPMOD -j $j -b "$T" $K 2>/dev/null
+	run_ok $MYDEPMOD -j $j -b "$T" $K || ok=0
 	for f in $ALL_OUTPUTS; do
 		cmp -s "$TMPD/j1/$f" "$T/lib/modules/$K/$f" || { diag "-j $j: $f differs"; ok=0; }
 	done

@@ -10,26 +10,38 @@ KVER=$(debian_kver) || bail_out "no module tree under /lib/modules"
 . "$COMP"
 tap_tmpdir
 
-# complete WORDS...: run the tool's function on the words (the last is completed)
+# complete WORDS...: run the tool's function on the words (the last is completed);
+# fails when the tool has no completion function. (The function's own status says
+# nothing: it is compgen's, 1 when nothing matched; its stderr goes to the log.)
 complete_words() {
 	local fn
 	fn=$(complete -p "$1" 2>/dev/null | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+	[ -n "$fn" ] && declare -F "$fn" >/dev/null || return 1
 	COMP_WORDS=("$@")
 	COMP_CWORD=$(($# - 1))
 	COMPREPLY=()
-	"$fn" 2>/dev/null
+	"$fn"
 	printf '%s\n' "${COMPREPLY[@]}"
 }
 
 for t in mymodprobe mymodinfo mydepmod myinsmod myrmmod mylsmod; do
-	check "$t has a completion function" sh -c "[ -L '$top_srcdir/shell-completion/bash/$t' ]"
-	complete -p "$t" >/dev/null 2>&1 && ok "$t: complete -F registered" || not_ok "$t: complete -F registered"
+	check "$t has a completion function" test -L "$top_srcdir/shell-completion/bash/$t"
+	check "$t: complete -F registered" eval 'complete -p "$t" >/dev/null 2>&1'
 	bin=$TOOLS/$t
-	[ -x "$bin" ] || continue
-	help=$("$bin" --help 2>&1)
+	if [ ! -x "$bin" ]; then
+		not_ok "$t: $bin is not built"
+		continue
+	fi
+	help=$("$bin" --help 2>&1) || { not_ok "$t --help fails"; continue; }
+	if ! opts=$(complete_words "$t" --); then
+		not_ok "$t: the completion of '--' fails"
+		continue
+	fi
 	missing=
-	for o in $(complete_words "$t" --); do
+	n=0
+	for o in $opts; do
 		case $o in --*) ;; *) continue ;; esac
+		n=$((n + 1))
 		# "--opt --help": getopt rejects an unknown --opt before --help is seen
 		err=$(cd "$TMPD" && timeout 10 "$bin" "$o" --help 2>&1 >/dev/null </dev/null)
 		if grep -qE 'unrecognized option|invalid option' <<<"$err"; then
@@ -38,16 +50,30 @@ for t in mymodprobe mymodinfo mydepmod myinsmod myrmmod mylsmod; do
 			missing="$missing $o(not in --help)"
 		fi
 	done
-	if [ -z "$missing" ]; then ok "$t: every long option offered is accepted"; else
-		not_ok "$t: options offered but rejected:$missing"; fi
+	if [ "$n" -eq 0 ]; then
+		not_ok "$t: the completion offers no long option"
+	elif [ -z "$missing" ]; then
+		ok "$t: every long option offered ($n) is accepted"
+	else
+		not_ok "$t: options offered but rejected:$missing"
+	fi
 done
 
-out=$(complete_words mymodprobe -S "$KVER" ext)
-check "mymodprobe -S KVER ext completes ext4 from modules.dep" grep -qx ext4 <<<"$out"
-out=$(complete_words mymodprobe --show-d)
-check "mymodprobe --show-d completes --show-depends" grep -qx -- --show-depends <<<"$out"
-out=$(complete_words mymodprobe -S "$KVER" zzzz_no_such)
-check "no module completion for an unknown prefix" test -z "$out"
-out=$(complete_words mymodinfo -F auth)
-check "mymodinfo -F auth completes author" grep -qx author <<<"$out"
+# completes DESC WANT WORDS...: the completion of WORDS succeeds and offers WANT
+# exactly ("" for nothing at all)
+completes() {
+	local desc=$1 want=$2 out
+	shift 2
+	if ! out=$(complete_words "$@"); then
+		not_ok "$desc: the completion fails"
+	elif [ -z "$want" ]; then
+		check "$desc" test -z "$out"
+	else
+		check "$desc" grep -qx -- "$want" <<<"$out"
+	fi
+}
+completes "mymodprobe -S KVER ext completes ext4 from modules.dep" ext4 mymodprobe -S "$KVER" ext
+completes "mymodprobe --show-d completes --show-depends" --show-depends mymodprobe --show-d
+completes "no module completion for an unknown prefix" "" mymodprobe -S "$KVER" zzzz_no_such
+completes "mymodinfo -F auth completes author" author mymodinfo -F auth
 done_testing

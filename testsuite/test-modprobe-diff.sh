@@ -230,17 +230,35 @@ compare "config: -c" "${CF[@]}" -c
 compare "config: -C a single file" -d "$ROOT" -S "$KVER" -C "$CONF/20-more.conf" -D my-glob-x
 
 # the deliberate differences: several softdep lines for a module merge, and -c
-# prints the space between the pre: and post: lists
+# prints the space between the pre: and post: lists.
+# out NAME TOOL ARGS...: stdout of TOOL in $TMPD/NAME, its exit status in $TMPD/NAME.rc
+out() {
+	local name=$1
+	shift
+	"$@" >"$TMPD/$name" 2>"$TMPD/$name.err"
+	echo $? >"$TMPD/$name.rc"
+}
+# exits0_and NAME COMMAND...: NAME's tool exited 0 and COMMAND (a test of its output) holds
+exits0_and() {
+	local name=$1
+	shift
+	[ "$(cat "$TMPD/$name.rc")" = 0 ] && "$@"
+}
+out btrfs.kmod "$KMOD" -S "$KVER" -D btrfs
+out btrfs.my "$MY" -S "$KVER" -D btrfs
 check "btrfs: kmod uses only its first softdep line" \
-	sh -c "! $KMOD -S $KVER -D btrfs | grep -q xxhash"
+	exits0_and btrfs.kmod eval 'grep -q "/btrfs.ko" "$TMPD/btrfs.kmod" && ! grep -q xxhash "$TMPD/btrfs.kmod"'
 check "btrfs: mymodprobe uses all its softdep lines" \
-	sh -c "$MY -S $KVER -D btrfs | grep -q xxhash_generic"
+	exits0_and btrfs.my grep -q xxhash_generic "$TMPD/btrfs.my"
 printf 'softdep a pre: b c post: d\n' >"$TMPD/sd.conf"
+out sd.kmod "$KMOD" -S "$KVER" -C "$TMPD/sd.conf" -c
+out sd.my "$MY" -S "$KVER" -C "$TMPD/sd.conf" -c
 check "-c: kmod prints 'pre: b cpost: d'" \
-	sh -c "$KMOD -S $KVER -C $TMPD/sd.conf -c | grep -qx 'softdep a pre: b cpost: d'"
+	exits0_and sd.kmod grep -qx 'softdep a pre: b cpost: d' "$TMPD/sd.kmod"
 check "-c: mymodprobe prints 'pre: b c post: d'" \
-	sh -c "$MY -S $KVER -C $TMPD/sd.conf -c | grep -qx 'softdep a pre: b c post: d'"
+	exits0_and sd.my grep -qx 'softdep a pre: b c post: d' "$TMPD/sd.my"
+out path.my "$MY" -S "$KVER" -D "$SRC/kernel/drivers/block/loop.ko"
 check "a path argument is a file for mymodprobe (kmod >= 31), a name for kmod 30" \
-	sh -c "$MY -S $KVER -D $SRC/kernel/drivers/block/loop.ko | grep -qx 'insmod $SRC/kernel/drivers/block/loop.ko '"
+	exits0_and path.my grep -qx "insmod $SRC/kernel/drivers/block/loop.ko " "$TMPD/path.my"
 
 done_testing

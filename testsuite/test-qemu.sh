@@ -65,6 +65,8 @@ else
 fi
 
 "$qemu_dir/results.sh" "$log" >"$TMPD/results" || true
+nguest=$(grep -cE '^(PASS|FAIL|MISSING) ' "$TMPD/results")
+check "the guest scenario defines checks ($nguest)" [ "$nguest" -ge 20 ]
 while read -r res id desc; do
 	case $res in
 	PASS) ok "guest $id: $desc" ;;

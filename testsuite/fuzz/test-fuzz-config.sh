@@ -34,6 +34,6 @@ done
 nseeds=$(ls "$TMPD/seeds" | wc -l)
 check "seed corpus: $nseeds inputs" [ "$nseeds" -ge 10 ]
 
-run_fuzzer fuzz-config "$FUZZ" -timeout=20 -max_len=4096 "$TMPD/corpus" "$TMPD/seeds"
+run_fuzzer fuzz-config "$FUZZ" -max_len=4096 "$TMPD/corpus" "$TMPD/seeds"
 
 done_testing

@@ -34,6 +34,6 @@ printf 'pci:v00008086d*sv*\t3\te1000e\nusb:v*p*d*dc*\t1\tusbcore\nsymbol:a[bc]?\
 nseeds=$(ls "$TMPD/seeds" | wc -l)
 check "seed corpus: $nseeds indexes" [ "$nseeds" -ge 10 ]
 
-run_fuzzer fuzz-index "$FUZZ" -timeout=20 -max_len=16384 "$TMPD/corpus" "$TMPD/seeds"
+run_fuzzer fuzz-index "$FUZZ" -max_len=16384 "$TMPD/corpus" "$TMPD/seeds"
 
 done_testing

@@ -14,9 +14,12 @@ find "/lib/modules/$kver/kernel" -name '*.ko' -size -12k | head -8 | while read 
 	cp "$f" "$corpus/"
 done
 first=$(ls "$corpus" | head -1)
-xz --check=crc32 --lzma2=dict=1MiB -c "$corpus/$first" > "$corpus/seed.xz"
-zstd -q -c "$corpus/$first" > "$corpus/seed.zst"
-gzip -c "$corpus/$first" > "$corpus/seed.gz"
+[ -n "$first" ] || bail_out "no module under 12 KiB in /lib/modules/$kver/kernel"
+xz --check=crc32 --lzma2=dict=1MiB -c "$corpus/$first" > "$corpus/seed.xz" || bail_out "xz"
+zstd -q -c "$corpus/$first" > "$corpus/seed.zst" || bail_out "zstd"
+gzip -c "$corpus/$first" > "$corpus/seed.gz" || bail_out "gzip"
 head -c 300 "$corpus/$first" > "$corpus/seed.trunc"
+nseeds=$(ls "$corpus" | wc -l)
+check "seed corpus: $nseeds inputs" [ "$nseeds" -ge 12 ]
 run_fuzzer fuzz-modfile "$fuzzer" -max_len=65536 "$corpus"
 done_testing
