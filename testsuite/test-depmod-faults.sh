@@ -1,9 +1,10 @@
 #!/bin/bash
 # Crash safety of mydepmod's output:
-#  - with testsuite/faultinject.so, the Nth write() or fsync() fails with ENOSPC or
-#    EIO, for every N of a full run: exit 1 with a message, the old index set
-#    byte-identical (or, when only the final directory fsync failed, the new set
-#    complete), and no temporary file left behind;
+#  - with testsuite/faultinject.so, the Nth write(), fsync() or rename() fails with
+#    ENOSPC or EIO, for every N of a full run: exit 1 with a message, the old index
+#    set byte-identical (or, when only the final directory fsync failed, the new set
+#    complete; a rename failing half-way puts the old files back), and no temporary
+#    file left behind;
 #  - the shim kills the run (SIGKILL) right before its Nth write(), fsync() or
 #    rename(), for every N: the set is the old one or the new one (a kill between
 #    two renames leaves a complete journal, rolled forward by the next run), the
@@ -103,8 +104,8 @@ nonempty=$(cd "$NEW" && find . -type f -size +0 | wc -l)
 check "a full run writes each non-empty file ($nonempty), fsyncs all 11 and the directory, renames all 11" \
 	test "$nwrite" -ge "$nonempty" -a "$nfsync" -ge 12 -a "$nrename" -ge 11
 
-for func in write fsync; do
-	[ $func = write ] && total=$nwrite || total=$nfsync
+for func in write fsync rename; do
+	case $func in write) total=$nwrite ;; fsync) total=$nfsync ;; rename) total=$nrename ;; esac
 	for err in ENOSPC EIO; do
 		bad=0
 		for n in $(seq 1 "$total"); do
