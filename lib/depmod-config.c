@@ -98,33 +98,38 @@ oom:
 }
 
 /*
- * glibc's regcomp() copies the token tree for every bounded repeat, so nested
- * counts such as "a{999}{999}{999}" take gigabytes. Bound the product of all
- * the repeat counts in the pattern (an upper bound of the copies); real KVER
- * patterns ("^6\\.1\\.", ".*") have none.
+ * glibc's regcomp() expands repeats by copying the repeated subtree: "x{n,m}"
+ * becomes about max(n, m) + 1 copies of x, and "x+" becomes "x x*", two copies.
+ * Nested repeats multiply, so "a{999}{999}{999}" or "a++++...+" (each '+'
+ * doubles the tree) take gigabytes. Bound the product of all repeat factors
+ * times the pattern length (an upper bound of the tree's size, whatever the
+ * nesting); real KVER patterns ("^6\\.1\\.", "[0-9]+\\.[0-9]+") stay far below.
  */
-#define KVER_MAX_REPEAT_COPIES 65536
+#define KVER_MAX_REGEX_NODES (1u << 18)
 
 static bool regex_too_costly(const char *pattern)
 {
-	uint64_t copies = 1;
+	uint64_t nodes = strlen(pattern) + 1;
 
-	for (const char *p = strchr(pattern, '{'); p != NULL; p = strchr(p + 1, '{')) {
-		uint64_t count = 0, max = 1;
+	for (const char *p = pattern; *p != '\0'; p++) {
+		uint64_t factor = 1, count = 0;
 
-		for (const char *q = p + 1; *q != '\0' && *q != '}'; q++) {
-			if (*q >= '0' && *q <= '9') {
-				count = count * 10 + (uint64_t)(*q - '0');
-				if (count > KVER_MAX_REPEAT_COPIES)
-					return true;
-			} else {
-				count = 0;
+		if (*p == '+') {
+			factor = 2;
+		} else if (*p == '{') {
+			for (const char *q = p + 1; *q != '\0' && *q != '}'; q++) {
+				if (*q >= '0' && *q <= '9') {
+					count = count * 10 + (uint64_t)(*q - '0');
+					if (count > KVER_MAX_REGEX_NODES)
+						return true;
+				} else {
+					count = 0;
+				}
+				if (count + 1 > factor)
+					factor = count + 1;
 			}
-			if (count > max)
-				max = count;
 		}
-		if (umul64_overflow(copies, max, &copies) ||
-		    copies > KVER_MAX_REPEAT_COPIES)
+		if (umul64_overflow(nodes, factor, &nodes) || nodes > KVER_MAX_REGEX_NODES)
 			return true;
 	}
 	return false;
