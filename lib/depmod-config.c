@@ -38,16 +38,16 @@ static void *grow(void *arr_ptr, size_t *n, size_t elem)
 
 static int add_search(struct depmod_config *cfg, const char *word)
 {
-	struct modscan_search *s;
+	struct depmod_search *s;
 	char *path = NULL;
-	enum modscan_search_kind kind;
+	enum depmod_search_kind kind;
 
 	if (streq(word, "built-in")) {
-		kind = MODSCAN_SEARCH_BUILTIN;
+		kind = DEPMOD_SEARCH_BUILTIN;
 	} else if (streq(word, "external")) {
-		kind = MODSCAN_SEARCH_EXTERNAL;
+		kind = DEPMOD_SEARCH_EXTERNAL;
 	} else {
-		kind = MODSCAN_SEARCH_PATH;
+		kind = DEPMOD_SEARCH_PATH;
 		path = strdup(word);
 		if (path == NULL)
 			return -ENOMEM;
@@ -81,7 +81,7 @@ static int add_override(struct depmod_config *cfg, const char *modname,
 			const char *subdir)
 {
 	char *m = strdup(modname), *d = strdup(subdir);
-	struct modscan_override *o;
+	struct depmod_override *o;
 
 	if (m == NULL || d == NULL)
 		goto oom;
