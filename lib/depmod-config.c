@@ -245,31 +245,19 @@ int depmod_config_load(const char *const *paths, const char *kver,
 
 	if (kver == NULL || out == NULL)
 		return -EINVAL;
-	r = conffile_list_add_paths(&files, paths ? paths : default_paths,
-				    CONFFILE_DEPMOD, log);
-	if (r < 0)
-		goto fail;
-	r = -ENOMEM;
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
-		goto fail;
-	r = conffile_load(&files, CONFFILE_DEPMOD, parse_directive,
+		return -ENOMEM;
+	r = conffile_load(&files, paths ? paths : default_paths, CONFFILE_DEPMOD,
+			  parse_directive,
 			  &(struct load_state){ .cfg = cfg, .kver = kver }, log);
-	if (r < 0)
-		goto fail_cfg;
 	/* depmod adds "updates" when no search word was given anywhere */
-	if (cfg->n_search == 0) {
+	if (r == 0 && cfg->n_search == 0)
 		r = add_search(cfg, "updates");
-		if (r < 0)
-			goto fail_cfg;
+	if (r < 0) {
+		depmod_config_free(cfg);
+		return r;
 	}
-	conffile_list_release(&files);
 	*out = cfg;
 	return 0;
-
-fail_cfg:
-	depmod_config_free(cfg);
-fail:
-	conffile_list_release(&files);
-	return r;
 }
