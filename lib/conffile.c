@@ -238,15 +238,6 @@ int conffile_read_line(FILE *fp, char **buf, size_t *cap, unsigned int *linenum)
 	return 1;
 }
 
-int conffile_list_add_paths(struct conffile_list *list, const char *const *paths,
-			    enum conffile_flavour flavour, const struct mk_log *log)
-{
-	for (size_t i = 0; paths[i] != NULL; i++)
-		if (conffile_list_add_path(list, paths[i], flavour, log) == -ENOMEM)
-			return -ENOMEM;
-	return 0;
-}
-
 static int load_file(const char *file, enum conffile_flavour flavour,
 		     conffile_directive_fn fn, void *data, const struct mk_log *log)
 {
@@ -280,14 +271,17 @@ static int load_file(const char *file, enum conffile_flavour flavour,
 	return r == -ENOMEM ? r : 0;
 }
 
-int conffile_load(const struct conffile_list *list, enum conffile_flavour flavour,
-		  conffile_directive_fn fn, void *data, const struct mk_log *log)
+int conffile_load(struct conffile_list *list, const char *const *paths,
+		  enum conffile_flavour flavour, conffile_directive_fn fn, void *data,
+		  const struct mk_log *log)
 {
-	for (size_t i = 0; i < list->n; i++) {
-		int r = load_file(list->files[i].path, flavour, fn, data, log);
+	int r = 0;
 
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	for (size_t i = 0; paths[i] != NULL && r == 0; i++)
+		if (conffile_list_add_path(list, paths[i], flavour, log) == -ENOMEM)
+			r = -ENOMEM;
+	for (size_t i = 0; i < list->n && r == 0; i++)
+		r = load_file(list->files[i].path, flavour, fn, data, log);
+	conffile_list_release(list);
+	return r;
 }

@@ -60,11 +60,6 @@ int conffile_list_add_path(struct conffile_list *list, const char *path,
 int conffile_list_insert(struct conffile_list *list, const char *dir,
 			 const char *name) _must_check_;
 
-/* conffile_list_add_path() for each path of the NULL-terminated @paths: 0 or -ENOMEM. */
-int conffile_list_add_paths(struct conffile_list *list, const char *const *paths,
-			    enum conffile_flavour flavour,
-			    const struct mk_log *log) _must_check_;
-
 void conffile_list_release(struct conffile_list *list);
 
 /* Where a directive comes from, and where to report a problem with it. */
@@ -83,12 +78,14 @@ typedef int (*conffile_directive_fn)(void *data, const char *cmd, char *args,
 				     const struct conffile_pos *pos);
 
 /*
- * Read the files of @list in order, calling @fn for every directive. A file that
- * cannot be opened is skipped (depmod.d reports it: "file FILE: ERROR"); a read
- * error ends that file. Returns 0, or what @fn returned to stop.
+ * Add the files of @paths (NULL-terminated) to @list, which may hold files already,
+ * then read them all in order, calling @fn for every directive, and release @list.
+ * A file that cannot be opened is skipped (depmod.d reports it: "file FILE:
+ * ERROR"); a read error ends that file. Returns 0, -ENOMEM, or what @fn returned
+ * to stop.
  */
-int conffile_load(const struct conffile_list *list, enum conffile_flavour flavour,
-		  conffile_directive_fn fn, void *data,
+int conffile_load(struct conffile_list *list, const char *const *paths,
+		  enum conffile_flavour flavour, conffile_directive_fn fn, void *data,
 		  const struct mk_log *log) _must_check_;
 
 /*

@@ -224,88 +224,93 @@ static int add_fake_syms(struct depgraph *dg)
 	return r;
 }
 
-int depgraph_load_symvers(struct depgraph *dg, const char *filename)
+/*
+ * The kernel's own symbols from @filename, a line (of at most @linemax bytes, the
+ * rest of a longer one read as the next line, as kmod does) at a time to @parse,
+ * then the symbols every kernel has.
+ */
+static int load_kernel_syms(struct depgraph *dg, const char *filename, size_t linemax,
+			    int (*parse)(struct depgraph *dg, char *line,
+					 const char *filename, unsigned int lineno))
 {
-	char line[10240];
+	_cleanup_free_ char *line = malloc(linemax);
+	_cleanup_fclose_ FILE *fp = NULL;
 	unsigned int lineno = 0;
-	FILE *fp = fopen(filename, "re");
 	int r = 0;
 
+	if (line == NULL)
+		return -ENOMEM;
+	fp = fopen(filename, "re");
 	if (fp == NULL)
 		return -errno;
-	/* "0xb352177e\tfind_first_bit\tvmlinux\tEXPORT_SYMBOL" */
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *save = NULL, *ver, *sym, *where, *end;
-		uint64_t crc;
-
-		lineno++;
-		ver = strtok_r(line, " \t", &save);
-		sym = strtok_r(NULL, " \t", &save);
-		where = strtok_r(NULL, " \t", &save);
-		if (ver == NULL || sym == NULL || where == NULL)
-			continue;
-		if (!streq(where, "vmlinux"))
-			continue;
-		errno = 0;
-		crc = strtoull(ver, &end, 16);
-		if (end[0] != '\0') {
-			/* kmod prints a stale errno here; say what is wrong instead */
-			mk_log(dg->opts.log, LOG_ERR,
-			       "%s:%u Invalid symbol version %s: %s\n", filename, lineno,
-			       ver, strerror(EINVAL));
-			continue;
-		}
-		r = add_kernel_symbol(dg, sym, false, crc);
-		if (r < 0)
-			break;
-	}
-	fclose(fp);
+	while (r == 0 && fgets(line, (int)linemax, fp) != NULL)
+		r = parse(dg, line, filename, ++lineno);
 	if (r == 0)
 		r = add_fake_syms(dg);
+	return r;
+}
+
+/* "0xb352177e\tfind_first_bit\tvmlinux\tEXPORT_SYMBOL" */
+static int symvers_line(struct depgraph *dg, char *line, const char *filename,
+			unsigned int lineno)
+{
+	char *save = NULL, *ver, *sym, *where, *end;
+	uint64_t crc;
+
+	ver = strtok_r(line, " \t", &save);
+	sym = strtok_r(NULL, " \t", &save);
+	where = strtok_r(NULL, " \t", &save);
+	if (ver == NULL || sym == NULL || where == NULL || !streq(where, "vmlinux"))
+		return 0;
+	errno = 0;
+	crc = strtoull(ver, &end, 16);
+	if (end[0] != '\0') {
+		/* kmod prints a stale errno here; say what is wrong instead */
+		mk_log(dg->opts.log, LOG_ERR, "%s:%u Invalid symbol version %s: %s\n",
+		       filename, lineno, ver, strerror(EINVAL));
+		return 0;
+	}
+	return add_kernel_symbol(dg, sym, false, crc);
+}
+
+int depgraph_load_symvers(struct depgraph *dg, const char *filename)
+{
+	int r = load_kernel_syms(dg, filename, 10240, symvers_line);
+
 	if (r == 0)
 		dg->opts.check_symvers = true;
 	return r;
 }
 
-int depgraph_load_system_map(struct depgraph *dg, const char *filename)
+/* "c0294200 R __ksymtab_devfs_alloc_devnum" */
+static int system_map_line(struct depgraph *dg, char *line, const char *filename,
+			   unsigned int lineno)
 {
 	static const char ksym[] = "__ksymtab_";
-	char line[4096];
-	unsigned int lineno = 0;
-	FILE *fp = fopen(filename, "re");
-	int r = 0;
+	char *p, *end;
 
-	if (fp == NULL)
-		return -errno;
-	/* "c0294200 R __ksymtab_devfs_alloc_devnum" */
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *p, *end;
-
-		lineno++;
-		p = strchr(line, ' ');
-		if (p != NULL)
-			p = strchr(p + 1, ' ');
-		if (p == NULL) {
-			mk_log(dg->opts.log, LOG_ERR, "%s:%u: invalid line: %s\n",
-			       filename, lineno, line);
-			continue;
-		}
-		p++;
-		if (dg->opts.sym_prefix != '\0' && p[0] == dg->opts.sym_prefix)
-			p++;
-		if (strncmp(p, ksym, sizeof(ksym) - 1) != 0)
-			continue;
-		end = strchr(p, '\n');
-		if (end != NULL)
-			*end = '\0';
-		r = add_kernel_symbol(dg, p + sizeof(ksym) - 1, true, 0);
-		if (r < 0)
-			break;
+	p = strchr(line, ' ');
+	if (p != NULL)
+		p = strchr(p + 1, ' ');
+	if (p == NULL) {
+		mk_log(dg->opts.log, LOG_ERR, "%s:%u: invalid line: %s\n", filename,
+		       lineno, line);
+		return 0;
 	}
-	fclose(fp);
-	if (r == 0)
-		r = add_fake_syms(dg);
-	return r;
+	p++;
+	if (dg->opts.sym_prefix != '\0' && p[0] == dg->opts.sym_prefix)
+		p++;
+	if (strncmp(p, ksym, sizeof(ksym) - 1) != 0)
+		return 0;
+	end = strchr(p, '\n');
+	if (end != NULL)
+		*end = '\0';
+	return add_kernel_symbol(dg, p + sizeof(ksym) - 1, true, 0);
+}
+
+int depgraph_load_system_map(struct depgraph *dg, const char *filename)
+{
+	return load_kernel_syms(dg, filename, 4096, system_map_line);
 }
 
 /* ---- reading the modules ---- */

@@ -38,16 +38,16 @@ static void *grow(void *arr_ptr, size_t *n, size_t elem)
 
 static int add_search(struct depmod_config *cfg, const char *word)
 {
-	struct modscan_search *s;
+	struct depmod_search *s;
 	char *path = NULL;
-	enum modscan_search_kind kind;
+	enum depmod_search_kind kind;
 
 	if (streq(word, "built-in")) {
-		kind = MODSCAN_SEARCH_BUILTIN;
+		kind = DEPMOD_SEARCH_BUILTIN;
 	} else if (streq(word, "external")) {
-		kind = MODSCAN_SEARCH_EXTERNAL;
+		kind = DEPMOD_SEARCH_EXTERNAL;
 	} else {
-		kind = MODSCAN_SEARCH_PATH;
+		kind = DEPMOD_SEARCH_PATH;
 		path = strdup(word);
 		if (path == NULL)
 			return -ENOMEM;
@@ -81,7 +81,7 @@ static int add_override(struct depmod_config *cfg, const char *modname,
 			const char *subdir)
 {
 	char *m = strdup(modname), *d = strdup(subdir);
-	struct modscan_override *o;
+	struct depmod_override *o;
 
 	if (m == NULL || d == NULL)
 		goto oom;
@@ -250,31 +250,19 @@ int depmod_config_load(const char *const *paths, const char *kver,
 
 	if (kver == NULL || out == NULL)
 		return -EINVAL;
-	r = conffile_list_add_paths(&files, paths ? paths : default_paths,
-				    CONFFILE_DEPMOD, log);
-	if (r < 0)
-		goto fail;
-	r = -ENOMEM;
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
-		goto fail;
-	r = conffile_load(&files, CONFFILE_DEPMOD, parse_directive,
+		return -ENOMEM;
+	r = conffile_load(&files, paths ? paths : default_paths, CONFFILE_DEPMOD,
+			  parse_directive,
 			  &(struct load_state){ .cfg = cfg, .kver = kver }, log);
-	if (r < 0)
-		goto fail_cfg;
 	/* depmod adds "updates" when no search word was given anywhere */
-	if (cfg->n_search == 0) {
+	if (r == 0 && cfg->n_search == 0)
 		r = add_search(cfg, "updates");
-		if (r < 0)
-			goto fail_cfg;
+	if (r < 0) {
+		depmod_config_free(cfg);
+		return r;
 	}
-	conffile_list_release(&files);
 	*out = cfg;
 	return 0;
-
-fail_cfg:
-	depmod_config_free(cfg);
-fail:
-	conffile_list_release(&files);
-	return r;
 }

@@ -12,16 +12,36 @@
 
 #include <stddef.h>
 
-#include "modscan.h"
 #include "util.h"
+
+/*
+ * The words that settle duplicate module names (lib/modscan reads them).
+ * A search word, in config order (kmod keeps them reversed internally):
+ */
+enum depmod_search_kind {
+	DEPMOD_SEARCH_PATH,
+	DEPMOD_SEARCH_BUILTIN,
+	DEPMOD_SEARCH_EXTERNAL,
+};
+
+struct depmod_search {
+	enum depmod_search_kind kind;
+	char *path; /* PATH only (NULL otherwise), raw as written */
+};
+
+/* An override (only those whose KVER matched), in config order: */
+struct depmod_override {
+	char *modname; /* raw, not normalised */
+	char *subdir;
+};
 
 struct depmod_config {
 	/* config order (first listed = highest priority); if the config gives no
 	 * search word at all: one PATH "updates" */
-	struct modscan_search *search;
+	struct depmod_search *search;
 	size_t n_search;
 	/* only those whose KVER matched, config order */
-	struct modscan_override *overrides;
+	struct depmod_override *overrides;
 	size_t n_overrides;
 	/* matching KVER, config order, as written (absolute dirs, not prefixed by -b) */
 	char **externals;

@@ -164,10 +164,23 @@ static int idx_add(struct gen *g, struct index_writer *w, const char *key,
 	return r < 0 ? r : 0;
 }
 
-static int finish_index(struct index_writer *w, struct strbuf *out)
+/* A writer for the index @bin, or none (NULL, 0) when @bin is not made (-n). */
+static int start_index(struct strbuf *bin, struct index_writer **w)
 {
-	int r = index_writer_serialize(w, out);
+	*w = NULL;
+	if (bin == NULL)
+		return 0;
+	*w = index_writer_new();
+	return *w != NULL ? 0 : -ENOMEM;
+}
 
+/* Serialise @w into @out when all went well (@r == 0), free it; returns the result. */
+static int finish_index(struct index_writer *w, struct strbuf *out, int r)
+{
+	if (w == NULL)
+		return r;
+	if (r == 0)
+		r = index_writer_serialize(w, out);
 	index_writer_free(w);
 	return r;
 }
@@ -179,11 +192,9 @@ static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 	struct strbuf line = STRBUF_INIT;
 	int r = 0;
 
-	if (bin != NULL) {
-		w = index_writer_new();
-		if (w == NULL)
-			return -ENOMEM;
-	}
+	r = start_index(bin, &w);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
 		struct dg_module *m = depgraph_module(g->dg, i);
 		struct dg_module **deps = NULL;
@@ -212,13 +223,7 @@ static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 				    "deps");
 	}
 	strbuf_release(&line);
-	if (w != NULL) {
-		if (r == 0)
-			r = finish_index(w, bin);
-		else
-			index_writer_free(w);
-	}
-	return r;
+	return finish_index(w, bin, r);
 }
 
 static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
@@ -229,11 +234,9 @@ static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 	r = strbuf_pushstr(txt, "# Aliases extracted from modules themselves.\n");
 	if (r < 0)
 		return r;
-	if (bin != NULL) {
-		w = index_writer_new();
-		if (w == NULL)
-			return -ENOMEM;
-	}
+	r = start_index(bin, &w);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
 		struct dg_module *m = depgraph_module(g->dg, i);
 
@@ -253,19 +256,18 @@ static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 			r = idx_add(g, w, buf, m->scan->name, m->idx, "alias");
 		}
 	}
-	if (w != NULL) {
-		if (r == 0)
-			r = finish_index(w, bin);
-		else
-			index_writer_free(w);
-	}
-	return r;
+	return finish_index(w, bin, r);
 }
 
-static int gen_info_lines(struct gen *g, struct strbuf *txt, enum dg_info_kind kind,
-			  const char *header, const char *word)
+/* modules.softdep or modules.weakdep: "WORD MODULE VALUE" for each such entry */
+static int gen_info_lines(struct gen *g, struct strbuf *txt, enum dg_info_kind kind)
 {
-	int r = strbuf_pushstr(txt, header);
+	bool soft = kind == DG_INFO_SOFTDEP;
+	const char *word = soft ? "softdep" : "weakdep";
+	int r = strbuf_pushstr(txt, soft ? "# Soft dependencies extracted from modules "
+					   "themselves.\n"
+					 : "# Weak dependencies extracted from modules "
+					   "themselves.\n");
 
 	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
 		struct dg_module *m = depgraph_module(g->dg, i);
@@ -312,20 +314,13 @@ static int gen_symbols(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 	r = strbuf_pushstr(txt, "# Aliases for symbols, used by symbol_request().\n");
 	if (r < 0)
 		return r;
-	if (bin != NULL) {
-		s.w = index_writer_new();
-		if (s.w == NULL)
-			return -ENOMEM;
-	}
+	r = start_index(bin, &s.w);
+	if (r < 0)
+		return r;
 	depgraph_foreach_symbol(g->dg, sym_cb, &s);
 	strbuf_release(&s.key);
 	r = s.err;
-	if (s.w != NULL) {
-		if (r == 0)
-			r = finish_index(s.w, bin);
-		else
-			index_writer_free(s.w);
-	}
+	r = finish_index(s.w, bin, r);
 	return r;
 }
 
@@ -355,9 +350,9 @@ static int gen_builtin(struct gen *g, struct strbuf *bin)
 	r = open_input(g->opts->dirname, "modules.builtin", g->log, &data, &len);
 	if (r < 0)
 		return 0; /* kmod publishes an empty file */
-	w = index_writer_new();
-	if (w == NULL)
-		return -ENOMEM;
+	r = start_index(bin, &w);
+	if (r < 0)
+		return r;
 	r = 0;
 	while (pos < len && r == 0) {
 		/* kmod reads with fgets into PATH_MAX bytes; the line keeps its '\n' */
@@ -380,11 +375,7 @@ static int gen_builtin(struct gen *g, struct strbuf *bin)
 		path_to_modname(line, name, NULL);
 		r = idx_add(g, w, name, "", 0, NULL);
 	}
-	if (r == 0)
-		r = finish_index(w, bin);
-	else
-		index_writer_free(w);
-	return r;
+	return finish_index(w, bin, r);
 }
 
 struct bmod {
@@ -501,16 +492,12 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 	r = list_builtin_mods(data, len, &mods, &n_mods);
 	if (r < 0 || n_mods == 0)
 		return r;
-	w = index_writer_new();
-	if (w == NULL)
-		return -ENOMEM;
+	r = start_index(bin, &w);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n_mods && r >= 0; i++)
 		r = add_builtin_aliases(g, w, data, len, &mods[i]);
-	if (r == 0)
-		r = finish_index(w, bin);
-	else
-		index_writer_free(w);
-	return r;
+	return finish_index(w, bin, r);
 }
 
 static int gen_devname(struct gen *g, struct strbuf *txt)
@@ -627,16 +614,10 @@ static int run_job(struct depmod_gen *gen, enum job_id id)
 				bins ? &out[DEPMOD_OUT_ALIAS_BIN] : NULL);
 		break;
 	case JOB_SOFTDEP:
-		r = gen_info_lines(
-			g, &out[DEPMOD_OUT_SOFTDEP], DG_INFO_SOFTDEP,
-			"# Soft dependencies extracted from modules themselves.\n",
-			"softdep");
+		r = gen_info_lines(g, &out[DEPMOD_OUT_SOFTDEP], DG_INFO_SOFTDEP);
 		break;
 	case JOB_WEAKDEP:
-		r = gen_info_lines(
-			g, &out[DEPMOD_OUT_WEAKDEP], DG_INFO_WEAKDEP,
-			"# Weak dependencies extracted from modules themselves.\n",
-			"weakdep");
+		r = gen_info_lines(g, &out[DEPMOD_OUT_WEAKDEP], DG_INFO_WEAKDEP);
 		break;
 	case JOB_SYMBOLS:
 		r = gen_symbols(g, &out[DEPMOD_OUT_SYMBOLS],

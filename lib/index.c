@@ -426,6 +426,51 @@ static void buf_truncate(struct strbuf *buf, size_t len)
 }
 
 /*
+ * Each child of @n in byte order, its byte pushed on @buf while @fn(w, child, buf,
+ * @data) runs. Stops at the first result that is not 0 and returns it.
+ */
+static int for_each_child(struct walk *w, const struct node *n, struct strbuf *buf,
+			  int (*fn)(struct walk *w, const struct node *child,
+				    struct strbuf *buf, void *data),
+			  void *data)
+{
+	for (int ch = n->first; ch <= n->last; ch++) {
+		struct node child;
+		char c = (char)ch;
+		int r = walk_read_child(w, n, ch, &child);
+
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		r = buf_push(buf, &c, 1);
+		if (r < 0)
+			return r;
+		r = fn(w, &child, buf, data);
+		if (r != 0)
+			return r;
+		buf_truncate(buf, buf->used - 1);
+	}
+	return 0;
+}
+
+static int wild_all(struct walk *w, const struct node *n, size_t j, struct strbuf *buf,
+		    const char *subkey, struct results *res);
+
+struct wild_args {
+	const char *subkey;
+	struct results *res;
+};
+
+static int wild_child(struct walk *w, const struct node *child, struct strbuf *buf,
+		      void *data)
+{
+	const struct wild_args *a = data;
+
+	return wild_all(w, child, 0, buf, a->subkey, a->res);
+}
+
+/*
  * Level 3: every key below @n (whose prefix is taken from position @j) is a
  * pattern starting at a wildcard; match it against @subkey. Children first,
  * then the node's own values, as libkmod does.
@@ -434,7 +479,7 @@ static int wild_all(struct walk *w, const struct node *n, size_t j, struct strbu
 		    const char *subkey, struct results *res)
 {
 	size_t mark = buf->used;
-	int ch, r;
+	int r;
 
 	if (++w->depth > INDEX_MAX_DEPTH)
 		return -EBADMSG;
@@ -443,23 +488,9 @@ static int wild_all(struct walk *w, const struct node *n, size_t j, struct strbu
 	if (r < 0)
 		return r;
 
-	for (ch = n->first; ch <= n->last; ch++) {
-		struct node child;
-		char c = (char)ch;
-
-		r = walk_read_child(w, n, ch, &child);
-		if (r < 0)
-			return r;
-		if (r == 0)
-			continue;
-		r = buf_push(buf, &c, 1);
-		if (r < 0)
-			return r;
-		r = wild_all(w, &child, 0, buf, subkey, res);
-		if (r < 0)
-			return r;
-		buf_truncate(buf, buf->used - 1);
-	}
+	r = for_each_child(w, n, buf, wild_child, &(struct wild_args){ subkey, res });
+	if (r < 0)
+		return r;
 
 	if (n->nvalues > 0) {
 		const char *pattern = strbuf_str(buf);
@@ -556,12 +587,28 @@ typedef int (*visit_fn)(void *data, const char *key, size_t keylen, const char *
 			unsigned int priority);
 
 static int walk_all(struct walk *w, const struct node *n, struct strbuf *buf, visit_fn fn,
+		    void *data);
+
+struct walk_args {
+	visit_fn fn;
+	void *data;
+};
+
+static int walk_child(struct walk *w, const struct node *child, struct strbuf *buf,
+		      void *data)
+{
+	const struct walk_args *a = data;
+
+	return walk_all(w, child, buf, a->fn, a->data);
+}
+
+static int walk_all(struct walk *w, const struct node *n, struct strbuf *buf, visit_fn fn,
 		    void *data)
 {
 	size_t mark = buf->used;
 	const unsigned char *p = n->values;
 	uint32_t i;
-	int ch, r;
+	int r;
 
 	if (++w->depth > INDEX_MAX_DEPTH)
 		return -EBADMSG;
@@ -583,23 +630,9 @@ static int walk_all(struct walk *w, const struct node *n, struct strbuf *buf, vi
 			return r;
 	}
 
-	for (ch = n->first; ch <= n->last; ch++) {
-		struct node child;
-		char c = (char)ch;
-
-		r = walk_read_child(w, n, ch, &child);
-		if (r < 0)
-			return r;
-		if (r == 0)
-			continue;
-		r = buf_push(buf, &c, 1);
-		if (r < 0)
-			return r;
-		r = walk_all(w, &child, buf, fn, data);
-		if (r != 0)
-			return r;
-		buf_truncate(buf, buf->used - 1);
-	}
+	r = for_each_child(w, n, buf, walk_child, &(struct walk_args){ fn, data });
+	if (r != 0)
+		return r;
 
 	buf_truncate(buf, mark);
 	w->depth--;

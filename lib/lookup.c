@@ -322,16 +322,22 @@ static int from_commands(struct lookup_ctx *ctx, const char *name,
 	return 0;
 }
 
+/* Both lookups start from the name as an alias normalises it, into @alias. */
+static int lookup_start(const struct lookup_ctx *ctx, const char *name, char *alias,
+			struct lookup_result *res)
+{
+	res->dirname = ctx->dirname;
+	return alias_normalize(name, alias, NULL);
+}
+
 int lookup_module(struct lookup_ctx *ctx, const char *name, struct lookup_result *res)
 {
 	char alias[PATH_MAX];
 	int r;
 
-	res->dirname = ctx->dirname;
-	r = alias_normalize(name, alias, NULL);
+	r = lookup_start(ctx, name, alias, res);
 	if (r < 0)
 		return r;
-
 	if (ctx->cfg) {
 		r = from_config_alias(ctx, alias, res);
 		if (r < 0 || res->n)
@@ -362,8 +368,7 @@ int lookup_module_by_name(struct lookup_ctx *ctx, const char *name,
 	char alias[PATH_MAX];
 	int r;
 
-	res->dirname = ctx->dirname;
-	r = alias_normalize(name, alias, NULL);
+	r = lookup_start(ctx, name, alias, res);
 	if (r < 0)
 		return r;
 	r = from_moddep(ctx, alias, res);

@@ -13,8 +13,9 @@
 #include <stdint.h>
 
 #include "modfile.h"
-#include "modsyms.h"
 #include "util.h"
+
+struct modsym;
 
 /* the sections looked up by mf_elf_load(), in mf->sec[] */
 enum {
@@ -34,7 +35,10 @@ struct range {
 	uint64_t off, end;
 };
 
-/* exports, needs or versions: one allocation, made by lib/modsyms.c */
+/*
+ * exports, needs or versions: one allocation, made by lib/modsyms.c and freed
+ * with the modfile (lib/modfile.c)
+ */
 struct symlist {
 	struct modsym *syms;
 	size_t n;
@@ -115,6 +119,3 @@ int mf_section_bytes(struct modfile *mf, size_t idx, const uint8_t **data, size_
  */
 int mf_split_strings(const uint8_t *data, size_t size, char **buf_out,
 		     const char ***strs_out, size_t *n_out) _must_check_;
-
-/* Free the symbol lists (lib/modsyms.c), for modfile_free(). */
-void mf_syms_release(struct modfile *mf);

@@ -313,13 +313,19 @@ int modfile_open_memory(const void *data, size_t size, struct modfile **out)
 
 static void free_results(struct modfile *mf)
 {
+	struct symlist *lists[] = { &mf->exports, &mf->needs, &mf->versions };
+
 	free(mf->modinfo_buf);
 	free(mf->modinfo);
 	mf->modinfo_buf = NULL;
 	mf->modinfo = NULL;
 	mf->n_modinfo = 0;
 	mf->modinfo_loaded = false;
-	mf_syms_release(mf);
+	/* the symbol lists lib/modsyms.c made */
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		free(lists[i]->syms);
+		memset(lists[i], 0, sizeof(*lists[i]));
+	}
 	modsig_pkcs7_free(mf->pkcs7);
 	mf->pkcs7 = NULL;
 	mf->sig_loaded = false;

@@ -571,39 +571,27 @@ int modprobe_config_load(const char *const *paths, const char *moddir,
 
 	if (out == NULL)
 		return -EINVAL;
-	if (moddir != NULL) {
-		/* kmod 30 reads modules.softdep (modules.weakdep comes with kmod 33);
-		 * they go in first, so they win over a -C file of the same name */
-		r = conffile_list_insert(&files, moddir, "modules.softdep");
-		if (r == -ENOMEM)
-			goto fail;
-		r = conffile_list_insert(&files, moddir, "modules.weakdep");
-		if (r == -ENOMEM)
-			goto fail;
-	}
-
-	r = conffile_list_add_paths(&files, paths ? paths : default_paths,
-				    CONFFILE_MODPROBE, log);
-	if (r < 0)
-		goto fail;
-	r = -ENOMEM;
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
-		goto fail;
-	r = conffile_load(&files, CONFFILE_MODPROBE, parse_directive, cfg, log);
-	if (r >= 0 && cmdline != NULL)
+		return -ENOMEM;
+	/* kmod 30 reads modules.softdep (modules.weakdep comes with kmod 33); they go
+	 * in first, so they win over a -C file of the same name */
+	if (moddir != NULL &&
+	    (conffile_list_insert(&files, moddir, "modules.softdep") == -ENOMEM ||
+	     conffile_list_insert(&files, moddir, "modules.weakdep") == -ENOMEM))
+		r = -ENOMEM;
+	if (r == 0)
+		r = conffile_load(&files, paths ? paths : default_paths,
+				  CONFFILE_MODPROBE, parse_directive, cfg, log);
+	if (r == 0 && cmdline != NULL)
 		r = load_kcmdline(cfg, cmdline, log);
-	if (r < 0)
-		goto fail_cfg;
-	conffile_list_release(&files);
+	if (r < 0) {
+		conffile_list_release(&files);
+		modprobe_config_free(cfg);
+		return r;
+	}
 	*out = cfg;
 	return 0;
-
-fail_cfg:
-	modprobe_config_free(cfg);
-fail:
-	conffile_list_release(&files);
-	return r;
 }
 
 /* ---- queries -------------------------------------------------------------- */

@@ -235,7 +235,7 @@ static bool old_is_higher_priority(const struct modscan *ms,
 
 	/* kmod prepends each override, so the last one in the config is tried first */
 	for (size_t k = cfg->n_overrides; k-- > 0;) {
-		const struct modscan_override *ov = &cfg->overrides[k];
+		const struct depmod_override *ov = &cfg->overrides[k];
 		size_t sl = strlen(ov->subdir), ml = strlen(ov->modname);
 		size_t ovlen = sl + 1 + ml;
 
@@ -251,11 +251,11 @@ static bool old_is_higher_priority(const struct modscan *ms,
 
 	/* the search list, also prepended: walk it from the last config word */
 	for (size_t k = cfg->n_search; k-- > 0; i++) {
-		const struct modscan_search *se = &cfg->search[k];
+		const struct depmod_search *se = &cfg->search[k];
 
-		if (se->kind == MODSCAN_SEARCH_BUILTIN) {
+		if (se->kind == DEPMOD_SEARCH_BUILTIN) {
 			bprio = i;
-		} else if (se->kind == MODSCAN_SEARCH_EXTERNAL) {
+		} else if (se->kind == DEPMOD_SEARCH_EXTERNAL) {
 			for (size_t e = cfg->n_externals; e-- > 0; i++) {
 				const char *ext = cfg->externals[e];
 				size_t el = strlen(ext);

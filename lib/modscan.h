@@ -25,28 +25,6 @@ struct modscan_mod {
 	int64_t size; /* bytes, when that check found it regular; else -1 */
 };
 
-/*
- * The depmod.d words that settle duplicate names, as struct depmod_config
- * (lib/depmod-config.h) holds them. A search word, in config order (kmod keeps
- * them reversed internally):
- */
-enum modscan_search_kind {
-	MODSCAN_SEARCH_PATH,
-	MODSCAN_SEARCH_BUILTIN,
-	MODSCAN_SEARCH_EXTERNAL,
-};
-
-struct modscan_search {
-	enum modscan_search_kind kind;
-	char *path; /* PATH only (NULL otherwise), raw as written */
-};
-
-/* An override (only those whose KVER matched), in config order: */
-struct modscan_override {
-	char *modname; /* raw, not normalised */
-	char *subdir;
-};
-
 struct depmod_config;
 struct modscan;
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "modfile-internal.h"
+#include "modsyms.h"
 #include "util.h"
 
 /* A growing array of modsym plus one string pool, freed together. */
@@ -553,14 +554,4 @@ int modfile_get_needs(struct modfile *mf, const struct modsym **syms, size_t *n)
 int modfile_get_versions(struct modfile *mf, const struct modsym **syms, size_t *n)
 {
 	return symlist_get(mf, &mf->versions, load_versions, syms, n);
-}
-
-void mf_syms_release(struct modfile *mf)
-{
-	free(mf->exports.syms);
-	free(mf->needs.syms);
-	free(mf->versions.syms);
-	memset(&mf->exports, 0, sizeof(mf->exports));
-	memset(&mf->needs, 0, sizeof(mf->needs));
-	memset(&mf->versions, 0, sizeof(mf->versions));
 }

@@ -54,11 +54,11 @@ static int do_depmod(const char *const *paths, const char *kver)
 		return 1;
 	}
 	for (size_t i = 0; i < cfg->n_search; i++) {
-		const struct modscan_search *s = &cfg->search[i];
+		const struct depmod_search *s = &cfg->search[i];
 
-		if (s->kind == MODSCAN_SEARCH_BUILTIN)
+		if (s->kind == DEPMOD_SEARCH_BUILTIN)
 			printf("search built-in\n");
-		else if (s->kind == MODSCAN_SEARCH_EXTERNAL)
+		else if (s->kind == DEPMOD_SEARCH_EXTERNAL)
 			printf("search external\n");
 		else
 			printf("search path %s\n", s->path);

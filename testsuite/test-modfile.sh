@@ -94,6 +94,23 @@ for c in "xz --check=crc32 --lzma2=dict=1MiB" "zstd -q" "gzip -n"; do
 	fi
 done
 
+# a decompression bomb: 1025 zstd frames of 1 MiB of zeros each (52 kB in all) decode
+# to more than MK_DECOMPRESS_MAX (1 GiB, lib/compress.h). The reader stops at the cap
+# with EFBIG; the timeout turns a reader that never stops into a failure
+head -c 1048576 /dev/zero | zstd -q -c >"$TMPD/mib.zst" || bail_out "zstd failed"
+cp "$TMPD/mib.zst" "$TMPD/bomb"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	cat "$TMPD/bomb" "$TMPD/bomb" >"$TMPD/bomb2" && mv "$TMPD/bomb2" "$TMPD/bomb"
+done
+cat "$TMPD/bomb" "$TMPD/mib.zst" >"$TMPD/bomb.ko.zst"
+[ "$(stat -c %s "$TMPD/bomb.ko.zst")" -eq $((1025 * $(stat -c %s "$TMPD/mib.zst"))) ] ||
+	bail_out "the bomb is not 1025 frames"
+rm -f "$TMPD/bomb"
+out=$(timeout 120 "$TOOL" "$TMPD/bomb.ko.zst" modinfo)
+rc=$?
+check "a zstd stream that decodes to 1025 MiB is refused: EFBIG (exit $rc: $out)" \
+	test $rc -eq 1 -a "$out" = "error: open: File too large"
+
 # signatures: legacy id type raw, with the hash from the kernel's table
 head -c 256 /dev/urandom > "$TMPD/sigbytes"
 f=$TMPD/signed.ko

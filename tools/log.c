@@ -91,3 +91,20 @@ void print_version(void)
 {
 	printf("mykmod version %s\n%s\n", PACKAGE_VERSION, MYKMOD_FEATURES);
 }
+
+int tool_other_option(int c, void (*help)(void))
+{
+	switch (c) {
+	case 'h':
+		help();
+		return EXIT_SUCCESS;
+	case 'V':
+		print_version();
+		return EXIT_SUCCESS;
+	case '?':
+		return EXIT_FAILURE;
+	default:
+		ERR("unexpected getopt_long() value '%c'.\n", c);
+		return EXIT_FAILURE;
+	}
+}

@@ -25,6 +25,11 @@ extern const struct mk_log tool_log;
 const char *log_prog(void);
 /* -V of every tool: our version and the compiled-in features. */
 void print_version(void);
+/*
+ * The options every tool ends its getopt switch with: -h (@help), -V, and what
+ * getopt refused ('?', it printed why). Returns the exit status.
+ */
+int tool_other_option(int c, void (*help)(void));
 
 #define CRIT(...) log_printf(LOG_CRIT, __VA_ARGS__)
 #define ERR(...) log_printf(LOG_ERR, __VA_ARGS__)

@@ -198,17 +198,9 @@ static int parse_opt(struct args *a, int c)
 	case 'q':
 	case 'r':
 		return 0;
-	case 'h':
-		help();
-		return 1;
-	case 'V':
-		print_version();
-		return 1;
-	case '?':
-		return -EINVAL;
 	default:
-		ERR("unexpected getopt_long() value '%c'.\n", c);
-		return -EINVAL;
+		/* -h and -V: done (1); anything else was refused */
+		return tool_other_option(c, help) == EXIT_SUCCESS ? 1 : -EINVAL;
 	}
 }
 

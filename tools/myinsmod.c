@@ -75,17 +75,8 @@ int main(int argc, char *argv[])
 		case 'f':
 			flags |= MK_INSERT_FORCE_MODVERSION | MK_INSERT_FORCE_VERMAGIC;
 			break;
-		case 'h':
-			help();
-			return EXIT_SUCCESS;
-		case 'V':
-			print_version();
-			return EXIT_SUCCESS;
-		case '?':
-			return EXIT_FAILURE;
 		default:
-			ERR("unexpected getopt_long() value '%c'.\n", c);
-			return EXIT_FAILURE;
+			return tool_other_option(c, help);
 		}
 	}
 

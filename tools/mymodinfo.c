@@ -467,15 +467,8 @@ static int parse_options(int argc, char *argv[], struct options *o)
 		case OPT_JSON:
 			o->json = true;
 			break;
-		case 'V':
-			print_version();
-			return EXIT_SUCCESS;
-		case 'h':
-			help();
-			return EXIT_SUCCESS;
 		default:
-			/* getopt printed the reason */
-			return EXIT_FAILURE;
+			return tool_other_option(c, help);
 		}
 	}
 	if (optind >= argc) {

@@ -495,15 +495,8 @@ static int parse_opt(struct opts *o, int c)
 		env_append("-v", NULL);
 		o->verbose++;
 		return -1;
-	case 'V':
-		print_version();
-		return EXIT_SUCCESS;
-	case 'h':
-		help();
-		return EXIT_SUCCESS;
 	default:
-		/* getopt printed the reason */
-		return EXIT_FAILURE;
+		return tool_other_option(c, help);
 	}
 }
 

@@ -133,17 +133,8 @@ int main(int argc, char *argv[])
 		case 'v':
 			verbose++;
 			break;
-		case 'h':
-			help();
-			return EXIT_SUCCESS;
-		case 'V':
-			print_version();
-			return EXIT_SUCCESS;
-		case '?':
-			return EXIT_FAILURE;
 		default:
-			ERR("unexpected getopt_long() value '%c'.\n", c);
-			return EXIT_FAILURE;
+			return tool_other_option(c, help);
 		}
 	}
 	log_open(program_invocation_short_name, use_syslog);
