@@ -350,6 +350,35 @@ mkdir -p "$TMPD/outside-dupdir"
 ln -s "$TMPD/outside-dupdir" "$T/lib/modules/$K/kernel/dup.ko"
 check "a symlink to a directory losing to a same-named module" differential links-dup "$T" $K
 
+# symbolic links back up the walked path (docs/compat.md): "l1 -> ." and "l2 -> ."
+# make kmod's walk exponential (it goes on until each path is too long). Ours
+# follows neither, warns once per link, and writes what kmod writes for the tree
+# without them, in seconds; -A walks the same way.
+T=$TMPD/links-loop
+links_tree "$T"
+D=$T/lib/modules/$K
+"$KMOD_DEPMOD" -b "$T" $K || bail_out "depmod failed on $T"
+mkdir -p "$TMPD/loop.kmod"
+for f in $DEPMOD_FILES; do mv "$D/$f" "$TMPD/loop.kmod/"; done
+ln -s . "$D/kernel/l1"
+ln -s . "$D/kernel/l2"
+ln -s .. "$D/real/up"
+timeout 60 "$MYDEPMOD" -b "$T" $K 2>"$TMPD/loop.err"
+rc=$?
+ok=1
+for f in $DEPMOD_FILES; do
+	cmp -s "$D/$f" "$TMPD/loop.kmod/$f" || { diag "links-loop: $f differs"; ok=0; }
+done
+check "symlink loops: exit $rc, kmod's files for the tree without the links" test $rc = 0 -a $ok = 1
+check "symlink loops: one warning per link" test "$(grep 'a link to a directory' "$TMPD/loop.err" | sort)" = "$(printf '%s\n' \
+	"mydepmod: WARNING: $D/kernel/l1: a link to a directory that contains it, not followed" \
+	"mydepmod: WARNING: $D/kernel/l2: a link to a directory that contains it, not followed" \
+	"mydepmod: WARNING: $D/real/up: a link to a directory that contains it, not followed")"
+touch -d '1 hour ago' "$D/modules.dep"
+timeout 60 "$MYDEPMOD" -A -b "$T" $K 2>"$TMPD/loop.err"
+rc=$?
+check "symlink loops: -A finishes too (exit $rc)" test $rc = 0
+
 # ---- an index that comes out the same is left alone (docs/compat.md) ----
 T=$TMPD/keep
 base_tree "$T"
