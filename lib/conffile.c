@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
 
 #include "conffile.h"
@@ -238,23 +239,57 @@ int conffile_read_line(FILE *fp, char **buf, size_t *cap, unsigned int *linenum)
 	return 1;
 }
 
+/*
+ * @file opened for reading without ever blocking: NULL (reported) when it cannot
+ * be, or is not a regular file. A FIFO or a device named like a configuration
+ * file would otherwise hang the tool (kmod hangs: docs/compat.md); a link to
+ * /dev/null, the usual way to mask a file of the same name in a later directory,
+ * reads as empty and is not reported.
+ */
+static FILE *open_config(const char *file, enum conffile_flavour flavour,
+			 const struct mk_log *log)
+{
+	int fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	FILE *fp;
+
+	if (fd < 0) {
+		int err = errno;
+
+		/* libkmod skips such a file silently; depmod says so */
+		if (flavour == CONFFILE_DEPMOD)
+			mk_log(log, LOG_ERR, "file %s: %s\n", file, strerror(err));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		mk_log(log, LOG_ERR, "%s: %s\n", file, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (!(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))
+			mk_log(log, LOG_WARNING, "%s: not a regular file, ignored\n",
+			       file);
+		close(fd);
+		return NULL;
+	}
+	fp = fdopen(fd, "r");
+	if (fp == NULL)
+		close(fd);
+	return fp;
+}
+
 static int load_file(const char *file, enum conffile_flavour flavour,
 		     conffile_directive_fn fn, void *data, const struct mk_log *log)
 {
 	struct conffile_pos pos = { .file = file, .log = log };
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_fclose_ FILE *fp = fopen(file, "re");
+	_cleanup_fclose_ FILE *fp = open_config(file, flavour, log);
 	size_t cap = 0;
 	int r;
 
-	if (fp == NULL) {
-		/* libkmod skips such a file silently; depmod says so */
-		int err = errno;
-
-		if (flavour == CONFFILE_DEPMOD)
-			mk_log(log, LOG_ERR, "file %s: %s\n", file, strerror(err));
+	if (fp == NULL)
 		return 0;
-	}
 	while ((r = conffile_read_line(fp, &buf, &cap, &pos.linenum)) > 0) {
 		char *save, *cmd;
 

@@ -830,55 +830,75 @@ out:
 	return r;
 }
 
+/* Is @m on the path from the root down to @vx, the root itself excepted? */
+static bool on_path(const struct vertex *vx, const struct dg_module *m)
+{
+	for (; vx != NULL && vx->parent != NULL; vx = vx->parent)
+		if (vx->mod == m)
+			return true;
+	return false;
+}
+
+/*
+ * kmod's search for the loops through one root: every path from it, printed when
+ * it comes back. A path that meets a module twice is not followed: it runs round a
+ * loop that does not pass through the root, for ever in kmod 30 (docs/compat.md);
+ * that loop is reported from its own root. Paths are simple then, but there may be
+ * very many: the whole report follows DG_CYCLE_PATHS of them at most, counted in
+ * @budget, and stops with -E2BIG past that.
+ */
+#define DG_CYCLE_PATHS (1u << 20)
+
+/* A vertex for @m below @parent, kept in @all (which frees it) and put on @stack. */
+static int push_vertex(struct ptrvec *all, struct ptrvec *stack, struct dg_module *m,
+		       struct vertex *parent)
+{
+	struct vertex *v = calloc(1, sizeof(*v));
+
+	if (v == NULL || ptrvec_push(all, v) < 0) {
+		free(v);
+		return -ENOMEM;
+	}
+	v->mod = m;
+	v->parent = parent;
+	return ptrvec_push(stack, v);
+}
+
 static int report_from_root(struct depgraph *dg, struct dg_module *root_mod,
-			    struct ptrvec *roots, size_t *head, struct hash *loop_set)
+			    struct ptrvec *roots, size_t *head, struct hash *loop_set,
+			    size_t *budget)
 {
 	struct ptrvec all = { 0 }, stack = { 0 };
-	struct vertex *root;
-	int r = -ENOMEM;
+	/* kmod prints a root an earlier search went through as a "cycle" of its own */
+	bool seen = root_mod->visited;
+	size_t found = 0;
+	int r = push_vertex(&all, &stack, root_mod, NULL);
 
-	root = calloc(1, sizeof(*root));
-	if (root == NULL || ptrvec_push(&all, root) < 0) {
-		free(root);
-		goto out;
-	}
-	root->mod = root_mod;
-	if (ptrvec_push(&stack, root) < 0)
-		goto out;
-
-	while (stack.n > 0) {
+	while (r == 0 && stack.n > 0) {
 		struct vertex *vx = stack.a[--stack.n];
 		struct dg_module *m = vx->mod;
 
 		/* the topological sort leaves only loops and branches into them */
-		if (m->visited && m == root->mod) {
+		if (m == root_mod && vx->parent != NULL) {
 			r = report_one_cycle(dg, vx, roots, head, loop_set);
-			if (r < 0)
-				goto out;
+			found++;
 			continue;
 		}
 		/* kmod leaves modules without dependencies unmarked */
-		if (m->n_deps == 0)
+		if (m->n_deps == 0 || on_path(vx->parent, m))
 			continue;
-		m->visited = true;
-		for (size_t i = 0; i < m->n_deps; i++) {
-			struct vertex *v = calloc(1, sizeof(*v));
-
-			if (v == NULL || ptrvec_push(&all, v) < 0) {
-				free(v);
-				r = -ENOMEM;
-				goto out;
-			}
-			v->mod = m->deps[i];
-			v->parent = vx;
-			if (ptrvec_push(&stack, v) < 0) {
-				r = -ENOMEM;
-				goto out;
-			}
+		if (m->n_deps > *budget) {
+			r = -E2BIG;
+			break;
 		}
+		*budget -= m->n_deps;
+		m->visited = true;
+		for (size_t i = 0; i < m->n_deps && r == 0; i++)
+			r = push_vertex(&all, &stack, m->deps[i], vx);
 	}
-	r = 0;
-out:
+	/* ...unless it is on a loop, which only a loop into a loop leads to */
+	if (r == 0 && seen && found == 0)
+		r = report_one_cycle(dg, all.a[0], roots, head, loop_set);
 	for (size_t i = 0; i < all.n; i++)
 		free(all.a[i]);
 	free(all.a);
@@ -890,7 +910,7 @@ static int report_cycles(struct depgraph *dg, const unsigned int *users)
 {
 	struct ptrvec roots = { 0 };
 	struct hash *loop_set;
-	size_t head = 0;
+	size_t head = 0, budget = DG_CYCLE_PATHS;
 	int r = 0;
 
 	for (size_t i = 0; i < dg->n; i++)
@@ -906,7 +926,14 @@ static int report_cycles(struct depgraph *dg, const unsigned int *users)
 	while (head < roots.n) {
 		struct dg_module *root = roots.a[head++];
 
-		r = report_from_root(dg, root, &roots, &head, loop_set);
+		r = report_from_root(dg, root, &roots, &head, loop_set, &budget);
+		if (r == -E2BIG) {
+			mk_log(dg->opts.log, LOG_ERR,
+			       "Too many paths through dependency cycles to report them "
+			       "all\n");
+			r = 0;
+			break;
+		}
 		if (r < 0)
 			break;
 	}

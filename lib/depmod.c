@@ -223,7 +223,8 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 	struct outset *os = NULL;
 	int r;
 
-	r = outset_open(o->outdirname, &os);
+	r = outset_open(o->outdirname, depmod_output_names, DEPMOD_N_OUTPUTS, o->log,
+			&os);
 	if (r < 0)
 		return fail(o->log, LOG_ERR, r, "could not open output directory",
 			    o->outdirname);

@@ -237,12 +237,15 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfi
 	}
 	mf->compression = mk_compression_detect(head, (size_t)n);
 	if (mf->compression == MK_COMPRESSION_NONE) {
-		if ((uint64_t)st.st_size > MK_DECOMPRESS_MAX) {
+		/*
+		 * No cap on a plain file, however large: the image is only reserved
+		 * (address space, not memory) and just the ranges needed are read in
+		 */
+		if ((uint64_t)st.st_size >= SIZE_MAX) {
 			r = -EFBIG;
 			goto fail;
 		}
 		mf->size = (uint64_t)st.st_size;
-		/* allocated, not read: only the ranges needed are read in */
 		mf->image = malloc(mf->size ? mf->size : 1);
 		if (mf->image == NULL) {
 			r = -ENOMEM;

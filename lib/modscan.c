@@ -391,12 +391,40 @@ struct dirent64_hdr {
 
 #define DIRBUF_SIZE (32 * 1024)
 
-static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *name,
+/*
+ * The directories on the path being walked, innermost first, by (device, inode):
+ * a symbolic link to one of them ("l -> .", "l -> ..") would make the walk go
+ * round for ever (docs/depmod-outputs.md §2.1).
+ */
+struct dir_chain {
+	dev_t dev;
+	ino_t ino;
+	const struct dir_chain *up;
+};
+
+/* 0 with @link set up below @up, or 1 when @fd is a directory already on the path */
+static int dir_chain_push(struct dir_chain *link, const struct dir_chain *up, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	for (const struct dir_chain *c = up; c != NULL; c = c->up)
+		if (c->dev == st.st_dev && c->ino == st.st_ino)
+			return 1;
+	link->dev = st.st_dev;
+	link->ino = st.st_ino;
+	link->up = up;
+	return 0;
+}
+
+static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
+		      const struct dir_chain *chain, const char *name,
 		      unsigned char d_type, struct strbuf *path, size_t baselen);
 
 /* @path holds the directory path with a trailing '/', @baselen bytes. */
-static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct strbuf *path,
-		    size_t baselen)
+static int walk_dir(struct modscan *ms, struct modscan_dir *dir,
+		    const struct dir_chain *chain, struct strbuf *path, size_t baselen)
 {
 	_cleanup_free_ char *buf = malloc(DIRBUF_SIZE);
 
@@ -420,7 +448,8 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct strbuf *
 			if (de->d_reclen == 0 || de->d_reclen > n - pos)
 				return 0;
 			pos += de->d_reclen;
-			r = walk_entry(ms, dir, de->d_name, de->d_type, path, baselen);
+			r = walk_entry(ms, dir, chain, de->d_name, de->d_type, path,
+				       baselen);
 			if (r == -ENOMEM)
 				return r;
 		}
@@ -447,7 +476,8 @@ static int stat_type(const struct modscan *ms, const struct modscan_dir *dir,
 	return 0;
 }
 
-static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *name,
+static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
+		      const struct dir_chain *chain, const char *name,
 		      unsigned char d_type, struct strbuf *path, size_t baselen)
 {
 	size_t namelen = strlen(name);
@@ -474,6 +504,7 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *n
 
 	if (is_dir) {
 		struct modscan_dir *sub;
+		struct dir_chain link;
 		int fd;
 
 		if (baselen + namelen + 2 >= PATH_MAX) {
@@ -488,6 +519,17 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *n
 			       dir->fd, name, strerror(errno));
 			return 0;
 		}
+		r = dir_chain_push(&link, chain, fd);
+		if (r != 0) {
+			close(fd);
+			if (r < 0)
+				goto added;
+			mk_log(ms->log, LOG_WARNING,
+			       "%s: a link to a directory that contains it, not "
+			       "followed\n",
+			       strbuf_str(path));
+			return 0;
+		}
 		sub = dir_new(fd, &ms->live_dirs);
 		if (sub == NULL) {
 			close(fd);
@@ -495,7 +537,7 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir, const char *n
 		}
 		r = strbuf_pushchar(path, '/');
 		if (r == 0)
-			r = walk_dir(ms, sub, path, baselen + namelen + 1);
+			r = walk_dir(ms, sub, &link, path, baselen + namelen + 1);
 		modscan_dir_unref(sub);
 	} else {
 		if (!path_ends_with_kmod_ext(name, namelen))
@@ -517,6 +559,7 @@ static int walk_path(struct modscan *ms, const char *dir)
 {
 	struct strbuf path = STRBUF_INIT;
 	struct modscan_dir *d;
+	struct dir_chain root;
 	int fd, r;
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -524,6 +567,11 @@ static int walk_path(struct modscan *ms, const char *dir)
 		r = -errno;
 		mk_log(ms->log, LOG_ERR, "could not open directory %s: %s\n", dir,
 		       strerror(-r));
+		return r;
+	}
+	r = dir_chain_push(&root, NULL, fd);
+	if (r < 0) {
+		close(fd);
 		return r;
 	}
 	d = dir_new(fd, &ms->live_dirs);
@@ -535,7 +583,7 @@ static int walk_path(struct modscan *ms, const char *dir)
 	if (r == 0)
 		r = strbuf_pushchar(&path, '/');
 	if (r == 0)
-		r = walk_dir(ms, d, &path, path.used);
+		r = walk_dir(ms, d, &root, &path, path.used);
 	modscan_dir_unref(d);
 	strbuf_release(&path);
 	return r;
@@ -754,12 +802,20 @@ int modscan_build(struct modscan *ms, struct modscan_mod ***mods, size_t *n)
 	return 0;
 }
 
-static int newer_in_dir(int dfd, time_t mtime, const struct mk_log *log)
+static int newer_in_dir(int dfd, const struct dir_chain *up, time_t mtime,
+			const struct mk_log *log)
 {
-	DIR *d = fdopendir(dfd);
+	struct dir_chain link;
 	struct dirent *de;
-	int r = 0;
+	DIR *d;
+	int r;
 
+	r = dir_chain_push(&link, up, dfd);
+	if (r != 0) {
+		close(dfd);
+		return r < 0 ? r : 0; /* a loop: its files are seen where it leads */
+	}
+	d = fdopendir(dfd);
 	if (d == NULL) {
 		close(dfd);
 		return -errno;
@@ -787,7 +843,7 @@ static int newer_in_dir(int dfd, time_t mtime, const struct mk_log *log)
 
 			if (fd < 0)
 				continue;
-			r = newer_in_dir(fd, mtime, log);
+			r = newer_in_dir(fd, &link, mtime, log);
 			continue;
 		}
 		if (!path_ends_with_kmod_ext(name, strlen(name)))
@@ -816,7 +872,7 @@ int modscan_depfile_up_to_date(const char *dirname, const char *depfile,
 	fd = open(dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = newer_in_dir(fd, st.st_mtime, log);
+	r = newer_in_dir(fd, NULL, st.st_mtime, log);
 	if (r < 0)
 		return r;
 	return r == 0 ? 1 : 0;

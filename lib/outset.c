@@ -13,7 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "outset.h"
@@ -21,6 +26,8 @@
 
 #define TMP_TAG ".mydepmod-"
 #define JOURNAL_END "end\n"
+/* far more than the journal of any set we write */
+#define JOURNAL_MAX (64 * 1024)
 
 struct outfile {
 	char *name;
@@ -36,6 +43,7 @@ struct outset {
 	struct outfile *files;
 	size_t n, cap;
 	char failed[NAME_MAX + 1];
+	char tag[48]; /* this run's, in every name it leaves */
 	char *journal;
 	bool journal_written;
 	bool keep_unchanged;
@@ -66,11 +74,14 @@ static int mkdir_p(const char *path, mode_t mode)
 }
 
 /*
- * Names we leave in the directory, all with the pid of the writing process:
- *   ".<name>.mydepmod-<pid>"      the new content of <name>
- *   ".<name>.mydepmod-old-<pid>"  a second link to the old <name> during the commit
- *   ".mydepmod-commit-<pid>"      the commit journal: "<tmpname>\t<name>\n" lines,
+ * Names we leave in the directory, each with the tag of the writing run:
+ *   ".<name>.mydepmod-<tag>"      the new content of <name>
+ *   ".<name>.mydepmod-old-<tag>"  a second link to the old <name> during the commit
+ *   ".mydepmod-commit-<tag>"      the commit journal: "<tmpname>\t<name>\n" lines,
  *                                 then "end\n"
+ * The tag is "<pid>-<16 hex digits at random>", unique across PID namespaces (in a
+ * container depmod is often PID 1, every time). Earlier versions wrote "<pid>" alone:
+ * those names are recognised too.
  */
 enum stale_kind { STALE_TMP, STALE_OLD, STALE_JOURNAL };
 
@@ -79,11 +90,26 @@ struct stale {
 	enum stale_kind kind;
 };
 
+/* A run's tag: digits, optionally '-' and 16 hex digits. @pid gets the digits. */
+static bool parse_tag(const char *p, long *pid)
+{
+	char *end;
+
+	errno = 0;
+	*pid = strtol(p, &end, 10);
+	if (errno != 0 || end == p || !(*p >= '0' && *p <= '9') || *pid <= 0)
+		return false;
+	if (*end == '\0')
+		return true;
+	if (*end != '-' || strlen(end + 1) != 16)
+		return false;
+	return strspn(end + 1, "0123456789abcdef") == 16;
+}
+
 static bool parse_ours(const char *name, enum stale_kind *kind, long *pid)
 {
 	const char *tag = strstr(name, TMP_TAG);
 	const char *p;
-	char *end;
 
 	if (name[0] != '.' || tag == NULL)
 		return false;
@@ -96,34 +122,125 @@ static bool parse_ours(const char *name, enum stale_kind *kind, long *pid)
 		*kind = STALE_JOURNAL;
 		p += 7;
 	}
-	errno = 0;
-	*pid = strtol(p, &end, 10);
-	return errno == 0 && *end == '\0' && *pid > 0;
+	return parse_tag(p, pid);
 }
 
-/* Finish the commit a dead process had started: its new files are complete. */
-static void roll_forward(int dfd, const char *journal)
+/* The names of the set, the only ones a journal may rename onto. */
+struct set_names {
+	const char *const *v;
+	size_t n;
+};
+
+static bool is_set_name(const struct set_names *names, const char *name)
+{
+	for (size_t i = 0; i < names->n; i++)
+		if (streq(names->v[i], name))
+			return true;
+	return false;
+}
+
+/* "<tmp>\t<name>" of a journal: <name> one of the set, <tmp> a temporary file of it */
+static bool journal_entry_valid(const char *tmp, const char *name,
+				const struct set_names *names)
+{
+	size_t len = strlen(name);
+	long pid;
+
+	return is_set_name(names, name) && tmp[0] == '.' &&
+	       strncmp(tmp + 1, name, len) == 0 &&
+	       strncmp(tmp + 1 + len, TMP_TAG, strlen(TMP_TAG)) == 0 &&
+	       parse_tag(tmp + 1 + len + strlen(TMP_TAG), &pid);
+}
+
+/*
+ * The journal @name read whole into *@data, or a reason why it is none of ours: not
+ * a regular file (a link, a FIFO, a device), or larger than any journal we write.
+ */
+static const char *read_journal(int dfd, const char *name, char **data, size_t *len)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	*data = NULL;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? "a symbolic link" : "unreadable";
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return "not a regular file";
+	if (st.st_size > JOURNAL_MAX)
+		return "too large";
+	*len = (size_t)st.st_size;
+	*data = malloc(*len + 1);
+	if (*data == NULL)
+		return "out of memory";
+	if (pread_all(fd, *data, *len, 0) < 0) {
+		free(*data);
+		*data = NULL;
+		return "unreadable";
+	}
+	(*data)[*len] = '\0';
+	return NULL;
+}
+
+/*
+ * Check every line of a complete journal (@data ends with "end\n"): NULL when each
+ * renames a temporary file of the set onto its name, else why not.
+ */
+static const char *check_journal(char *data, size_t len, const struct set_names *names)
+{
+	char *end = data + len - strlen(JOURNAL_END);
+
+	for (char *line = data; line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *tab;
+
+		if (nl == NULL)
+			return "a line without end";
+		*nl = '\0';
+		tab = strchr(line, '\t');
+		if (tab == NULL || strchr(tab + 1, '\t') != NULL)
+			return "a line that is not two names";
+		*tab = '\0';
+		if (!journal_entry_valid(line, tab + 1, names))
+			return "a rename that is not of one of its files";
+		*tab = '\t';
+		*nl = '\n';
+		line = nl + 1;
+	}
+	return NULL;
+}
+
+/* Finish the commit a dead run had started: its new files are complete. */
+static void roll_forward(int dfd, const char *journal, const struct set_names *names,
+			 const struct mk_log *log)
 {
 	_cleanup_free_ char *data = NULL;
-	size_t len;
-	char *line, *save = NULL;
+	const char *why;
+	size_t len = 0;
 
-	if (read_file_full(dfd, journal, &data, &len) < 0)
-		return;
+	why = read_journal(dfd, journal, &data, &len);
 	/* a journal cut short was being written: nothing was renamed yet */
-	if (len < strlen(JOURNAL_END) || memcmp(data + len - strlen(JOURNAL_END),
-						JOURNAL_END, strlen(JOURNAL_END)) != 0) {
+	if (why == NULL && (len < strlen(JOURNAL_END) ||
+			    memcmp(data + len - strlen(JOURNAL_END), JOURNAL_END,
+				   strlen(JOURNAL_END)) != 0)) {
 		unlinkat(dfd, journal, 0);
 		return;
 	}
-	for (line = strtok_r(data, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
+	if (why == NULL)
+		why = check_journal(data, len, names);
+	if (why != NULL) {
+		mk_log(log, LOG_WARNING, "ignoring the commit journal %s (%s): removed\n",
+		       journal, why);
+		unlinkat(dfd, journal, 0);
+		return;
+	}
+	for (char *line = data, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 		char *tab = strchr(line, '\t');
 
-		if (tab == NULL || strchr(tab + 1, '/') != NULL ||
-		    strchr(line, '/') != NULL)
-			continue;
+		if (tab == NULL)
+			break; /* the "end" line */
 		*tab = '\0';
+		*nl = '\0';
 		renameat(dfd, line, dfd, tab + 1); /* gone already when it was renamed */
 	}
 	fsync(dfd);
@@ -131,50 +248,65 @@ static void roll_forward(int dfd, const char *journal)
 }
 
 /*
- * Clean up after processes that died (crash, kill -9): complete an interrupted
- * commit, then remove their temporary files and old-file links.
+ * The files of runs that died (crash, kill -9) in the list @list: with the lock, every
+ * file of ours but our own; without it (a file system without flock), those whose
+ * process no longer exists.
  */
-static void remove_stale(int dfd)
+static int list_stale(int dfd, bool locked, struct stale **list, size_t *n)
 {
 	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct stale *list = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	struct dirent *de;
 	DIR *d;
 
+	*list = NULL;
+	*n = 0;
 	if (fd < 0)
-		return;
+		return -errno;
 	d = fdopendir(fd);
 	if (d == NULL) {
 		close(fd);
-		return;
+		return -errno;
 	}
 	while ((de = readdir(d)) != NULL) {
 		enum stale_kind kind;
 		long pid;
 
-		if (!parse_ours(de->d_name, &kind, &pid) || pid == getpid())
+		if (!parse_ours(de->d_name, &kind, &pid))
 			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (!locked &&
+		    (pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
-		if (n == cap) {
+		if (*n == cap) {
 			size_t c = cap ? cap * 2 : 16;
-			struct stale *a = realloc(list, c * sizeof(*a));
+			struct stale *a = realloc(*list, c * sizeof(*a));
 
 			if (a == NULL)
 				break;
-			list = a;
+			*list = a;
 			cap = c;
 		}
-		list[n].name = strdup(de->d_name);
-		if (list[n].name == NULL)
+		(*list)[*n].name = strdup(de->d_name);
+		if ((*list)[*n].name == NULL)
 			break;
-		list[n++].kind = kind;
+		(*list)[(*n)++].kind = kind;
 	}
 	closedir(d);
+	return 0;
+}
+
+/* Complete an interrupted commit, then remove the other files of dead runs. */
+static void remove_stale(int dfd, bool locked, const struct set_names *names,
+			 const struct mk_log *log)
+{
+	struct stale *list;
+	size_t n;
+
+	if (list_stale(dfd, locked, &list, &n) < 0)
+		return;
 	for (size_t i = 0; i < n; i++)
 		if (list[i].kind == STALE_JOURNAL)
-			roll_forward(dfd, list[i].name);
+			roll_forward(dfd, list[i].name, names, log);
 	for (size_t i = 0; i < n; i++) {
 		if (list[i].kind != STALE_JOURNAL)
 			unlinkat(dfd, list[i].name, 0);
@@ -183,8 +315,41 @@ static void remove_stale(int dfd)
 	free(list);
 }
 
-int outset_open(const char *dir, struct outset **out)
+/* "<pid>-<16 hex digits>" at random: the run's tag */
+static int make_tag(char *buf, size_t size)
 {
+	uint64_t rnd;
+
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rnd = ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^
+		      ((uint64_t)getpid() << 48);
+	}
+	if ((size_t)snprintf(buf, size, "%ld-%016" PRIx64, (long)getpid(), rnd) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * One writer at a time: the next one waits here. false where the file system has no
+ * flock (NFS, say): stale files are then those of processes that no longer exist.
+ */
+static bool lock_dir(int dfd)
+{
+	for (;;) {
+		if (flock(dfd, LOCK_EX) == 0)
+			return true;
+		if (errno != EINTR)
+			return false;
+	}
+}
+
+int outset_open(const char *dir, const char *const *names, size_t n_names,
+		const struct mk_log *log, struct outset **out)
+{
+	const struct set_names set = { names, n_names };
 	struct outset *os;
 	int r;
 
@@ -194,13 +359,17 @@ int outset_open(const char *dir, struct outset **out)
 	os = calloc(1, sizeof(*os));
 	if (os == NULL)
 		return -ENOMEM;
+	r = make_tag(os->tag, sizeof(os->tag));
 	os->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (os->dfd < 0) {
+	if (r == 0 && os->dfd < 0)
 		r = -errno;
+	if (r < 0) {
+		if (os->dfd >= 0)
+			close(os->dfd);
 		free(os);
 		return r;
 	}
-	remove_stale(os->dfd);
+	remove_stale(os->dfd, lock_dir(os->dfd), &set, log);
 	*out = os;
 	return 0;
 }
@@ -268,7 +437,7 @@ int outset_add(struct outset *os, const char *name, const void *data, size_t len
 	memset(f, 0, sizeof(*f));
 	f->name = strdup(name);
 	if (f->name == NULL ||
-	    asprintf(&f->tmpname, ".%s" TMP_TAG "%ld", name, (long)getpid()) < 0) {
+	    asprintf(&f->tmpname, ".%s" TMP_TAG "%s", name, os->tag) < 0) {
 		free(f->name);
 		return -ENOMEM;
 	}
@@ -419,7 +588,7 @@ int outset_commit(struct outset *os)
 		changed += !os->files[i].kept;
 
 	if (changed > 0) {
-		if (asprintf(&os->journal, TMP_TAG "commit-%ld", (long)getpid()) < 0) {
+		if (asprintf(&os->journal, TMP_TAG "commit-%s", os->tag) < 0) {
 			os->journal = NULL;
 			return -ENOMEM;
 		}
@@ -428,8 +597,8 @@ int outset_commit(struct outset *os)
 
 			if (f->kept)
 				continue;
-			if (asprintf(&f->oldname, ".%s" TMP_TAG "old-%ld", f->name,
-				     (long)getpid()) < 0) {
+			if (asprintf(&f->oldname, ".%s" TMP_TAG "old-%s", f->name,
+				     os->tag) < 0) {
 				f->oldname = NULL;
 				return -ENOMEM;
 			}

@@ -11,8 +11,15 @@
  * The renames are prepared so that they are quick (the old files keep a second
  * link until the end, so no rename frees blocks) and recorded first in an
  * fsync'd journal: if the process dies among them, the next outset_open() in
- * that directory completes the set. Temporary names are ".<name>.mydepmod-<pid>";
- * outset_open() also removes those left by a process that no longer exists.
+ * that directory completes the set. Temporary names are ".<name>.mydepmod-<tag>",
+ * the tag "<pid>-<random>" unique across PID namespaces.
+ *
+ * One outset at a time writes in a directory: outset_open() takes an exclusive
+ * flock on it (waiting for the holder) until outset_free(). Holding it, every file
+ * of ours it finds was left by a run that died: its commit is completed when its
+ * journal is valid, the rest removed. A journal is replayed only when it is a
+ * regular file of bounded size whose every line renames a temporary file of the
+ * set onto one of the set's names; anything else is reported and removed.
  */
 #pragma once
 
@@ -23,8 +30,13 @@
 
 struct outset;
 
-/* Create @dir (mkdir -p, 0755) and open it. */
-int outset_open(const char *dir, struct outset **out) _must_check_;
+/*
+ * Create @dir (mkdir -p, 0755), open it and lock it (see above). @names: the
+ * @n_names names of the set, the only ones a journal may rename onto; @log: where
+ * an ignored journal is reported (LOG_WARNING).
+ */
+int outset_open(const char *dir, const char *const *names, size_t n_names,
+		const struct mk_log *log, struct outset **out) _must_check_;
 /*
  * Leave alone a file that already holds exactly what outset_add() is given (a
  * regular file of the effective user with @mode): no temporary file, no rename,

@@ -193,4 +193,14 @@ check "a regex bomb as KVER does not match; a sane repeat still does" \
 		"config-tool: INFO: $T/bomb/a.conf:4: override kernel did not match a$plus" \
 		"search path updates" "override n y" "override q w")"
 
+# deliberate difference: what is not a regular file is not read (depmod 30 blocks
+# for ever opening a FIFO named x.conf)
+fixture fifo a.conf 'exclude foo\n'
+mkfifo "$T/fifo/fifo.conf"
+out=$(timeout 20 "$TOOL" -C "$T/fifo" depmod "$KVER" 2>"$T/fifo.err")
+rc=$?
+check "a FIFO named *.conf is skipped with a warning, the rest is read (exit $rc)" \
+	test $rc -eq 0 -a "$out" = "$(printf 'search path updates\nexclude foo')" -a \
+	"$(cat "$T/fifo.err")" = "config-tool: WARNING: $T/fifo/fifo.conf: not a regular file, ignored"
+
 done_testing

@@ -250,4 +250,25 @@ else
 	diag "$out"
 fi
 
+# --- a link to /dev/null masks a file of the same name in a later directory ----
+
+fixture mask1 a.conf 'alias m1 t1\n'
+ln -s /dev/null "$T/mask1/masked.conf"
+fixture mask2 masked.conf 'alias m2 t2\n'
+run_case masked-by-dev-null -C "$T/mask1" -C "$T/mask2"
+
+# --- deliberate difference: what is not a regular file is not read ------------
+# (kmod 30 blocks for ever opening a FIFO named x.conf)
+
+fixture fifo a.conf 'alias m1 t1\n'
+mkfifo "$T/fifo/fifo.conf"
+ln -s /dev/zero "$T/fifo/zero.conf"
+out=$(timeout 20 "$TOOL" -C "$T/fifo" dump 2>"$T/fifo.err")
+rc=$?
+check "a FIFO and a device named *.conf are skipped, the rest is read (exit $rc)" \
+	test $rc -eq 0 -a "$out" = "alias m1 t1"
+check "each is reported once as not a regular file" test "$(cat "$T/fifo.err")" = "$(printf '%s\n' \
+	"config-tool: WARNING: $T/fifo/fifo.conf: not a regular file, ignored" \
+	"config-tool: WARNING: $T/fifo/zero.conf: not a regular file, ignored")"
+
 done_testing

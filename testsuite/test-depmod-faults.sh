@@ -241,4 +241,110 @@ fake_commit no
 check "a journal cut short is not applied" cmp -s "$D/modules.dep" "$OLD/modules.dep"
 check "... and its temporary files are removed" test "$(temp_files)" = 0
 
+# Containers and crowds (docs/compat.md): a run that is PID 1 in its own PID
+# namespace, with files left by an earlier PID 1 (old and new name forms, a
+# journal cut short), succeeds; so do two such runs at once on one tree, which
+# PIDs alone cannot tell apart. The directory lock decides what is stale.
+command -v unshare >/dev/null || bail_out "unshare (util-linux) is needed"
+command -v flock >/dev/null || bail_out "flock (util-linux) is needed"
+plant_pid1() {
+	install_old
+	echo stale >"$D/.modules.dep.mydepmod-1"
+	echo stale >"$D/.modules.alias.mydepmod-1-0123456789abcdef"
+	printf '.modules.dep.mydepmod-1\tmodules.dep\n' >"$D/.mydepmod-commit-1"
+}
+plant_pid1
+unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err"
+rc=$?
+check "PID 1 in a new PID namespace, leftovers of an earlier PID 1: exit $rc, the new set, none left" \
+	test $rc = 0 -a "$(state)" = new -a "$(temp_files)" = 0 -a ! -s "$TMPD/err"
+plant_pid1
+unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err1" &
+p1=$!
+unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err2" &
+p2=$!
+wait $p1
+rc1=$?
+wait $p2
+rc2=$?
+check "two PID-1 runs at once in two namespaces: exit $rc1 and $rc2, the new set, none left" \
+	test $rc1 = 0 -a $rc2 = 0 -a "$(state)" = new -a "$(temp_files)" = 0 \
+	-a ! -s "$TMPD/err1" -a ! -s "$TMPD/err2"
+
+# 8 runs started at once on one tree while the test holds the directory lock
+# (flock(1) takes the same lock): all 8 must be seen waiting for it. Then one of
+# them is killed with -9 while it waits, and five more run under the shim, which
+# kills each at a call inside its write window if it gets there (a run that comes
+# after a commit has nothing to write, and is not killed). Every run not killed
+# exits 0; at the end the set is kmod's and no temporary file is left. Rounds go
+# on until a kill has landed inside a write window (at most 12; the first run to
+# get the lock is a shim run 5 times in 8).
+lock_waiting() {
+	local w
+	w=$(cat "/proc/$1/wchan" 2>/dev/null)
+	case $w in *locks_lock_inode_wait* | *flock*) return 0 ;; esac
+	return 1
+}
+bad=0
+inwindow=0
+rounds=0
+while [ $rounds -lt 2 ] || { [ $inwindow = 0 ] && [ $rounds -lt 12 ]; }; do
+	rounds=$((rounds + 1))
+	install_old
+	# (the lock belongs to the open directory: the runs must not inherit it)
+	exec {lk}<"$D"
+	flock -x "$lk"
+	pids=()
+	for i in 0 1 2 3 4 5 6 7; do
+		rm -f "$TMPD/killed.$i"
+		case $i in
+		1) kill_at="write 1" ;;
+		2) kill_at="rename 2" ;;
+		3) kill_at="fsync 1" ;;
+		5) kill_at="rename 6" ;;
+		7) kill_at="write 4" ;;
+		*) kill_at= ;;
+		esac
+		if [ -n "$kill_at" ]; then
+			FAULTINJECT_FUNC=${kill_at% *} FAULTINJECT_N=${kill_at#* } FAULTINJECT_KILL=1 \
+				FAULTINJECT_KILLED=$TMPD/killed.$i LD_PRELOAD=$SHIM \
+				"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
+		else
+			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
+		fi
+		pids[i]=$!
+	done
+	waiting=0
+	for try in $(seq 600); do
+		waiting=0
+		for i in 0 1 2 3 4 5 6 7; do
+			lock_waiting "${pids[i]}" && waiting=$((waiting + 1))
+		done
+		[ $waiting = 8 ] && break
+		sleep 0.1
+	done
+	[ $waiting = 8 ] || { diag "round $rounds: only $waiting of 8 runs seen waiting for the lock"; bad=1; }
+	{ kill -9 "${pids[6]}"; wait "${pids[6]}"; } 2>/dev/null
+	exec {lk}<&-
+	for i in 0 1 2 3 4 5 7; do
+		wait "${pids[i]}" 2>/dev/null
+		rc=$?
+		if [ -s "$TMPD/killed.$i" ]; then
+			[ $rc = 137 ] || { diag "round $rounds: run $i: shim kill but exit $rc"; bad=1; }
+			inwindow=$((inwindow + 1))
+		elif [ $rc != 0 ] || [ -s "$TMPD/err.$i" ]; then
+			diag "round $rounds: run $i: exit $rc: $(head -c 300 "$TMPD/err.$i")"
+			bad=1
+		fi
+	done
+	if ! is_kmod_set || [ "$(temp_files)" != 0 ]; then
+		diag "round $rounds: set '$(state)', kmod's: $(is_kmod_set && echo yes || echo no)," \
+			"$(temp_files) temporary files: $(ls -A "$D" | grep mydepmod- | tr '\n' ' ')"
+		bad=1
+	fi
+done
+diag "$rounds rounds of 8 runs: $rounds killed while waiting, $inwindow killed inside their write window"
+check "8 runs at once, all seen waiting for the lock, one killed waiting, $inwindow killed writing: the rest exit 0, kmod's set, none left" \
+	test $bad = 0 -a $inwindow -ge 1
+
 done_testing

@@ -148,6 +148,39 @@ check "cycles with a leaf below a loop" differential cycles-leaf "$T" $K
 mkmod "$T" $K kernel/mod-self.ko --export s_sym --need s_sym
 check "a module needing its own export" differential cycles-self "$T" $K
 
+# deliberate difference: a loop that leads into another loop (a<->b, a->d, d<->e)
+# sends kmod 30 round d<->e for ever, until it runs out of memory; we report each
+# loop once, in bounded time and memory (1 GiB of address space here)
+T=$TMPD/cycles-chain
+mkmod "$T" $K kernel/lp-a.ko --export a_sym --need b_sym --need d_sym
+mkmod "$T" $K kernel/lp-b.ko --export b_sym --need a_sym
+mkmod "$T" $K kernel/lp-d.ko --export d_sym --need e_sym
+mkmod "$T" $K kernel/lp-e.ko --export e_sym --need d_sym
+(ulimit -v 1048576 && exec timeout 60 "$MYDEPMOD" -b "$T" $K) >/dev/null 2>"$TMPD/chain.err"
+rc=$?
+# each reported loop as the sorted names of its members, one loop a line
+loops=$(sed -n 's/^mydepmod: ERROR: Cycle detected: //p' "$TMPD/chain.err" |
+	awk -F' -> ' '{ line = ""; for (i = 1; i < NF; i++) line = line $i "\n"; printf "%s", line | "sort | paste -sd, -"; close("sort | paste -sd, -") }' |
+	sort | paste -sd' ' -)
+check "a loop leading into a loop: exit 1 ($rc), the loops a<->b and d<->e, each once ($loops)" \
+	test $rc -eq 1 -a "$loops" = "lp_a,lp_b lp_d,lp_e" -a \
+	"$(tail -n 1 "$TMPD/chain.err")" = "mydepmod: ERROR: Found 4 modules in dependency cycles!"
+
+# a dozen modules that all need each other have billions of paths through them:
+# the report stops after a bounded number and says so
+T=$TMPD/cycles-dense
+all=(a b c d e f g h i j k l)
+for m in "${all[@]}"; do
+	needs=()
+	for o in "${all[@]}"; do [ $o = $m ] || needs+=(--need "${o}_sym"); done
+	mkmod "$T" $K kernel/dense-$m.ko --export ${m}_sym "${needs[@]}"
+done
+(ulimit -v 1048576 && exec timeout 120 "$MYDEPMOD" -b "$T" $K) >/dev/null 2>"$TMPD/dense.err"
+rc=$?
+check "a dense web of loops: exit 1 ($rc), the report stops and says so" \
+	test $rc -eq 1 -a "$(grep -c 'Too many paths through dependency cycles' "$TMPD/dense.err")" -eq 1 -a \
+	"$(tail -n 1 "$TMPD/dense.err")" = "mydepmod: ERROR: Found 12 modules in dependency cycles!"
+
 # ---- duplicates and depmod.d ----
 dup_tree() {
 	local r=$1 d
@@ -316,6 +349,35 @@ mkdir -p "$TMPD/outside-dupdir"
 "$ELFGEN" -o "$TMPD/outside-dupdir/d.ko" --export d_fn
 ln -s "$TMPD/outside-dupdir" "$T/lib/modules/$K/kernel/dup.ko"
 check "a symlink to a directory losing to a same-named module" differential links-dup "$T" $K
+
+# symbolic links back up the walked path (docs/compat.md): "l1 -> ." and "l2 -> ."
+# make kmod's walk exponential (it goes on until each path is too long). Ours
+# follows neither, warns once per link, and writes what kmod writes for the tree
+# without them, in seconds; -A walks the same way.
+T=$TMPD/links-loop
+links_tree "$T"
+D=$T/lib/modules/$K
+"$KMOD_DEPMOD" -b "$T" $K || bail_out "depmod failed on $T"
+mkdir -p "$TMPD/loop.kmod"
+for f in $DEPMOD_FILES; do mv "$D/$f" "$TMPD/loop.kmod/"; done
+ln -s . "$D/kernel/l1"
+ln -s . "$D/kernel/l2"
+ln -s .. "$D/real/up"
+timeout 60 "$MYDEPMOD" -b "$T" $K 2>"$TMPD/loop.err"
+rc=$?
+ok=1
+for f in $DEPMOD_FILES; do
+	cmp -s "$D/$f" "$TMPD/loop.kmod/$f" || { diag "links-loop: $f differs"; ok=0; }
+done
+check "symlink loops: exit $rc, kmod's files for the tree without the links" test $rc = 0 -a $ok = 1
+check "symlink loops: one warning per link" test "$(grep 'a link to a directory' "$TMPD/loop.err" | sort)" = "$(printf '%s\n' \
+	"mydepmod: WARNING: $D/kernel/l1: a link to a directory that contains it, not followed" \
+	"mydepmod: WARNING: $D/kernel/l2: a link to a directory that contains it, not followed" \
+	"mydepmod: WARNING: $D/real/up: a link to a directory that contains it, not followed")"
+touch -d '1 hour ago' "$D/modules.dep"
+timeout 60 "$MYDEPMOD" -A -b "$T" $K 2>"$TMPD/loop.err"
+rc=$?
+check "symlink loops: -A finishes too (exit $rc)" test $rc = 0
 
 # ---- an index that comes out the same is left alone (docs/compat.md) ----
 T=$TMPD/keep

@@ -11,10 +11,13 @@
  *  - outset_keep_unchanged(): an identical file keeps its inode and content
  *    (its times are set to now, as lib/outset.h says), is neither written nor
  *    fsync'd; another mode, a symlink or other content is rewritten;
- *  - leftovers of a dead process: temporary files and old links removed, a
- *    complete journal rolled forward, one cut short ignored, names with '/'
- *    never followed, files of live processes and foreign names left alone;
- *  - a failing add (a name too long, a temporary name taken) leaves nothing;
+ *  - leftovers of a dead run: temporary files and old links removed, a complete
+ *    journal rolled forward, one cut short ignored; a journal that is not one we
+ *    write (names with '/', another file of the directory, a link to /dev/zero,
+ *    too large) replayed in no part and reported; files named after a live PID
+ *    (init's, this process's) removed all the same, foreign names left alone;
+ *  - one writer at a time: a second outset_open() waits for the first;
+ *  - a failing add (a name too long) leaves nothing;
  *  - a rename failing half-way through the commit (renameat() is wrapped in
  *    this program: the shim does not cover it).
  */
@@ -44,6 +47,18 @@ static const char *const names[N_FILES] = { "modules.dep", "modules.alias",
 
 /* fail the Nth renameat() of this process (0: never), with errno EIO */
 static unsigned int rename_fail_at, rename_calls;
+
+/* what outset reported last (its warnings about journals it ignored) */
+static char last_warning[512];
+
+_printf_(3, 0) static void keep_warning(void *data, int prio, const char *fmt, va_list ap)
+{
+	(void)data;
+	(void)prio;
+	vsnprintf(last_warning, sizeof(last_warning), fmt, ap);
+}
+
+static const struct mk_log warn_log = { .fn = keep_warning };
 
 int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
 {
@@ -169,7 +184,7 @@ static int worker(const char *dir, bool keep)
 	struct outset *os;
 	int r;
 
-	r = outset_open(dir, &os);
+	r = outset_open(dir, names, N_FILES, &warn_log, &os);
 	if (r < 0) {
 		printf("# open %d -\n", r);
 		return 3;
@@ -495,7 +510,7 @@ static bool open_close(const char *dir)
 {
 	struct outset *os;
 
-	if (outset_open(dir, &os) < 0)
+	if (outset_open(dir, names, N_FILES, &warn_log, &os) < 0)
 		return false;
 	outset_free(os);
 	return true;
@@ -595,26 +610,171 @@ static void test_stale_paths(const char *base)
 		abort();
 	snprintf(jname, sizeof(jname), ".mydepmod-commit-%ld", (long)dead);
 	write_file(dir, jname, journal, strlen(journal), 0644);
+	last_warning[0] = '\0';
 	TAP_OK(open_close(dir) && streq(state(dir, false), "old") &&
 		       extra_entries(dir) == 0 &&
 		       read_file_full(AT_FDCWD, outside, &data, &len) == 0 &&
 		       streq(data, "outside\n"),
 	       "a journal naming paths with '/' moves nothing in or out");
+	TAP_OK(strstr(last_warning, jname) != NULL &&
+		       strstr(last_warning, "a rename that is not of one of its files"),
+	       "... and is reported: %s", last_warning);
 	unlink(outside);
 }
 
-/* names that are not a dead run's are left alone */
+/* a journal that is not one we write: replayed in no part, reported, removed */
+static void test_bad_journals(const char *base)
+{
+	char dir[PATH_MAX], jname[64], path[PATH_MAX], tmp[128], *big;
+	_cleanup_free_ char *journal = NULL;
+	pid_t dead = dead_pid();
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/badjournal", base);
+	snprintf(jname, sizeof(jname), ".mydepmod-commit-%ld", (long)dead);
+	install_old(dir, false);
+	/* a link to /dev/zero would be read until memory runs out */
+	if (symlinkat("/dev/zero", AT_FDCWD, in_dir(path, dir, jname)) < 0)
+		abort();
+	last_warning[0] = '\0';
+	TAP_OK(open_close(dir) && streq(state(dir, false), "old") &&
+		       extra_entries(dir) == 0 &&
+		       strstr(last_warning, "a symbolic link") != NULL,
+	       "a journal that links to /dev/zero: not read, reported, removed (%s)",
+	       last_warning);
+	/* renaming something else of the directory */
+	mkdir(in_dir(path, dir, "kernel"), 0755);
+	if (asprintf(&journal, "kernel\tkernel.moved\nend\n") < 0)
+		abort();
+	write_file(dir, jname, journal, strlen(journal), 0644);
+	TAP_OK(open_close(dir) && stat(in_dir(path, dir, "kernel"), &st) == 0 &&
+		       streq(state(dir, false), "old") &&
+		       strstr(last_warning, jname) != NULL,
+	       "a journal that renames kernel/ away: ignored, reported (%s)",
+	       last_warning);
+	rmdir(path);
+	/* a temporary file of the set onto another name of the set */
+	snprintf(tmp, sizeof(tmp), ".%s.mydepmod-%ld", names[1], (long)dead);
+	write_file(dir, tmp, "evil\n", 5, 0644);
+	free(journal);
+	if (asprintf(&journal, "%s\t%s\nend\n", tmp, names[0]) < 0)
+		abort();
+	write_file(dir, jname, journal, strlen(journal), 0644);
+	TAP_OK(open_close(dir) && streq(state(dir, false), "old") &&
+		       extra_entries(dir) == 0,
+	       "a journal that renames one file of the set onto another: ignored");
+	/* larger than any journal we write */
+	big = calloc(1, 128 * 1024);
+	if (big == NULL)
+		abort();
+	memset(big, 'x', 128 * 1024 - 4);
+	memcpy(big + 128 * 1024 - 4, "end\n", 4);
+	write_file(dir, jname, big, 128 * 1024, 0644);
+	free(big);
+	last_warning[0] = '\0';
+	TAP_OK(open_close(dir) && extra_entries(dir) == 0 &&
+		       strstr(last_warning, "too large") != NULL,
+	       "a journal of 128 KiB: ignored, reported, removed (%s)", last_warning);
+}
+
+/*
+ * In a container depmod is often PID 1 every time: what a killed run left under
+ * this very PID is removed like any other leftover, and the next run goes on.
+ */
+static void test_own_pid_leftovers(const char *base)
+{
+	char dir[PATH_MAX], name[128];
+	struct outset *os;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/ownpid", base);
+	install_old(dir, false);
+	for (int i = 0; i < N_FILES; i++) {
+		snprintf(name, sizeof(name), ".%s.mydepmod-%ld", names[i],
+			 (long)getpid());
+		write_file(dir, name, "stale", 5, 0644);
+	}
+	snprintf(name, sizeof(name), ".mydepmod-commit-%ld", (long)getpid());
+	write_file(dir, name, "cut sho", 7, 0644);
+	r = outset_open(dir, names, N_FILES, &warn_log, &os);
+	for (int i = 0; i < N_FILES && r == 0; i++) {
+		size_t len;
+		char *c = content(i, 1, &len);
+
+		r = outset_add(os, names[i], c, len);
+		free(c);
+	}
+	if (r == 0)
+		r = outset_commit(os);
+	if (r >= 0)
+		outset_free(os);
+	TAP_OK(r == 0 && streq(state(dir, false), "new") && extra_entries(dir) == 0,
+	       "leftovers under this process's own PID: removed, the new set written "
+	       "(%d)",
+	       r);
+}
+
+/*
+ * One writer at a time: a second outset_open() on the directory waits until the
+ * first outset is freed (a child process tells when it starts and when it is in).
+ */
+static void test_lock(const char *base)
+{
+	char dir[PATH_MAX], c = 0;
+	struct outset *os;
+	int p[2], status = -1;
+	bool waited;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/lock", base);
+	install_old(dir, false);
+	if (pipe(p) < 0 || outset_open(dir, names, N_FILES, &warn_log, &os) < 0)
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		struct outset *os2;
+
+		/* the lock belongs to the open directory, which fork() shares: drop it */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != p[1])
+				close(fd);
+		if (write(p[1], "a", 1) != 1 ||
+		    outset_open(dir, names, N_FILES, NULL, &os2) < 0)
+			_exit(1);
+		_exit(write(p[1], "b", 1) == 1 ? 0 : 1);
+	}
+	close(p[1]);
+	/* the child is about to open; a moment later it must still be waiting */
+	if (pid < 0 || read(p[0], &c, 1) != 1 || c != 'a')
+		abort();
+	usleep(200 * 1000);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	waited = read(p[0], &c, 1) < 0 && errno == EAGAIN;
+	outset_free(os);
+	fcntl(p[0], F_SETFL, 0);
+	TAP_OK(waited && read(p[0], &c, 1) == 1 && c == 'b' &&
+		       waitpid(pid, &status, 0) == pid && status == 0,
+	       "a second outset_open() waits for the first outset to be freed");
+	close(p[0]);
+}
+
+/*
+ * The lock says who is alive, not the PID: files named after a live process (init,
+ * this one) are a dead run's too. Names that are not ours are left alone.
+ */
 static void test_not_stale(const char *base)
 {
-	char dir[PATH_MAX], name[8][128];
+	char dir[PATH_MAX], name[8][128], live[2][128];
 	pid_t dead = dead_pid();
-	int n = 0, kept = 0;
+	int n = 0, kept = 0, gone = 0;
 
 	snprintf(dir, sizeof(dir), "%s/stale", base);
 	install_old(dir, false);
-	snprintf(name[n++], sizeof(name[0]), ".%s.mydepmod-1", names[0]); /* init lives */
-	snprintf(name[n++], sizeof(name[0]), ".%s.mydepmod-%ld", names[0],
+	snprintf(live[0], sizeof(live[0]), ".%s.mydepmod-1", names[0]); /* init lives */
+	snprintf(live[1], sizeof(live[1]), ".%s.mydepmod-%ld-0123456789abcdef", names[0],
 		 (long)getpid());
+	for (int i = 0; i < 2; i++)
+		write_file(dir, live[i], "stale", 5, 0644);
 	snprintf(name[n++], sizeof(name[0]), "%s.mydepmod-%ld", names[0], (long)dead);
 	snprintf(name[n++], sizeof(name[0]), ".%s.mydepmod-%ld.bak", names[0],
 		 (long)dead);
@@ -623,6 +783,13 @@ static void test_not_stale(const char *base)
 	for (int i = 0; i < n; i++)
 		write_file(dir, name[i], "keep", 4, 0644);
 	TAP_OK(open_close(dir), "outset_open with foreign names around");
+	for (int i = 0; i < 2; i++) {
+		char path[PATH_MAX];
+
+		gone += access(in_dir(path, dir, live[i]), F_OK) < 0;
+	}
+	TAP_OK(gone == 2,
+	       "files named after a live PID are removed: only the lock says alive");
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX];
 
@@ -633,24 +800,22 @@ static void test_not_stale(const char *base)
 		unlink(path);
 	}
 	TAP_OK(kept == n && streq(state(dir, false), "old"),
-	       "files of live runs, of this process and foreign names are left alone");
+	       "names that are not of our form are left alone");
 }
 
 /* ---- failures of add and commit, in this process ---- */
 
 static void test_add_fails(const char *base)
 {
-	char dir[PATH_MAX], path[PATH_MAX], taken[128], longname[300];
-	_cleanup_free_ char *data = NULL;
+	char dir[PATH_MAX], longname[300];
 	struct outset *os;
-	size_t len;
 	int r;
 
 	snprintf(dir, sizeof(dir), "%s/add", base);
 	install_old(dir, false);
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	r = outset_open(dir, &os);
+	r = outset_open(dir, names, N_FILES, &warn_log, &os);
 	r = r < 0 ? r : outset_add(os, names[0], "new", 3);
 	r = r < 0 ? r : outset_add(os, longname, "x", 1);
 	TAP_OK(r == -ENAMETOOLONG && outset_failed_name(os) != NULL,
@@ -659,22 +824,7 @@ static void test_add_fails(const char *base)
 	TAP_OK(streq(state(dir, false), "old") && extra_entries(dir) == 0,
 	       "freed after a failed add: old files, no temporary file");
 
-	/* the temporary name exists already: not ours, so not removed */
-	snprintf(taken, sizeof(taken), ".%s.mydepmod-%ld", names[1], (long)getpid());
-	write_file(dir, taken, "foreign", 7, 0644);
-	r = outset_open(dir, &os);
-	r = r < 0 ? r : outset_add(os, names[0], "new", 3);
-	r = r < 0 ? r : outset_add(os, names[1], "new", 3);
-	TAP_OK(r == -EEXIST && streq(outset_failed_name(os) ?: "", names[1]),
-	       "add over an existing temporary name: -EEXIST, its name");
-	outset_free(os);
-	TAP_OK(read_file_full(AT_FDCWD, in_dir(path, dir, taken), &data, &len) == 0 &&
-		       streq(data, "foreign") && streq(state(dir, false), "old"),
-	       "the file it did not create is left, the old set kept");
-	unlink(path);
-	TAP_OK(extra_entries(dir) == 0, "and its own temporary file is removed");
-
-	r = outset_open(dir, &os);
+	r = outset_open(dir, names, N_FILES, &warn_log, &os);
 	TAP_OK(r == 0 && outset_commit(os) == 0 && streq(state(dir, false), "old"),
 	       "a commit of nothing changes nothing");
 	outset_free(os);
@@ -687,7 +837,7 @@ static const char *commit_failing_rename(const char *dir, unsigned int nth, int 
 	struct outset *os;
 
 	install_old(dir, false);
-	*r = outset_open(dir, &os);
+	*r = outset_open(dir, names, N_FILES, &warn_log, &os);
 	for (int i = 0; i < N_FILES && *r == 0; i++) {
 		size_t len;
 		char *s = content(i, 1, &len);
@@ -765,6 +915,9 @@ int main(int argc, char **argv)
 	test_stale(base);
 	test_stale_paths(base);
 	test_not_stale(base);
+	test_bad_journals(base);
+	test_own_pid_leftovers(base);
+	test_lock(base);
 	test_add_fails(base);
 	test_rename_fails(base);
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
