@@ -188,6 +188,40 @@ static int open_small(struct modfile *mf, size_t size)
 	return 0;
 }
 
+/*
+ * A plain file, however large: no cap, as the image is only reserved (address
+ * space, not memory) and just the ranges needed are read in. @head holds its
+ * first @n bytes.
+ */
+static int open_plain(struct modfile *mf, uint64_t size, const uint8_t *head, size_t n)
+{
+	if (size >= SIZE_MAX)
+		return -EFBIG;
+	mf->size = size;
+	mf->image = malloc(mf->size ? mf->size : 1);
+	if (mf->image == NULL)
+		return -ENOMEM;
+	mf->sparse = true;
+	memcpy(mf->image, head, n);
+	covered_add(mf, 0, n);
+	return 0;
+}
+
+/* A compressed file: decompressed once, whole. */
+static int open_compressed(struct modfile *mf)
+{
+	void *img;
+	size_t len;
+	int r;
+
+	r = mk_decompress_fd(mf->fd, mf->compression, &img, &len);
+	if (r < 0)
+		return r;
+	mf->image = img;
+	mf->size = len;
+	return 0;
+}
+
 int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out)
 {
 	struct modfile *mf;
@@ -236,34 +270,11 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfi
 		goto fail;
 	}
 	mf->compression = mk_compression_detect(head, (size_t)n);
-	if (mf->compression == MK_COMPRESSION_NONE) {
-		/*
-		 * No cap on a plain file, however large: the image is only reserved
-		 * (address space, not memory) and just the ranges needed are read in
-		 */
-		if ((uint64_t)st.st_size >= SIZE_MAX) {
-			r = -EFBIG;
-			goto fail;
-		}
-		mf->size = (uint64_t)st.st_size;
-		mf->image = malloc(mf->size ? mf->size : 1);
-		if (mf->image == NULL) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		mf->sparse = true;
-		memcpy(mf->image, head, (size_t)n);
-		covered_add(mf, 0, (uint64_t)n);
-	} else {
-		void *img;
-		size_t len;
-
-		r = mk_decompress_fd(mf->fd, mf->compression, &img, &len);
-		if (r < 0)
-			goto fail;
-		mf->image = img;
-		mf->size = len;
-	}
+	r = mf->compression == MK_COMPRESSION_NONE
+		    ? open_plain(mf, (uint64_t)st.st_size, head, (size_t)n)
+		    : open_compressed(mf);
+	if (r < 0)
+		goto fail;
 	*out = mf;
 	return 0;
 fail:
