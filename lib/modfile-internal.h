@@ -51,6 +51,7 @@ struct modfile {
 	uint64_t size; /* of the (decompressed) image */
 	uint8_t *image; /* the image: whole, or sparse for a plain file */
 	bool sparse;
+	bool pending; /* compressed, opened deferred, not decompressed yet */
 	struct range covered[MAX_COVERED]; /* sorted, disjoint, not touching */
 	size_t n_covered;
 

@@ -222,7 +222,21 @@ static int open_compressed(struct modfile *mf)
 	return 0;
 }
 
-int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out)
+/* Decompress the image of a file opened deferred, once. */
+static int load_pending(struct modfile *mf)
+{
+	int r;
+
+	if (!mf->pending)
+		return 0;
+	r = open_compressed(mf);
+	if (r == 0)
+		mf->pending = false;
+	return r;
+}
+
+static int open_file(int dirfd, const char *path, int64_t size, bool deferred,
+		     struct modfile **out)
 {
 	struct modfile *mf;
 	uint8_t head[64];
@@ -250,7 +264,7 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfi
 			goto fail;
 		}
 	}
-	if (st.st_size >= 6 && (uint64_t)st.st_size <= SMALL_FILE) {
+	if (!deferred && st.st_size >= 6 && (uint64_t)st.st_size <= SMALL_FILE) {
 		/* a small file: the head and tail reads would cover all of it */
 		r = open_small(mf, (size_t)st.st_size);
 		if (r < 0)
@@ -270,9 +284,13 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfi
 		goto fail;
 	}
 	mf->compression = mk_compression_detect(head, (size_t)n);
-	r = mf->compression == MK_COMPRESSION_NONE
-		    ? open_plain(mf, (uint64_t)st.st_size, head, (size_t)n)
-		    : open_compressed(mf);
+	r = 0;
+	if (mf->compression == MK_COMPRESSION_NONE)
+		r = open_plain(mf, (uint64_t)st.st_size, head, (size_t)n);
+	else if (deferred)
+		mf->pending = true;
+	else
+		r = open_compressed(mf);
 	if (r < 0)
 		goto fail;
 	*out = mf;
@@ -282,9 +300,19 @@ fail:
 	return r;
 }
 
+int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out)
+{
+	return open_file(dirfd, path, size, false, out);
+}
+
 int modfile_open(const char *path, struct modfile **out)
 {
-	return modfile_open_at_size(AT_FDCWD, path, -1, out);
+	return open_file(AT_FDCWD, path, -1, false, out);
+}
+
+int modfile_open_deferred(const char *path, struct modfile **out)
+{
+	return open_file(AT_FDCWD, path, -1, true, out);
 }
 
 int modfile_open_memory(const void *data, size_t size, struct modfile **out)
@@ -508,7 +536,9 @@ int mf_elf_load(struct modfile *mf)
 	int r;
 
 	mf->elf_tried = true;
-	r = elf_ident(mf);
+	r = load_pending(mf);
+	if (r == 0)
+		r = elf_ident(mf);
 	if (r == 0 && mf->sparse)
 		r = sparse_read_headers(mf);
 	if (r == 0)
@@ -645,8 +675,10 @@ done:
 
 int modfile_get_image(struct modfile *mf, const void **data, size_t *size)
 {
-	int r = mf_ensure_range(mf, 0, mf->size);
+	int r = load_pending(mf);
 
+	if (r == 0)
+		r = mf_ensure_range(mf, 0, mf->size);
 	if (r < 0)
 		return r;
 	*data = mf->image;
@@ -805,7 +837,9 @@ static int load_signature(struct modfile *mf)
 int modfile_get_signature(struct modfile *mf, struct modsig *sig)
 {
 	if (!mf->sig_loaded) {
-		mf->sig_err = load_signature(mf);
+		mf->sig_err = load_pending(mf);
+		if (mf->sig_err == 0)
+			mf->sig_err = load_signature(mf);
 		mf->sig_loaded = true;
 	}
 	if (mf->sig_err < 0)

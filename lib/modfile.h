@@ -37,6 +37,14 @@ int modfile_open(const char *path, struct modfile **out) _must_check_;
  */
 int modfile_open_at_size(int dirfd, const char *path, int64_t size,
 			 struct modfile **out) _must_check_;
+/*
+ * As modfile_open(), for loading: a compressed file is decompressed only when its
+ * contents are first asked for (image, sections, signature), so that a kernel
+ * that decompresses the format itself gets the descriptor and nothing else is
+ * read or allocated (docs/compat.md). A bad stream is then reported by that
+ * first use.
+ */
+int modfile_open_deferred(const char *path, struct modfile **out) _must_check_;
 /* Take a module image already in memory (copied): the fuzzer's and the tests' way in. */
 int modfile_open_memory(const void *data, size_t size, struct modfile **out) _must_check_;
 void modfile_free(struct modfile *mf);

@@ -553,7 +553,8 @@ static int insert_file(const char *path, const char *opts, unsigned int flags)
 	struct modfile *mf = NULL;
 	int r;
 
-	r = modfile_open(path, &mf);
+	/* a kernel that decompresses the format gets the file as it is */
+	r = modfile_open_deferred(path, &mf);
 	if (r < 0)
 		return r;
 	r = mk_kernel_insert(mf, opts, flags, NULL);

@@ -101,14 +101,15 @@ int main(int argc, char *argv[])
 		ERR("could not load module %s: %s\n", filename, strerror(errno));
 		return EXIT_FAILURE;
 	}
-	r = modfile_open(filename, &mf);
-	/* kmod 30 reports a corrupt compressed file as EINVAL ("Invalid parameters") */
-	if (r == -EBADMSG)
-		r = -EINVAL;
+	/* a kernel that decompresses the format gets the file as it is */
+	r = modfile_open_deferred(filename, &mf);
 	if (r >= 0) {
 		r = mk_kernel_insert(mf, opts, flags, NULL);
 		modfile_free(mf);
 	}
+	/* kmod 30 reports a corrupt compressed file as EINVAL ("Invalid parameters") */
+	if (r == -EBADMSG)
+		r = -EINVAL;
 	if (r < 0) {
 		ERR("could not insert module %s: %s\n", filename, mod_strerror(-r));
 		return EXIT_FAILURE;
