@@ -18,6 +18,7 @@
 #endif
 
 #include "compress.h"
+#include "mem-budget.h"
 #include "util.h"
 
 const char *mk_compression_name(enum mk_compression c)
@@ -71,6 +72,7 @@ struct outbuf {
 	uint8_t *data;
 	size_t used;
 	size_t size;
+	struct mem_hold *hold; /* NULL: only the per-file bound */
 };
 
 static int outbuf_grow(struct outbuf *o, size_t hint)
@@ -86,6 +88,12 @@ static int outbuf_grow(struct outbuf *o, size_t hint)
 	}
 	if (nsize > MK_DECOMPRESS_MAX)
 		nsize = MK_DECOMPRESS_MAX;
+	if (o->hold != NULL) {
+		int r = mem_hold_grow(o->hold, nsize - o->size);
+
+		if (r < 0)
+			return r;
+	}
 	n = realloc(o->data, nsize);
 	if (n == NULL)
 		return -ENOMEM;
@@ -109,9 +117,10 @@ static int outbuf_finish(struct outbuf *o, void **out, size_t *out_len)
 #endif
 
 #if ENABLE_ZLIB
-static int decompress_gzip(const void *in, size_t in_len, void **out, size_t *out_len)
+static int decompress_gzip(const void *in, size_t in_len, struct mem_hold *h, void **out,
+			   size_t *out_len)
 {
-	struct outbuf o = { 0 };
+	struct outbuf o = { .hold = h };
 	z_stream z = { 0 };
 	int r, ret;
 
@@ -164,9 +173,10 @@ static int decompress_gzip(const void *in, size_t in_len, void **out, size_t *ou
 #endif
 
 #if ENABLE_XZ
-static int decompress_xz(const void *in, size_t in_len, void **out, size_t *out_len)
+static int decompress_xz(const void *in, size_t in_len, struct mem_hold *h, void **out,
+			 size_t *out_len)
 {
-	struct outbuf o = { 0 };
+	struct outbuf o = { .hold = h };
 	lzma_stream z = LZMA_STREAM_INIT;
 	lzma_ret r;
 	int ret;
@@ -215,9 +225,10 @@ static int decompress_xz(const void *in, size_t in_len, void **out, size_t *out_
 #endif
 
 #if ENABLE_ZSTD
-static int decompress_zstd(const void *in, size_t in_len, void **out, size_t *out_len)
+static int decompress_zstd(const void *in, size_t in_len, struct mem_hold *h, void **out,
+			   size_t *out_len)
 {
-	struct outbuf o = { 0 };
+	struct outbuf o = { .hold = h };
 	ZSTD_DCtx *dctx;
 	ZSTD_inBuffer zin = { in, in_len, 0 };
 	unsigned long long content = ZSTD_getFrameContentSize(in, in_len);
@@ -271,22 +282,29 @@ static int decompress_zstd(const void *in, size_t in_len, void **out, size_t *ou
 int mk_decompress_mem(const void *in, size_t in_len, enum mk_compression c, void **out,
 		      size_t *out_len)
 {
+	return mk_decompress_mem_held(in, in_len, c, NULL, out, out_len);
+}
+
+int mk_decompress_mem_held(const void *in, size_t in_len, enum mk_compression c,
+			   struct mem_hold *h, void **out, size_t *out_len)
+{
+	(void)h; /* unused when no format is built in */
 	switch (c) {
 	case MK_COMPRESSION_GZIP:
 #if ENABLE_ZLIB
-		return decompress_gzip(in, in_len, out, out_len);
+		return decompress_gzip(in, in_len, h, out, out_len);
 #else
 		return -ENOTSUP;
 #endif
 	case MK_COMPRESSION_XZ:
 #if ENABLE_XZ
-		return decompress_xz(in, in_len, out, out_len);
+		return decompress_xz(in, in_len, h, out, out_len);
 #else
 		return -ENOTSUP;
 #endif
 	case MK_COMPRESSION_ZSTD:
 #if ENABLE_ZSTD
-		return decompress_zstd(in, in_len, out, out_len);
+		return decompress_zstd(in, in_len, h, out, out_len);
 #else
 		return -ENOTSUP;
 #endif
@@ -313,6 +331,12 @@ int mk_compression_of_file(const char *path, enum mk_compression *c)
 
 int mk_decompress_fd(int fd, enum mk_compression c, void **out, size_t *out_len)
 {
+	return mk_decompress_fd_held(fd, c, NULL, out, out_len);
+}
+
+int mk_decompress_fd_held(int fd, enum mk_compression c, struct mem_hold *h, void **out,
+			  size_t *out_len)
+{
 	struct stat st;
 	_cleanup_free_ void *in = NULL;
 	int r;
@@ -329,5 +353,5 @@ int mk_decompress_fd(int fd, enum mk_compression c, void **out, size_t *out_len)
 	r = pread_all(fd, in, (size_t)st.st_size, 0);
 	if (r < 0)
 		return r == -EIO ? -EBADMSG : r;
-	return mk_decompress_mem(in, (size_t)st.st_size, c, out, out_len);
+	return mk_decompress_mem_held(in, (size_t)st.st_size, c, h, out, out_len);
 }

@@ -38,5 +38,17 @@ int mk_decompress_fd(int fd, enum mk_compression c, void **out,
 int mk_decompress_mem(const void *in, size_t in_len, enum mk_compression c, void **out,
 		      size_t *out_len) _must_check_;
 
+struct mem_hold;
+/*
+ * The same, with the output buffer counted in @h (lib/mem-budget.h): -EAGAIN when
+ * other threads hold too much of the budget (nothing is kept), -EFBIG also when
+ * the output alone would exceed the whole budget. @h still holds the bytes of the
+ * returned image: the caller releases them when it frees the image.
+ */
+int mk_decompress_fd_held(int fd, enum mk_compression c, struct mem_hold *h, void **out,
+			  size_t *out_len) _must_check_;
+int mk_decompress_mem_held(const void *in, size_t in_len, enum mk_compression c,
+			   struct mem_hold *h, void **out, size_t *out_len) _must_check_;
+
 /* Largest decompressed module we accept (1 GiB): a bound against decompression bombs. */
 #define MK_DECOMPRESS_MAX ((size_t)1 << 30)

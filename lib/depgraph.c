@@ -18,6 +18,7 @@
 
 #include "depgraph.h"
 #include "hash.h"
+#include "mem-budget.h"
 #include "modfile.h"
 #include "modsyms.h"
 #include "strbuf.h"
@@ -40,6 +41,9 @@ struct depgraph {
 	struct dg_symbol **fast;
 	uint32_t *fast_hash;
 	size_t fast_mask;
+	/* the decompressed images the readers hold at once (docs/depmod-outputs.md §2.1)
+	 */
+	struct mem_budget *budget;
 };
 
 int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts *opts,
@@ -51,7 +55,8 @@ int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts
 		return -ENOMEM;
 	dg->mods = calloc(n ? n : 1, sizeof(*dg->mods));
 	dg->symbols = hash_new(2048, free);
-	if (dg->mods == NULL || dg->symbols == NULL) {
+	if (dg->mods == NULL || dg->symbols == NULL ||
+	    mem_budget_new(MK_DECOMPRESS_MAX, &dg->budget) < 0) {
 		depgraph_free(dg);
 		return -ENOMEM;
 	}
@@ -91,6 +96,7 @@ void depgraph_free(struct depgraph *dg)
 	free(dg->fast_hash);
 	free(dg->kernel_strings);
 	free(dg->mods);
+	mem_budget_free(dg->budget);
 	free(dg);
 }
 
@@ -395,7 +401,8 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 }
 
 /* Read @m, by its basename in @dir when that is given, else by its path. */
-static int load_one(struct dg_module *m, struct modscan_dir *dir)
+static int load_one(struct dg_module *m, struct modscan_dir *dir,
+		    struct mem_budget *budget)
 {
 	const struct modsym *ex = NULL, *nd = NULL;
 	const struct modinfo_entry *mi = NULL;
@@ -405,11 +412,12 @@ static int load_one(struct dg_module *m, struct modscan_dir *dir)
 
 	/* a lazy link's check knows its size: no fstat after the open */
 	if (dir != NULL)
-		r = modfile_open_at_size(modscan_dir_fd(dir),
-					 m->scan->path + m->scan->baselen, m->scan->size,
-					 &mf);
+		r = modfile_open_budget(modscan_dir_fd(dir),
+					m->scan->path + m->scan->baselen, m->scan->size,
+					budget, &mf);
 	else
-		r = modfile_open_at_size(AT_FDCWD, m->scan->path, m->scan->size, &mf);
+		r = modfile_open_budget(AT_FDCWD, m->scan->path, m->scan->size, budget,
+					&mf);
 	if (r < 0) {
 		m->open_err = r;
 		m->exports_err = r;
@@ -455,7 +463,7 @@ static void *load_worker(void *arg)
 			break;
 		if (job->dg->mods[i].loaded)
 			continue;
-		r = load_one(&job->dg->mods[i], NULL);
+		r = load_one(&job->dg->mods[i], NULL, job->dg->budget);
 		if (r < 0)
 			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
 	}
@@ -501,10 +509,12 @@ struct dg_preload {
 	bool done;
 	pthread_t *th;
 	unsigned int n_th;
+	struct mem_budget *budget; /* as in struct depgraph */
 };
 
 /* Read one queued module; on failure it is simply read again later. */
-static void preload_one(struct modscan_mod *sm, struct modscan_dir *dir)
+static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
+			struct modscan_dir *dir)
 {
 	struct dg_module *d = NULL;
 	int r;
@@ -516,7 +526,7 @@ static void preload_one(struct modscan_mod *sm, struct modscan_dir *dir)
 		return;
 	}
 	d->scan = sm;
-	r = load_one(d, dir);
+	r = load_one(d, dir, p->budget);
 	modscan_dir_unref(dir);
 	if (r < 0 || !d->loaded) {
 		free(d->arena);
@@ -551,7 +561,7 @@ static void *preload_worker(void *arg)
 	struct modscan_dir *dir;
 
 	while (preload_take(p, true, &sm, &dir))
-		preload_one(sm, dir);
+		preload_one(p, sm, dir);
 	return NULL;
 }
 
@@ -566,7 +576,7 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 	if (n_threads == 0)
 		n_threads = 1;
 	p->th = calloc(n_threads, sizeof(*p->th));
-	if (p->th == NULL) {
+	if (p->th == NULL || mem_budget_new(MK_DECOMPRESS_MAX, &p->budget) < 0) {
 		dg_preload_free(p);
 		return -ENOMEM;
 	}
@@ -619,7 +629,7 @@ void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *di
 		struct modscan_dir *d;
 
 		if (preload_take(p, false, &sm, &d))
-			preload_one(sm, d);
+			preload_one(p, sm, d);
 	}
 }
 
@@ -634,7 +644,7 @@ void dg_preload_finish(struct dg_preload *p)
 	pthread_mutex_unlock(&p->lock);
 	/* read what is left alongside the workers */
 	while (preload_take(p, false, &sm, &dir))
-		preload_one(sm, dir);
+		preload_one(p, sm, dir);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
@@ -658,6 +668,7 @@ void dg_preload_free(struct dg_preload *p)
 	}
 	free(p->queue);
 	free(p->th);
+	mem_budget_free(p->budget);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mem-budget.h"
 #include "modfile.h"
 #include "util.h"
 
@@ -52,6 +53,7 @@ struct modfile {
 	uint8_t *image; /* the image: whole, or sparse for a plain file */
 	bool sparse;
 	bool pending; /* compressed, opened deferred, not decompressed yet */
+	struct mem_hold hold; /* the decompressed image in a shared budget */
 	struct range covered[MAX_COVERED]; /* sorted, disjoint, not touching */
 	size_t n_covered;
 

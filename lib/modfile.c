@@ -153,6 +153,31 @@ static struct modfile *modfile_alloc(void)
 	return mf;
 }
 
+/*
+ * Decompress @buf (@size bytes), or the file when @buf is NULL, into @img with
+ * its bytes counted in mf->hold: when other threads hold too much of the shared
+ * budget, once more alone (lib/mem-budget.h). On failure nothing stays held.
+ */
+static int decompress_held(struct modfile *mf, const void *buf, size_t size, void **img,
+			   size_t *len)
+{
+	int r;
+
+	for (int tries = 0;; tries++) {
+		r = buf != NULL ? mk_decompress_mem_held(buf, size, mf->compression,
+							 &mf->hold, img, len)
+				: mk_decompress_fd_held(mf->fd, mf->compression,
+							&mf->hold, img, len);
+		if (r != -EAGAIN || tries > 0)
+			break;
+		mem_hold_release(&mf->hold);
+		mem_hold_wait_alone(&mf->hold);
+	}
+	if (r < 0)
+		mem_hold_release(&mf->hold);
+	return r;
+}
+
 /* Read a small file whole, in one pread, and decompress it if need be. */
 static int open_small(struct modfile *mf, size_t size)
 {
@@ -178,7 +203,7 @@ static int open_small(struct modfile *mf, size_t size)
 		void *img;
 		size_t len;
 
-		r = mk_decompress_mem(buf, size, mf->compression, &img, &len);
+		r = decompress_held(mf, buf, size, &img, &len);
 		free(buf);
 		if (r < 0)
 			return r;
@@ -214,7 +239,7 @@ static int open_compressed(struct modfile *mf)
 	size_t len;
 	int r;
 
-	r = mk_decompress_fd(mf->fd, mf->compression, &img, &len);
+	r = decompress_held(mf, NULL, 0, &img, &len);
 	if (r < 0)
 		return r;
 	mf->image = img;
@@ -236,7 +261,7 @@ static int load_pending(struct modfile *mf)
 }
 
 static int open_file(int dirfd, const char *path, int64_t size, bool deferred,
-		     struct modfile **out)
+		     struct mem_budget *budget, struct modfile **out)
 {
 	struct modfile *mf;
 	uint8_t head[64];
@@ -249,6 +274,7 @@ static int open_file(int dirfd, const char *path, int64_t size, bool deferred,
 	mf = modfile_alloc();
 	if (mf == NULL)
 		return -ENOMEM;
+	mf->hold.budget = budget;
 	mf->fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (mf->fd < 0) {
 		r = -errno;
@@ -302,17 +328,23 @@ fail:
 
 int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out)
 {
-	return open_file(dirfd, path, size, false, out);
+	return open_file(dirfd, path, size, false, NULL, out);
 }
 
 int modfile_open(const char *path, struct modfile **out)
 {
-	return open_file(AT_FDCWD, path, -1, false, out);
+	return open_file(AT_FDCWD, path, -1, false, NULL, out);
 }
 
 int modfile_open_deferred(const char *path, struct modfile **out)
 {
-	return open_file(AT_FDCWD, path, -1, true, out);
+	return open_file(AT_FDCWD, path, -1, true, NULL, out);
+}
+
+int modfile_open_budget(int dirfd, const char *path, int64_t size,
+			struct mem_budget *budget, struct modfile **out)
+{
+	return open_file(dirfd, path, size, false, budget, out);
 }
 
 int modfile_open_memory(const void *data, size_t size, struct modfile **out)
@@ -381,6 +413,7 @@ void modfile_free(struct modfile *mf)
 		elf_end(mf->elf);
 	free_results(mf);
 	free(mf->image);
+	mem_hold_release(&mf->hold);
 	if (mf->fd >= 0)
 		close(mf->fd);
 	free(mf);

@@ -45,6 +45,13 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size,
  * first use.
  */
 int modfile_open_deferred(const char *path, struct modfile **out) _must_check_;
+struct mem_budget;
+/*
+ * As modfile_open_at_size(), with a decompressed image counted in @budget, shared
+ * with other threads (lib/mem-budget.h), until modfile_free(): mydepmod's readers.
+ */
+int modfile_open_budget(int dirfd, const char *path, int64_t size,
+			struct mem_budget *budget, struct modfile **out) _must_check_;
 /* Take a module image already in memory (copied): the fuzzer's and the tests' way in. */
 int modfile_open_memory(const void *data, size_t size, struct modfile **out) _must_check_;
 void modfile_free(struct modfile *mf);
