@@ -129,7 +129,8 @@ static bool regex_too_costly(const char *pattern)
 					factor = count + 1;
 			}
 		}
-		if (umul64_overflow(nodes, factor, &nodes) || nodes > KVER_MAX_REGEX_NODES)
+		if (umul64_overflow(nodes, factor, &nodes) ||
+		    nodes > KVER_MAX_REGEX_NODES)
 			return true;
 	}
 	return false;
