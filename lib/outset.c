@@ -143,13 +143,12 @@ static bool is_set_name(const struct set_names *names, const char *name)
 static bool journal_entry_valid(const char *tmp, const char *name,
 				const struct set_names *names)
 {
-	size_t len = strlen(name);
 	long pid;
 
-	return is_set_name(names, name) && tmp[0] == '.' &&
-	       strncmp(tmp + 1, name, len) == 0 &&
-	       strncmp(tmp + 1 + len, TMP_TAG, strlen(TMP_TAG)) == 0 &&
-	       parse_tag(tmp + 1 + len + strlen(TMP_TAG), &pid);
+	if (!is_set_name(names, name) || tmp[0] != '.' || !strstartswith(tmp + 1, name))
+		return false;
+	tmp += 1 + strlen(name);
+	return strstartswith(tmp, TMP_TAG) && parse_tag(tmp + strlen(TMP_TAG), &pid);
 }
 
 /*
