@@ -271,14 +271,16 @@ check "two PID-1 runs at once in two namespaces: exit $rc1 and $rc2, the new set
 	test $rc1 = 0 -a $rc2 = 0 -a "$(state)" = new -a "$(temp_files)" = 0 \
 	-a ! -s "$TMPD/err1" -a ! -s "$TMPD/err2"
 
-# 8 runs started at once on one tree while the test holds the directory lock
-# (flock(1) takes the same lock): all 8 must be seen waiting for it. Then one of
-# them is killed with -9 while it waits, and five more run under the shim, which
-# kills each at a call inside its write window if it gets there (a run that comes
-# after a commit has nothing to write, and is not killed). Every run not killed
-# exits 0; at the end the set is kmod's and no temporary file is left. Rounds go
-# on until a kill has landed inside a write window (at most 12; the first run to
-# get the lock is a shim run 5 times in 8).
+# 8 runs started on one tree while the test holds the directory lock (flock(1)
+# takes the same lock): all 8 must be seen waiting for it. Then one of them is
+# killed with -9 while it waits, and five more run under the shim, which kills
+# each at a call inside its write window if it gets there (a run that comes after
+# a commit has nothing to write, and is not killed). Every run not killed exits
+# 0; at the end the set is kmod's and no temporary file is left. The shim runs
+# are started first, one at a time, each seen waiting before the next starts:
+# the kernel wakes flock waiters in the order they blocked, so a shim run is
+# normally first to get the lock and each kill leaves work for the next run.
+# At least one kill must land inside a write window over the rounds.
 lock_waiting() {
 	local w
 	w=$(cat "/proc/$1/wchan" 2>/dev/null)
@@ -295,7 +297,7 @@ while [ $rounds -lt 2 ] || { [ $inwindow = 0 ] && [ $rounds -lt 4 ]; }; do
 	exec {lk}<"$D"
 	flock -x "$lk"
 	pids=()
-	for i in 0 1 2 3 4 5 6 7; do
+	for i in 1 2 3 5 7 0 4 6; do
 		rm -f "$TMPD/killed.$i"
 		case $i in
 		1) kill_at="write 1" ;;
@@ -313,6 +315,10 @@ while [ $rounds -lt 2 ] || { [ $inwindow = 0 ] && [ $rounds -lt 4 ]; }; do
 			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
 		fi
 		pids[i]=$!
+		for try in $(seq 600); do
+			lock_waiting "${pids[i]}" && break
+			sleep 0.05
+		done
 	done
 	waiting=0
 	for try in $(seq 600); do
@@ -344,7 +350,9 @@ while [ $rounds -lt 2 ] || { [ $inwindow = 0 ] && [ $rounds -lt 4 ]; }; do
 	fi
 done
 diag "$rounds rounds of 8 runs: $rounds killed while waiting, $inwindow killed inside their write window"
-check "8 runs at once, all seen waiting for the lock, one killed waiting, $inwindow killed writing: the rest exit 0, kmod's set, none left" \
+check "8 runs queued on the lock, one killed waiting, $inwindow killed writing: the rest exit 0, kmod's set, none left" \
 	test $bad = 0
+check "over $rounds rounds, at least one run was killed inside its write window ($inwindow)" \
+	test $inwindow -ge 1
 
 done_testing
