@@ -152,33 +152,46 @@ static bool journal_entry_valid(const char *tmp, const char *name,
 }
 
 /*
- * The journal @name read whole into *@data, or a reason why it is none of ours: not
- * a regular file (a link, a FIFO, a device), or larger than any journal we write.
+ * The journal @name read whole into *@data: 0; 1 with *@why when it is none of
+ * ours: not a regular file (a link, a FIFO, a device), or larger than any journal
+ * we write; a negative errno when it could not be read for a reason that may pass
+ * (out of memory, EIO): it is then kept, with the files it renames.
  */
-static const char *read_journal(int dfd, const char *name, char **data, size_t *len)
+static int read_journal(int dfd, const char *name, char **data, size_t *len,
+			const char **why)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
+	int r;
 
 	*data = NULL;
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ELOOP ? "a symbolic link" : "unreadable";
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return "not a regular file";
-	if (st.st_size > JOURNAL_MAX)
-		return "too large";
+	if (fd < 0 && errno == ELOOP)
+		*why = "a symbolic link";
+	else if (fd < 0)
+		return -errno;
+	else if (fstat(fd, &st) < 0)
+		return -errno;
+	else if (!S_ISREG(st.st_mode))
+		*why = "not a regular file";
+	else if (st.st_size > JOURNAL_MAX)
+		*why = "too large";
+	else
+		*why = NULL;
+	if (*why != NULL)
+		return 1;
 	*len = (size_t)st.st_size;
 	*data = malloc(*len + 1);
 	if (*data == NULL)
-		return "out of memory";
-	if (pread_all(fd, *data, *len, 0) < 0) {
+		return -ENOMEM;
+	r = pread_all(fd, *data, *len, 0);
+	if (r < 0) {
 		free(*data);
 		*data = NULL;
-		return "unreadable";
+		return r;
 	}
 	(*data)[*len] = '\0';
-	return NULL;
+	return 0;
 }
 
 /*
@@ -209,29 +222,38 @@ static const char *check_journal(char *data, size_t len, const struct set_names 
 	return NULL;
 }
 
-/* Finish the commit a dead run had started: its new files are complete. */
-static void roll_forward(int dfd, const char *journal, const struct set_names *names,
-			 const struct mk_log *log)
+/*
+ * Finish the commit a dead run had started: its new files are complete. A
+ * negative errno when the journal could not be read (reported, and kept).
+ */
+static int roll_forward(int dfd, const char *journal, const struct set_names *names,
+			const struct mk_log *log)
 {
 	_cleanup_free_ char *data = NULL;
-	const char *why;
+	const char *why = NULL;
 	size_t len = 0;
+	int r;
 
-	why = read_journal(dfd, journal, &data, &len);
-	/* a journal cut short was being written: nothing was renamed yet */
-	if (why == NULL && (len < strlen(JOURNAL_END) ||
-			    memcmp(data + len - strlen(JOURNAL_END), JOURNAL_END,
-				   strlen(JOURNAL_END)) != 0)) {
-		unlinkat(dfd, journal, 0);
-		return;
+	r = read_journal(dfd, journal, &data, &len, &why);
+	if (r < 0) {
+		mk_log(log, LOG_ERR, "could not read the commit journal %s: %s: kept\n",
+		       journal, strerror(-r));
+		return r;
 	}
-	if (why == NULL)
+	/* a journal cut short was being written: nothing was renamed yet */
+	if (r == 0 && (len < strlen(JOURNAL_END) ||
+		       memcmp(data + len - strlen(JOURNAL_END), JOURNAL_END,
+			      strlen(JOURNAL_END)) != 0)) {
+		unlinkat(dfd, journal, 0);
+		return 0;
+	}
+	if (r == 0)
 		why = check_journal(data, len, names);
 	if (why != NULL) {
 		mk_log(log, LOG_WARNING, "ignoring the commit journal %s (%s): removed\n",
 		       journal, why);
 		unlinkat(dfd, journal, 0);
-		return;
+		return 0;
 	}
 	for (char *line = data, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 		char *tab = strchr(line, '\t');
@@ -244,6 +266,7 @@ static void roll_forward(int dfd, const char *journal, const struct set_names *n
 	}
 	fsync(dfd);
 	unlinkat(dfd, journal, 0);
+	return 0;
 }
 
 /*
@@ -294,24 +317,30 @@ static int list_stale(int dfd, bool locked, struct stale **list, size_t *n)
 	return 0;
 }
 
-/* Complete an interrupted commit, then remove the other files of dead runs. */
-static void remove_stale(int dfd, bool locked, const struct set_names *names,
-			 const struct mk_log *log)
+/*
+ * Complete an interrupted commit, then remove the other files of dead runs; when
+ * a journal cannot be read, nothing is removed (its files must stay for a later
+ * run) and the error is returned.
+ */
+static int remove_stale(int dfd, bool locked, const struct set_names *names,
+			const struct mk_log *log)
 {
 	struct stale *list;
 	size_t n;
+	int r = 0;
 
 	if (list_stale(dfd, locked, &list, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++)
+		return 0;
+	for (size_t i = 0; i < n && r == 0; i++)
 		if (list[i].kind == STALE_JOURNAL)
-			roll_forward(dfd, list[i].name, names, log);
+			r = roll_forward(dfd, list[i].name, names, log);
 	for (size_t i = 0; i < n; i++) {
-		if (list[i].kind != STALE_JOURNAL)
+		if (list[i].kind != STALE_JOURNAL && r == 0)
 			unlinkat(dfd, list[i].name, 0);
 		free(list[i].name);
 	}
 	free(list);
+	return r;
 }
 
 /* "<pid>-<16 hex digits>" at random: the run's tag */
@@ -368,7 +397,12 @@ int outset_open(const char *dir, const char *const *names, size_t n_names,
 		free(os);
 		return r;
 	}
-	remove_stale(os->dfd, lock_dir(os->dfd), &set, log);
+	r = remove_stale(os->dfd, lock_dir(os->dfd), &set, log);
+	if (r < 0) {
+		close(os->dfd);
+		free(os);
+		return r;
+	}
 	*out = os;
 	return 0;
 }

@@ -33,7 +33,9 @@ struct outset;
 /*
  * Create @dir (mkdir -p, 0755), open it and lock it (see above). @names: the
  * @n_names names of the set, the only ones a journal may rename onto; @log: where
- * an ignored journal is reported (LOG_WARNING).
+ * an ignored journal is reported (LOG_WARNING). A journal that cannot be read for
+ * a reason that may pass (EIO, out of memory) is reported (LOG_ERR) and kept with
+ * every leftover file, and that error is returned: a later run completes it.
  */
 int outset_open(const char *dir, const char *const *names, size_t n_names,
 		const struct mk_log *log, struct outset **out) _must_check_;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * faultinject.so: an LD_PRELOAD shim that makes the Nth call of write(), fsync()
- * (fdatasync() too) or rename() (renameat(), renameat2() too) fail, or kills the
- * process right before it, to test that a failing disk or a crash never leaves a
- * broken index.
+ * (fdatasync() too), rename() (renameat(), renameat2() too) or pread() fail, or
+ * kills the process right before it, to test that a failing disk or a crash never
+ * leaves a broken index.
  *
- *   FAULTINJECT_FUNC   write | fsync | rename
+ *   FAULTINJECT_FUNC   write | fsync | rename | pread
  *   FAULTINJECT_N      act on the Nth call (1-based); 0 or unset: never
  *   FAULTINJECT_ERRNO  ENOSPC | EIO | a number (default ENOSPC): the call fails
  *                      with it and does nothing
@@ -30,9 +30,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { F_WRITE, F_FSYNC, F_RENAME, F_N };
+enum { F_WRITE, F_FSYNC, F_RENAME, F_PREAD, F_N };
 
-static const char *const names[F_N] = { "write", "fsync", "rename" };
+static const char *const names[F_N] = { "write", "fsync", "rename", "pread" };
 static unsigned long calls[F_N];
 static int target = -1;
 static unsigned long fail_at;
@@ -155,4 +155,18 @@ int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpat
 int rename(const char *oldpath, const char *newpath)
 {
 	return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t offset)
+{
+	if (fi_hit(F_PREAD)) {
+		errno = fail_errno;
+		return -1;
+	}
+	return syscall(SYS_pread64, fd, buf, count, offset);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset)
+{
+	return pread(fd, buf, count, offset);
 }

@@ -14,7 +14,8 @@
  *  - leftovers of a dead run: temporary files and old links removed, a complete
  *    journal rolled forward, one cut short ignored; a journal that is not one we
  *    write (names with '/', another file of the directory, a link to /dev/zero,
- *    too large) replayed in no part and reported; files named after a live PID
+ *    too large) replayed in no part and reported; one that cannot be read (EIO)
+ *    kept with its files for the next run; files named after a live PID
  *    (init's, this process's) removed all the same, foreign names left alone;
  *  - one writer at a time: a second outset_open() waits for the first;
  *  - a failing add (a name too long) leaves nothing;
@@ -678,6 +679,35 @@ static void test_bad_journals(const char *base)
 }
 
 /*
+ * A complete journal that cannot be read for a reason that may pass (EIO on its
+ * read, made by the shim): the open fails with that error and removes nothing,
+ * so that the next run, which can read it, still rolls the commit forward.
+ */
+static void test_unreadable_journal(const char *shim, const char *base)
+{
+	char dir[PATH_MAX];
+	struct run res;
+	int left;
+
+	snprintf(dir, sizeof(dir), "%s/eiojournal", base);
+	install_old(dir, false);
+	fake_commit(dir, dead_pid(), true, false);
+	run_worker(shim, dir, false, "pread", 1, "EIO", NULL, &res);
+	left = extra_entries(dir);
+	TAP_OK(res.status == 3 && res.err == -EIO && streq(res.where, "open"),
+	       "a journal read fails with EIO: outset_open fails with it (exit %d, %s "
+	       "%d)",
+	       res.status, res.where, res.err);
+	TAP_OK(streq(state(dir, false), "old") && left == 2 * N_FILES + 1,
+	       "... the set, the journal and its %d files are left as they were (%d "
+	       "left)",
+	       2 * N_FILES, left);
+	TAP_OK(open_close(dir) && streq(state(dir, false), "new") &&
+		       extra_entries(dir) == 0,
+	       "... and the next open rolls the commit forward");
+}
+
+/*
  * In a container depmod is often PID 1 every time: what a killed run left under
  * this very PID is removed like any other leftover, and the next run goes on.
  */
@@ -916,6 +946,7 @@ int main(int argc, char **argv)
 	test_stale_paths(base);
 	test_not_stale(base);
 	test_bad_journals(base);
+	test_unreadable_journal(shim, base);
 	test_own_pid_leftovers(base);
 	test_lock(base);
 	test_add_fails(base);
