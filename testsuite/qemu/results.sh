@@ -40,14 +40,16 @@ for id in $expected; do
 done
 
 printf '%s\n' "$results" | awk 'NF { print $2 }' | sort -u | while read -r id; do
-	printf '%s\n' "$expected" | grep -qxF -- "$id" || echo "UNKNOWN $id"
+	# (a here-string, not a pipe: under pipefail, grep -q leaving early would
+	# make the writer's SIGPIPE a false "unknown")
+	grep -qxF -- "$id" <<<"$expected" || echo "UNKNOWN $id"
 done | grep . && status=1
 
 summary=$(tr -d '\r' <"$log" | grep -E '^MYKMOD-SUMMARY ' | tail -n 1 || true)
 if [ -z "$summary" ]; then
 	echo "SUMMARY bad: no MYKMOD-SUMMARY line (the guest did not finish)"
 	status=1
-elif ! echo "$summary" | grep -qE "^MYKMOD-SUMMARY checks=$total passed=[0-9]+ failed=0\$"; then
+elif ! grep -qE "^MYKMOD-SUMMARY checks=$total passed=[0-9]+ failed=0\$" <<<"$summary"; then
 	echo "SUMMARY bad: '$summary' (expected checks=$total failed=0)"
 	status=1
 else
