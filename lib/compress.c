@@ -8,13 +8,13 @@
 #include <sys/stat.h>
 
 #if ENABLE_ZLIB
-#include <zlib.h>
+#include "dl-zlib.h"
 #endif
 #if ENABLE_XZ
-#include <lzma.h>
+#include "dl-xz.h"
 #endif
 #if ENABLE_ZSTD
-#include <zstd.h>
+#include "dl-zstd.h"
 #endif
 
 #include "compress.h"
@@ -117,6 +117,8 @@ static int outbuf_finish(struct outbuf *o, void **out, size_t *out_len)
 #endif
 
 #if ENABLE_ZLIB
+MK_DL_DEFINE(zlib);
+
 static int decompress_gzip(const void *in, size_t in_len, struct mem_hold *h, void **out,
 			   size_t *out_len)
 {
@@ -173,6 +175,8 @@ static int decompress_gzip(const void *in, size_t in_len, struct mem_hold *h, vo
 #endif
 
 #if ENABLE_XZ
+MK_DL_DEFINE(xz);
+
 static int decompress_xz(const void *in, size_t in_len, struct mem_hold *h, void **out,
 			 size_t *out_len)
 {
@@ -225,6 +229,8 @@ static int decompress_xz(const void *in, size_t in_len, struct mem_hold *h, void
 #endif
 
 #if ENABLE_ZSTD
+MK_DL_DEFINE(zstd);
+
 static int decompress_zstd(const void *in, size_t in_len, struct mem_hold *h, void **out,
 			   size_t *out_len)
 {
@@ -289,22 +295,23 @@ int mk_decompress_mem_held(const void *in, size_t in_len, enum mk_compression c,
 			   struct mem_hold *h, void **out, size_t *out_len)
 {
 	(void)h; /* unused when no format is built in */
+	/* the library of each format is loaded here, when a stream first needs it */
 	switch (c) {
 	case MK_COMPRESSION_GZIP:
 #if ENABLE_ZLIB
-		return decompress_gzip(in, in_len, h, out, out_len);
+		return mk_dl_zlib_load() ?: decompress_gzip(in, in_len, h, out, out_len);
 #else
 		return -ENOTSUP;
 #endif
 	case MK_COMPRESSION_XZ:
 #if ENABLE_XZ
-		return decompress_xz(in, in_len, h, out, out_len);
+		return mk_dl_xz_load() ?: decompress_xz(in, in_len, h, out, out_len);
 #else
 		return -ENOTSUP;
 #endif
 	case MK_COMPRESSION_ZSTD:
 #if ENABLE_ZSTD
-		return decompress_zstd(in, in_len, h, out, out_len);
+		return mk_dl_zstd_load() ?: decompress_zstd(in, in_len, h, out, out_len);
 #else
 		return -ENOTSUP;
 #endif

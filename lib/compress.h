@@ -28,7 +28,8 @@ int mk_compression_supported(enum mk_compression c);
 
 /*
  * Decompress the whole stream read from @fd (from offset 0) into a malloc'd buffer.
- * Returns 0, -ENOTSUP (not compiled in), -EBADMSG (corrupt stream), -EPIPE (the
+ * Returns 0, -ENOTSUP (not compiled in), -ELIBACC (its library could not be
+ * loaded: lib/dynlib.h), -EBADMSG (corrupt stream), -EPIPE (the
  * stream ends before its end marker: a truncated file),
  * -EFBIG (output over the size limit) or another -errno.
  */

@@ -6,12 +6,11 @@
  */
 #pragma once
 
-#include <gelf.h>
-#include <libelf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dl-elf.h" /* libelf, loaded by mf_elf_load() */
 #include "mem-budget.h"
 #include "modfile.h"
 #include "util.h"

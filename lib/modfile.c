@@ -15,8 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,10 +136,20 @@ int mf_ensure_ranges(struct modfile *mf, struct range *rs, size_t n)
 	return 0;
 }
 
-static bool libelf_ready(void)
+MK_DL_DEFINE(elf);
+
+/*
+ * libelf is loaded here, by the first modfile that parses its ELF: opening a file
+ * (or reading only its signature) does not need it. 0, -ELIBACC or -ENOSYS.
+ */
+static int libelf_ready(void)
 {
+	int r = mk_dl_elf_load();
+
+	if (r < 0)
+		return r;
 	/* elf_version() is idempotent and thread-safe enough to call every time */
-	return elf_version(EV_CURRENT) != EV_NONE;
+	return elf_version(EV_CURRENT) != EV_NONE ? 0 : -ENOSYS;
 }
 
 static struct modfile *modfile_alloc(void)
@@ -269,8 +277,6 @@ static int open_file(int dirfd, const char *path, int64_t size, bool deferred,
 	ssize_t n;
 	int r;
 
-	if (!libelf_ready())
-		return -ENOSYS;
 	mf = modfile_alloc();
 	if (mf == NULL)
 		return -ENOMEM;
@@ -353,8 +359,6 @@ int modfile_open_memory(const void *data, size_t size, struct modfile **out)
 	enum mk_compression c = mk_compression_detect(data, size);
 	int r;
 
-	if (!libelf_ready())
-		return -ENOSYS;
 	if (size < 6)
 		return -EINVAL;
 	mf = modfile_alloc();
@@ -570,6 +574,8 @@ int mf_elf_load(struct modfile *mf)
 
 	mf->elf_tried = true;
 	r = load_pending(mf);
+	if (r == 0)
+		r = libelf_ready();
 	if (r == 0)
 		r = elf_ident(mf);
 	if (r == 0 && mf->sparse)

@@ -8,15 +8,26 @@
 #include <string.h>
 
 #if ENABLE_LIBCRYPTO
-#include <openssl/bn.h>
-#include <openssl/objects.h>
-#include <openssl/pkcs7.h>
-#include <openssl/x509.h>
+#include "dl-crypto.h"
 #endif
 
 #include "signature.h"
 
+/* What kmod prints without a crypto library: hash "unknown" and empty fields. */
+static int pkcs7_without_crypto(struct modsig_pkcs7 **out)
+{
+	struct modsig_pkcs7 *res = calloc(1, sizeof(*res));
+
+	if (res == NULL)
+		return -ENOMEM;
+	res->hash_algo = "unknown";
+	*out = res;
+	return 0;
+}
+
 #if ENABLE_LIBCRYPTO
+MK_DL_DEFINE(crypto);
+
 static const char *hash_name(const ASN1_OBJECT *o)
 {
 	switch (OBJ_obj2nid(o)) {
@@ -277,6 +288,9 @@ int modsig_pkcs7_parse(const uint8_t *der, size_t len, struct modsig_pkcs7 **out
 	PKCS7 *pkcs7;
 	int n;
 
+	/* libcrypto is loaded by the first PKCS#7 signature; without it, as without */
+	if (mk_dl_crypto_load() < 0)
+		return pkcs7_without_crypto(out);
 	n = pkcs7_fast(der, len, out);
 	if (n <= 0)
 		return n;
@@ -334,22 +348,18 @@ void modsig_pkcs7_free(struct modsig_pkcs7 *p)
 {
 	if (p == NULL)
 		return;
-	PKCS7_free(p->priv);
+	/* set only by d2i_PKCS7: libcrypto is loaded then */
+	if (p->priv != NULL)
+		PKCS7_free(p->priv);
 	free(p->key_id);
 	free(p);
 }
 #else
 int modsig_pkcs7_parse(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 {
-	struct modsig_pkcs7 *res = calloc(1, sizeof(*res));
-
 	(void)der;
 	(void)len;
-	if (res == NULL)
-		return -ENOMEM;
-	res->hash_algo = "unknown";
-	*out = res;
-	return 0;
+	return pkcs7_without_crypto(out);
 }
 
 void modsig_pkcs7_free(struct modsig_pkcs7 *p)

@@ -20,8 +20,9 @@ struct modsig_pkcs7 {
 };
 
 /*
- * Parse DER @der of @len bytes (the result may point into it). Without libcrypto the
- * result holds only hash_algo "unknown" and empty fields, as kmod prints then. Returns 0,
+ * Parse DER @der of @len bytes (the result may point into it). Without libcrypto (not
+ * built in, or not loadable: lib/dynlib.h) the result holds only hash_algo "unknown"
+ * and empty fields, as kmod prints then. Returns 0,
  * -ENOMEM, or -EBADMSG when the blob is not a usable PKCS#7 SignedData.
  */
 int modsig_pkcs7_parse(const uint8_t *der, size_t len,

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dynlib.h"
 #include "log.h"
 
 static const char *log_progname = "mykmod";
@@ -92,6 +94,18 @@ log_from_lib(void *data, int prio, const char *fmt, va_list ap)
 }
 
 const struct mk_log tool_log = { .fn = log_from_lib, .data = NULL };
+
+const char *tool_strerror(int r)
+{
+	static _Thread_local char buf[640];
+	enum mk_lib lib = mk_lib_last_failed();
+
+	if (r != -ELIBACC || lib == MK_LIB_MAX || mk_lib_error(lib) == NULL)
+		return strerror(-r);
+	snprintf(buf, sizeof(buf), "the %s library (%s) could not be loaded: %s",
+		 mk_lib_name(lib), mk_lib_soname(lib), mk_lib_error(lib));
+	return buf;
+}
 
 void print_version(void)
 {

@@ -25,6 +25,12 @@ void log_vprintf(int prio, const char *fmt, va_list ap)
 /* Adapter for lib/: pass &tool_log where a struct mk_log is wanted. */
 extern const struct mk_log tool_log;
 const char *log_prog(void);
+/*
+ * strerror(-@r), except for -ELIBACC from lib/ (a library loaded on demand that is
+ * missing, lib/dynlib.h): "the zstd library (libzstd.so.1) could not be loaded:
+ * WHY", for the library that failed last in this thread (docs/messages.md).
+ */
+const char *tool_strerror(int r);
 /* -V of every tool: our version and the compiled-in features. */
 void print_version(void);
 /*

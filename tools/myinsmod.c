@@ -52,7 +52,7 @@ static const char *mod_strerror(int err)
 	case EINVAL:
 		return "Invalid parameters";
 	default:
-		return strerror(err);
+		return tool_strerror(-err);
 	}
 }
 

@@ -229,7 +229,7 @@ static int get_info(struct options *o, const char *dirname, const char *name,
 			return print_json(o, name, "(builtin)", true, l, NULL) ?: 1;
 		return 1;
 	}
-	ERR("could not get modinfo from '%s': %s\n", name, strerror(-r));
+	ERR("could not get modinfo from '%s': %s\n", name, tool_strerror(r));
 	return r;
 }
 

@@ -334,7 +334,7 @@ static int do_insert(struct run *rn, const char *arg, const char *extra)
 			    "parameter (see dmesg)\n",
 			    name);
 		} else {
-			ERR("could not insert '%s': %s\n", name, strerror(-err));
+			ERR("could not insert '%s': %s\n", name, tool_strerror(err));
 		}
 	}
 	free(mods);
@@ -409,7 +409,7 @@ static int show_syms(const char *filename, bool exports)
 		r = -ENOENT;
 	if (r < 0) {
 		LOG("could not get %s of %s: %s\n", exports ? "symbols" : "modversions",
-		    filename, strerror(-r));
+		    filename, tool_strerror(r));
 		modfile_free(mf);
 		return r;
 	}
