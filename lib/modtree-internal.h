@@ -17,6 +17,7 @@ struct mt_priv {
 	struct dg_preload *preload;
 	struct depgraph *dg;
 	struct ksyms ks;
+	struct mk_log walk_log; /* lib/modscan.h keeps it */
 	size_t cap_mods;
 	void **kept; /* freed by modtree_free() */
 	size_t n_kept, cap_kept;

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -316,12 +317,23 @@ static int load_kernel_syms(struct modtree *t, const char *root, const struct mk
 
 /* ---- the walk and the readers, as depmod -a (lib/depmod.c) ---- */
 
+/* The walk's errors only: its warnings (no modules.order) are depmod's concern. */
+__attribute__((format(printf, 3, 0))) static void errors_only(void *data, int prio,
+							      const char *fmt, va_list ap)
+{
+	const struct mk_log *log = data;
+
+	if (prio <= LOG_ERR && log != NULL && log->fn != NULL)
+		log->fn(log->data, prio, fmt, ap);
+}
+
 static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 {
 	struct mt_priv *pv = t->priv;
 	int r;
 
-	r = modscan_new(t->dirname, NULL, o->log, &pv->ms);
+	pv->walk_log = (struct mk_log){ errors_only, (void *)o->log };
+	r = modscan_new(t->dirname, NULL, &pv->walk_log, &pv->ms);
 	if (r == 0)
 		r = dg_preload_start(o->n_threads, &pv->preload);
 	if (r < 0)
