@@ -754,6 +754,25 @@ static int add_dependency(struct depgraph *dg, struct dg_module *m, struct dg_sy
 	return 0;
 }
 
+/* -e: kmod's line, or only the count with count_only */
+static void report_unknown(struct depgraph *dg, struct dg_module *m, const char *name)
+{
+	if (m->n_unknown++ == 0)
+		m->first_unknown = name;
+	if (!dg->opts.count_only)
+		mk_log(dg->opts.log, LOG_WARNING, "%s needs unknown symbol %s\n",
+		       m->scan->path, name);
+}
+
+static void report_badcrc(struct depgraph *dg, struct dg_module *m, const char *name)
+{
+	if (m->n_badcrc++ == 0)
+		m->first_badcrc = name;
+	if (!dg->opts.count_only)
+		mk_log(dg->opts.log, LOG_WARNING,
+		       "%s disagrees about version of symbol %s\n", m->scan->path, name);
+}
+
 int depgraph_resolve(struct depgraph *dg)
 {
 	int r = build_fast_table(dg);
@@ -770,16 +789,12 @@ int depgraph_resolve(struct depgraph *dg)
 
 			if (sym == NULL) {
 				if (dg->opts.print_unknown && !weak)
-					mk_log(dg->opts.log, LOG_WARNING,
-					       "%s needs unknown symbol %s\n",
-					       m->scan->path, need->name);
+					report_unknown(dg, m, need->name);
 				continue;
 			}
 			if (dg->opts.check_symvers && sym->crc != need->crc && !weak &&
 			    dg->opts.print_unknown)
-				mk_log(dg->opts.log, LOG_WARNING,
-				       "%s disagrees about version of symbol %s\n",
-				       m->scan->path, need->name);
+				report_badcrc(dg, m, need->name);
 			r = add_dependency(dg, m, sym);
 			if (r < 0)
 				return r;

@@ -51,6 +51,13 @@ struct dg_module {
 	void *extra; /* what opts.reader read, or NULL */
 	int extra_err; /* the reader's error (not -ENOMEM), 0 when none */
 
+	/*
+	 * What -e reports (print_unknown): the needed symbols no one exports, those
+	 * whose CRC disagrees (-E), and the first of each in kmod's report order
+	 */
+	unsigned int n_unknown, n_badcrc;
+	const char *first_unknown, *first_badcrc;
+
 	/* the graph */
 	struct dg_module **deps; /* direct, in discovery order (then sorted) */
 	size_t n_deps, deps_cap;
@@ -79,6 +86,7 @@ struct depgraph_opts {
 	char sym_prefix; /* -P, '\0' for none */
 	bool check_symvers; /* -E given: compare CRCs */
 	bool print_unknown; /* -e */
+	bool count_only; /* with print_unknown: count per module, print nothing */
 	unsigned int n_threads;
 	const struct mk_log *log; /* warnings and errors */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */

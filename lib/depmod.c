@@ -123,6 +123,7 @@ static int load_graph(struct run *run)
 	struct depgraph_opts gopts = {
 		.sym_prefix = o->sym_prefix,
 		.print_unknown = o->print_unknown,
+		.count_only = o->unknown_summary,
 		.n_threads = o->n_threads,
 		.log = o->log,
 		.show = o->show,
@@ -152,6 +153,42 @@ static int load_graph(struct run *run)
 	return 0;
 }
 
+/* What -e reported, module by module, copied out of the graph into @res. */
+static int collect_unresolved(struct depgraph *dg, struct depmod_result *res)
+{
+	size_t n = depgraph_count(dg), k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_module *m = depgraph_module(dg, i);
+
+		k += m->n_unknown > 0 || m->n_badcrc > 0;
+	}
+	if (k == 0)
+		return 0;
+	res->unresolved = calloc(k, sizeof(*res->unresolved));
+	if (res->unresolved == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_module *m = depgraph_module(dg, i);
+		struct depmod_unresolved *u = &res->unresolved[res->n_unresolved];
+
+		if (m->n_unknown == 0 && m->n_badcrc == 0)
+			continue;
+		res->n_unresolved++;
+		u->n_unknown = m->n_unknown;
+		u->n_badcrc = m->n_badcrc;
+		u->path = strdup(m->scan->path);
+		if (m->first_unknown != NULL)
+			u->first_unknown = strdup(m->first_unknown);
+		if (m->first_badcrc != NULL)
+			u->first_badcrc = strdup(m->first_badcrc);
+		if (u->path == NULL || (m->first_unknown && u->first_unknown == NULL) ||
+		    (m->first_badcrc && u->first_badcrc == NULL))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Every output; those that need no resolution are made while it goes on. */
 static int generate(struct run *run, struct depmod_result *res)
 {
@@ -171,6 +208,8 @@ static int generate(struct run *run, struct depmod_result *res)
 		return fail(o->log, LOG_ERR, r, "could not generate the index files",
 			    NULL);
 	r = depgraph_resolve(run->dg);
+	if (r == 0)
+		r = collect_unresolved(run->dg, res);
 	if (r == 0)
 		r = depgraph_sort(run->dg);
 	if (r < 0) {
@@ -194,6 +233,8 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		res->out[i] = (struct strbuf)STRBUF_INIT;
+	res->unresolved = NULL;
+	res->n_unresolved = 0;
 	if (o->quick) {
 		if (o->text_only)
 			return 1;
@@ -215,6 +256,37 @@ void depmod_result_release(struct depmod_result *res)
 {
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		strbuf_release(&res->out[i]);
+	for (size_t i = 0; i < res->n_unresolved; i++) {
+		free(res->unresolved[i].path);
+		free(res->unresolved[i].first_unknown);
+		free(res->unresolved[i].first_badcrc);
+	}
+	free(res->unresolved);
+	res->unresolved = NULL;
+	res->n_unresolved = 0;
+}
+
+int depmod_compare(const struct depmod_opts *o, const struct depmod_result *res,
+		   outset_diff_fn fn, void *data)
+{
+	struct outset_file files[DEPMOD_N_OUTPUTS];
+	const char *failed;
+	int r;
+
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
+		files[i] = (struct outset_file){
+			.name = depmod_output_names[i],
+			.data = res->out[i].buf ? res->out[i].buf : "",
+			.len = res->out[i].used,
+		};
+	r = outset_compare(o->outdirname, files, DEPMOD_N_OUTPUTS, fn, data, &failed);
+	if (r < 0 && streq(failed, "."))
+		return fail(o->log, LOG_ERR, r, "could not open output directory",
+			    o->outdirname);
+	if (r < 0)
+		mk_log(o->log, LOG_ERR, "could not read %s/%s: %s\n", o->outdirname,
+		       failed, strerror(-r));
+	return r;
 }
 
 int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,

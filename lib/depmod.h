@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "depmod-output.h"
+#include "outset.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -29,6 +30,8 @@ struct depmod_opts {
 	const char *symvers; /* -E */
 	const char *system_map; /* -F, when no -E */
 	bool print_unknown; /* -e, with -E or -F */
+	/* with print_unknown: no line per symbol, only res->unresolved (--summary) */
+	bool unknown_summary;
 	char sym_prefix; /* -P, '\0' for none */
 	bool text_only; /* -n: the text outputs only */
 	bool warn_dups; /* -w */
@@ -37,9 +40,23 @@ struct depmod_opts {
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
 };
 
+/* A module that -e reports, with how many symbols of each kind and the first. */
+struct depmod_unresolved {
+	char *path;
+	char *first_unknown; /* "needs unknown symbol"; NULL when n_unknown is 0 */
+	char *first_badcrc; /* "disagrees about version of symbol" (-E) */
+	unsigned int n_unknown, n_badcrc;
+};
+
 struct depmod_result {
 	/* by enum depmod_output_id; the .bin ones stay empty with text_only */
 	struct strbuf out[DEPMOD_N_OUTPUTS];
+	/*
+	 * When -e's check ran (print_unknown with -E or -F): every module it
+	 * reported, in kmod's report order; filled even when a cycle follows.
+	 */
+	struct depmod_unresolved *unresolved;
+	size_t n_unresolved;
 };
 
 /*
@@ -51,6 +68,16 @@ struct depmod_result {
  */
 int depmod_run(const struct depmod_opts *opts, struct depmod_result *res) _must_check_;
 void depmod_result_release(struct depmod_result *res);
+
+/*
+ * depmod --check: compare @res with the files in @o->outdirname as
+ * outset_compare() does (read-only), calling @fn for each difference, outputs in
+ * depmod_output_names order. 0 when writing @res would change nothing, 1 when
+ * it would, or a negative errno once reported through @o->log (-ENOENT: no such
+ * directory).
+ */
+int depmod_compare(const struct depmod_opts *o, const struct depmod_result *res,
+		   outset_diff_fn fn, void *data) _must_check_;
 
 /*
  * Replace the set of files in @o->outdirname (created if missing) with @res,

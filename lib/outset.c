@@ -385,37 +385,54 @@ void outset_keep_unchanged(struct outset *os, mode_t mode)
 }
 
 /*
+ * Does @name in @dfd hold exactly @data, as a regular file? 0 when it does (*@st
+ * then describes it), 1 when it does not (another content or size, a symbolic
+ * link, a FIFO...), a negative errno when it is missing (-ENOENT) or unreadable.
+ * Stops reading at the first difference.
+ */
+static int compare_file(int dfd, const char *name, const void *data, size_t len,
+			struct stat *st)
+{
+	char buf[64 * 1024];
+	_cleanup_close_ int fd = -1;
+	size_t off = 0;
+	ssize_t n;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP || errno == ENXIO ? 1 : -errno;
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (!S_ISREG(st->st_mode) || (uint64_t)st->st_size != len)
+		return 1;
+	while (off < len) {
+		size_t want = len - off < sizeof(buf) ? len - off : sizeof(buf);
+
+		n = pread(fd, buf, want, (off_t)off);
+		if (n < 0)
+			return -errno;
+		if (n == 0 || memcmp(buf, (const char *)data + off, (size_t)n) != 0)
+			return 1;
+		off += (size_t)n;
+	}
+	/* nothing more: the file did not grow meanwhile */
+	n = pread(fd, buf, 1, (off_t)len);
+	if (n < 0)
+		return -errno;
+	return n == 0 ? 0 : 1;
+}
+
+/*
  * Does @name hold exactly @data already, as a regular file of ours with the mode
  * a new one would get? Anything unexpected (an error included) says no.
  */
 static bool same_file(int dfd, const char *name, const void *data, size_t len,
 		      mode_t mode)
 {
-	char buf[64 * 1024];
 	struct stat st;
-	size_t off = 0;
-	bool same = false;
-	int fd;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != len ||
-	    (st.st_mode & 07777) != mode || st.st_uid != geteuid())
-		goto out;
-	while (off < len) {
-		size_t want = len - off < sizeof(buf) ? len - off : sizeof(buf);
-		ssize_t n = pread(fd, buf, want, (off_t)off);
-
-		if (n <= 0 || memcmp(buf, (const char *)data + off, (size_t)n) != 0)
-			goto out;
-		off += (size_t)n;
-	}
-	/* nothing more: the file did not grow meanwhile */
-	same = pread(fd, buf, 1, (off_t)len) == 0;
-out:
-	close(fd);
-	return same;
+	return compare_file(dfd, name, data, len, &st) == 0 &&
+	       (st.st_mode & 07777) == mode && st.st_uid == geteuid();
 }
 
 int outset_add(struct outset *os, const char *name, const void *data, size_t len)
@@ -651,4 +668,74 @@ void outset_free(struct outset *os)
 	free(os->files);
 	close(os->dfd);
 	free(os);
+}
+
+static int cmp_stale(const void *a, const void *b)
+{
+	return strcmp(((const struct stale *)a)->name, ((const struct stale *)b)->name);
+}
+
+/* The files of runs that died, by name: a writing run would clean them up. */
+static int report_leftovers(int dfd, bool locked, outset_diff_fn fn, void *data)
+{
+	struct stale *list;
+	size_t n;
+	int r;
+
+	r = list_stale(dfd, locked, &list, &n);
+	if (r < 0)
+		return r;
+	qsort(list, n, sizeof(*list), cmp_stale);
+	for (size_t i = 0; i < n; i++) {
+		fn(data, OUTSET_DIFF_LEFTOVER, list[i].name);
+		free(list[i].name);
+	}
+	free(list);
+	return n > 0;
+}
+
+/* A shared lock: no writer is among its renames while it is held. */
+static bool lock_dir_shared(int dfd)
+{
+	for (;;) {
+		if (flock(dfd, LOCK_SH) == 0)
+			return true;
+		if (errno != EINTR)
+			return false;
+	}
+}
+
+int outset_compare(const char *dir, const struct outset_file *files, size_t n,
+		   outset_diff_fn fn, void *data, const char **failed)
+{
+	_cleanup_close_ int dfd = -1;
+	bool differs = false, locked;
+	int r;
+
+	*failed = ".";
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* released with the descriptor */
+	locked = lock_dir_shared(dfd);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		r = compare_file(dfd, files[i].name, files[i].data, files[i].len, &st);
+		if (r == -ENOENT) {
+			fn(data, OUTSET_DIFF_MISSING, files[i].name);
+			r = 1;
+		} else if (r == 1) {
+			fn(data, OUTSET_DIFF_STALE, files[i].name);
+		} else if (r < 0) {
+			*failed = files[i].name;
+			return r;
+		}
+		differs |= r == 1;
+	}
+	r = report_leftovers(dfd, locked, fn, data);
+	if (r < 0)
+		return r;
+	*failed = NULL;
+	return differs || r > 0;
 }

@@ -56,3 +56,32 @@ int outset_commit(struct outset *os) _must_check_;
 void outset_free(struct outset *os);
 /* The name of the file that failed last (for messages), or NULL. */
 const char *outset_failed_name(const struct outset *os);
+
+/* How a file of the directory differs from the set outset_compare() is given. */
+enum outset_diff {
+	OUTSET_DIFF_STALE, /* another content, or not a regular file */
+	OUTSET_DIFF_MISSING,
+	OUTSET_DIFF_LEFTOVER, /* a temporary file or journal of a run that died */
+};
+
+typedef void (*outset_diff_fn)(void *data, enum outset_diff what, const char *name);
+
+struct outset_file {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+
+/*
+ * Would writing @files (@n of them) into @dir change anything? Read-only: @dir is
+ * neither created nor written to, and no journal is replayed. The lock is taken
+ * shared (waiting for a writer to finish), so a half-committed set is never what
+ * is compared; where the file system has no flock, leftovers are those of
+ * processes that no longer exist. Calls @fn for each file that differs, in
+ * @files order, then for each leftover of a dead run (which a writer removes or
+ * rolls forward), by name. Only contents are compared: a file's mode, owner and
+ * times are not. Returns 0 when nothing differs, 1 when something does, or a
+ * negative errno with *@failed the name that could not be read ("." for @dir).
+ */
+int outset_compare(const char *dir, const struct outset_file *files, size_t n,
+		   outset_diff_fn fn, void *data, const char **failed) _must_check_;

@@ -9,6 +9,7 @@
 static const char *log_progname = "mykmod";
 static bool log_use_syslog;
 static int log_priority = LOG_INFO;
+static int log_fatal_status = EXIT_FAILURE;
 
 static const char *const prio_names[] = {
 	[LOG_EMERG] = "EMERGENCY", [LOG_ALERT] = "ALERT",     [LOG_CRIT] = "FATAL",
@@ -40,6 +41,11 @@ int log_get_priority(void)
 	return log_priority;
 }
 
+void log_set_fatal_status(int status)
+{
+	log_fatal_status = status;
+}
+
 const char *log_prog(void)
 {
 	return log_progname;
@@ -66,7 +72,7 @@ void log_vprintf(int prio, const char *fmt, va_list ap)
 				msg ? msg : fmt);
 		free(msg);
 		if (prio <= LOG_CRIT)
-			exit(EXIT_FAILURE);
+			exit(log_fatal_status);
 	}
 }
 

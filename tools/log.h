@@ -17,6 +17,8 @@ void log_close(void);
 /* Messages with a priority above @prio (less severe) are not printed. */
 void log_set_priority(int prio);
 int log_get_priority(void);
+/* The exit status of a printed FATAL message (EXIT_FAILURE unless set). */
+void log_set_fatal_status(int status);
 void log_printf(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vprintf(int prio, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));

@@ -19,6 +19,18 @@
 
 #define DEFAULT_VERBOSE LOG_WARNING
 
+/* our extensions' exit statuses (docs/compat.md); kmod's are 0 and 1 */
+#define EXIT_CHECK_DIFFERS 1 /* --check: a run would change the directory */
+#define EXIT_CHECK_ERROR 2 /* --check: no answer */
+#define EXIT_STRICT 3 /* --strict: unresolved symbols or a dependency cycle */
+
+/* long options only: they are ours, not kmod's */
+enum {
+	OPT_CHECK = 0x100,
+	OPT_STRICT,
+	OPT_SUMMARY,
+};
+
 static const char short_opts[] = "aAb:m:o:C:E:F:ej:nP:vwVhuqr";
 static const struct option long_opts[] = {
 	{ "all", no_argument, 0, 'a' },
@@ -38,6 +50,9 @@ static const struct option long_opts[] = {
 	{ "warn", no_argument, 0, 'w' },
 	{ "version", no_argument, 0, 'V' },
 	{ "help", no_argument, 0, 'h' },
+	{ "check", no_argument, 0, OPT_CHECK },
+	{ "strict", no_argument, 0, OPT_STRICT },
+	{ "summary", no_argument, 0, OPT_SUMMARY },
 	/* removed from kmod, still accepted and ignored as kmod 30 did */
 	{ "unresolved-error", no_argument, 0, 'u' },
 	{ "quiet", no_argument, 0, 'q' },
@@ -67,6 +82,15 @@ static void help(void)
 	       "CPUs)\n"
 	       "\t-V, --version        show version\n"
 	       "\t-h, --help           show this help\n"
+	       "\n"
+	       "Checks for build pipelines (not in kmod):\n"
+	       "\t    --check          Compare the files a run would write with those\n"
+	       "\t                     on disk, writing nothing: exit 0 when the same,\n"
+	       "\t                     1 naming each difference, 2 on error\n"
+	       "\t    --strict         Exit 3 on unresolved symbols (checked as -e\n"
+	       "\t                     does, with -E or -F) or a dependency cycle\n"
+	       "\t    --summary        Unresolved symbols counted per module instead\n"
+	       "\t                     of -e's line per symbol (implies -e)\n"
 	       "\n"
 	       "The following options are useful for people managing distributions:\n"
 	       "\t-b, --basedir=DIR    Use an image of a module tree.\n"
@@ -100,6 +124,8 @@ struct args {
 	size_t n_config_paths;
 	long n_threads; /* -j */
 	int verbose;
+	bool check, strict, summary;
+	unsigned int errors; /* messages at ERROR or worse, for --check */
 	char release[PATH_MAX]; /* uname's, when no version is given */
 	char *dirname, *outdirname;
 };
@@ -198,6 +224,15 @@ static int parse_opt(struct args *a, int c)
 	case 'q':
 	case 'r':
 		return 0;
+	case OPT_CHECK:
+		a->check = true;
+		return 0;
+	case OPT_STRICT:
+		a->strict = true;
+		return 0;
+	case OPT_SUMMARY:
+		a->summary = true;
+		return 0;
 	default:
 		/* -h and -V: done (1); anything else was refused */
 		return tool_other_option(c, help) == EXIT_SUCCESS ? 1 : -EINVAL;
@@ -242,6 +277,54 @@ static int set_dirs(struct args *a, int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * Is --check (or an abbreviation getopt takes for it) among the options? Known
+ * before they are parsed, so that an error in them already exits with 2.
+ */
+static bool wants_check(int argc, char *argv[])
+{
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++) {
+		size_t len = strlen(argv[i]);
+
+		if (len >= strlen("--ch") && strncmp(argv[i], "--check", len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* --check counts the run's errors: an answer despite one could be wrong */
+__attribute__((format(printf, 3, 0))) static void counting_fn(void *data, int prio,
+							      const char *fmt, va_list ap)
+{
+	unsigned int *errors = data;
+
+	if (prio <= LOG_ERR)
+		(*errors)++;
+	log_vprintf(prio, fmt, ap);
+}
+
+/* Our options among themselves and with kmod's: 0, or <0 on a printed error. */
+static int set_extensions(struct args *a)
+{
+	static struct mk_log counting_log = { .fn = counting_fn };
+
+	if (a->check && a->o.text_only) {
+		ERR("--check cannot be used with -n: -n writes nothing to compare\n");
+		return -EINVAL;
+	}
+	if (a->check) {
+		counting_log.data = &a->errors;
+		a->o.log = &counting_log;
+	}
+	/* the check -e makes; with neither -E nor -F -e only warns, as kmod does */
+	if (a->summary)
+		a->o.print_unknown = true;
+	if (a->strict && (a->o.symvers != NULL || a->o.system_map != NULL))
+		a->o.print_unknown = true;
+	a->o.unknown_summary = a->summary;
+	return 0;
+}
+
 /* 0 with @a ready for depmod_run(), 1 when done (-h, -V), <0 on a printed error. */
 static int parse_args(struct args *a, int argc, char *argv[])
 {
@@ -257,6 +340,8 @@ static int parse_args(struct args *a, int argc, char *argv[])
 	a->o.n_threads = a->n_threads > 0 ? (unsigned int)a->n_threads : 1;
 	a->o.log = &tool_log;
 	a->o.show = &show_log;
+	if (r == 0)
+		r = set_extensions(a);
 	return r;
 }
 
@@ -287,6 +372,85 @@ static int write_outputs(const struct depmod_opts *o, const struct depmod_result
 	return depmod_write(o, res, 0644 & ~mask);
 }
 
+/* --check: one line on stdout for each file a run would change */
+static void print_diff(void *data, enum outset_diff what, const char *name)
+{
+	static const char *const words[] = {
+		[OUTSET_DIFF_STALE] = "stale",
+		[OUTSET_DIFF_MISSING] = "missing",
+		[OUTSET_DIFF_LEFTOVER] = "leftover",
+	};
+	const char *dir = data;
+
+	printf("%s %s/%s\n", words[what], dir, name);
+}
+
+static int check_outputs(const struct depmod_opts *o, const struct depmod_result *res)
+{
+	int r = depmod_compare(o, res, print_diff, (void *)o->outdirname);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ERR("could not write to stdout: %m\n");
+		return -EIO;
+	}
+	return r;
+}
+
+/* --summary: a line per module that -e reports, then the totals */
+static void print_summary(const struct depmod_result *res)
+{
+	unsigned int unknown = 0, badcrc = 0, m_unknown = 0, m_badcrc = 0;
+
+	for (size_t i = 0; i < res->n_unresolved; i++) {
+		const struct depmod_unresolved *u = &res->unresolved[i];
+
+		if (u->n_unknown > 0)
+			WRN("%s needs %u unknown symbol%s (first: %s)\n", u->path,
+			    u->n_unknown, u->n_unknown == 1 ? "" : "s", u->first_unknown);
+		if (u->n_badcrc > 0)
+			WRN("%s disagrees about the version of %u symbol%s (first: %s)\n",
+			    u->path, u->n_badcrc, u->n_badcrc == 1 ? "" : "s",
+			    u->first_badcrc);
+		unknown += u->n_unknown;
+		badcrc += u->n_badcrc;
+		m_unknown += u->n_unknown > 0;
+		m_badcrc += u->n_badcrc > 0;
+	}
+	if (res->n_unresolved > 0)
+		WRN("%u unknown symbols in %u modules, %u symbol versions disagree in %u "
+		    "modules\n",
+		    unknown, m_unknown, badcrc, m_badcrc);
+}
+
+/* What a run that got as far as depmod_run() (@r its result) does next. */
+static int run(struct args *a, int r, const struct depmod_result *res)
+{
+	if (a->summary)
+		print_summary(res);
+	if (r == 1) /* -A: modules.dep is up to date, nothing to do or compare */
+		return 0;
+	if (r < 0)
+		return r;
+	if (a->check)
+		return check_outputs(&a->o, res);
+	return a->o.text_only ? show_outputs(res) : write_outputs(&a->o, res);
+}
+
+/*
+ * kmod's 0 or 1, or with our options: --strict's 3 for a cycle, an error, --strict's
+ * 3 for an unresolved symbol, --check's 1 when the files differ, in that order.
+ */
+static int exit_status(const struct args *a, int r, const struct depmod_result *res)
+{
+	if (a->strict && r == -ELOOP)
+		return EXIT_STRICT;
+	if (r < 0 || (a->check && a->errors > 0))
+		return a->check ? EXIT_CHECK_ERROR : EXIT_FAILURE;
+	if (a->strict && res->n_unresolved > 0)
+		return EXIT_STRICT;
+	return r > 0 ? EXIT_CHECK_DIFFERS : EXIT_SUCCESS;
+}
+
 int main(int argc, char *argv[])
 {
 	struct args a = {
@@ -294,18 +458,22 @@ int main(int argc, char *argv[])
 		.n_threads = sysconf(_SC_NPROCESSORS_ONLN),
 	};
 	struct depmod_result res;
-	int r;
+	int r, status;
 
 	log_open(program_invocation_short_name, false);
+	if (wants_check(argc, argv))
+		log_set_fatal_status(EXIT_CHECK_ERROR);
 	r = parse_args(&a, argc, argv);
-	if (r == 0) {
-		r = depmod_run(&a.o, &res);
-		if (r == 0)
-			r = a.o.text_only ? show_outputs(&res)
-					  : write_outputs(&a.o, &res);
+	if (r != 0) {
+		status = r > 0 ? EXIT_SUCCESS
+			       : (a.check || wants_check(argc, argv) ? EXIT_CHECK_ERROR
+								     : EXIT_FAILURE);
+	} else {
+		r = run(&a, depmod_run(&a.o, &res), &res);
+		status = exit_status(&a, r, &res);
 		depmod_result_release(&res);
 	}
 	args_release(&a);
 	log_close();
-	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }

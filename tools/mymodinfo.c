@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "compress.h"
+#include "json.h"
 #include "kernel.h"
 #include "log.h"
 #include "lookup.h"
@@ -44,120 +45,98 @@ static void print_param(const struct modinfo_param *p, bool with_label, char sep
 		       sep);
 }
 
-/* ---- JSON ---- */
+/* ---- JSON (lib/json.h) ---- */
 
-static void json_string(const char *s)
+static void json_param_value(struct json_writer *w, const struct modinfo_param *p)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void json_param_value(const struct modinfo_param *p)
-{
-	char buf[PATH_MAX];
-
-	fputs("{\"name\":", stdout);
-	snprintf(buf, sizeof(buf), "%.*s", p->namelen, p->name);
-	json_string(buf);
+	json_object_begin(w);
+	json_key(w, "name");
+	json_string_len(w, p->name, p->namelen);
 	if (p->desc) {
-		fputs(",\"description\":", stdout);
-		snprintf(buf, sizeof(buf), "%.*s", p->desclen, p->desc);
-		json_string(buf);
+		json_key(w, "description");
+		json_string_len(w, p->desc, p->desclen);
 	}
 	if (p->type) {
-		fputs(",\"type\":", stdout);
-		snprintf(buf, sizeof(buf), "%.*s", p->typelen, p->type);
-		json_string(buf);
+		json_key(w, "type");
+		json_string_len(w, p->type, p->typelen);
 	}
-	putchar('}');
+	json_object_end(w);
+}
+
+/* Every value of @key in @l, from index @i: one string, or an array when several. */
+static void json_field(struct json_writer *w, const struct modinfo_list *l, size_t i)
+{
+	const char *key = l->v[i].key;
+	size_t count = 0;
+
+	for (size_t j = i; j < l->n; j++)
+		count += streq(l->v[j].key, key);
+	json_key(w, key);
+	if (count == 1) {
+		json_string(w, l->v[i].value);
+		return;
+	}
+	json_array_begin(w);
+	for (size_t j = i; j < l->n; j++)
+		if (streq(l->v[j].key, key))
+			json_string(w, l->v[j].value);
+	json_array_end(w);
+}
+
+static bool seen_before(const struct modinfo_list *l, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (streq(l->v[j].key, l->v[i].key))
+			return true;
+	return false;
 }
 
 /*
- * One object per module: "filename" (and "name" for builtins), then every key in
- * first-appearance order; a key that appears more than once is an array, "parm" is
- * an array of {name, description, type} objects in kmod's printing order.
+ * One object per module and line: "filename" (and "name" for builtins), then
+ * every key in first-appearance order; a key that appears more than once is an
+ * array, "parm" is an array of {name, description, type} objects in kmod's
+ * printing order.
  */
-static void print_json(struct options *o, const char *name, const char *filename,
-		       bool builtin, const struct modinfo_list *l,
-		       const struct modinfo_param *params)
+static int print_json(struct options *o, const char *name, const char *filename,
+		      bool builtin, const struct modinfo_list *l,
+		      const struct modinfo_param *params)
 {
-	bool first = true;
+	_cleanup_(strbuf_release) struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+	int r;
 
+	json_init(&w, &sb);
+	json_object_begin(&w);
+	if (builtin && (o->field == NULL || streq(o->field, "name")))
+		json_member_string(&w, "name", name);
+	if (o->field == NULL || streq(o->field, "filename"))
+		json_member_string(&w, "filename", filename);
+	for (size_t i = 0; i < l->n; i++) {
+		const char *key = l->v[i].key;
+
+		if (modinfo_is_param_key(key) || (o->field && !streq(o->field, key)) ||
+		    seen_before(l, i))
+			continue;
+		json_field(&w, l, i);
+	}
+	if (params && (o->field == NULL || streq(o->field, "parm"))) {
+		json_key(&w, "parm");
+		json_array_begin(&w);
+		for (const struct modinfo_param *p = params; p; p = p->next)
+			json_param_value(&w, p);
+		json_array_end(&w);
+	}
+	json_object_end(&w);
+	r = json_finish(&w);
+	if (r < 0) {
+		ERR("could not format '%s' as JSON: %s\n", name, strerror(-r));
+		return r;
+	}
 	if (!o->first_json)
 		putchar('\n');
 	o->first_json = false;
-	putchar('{');
-	if (builtin && (o->field == NULL || streq(o->field, "name"))) {
-		fputs("\"name\":", stdout);
-		json_string(name);
-		first = false;
-	}
-	if (o->field == NULL || streq(o->field, "filename")) {
-		fputs(first ? "\"filename\":" : ",\"filename\":", stdout);
-		json_string(filename);
-		first = false;
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		const char *key = l->v[i].key;
-		size_t count = 0;
-		bool seen = false;
-
-		if (modinfo_is_param_key(key))
-			continue;
-		if (o->field && !streq(o->field, key))
-			continue;
-		for (size_t j = 0; j < l->n; j++) {
-			if (streq(l->v[j].key, key)) {
-				if (j < i)
-					seen = true;
-				count++;
-			}
-		}
-		if (seen)
-			continue;
-		if (!first)
-			putchar(',');
-		first = false;
-		json_string(key);
-		putchar(':');
-		if (count == 1) {
-			json_string(l->v[i].value);
-			continue;
-		}
-		putchar('[');
-		for (size_t j = i, k = 0; j < l->n; j++) {
-			if (!streq(l->v[j].key, key))
-				continue;
-			if (k++)
-				putchar(',');
-			json_string(l->v[j].value);
-		}
-		putchar(']');
-	}
-	if (params && (o->field == NULL || streq(o->field, "parm"))) {
-		fputs(first ? "\"parm\":[" : ",\"parm\":[", stdout);
-		for (const struct modinfo_param *p = params; p; p = p->next) {
-			if (p != params)
-				putchar(',');
-			json_param_value(p);
-		}
-		putchar(']');
-	}
-	putchar('}');
+	fwrite(sb.buf, 1, sb.used, stdout);
+	return 0;
 }
 
 /* ---- kmod's modinfo_do ---- */
@@ -247,7 +226,7 @@ static int get_info(struct options *o, const char *dirname, const char *name,
 	}
 	if (path == NULL && r == -ENOENT) {
 		if (o->json)
-			print_json(o, name, "(builtin)", true, l, NULL);
+			return print_json(o, name, "(builtin)", true, l, NULL) ?: 1;
 		return 1;
 	}
 	ERR("could not get modinfo from '%s': %s\n", name, strerror(-r));
@@ -274,7 +253,7 @@ static int show_module(struct options *o, const char *dirname, const char *name,
 	if (o->field == NULL || streq(o->field, "parm") || o->json)
 		r = modinfo_params_collect(&l, &tool_log, &params);
 	if (r == 0 && o->json)
-		print_json(o, name, filename, path == NULL, &l, params);
+		r = print_json(o, name, filename, path == NULL, &l, params);
 	else if (r == 0)
 		print_text(o, &l, params);
 	modinfo_params_free(params);
