@@ -12,6 +12,7 @@ KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
 [ -x "$ELFGEN" ] || bail_out "elfgen not built: $ELFGEN"
 [ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
 command -v python3 >/dev/null || bail_out "python3 not found"
+export LC_ALL=C
 tap_tmpdir
 [ -n "${KEEP:-}" ] && trap - EXIT && echo "# $TMPD"
 K=6.0.0-synth
@@ -20,6 +21,7 @@ K=6.0.0-synth
 run_diff() {
 	local old=$1 new=$2
 	shift 2
+	last=("$old" "$new" "$@")
 	rc=0
 	$DIFF_TOOL "$@" "$old" "$new" >"$TMPD/out" 2>"$TMPD/err" || rc=$?
 }
@@ -41,7 +43,15 @@ has() {
 json() {
 	python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$TMPD/out" "$1"
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$TMPD/out" "$1"
+}
+
+# jcheck DESC PYTHON-EXPRESSION: the last run_diff again with --json, exit 1, and
+# the expression holds for its object d
+jcheck() {
+	local desc=$1 expr=$2
+	run_diff "${last[@]}" --json
+	check "$desc (JSON)" eval 'test "$rc" -eq 1 && json "$expr"'
 }
 
 # ---- the synthetic base tree ----
@@ -83,6 +93,10 @@ check "same tree: no output" test ! -s "$TMPD/out" -a ! -s "$TMPD/err"
 new_case
 run_diff "$B" "$C"
 check "an identical copy: exit 0, no output" test "$rc" -eq 0 -a ! -s "$TMPD/out"
+run_diff "$B" "$C" --json
+check "an identical copy, --json: exit 0, every list empty" eval 'test "$rc" -eq 0 &&
+	json "all(not v for k in (\"modules\", \"symbols\") for v in d[k].values())
+		and d[\"changed\"] == {} and d[\"unresolved\"] == [] and d[\"cycles\"] == []"'
 
 # ---- one kind of change at a time ----
 new_case
@@ -91,11 +105,13 @@ run_diff "$B" "$C"
 check "module added: exit 1" test "$rc" -eq 1
 check "module added: listed with its path" has "modules added" "newmod kernel/drivers/newmod.ko"
 check "module added: nothing else" test "$(grep -c ': [0-9]*$' "$TMPD/out")" -eq 1
+jcheck "module added" 'd["modules"]["added"] == ["newmod"] and d["changed"] == {}'
 
 new_case
 rm "$C/$M/kernel/drivers/comp.ko"
 run_diff "$B" "$C"
 check "module removed" has "modules removed" "comp kernel/drivers/comp.ko"
+jcheck "module removed" 'd["modules"]["removed"] == ["comp"]'
 
 new_case
 mkdir -p "$C/$M/kernel/misc"
@@ -104,14 +120,18 @@ run_diff "$B" "$C"
 check "module moved" has "modules moved" "mover kernel/fs/mover.ko -> kernel/misc/mover.ko"
 check "module moved: not added or removed" \
 	test -z "$(section "modules added")$(section "modules removed")"
+jcheck "module moved" 'd["modules"]["moved"] == [{"name": "mover", "old": "kernel/fs/mover.ko",
+	"new": "kernel/misc/mover.ko"}] and d["modules"]["added"] == []'
 
 new_case
 rm "$C/$M/kernel/fs/mover.ko"
 echo kernel/fs/mover.ko >>"$C/$M/modules.builtin"
 run_diff "$B" "$C"
 check "loadable -> builtin" has "modules now builtin" "mover kernel/fs/mover.ko -> kernel/fs/mover.ko"
+jcheck "loadable -> builtin" 'd["modules"]["builtin"] == ["mover"]'
 run_diff "$C" "$B"
 check "builtin -> loadable" has "modules now loadable" "mover kernel/fs/mover.ko -> kernel/fs/mover.ko"
+jcheck "builtin -> loadable" 'd["modules"]["loadable"] == ["mover"]'
 
 for z in gzip:gz xz:xz zstd:zst; do
 	new_case
@@ -121,6 +141,8 @@ for z in gzip:gz xz:xz zstd:zst; do
 	check "recompressed with ${z%%:*}" has "modules recompressed" "comp none -> ${z%%:*}"
 	check "recompressed with ${z%%:*}: not moved, no field changed" \
 		test "$(grep -c ': [0-9]*$' "$TMPD/out")" -eq 1
+	jcheck "recompressed with ${z%%:*}" "d['modules']['recompressed'] == [{'name': 'comp',
+		'old': 'none', 'new': '${z%%:*}'}] and d['modules']['moved'] == []"
 done
 
 # a module made again with other elfgen options: $1 case root, then the options
@@ -133,8 +155,11 @@ new_case
 remake_user "$C" --modinfo 'softdep=pre: comp' --need core_fn:0x1234 --need printk:0x7
 run_diff "$B" "$C"
 check "alias lost" has "values lost" "user alias: pci:v00001234d*sv*sd*bc*sc*i*"
+jcheck "alias lost" 'd["changed"] == {"user": {"alias": {"added": [],
+	"removed": ["pci:v00001234d*sv*sd*bc*sc*i*"]}}}'
 run_diff "$C" "$B"
 check "alias gained" has "values gained" "user alias: pci:v00001234d*sv*sd*bc*sc*i*"
+jcheck "alias gained" 'd["changed"]["user"]["alias"]["added"] == ["pci:v00001234d*sv*sd*bc*sc*i*"]'
 
 new_case
 remake_user "$C" --modinfo 'alias=pci:v00001234d*sv*sd*bc*sc*i*' --modinfo 'softdep=pre: other' \
@@ -142,12 +167,15 @@ remake_user "$C" --modinfo 'alias=pci:v00001234d*sv*sd*bc*sc*i*' --modinfo 'soft
 run_diff "$B" "$C"
 check "softdep changed: lost" has "values lost" "user softdep: pre: comp"
 check "softdep changed: gained" has "values gained" "user softdep: pre: other"
+jcheck "softdep changed" 'd["changed"]["user"]["softdep"] == {"added": ["pre: other"],
+	"removed": ["pre: comp"]}'
 
 new_case
 remake_user "$C" --modinfo 'alias=pci:v00001234d*sv*sd*bc*sc*i*' --modinfo 'softdep=pre: comp' \
 	--need printk:0x7
 run_diff "$B" "$C"
 check "dependency lost" has "values lost" "user depends: core"
+jcheck "dependency lost" 'd["changed"]["user"]["depends"] == {"added": [], "removed": ["core"]}'
 
 # core again, with one option value replaced (NEW empty: dropped): core_with OLD NEW [MORE...]
 core_with() {
@@ -174,37 +202,49 @@ core_with 'parm=debug:Debug level' 'parm=debug:How much to say'
 run_diff "$B" "$C"
 check "parameter changed: the old one lost" has "values lost" "core parm: debug:Debug level (int)"
 check "parameter changed: the new one gained" has "values gained" "core parm: debug:How much to say (int)"
+jcheck "parameter changed" 'd["changed"]["core"]["parm"] == {"added": ["debug:How much to say (int)"],
+	"removed": ["debug:Debug level (int)"]}'
 
 new_case
 core_with firmware=core.bin firmware=core2.bin
 run_diff "$B" "$C"
 check "firmware lost" has "values lost" "core firmware: core.bin"
 check "firmware gained" has "values gained" "core firmware: core2.bin"
+jcheck "firmware changed" 'd["changed"] == {"core": {"firmware": {"added": ["core2.bin"],
+	"removed": ["core.bin"]}}}'
 
 new_case
 core_with 'vermagic=6.0.0 SMP mod_unload' 'vermagic=6.0.1 SMP mod_unload'
 run_diff "$B" "$C"
 check "vermagic changed" has "values changed" "core vermagic: 6.0.0 SMP mod_unload -> 6.0.1 SMP mod_unload"
+jcheck "vermagic changed" 'd["changed"] == {"core": {"vermagic": {"old": "6.0.0 SMP mod_unload",
+	"new": "6.0.1 SMP mod_unload"}}}'
 
 new_case
 core_with - - --export new_fn:0x5
 run_diff "$B" "$C"
 check "export added" has "symbols added" "new_fn core"
+jcheck "export added" 'd["symbols"]["added"] == [{"name": "new_fn", "module": "core"}]'
 
 new_case
 core_with core_spare_fn:0x77 ''
 run_diff "$B" "$C"
 check "export removed" has "symbols removed" "core_spare_fn core"
+jcheck "export removed" 'd["symbols"]["removed"] == [{"name": "core_spare_fn", "module": "core"}]'
 
 new_case
 core_with core_fn:0x1234 core_fn:0x4321
 run_diff "$B" "$C"
 check "CRC changed" has "symbols with a new CRC" "core_fn core 0x00001234 -> 0x00004321"
+jcheck "CRC changed" 'd["symbols"]["crc_changed"] == [{"name": "core_fn", "module": "core",
+	"old": "0x00001234", "new": "0x00004321"}]'
 
 new_case
 core_with core_ns_fn:CORE_NS core_ns_fn:OTHER_NS
 run_diff "$B" "$C"
 check "namespace changed" has "symbols with a new namespace" "core_ns_fn core CORE_NS -> OTHER_NS"
+jcheck "namespace changed" 'd["symbols"]["namespace_changed"] == [{"name": "core_ns_fn",
+	"module": "core", "old": "CORE_NS", "new": "OTHER_NS"}]'
 
 new_case
 core_with core_spare_fn:0x77 ''
@@ -214,18 +254,23 @@ run_diff "$B" "$C"
 check "export moved to another module" has "symbols moved" "core_spare_fn core -> other"
 check "export moved: not added or removed" \
 	test -z "$(section "symbols added")$(section "symbols removed")"
+jcheck "export moved to another module" 'd["symbols"]["moved"] == [{"name": "core_spare_fn",
+	"old": "core", "new": "other"}] and d["symbols"]["added"] == []'
 
 new_case
 core_with core_spare_fn:0x77 ''
 printf '0x00000077\tcore_spare_fn\tvmlinux\tEXPORT_SYMBOL\t\n' >>"$C/usr/src/linux-headers-$K/Module.symvers"
 run_diff "$B" "$C"
 check "export moved into the kernel image" has "symbols moved" "core_spare_fn core -> vmlinux"
+jcheck "export moved into the kernel image" 'd["symbols"]["moved"] == [{"name": "core_spare_fn",
+	"old": "core", "new": "vmlinux"}]'
 
 new_case
 remake_user "$C" --modinfo 'alias=pci:v00001234d*sv*sd*bc*sc*i*' --modinfo 'softdep=pre: comp' \
 	--need core_fn:0x1234 --need printk:0x7 --need missing_fn:0x1
 run_diff "$B" "$C"
 check "newly unresolved symbol" has "symbols newly unresolved" "user missing_fn"
+jcheck "newly unresolved symbol" 'd["unresolved"] == [{"module": "user", "symbol": "missing_fn"}]'
 
 new_case
 core_with - - --need other_fn:0x55
@@ -233,6 +278,7 @@ mkmod "$C" $K kernel/drivers/other.ko --modinfo name=other --export other_fn:0x5
 	--need core_fn:0x1234 --need printk:0x7
 run_diff "$B" "$C"
 check "new dependency cycle" has "new dependency cycles" "core other"
+jcheck "new dependency cycle" 'd["cycles"] == [["core", "other"]]'
 
 # ---- --only and --ignore ----
 new_case
@@ -337,6 +383,11 @@ comm -23 <(names <"$TMPD/list1") <(names <"$TMPD/list2") >"$TMPD/removed.want"
 section "modules removed" | cut -d' ' -f1 >"$TMPD/removed.got"
 check "removed modules: those find and comm tell ($(wc -l <"$TMPD/removed.want"))" \
 	cmp -s "$TMPD/removed.want" "$TMPD/removed.got"
+cp "$TMPD/out" "$TMPD/real.txt"
+run_diff "$R1" "$R2" --json
+check "removed modules (JSON): those find and comm tell" eval 'test "$rc" -eq 1 &&
+	json "d[\"modules\"][\"removed\"] == open(\"$TMPD/removed.want\").read().split()"'
+cp "$TMPD/real.txt" "$TMPD/out"
 # field FIELD FILE: kmod's modinfo -F FIELD of FILE, sorted, without repeats
 field() {
 	"$KMOD_MODINFO" -F "$1" "$2" | sort -u

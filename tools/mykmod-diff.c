@@ -17,9 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
 #include "modtree-diff.h"
 #include "modtree.h"
+#include "strbuf.h"
 #include "mykmod.h"
 
 #define DIFF_SAME 0
@@ -213,12 +215,205 @@ static void print_text(const struct modtree_diff *d)
 	}
 }
 
-/* ---- JSON ---- */
+/* ---- JSON (lib/json.h; the schema: man/mykmod.8, DIFF) ---- */
 
-static int print_json(const struct modtree_diff *d _unused_)
+static void json_string_or_null(struct json_writer *w, const char *key, const char *s)
 {
-	ERR("--json is not available yet\n");
-	return -ENOTSUP;
+	json_key(w, key);
+	if (s != NULL)
+		json_string(w, s);
+	else
+		json_null(w);
+}
+
+static void json_crc(struct json_writer *w, const char *key, uint64_t crc)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%08" PRIx64, crc);
+	json_member_string(w, key, buf);
+}
+
+/* One entry of "modules" or "symbols": a name, or an object. */
+static void json_item(struct json_writer *w, const struct mtd_entry *e)
+{
+	switch (e->cls) {
+	case MTD_MODULE_ADDED:
+	case MTD_MODULE_REMOVED:
+	case MTD_MODULE_BUILTIN:
+	case MTD_MODULE_LOADABLE:
+		json_string(w, e->module);
+		return;
+	case MTD_UNRESOLVED:
+		json_object_begin(w);
+		json_member_string(w, "module", e->module);
+		json_member_string(w, "symbol", e->key);
+		json_object_end(w);
+		return;
+	default:
+		break;
+	}
+	json_object_begin(w);
+	json_member_string(w, "name", is_module_class(e->cls) ? e->module : e->key);
+	if (e->cls == MTD_SYMBOL_CRC) {
+		json_member_string(w, "module", e->module);
+		json_crc(w, "old", e->old_crc);
+		json_crc(w, "new", e->new_crc);
+	} else if (e->cls == MTD_SYMBOL_ADDED || e->cls == MTD_SYMBOL_REMOVED) {
+		json_member_string(w, "module", e->module);
+	} else {
+		if (e->cls == MTD_SYMBOL_NAMESPACE)
+			json_member_string(w, "module", e->module);
+		json_string_or_null(w, "old", e->old);
+		json_string_or_null(w, "new", e->new);
+	}
+	json_object_end(w);
+}
+
+/* "KEY": [every entry of class @cls] */
+static void json_class(struct json_writer *w, const struct modtree_diff *d,
+		       const char *key, enum mtd_class cls)
+{
+	json_key(w, key);
+	json_array_begin(w);
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].cls == cls)
+			json_item(w, &d->v[i]);
+	json_array_end(w);
+}
+
+static int cmp_field_entry(const void *a, const void *b)
+{
+	const struct mtd_entry *x = *(const struct mtd_entry *const *)a;
+	const struct mtd_entry *y = *(const struct mtd_entry *const *)b;
+	int c = strcmp(x->module, y->module);
+
+	if (c == 0)
+		c = strcmp(x->key, y->key);
+	return c ? c : x < y ? -1 : x > y; /* the pointers are into d->v: stable */
+}
+
+/* The values of one key of one module: added/removed, or old/new. */
+static void json_key_change(struct json_writer *w, const struct mtd_entry *const *v,
+			    size_t n)
+{
+	json_key(w, v[0]->key);
+	json_object_begin(w);
+	if (v[0]->cls == MTD_FIELD_CHANGED) {
+		json_string_or_null(w, "old", v[0]->old);
+		json_string_or_null(w, "new", v[0]->new);
+	} else {
+		for (int pass = 0; pass < 2; pass++) {
+			enum mtd_class cls = pass ? MTD_FIELD_REMOVED : MTD_FIELD_ADDED;
+
+			json_key(w, pass ? "removed" : "added");
+			json_array_begin(w);
+			for (size_t i = 0; i < n; i++)
+				if (v[i]->cls == cls)
+					json_string(w, cls == MTD_FIELD_ADDED
+							       ? v[i]->new
+							       : v[i]->old);
+			json_array_end(w);
+		}
+	}
+	json_object_end(w);
+}
+
+/* "changed": {MODULE: {KEY: ...}}, modules and keys sorted. */
+static int json_changed(struct json_writer *w, const struct modtree_diff *d)
+{
+	_cleanup_free_ const struct mtd_entry **v = calloc(d->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++)
+		if (is_field_class(d->v[i].cls))
+			v[n++] = &d->v[i];
+	qsort(v, n, sizeof(*v), cmp_field_entry);
+	json_key(w, "changed");
+	json_object_begin(w);
+	for (size_t i = 0, j; i < n; i = j) {
+		if (i == 0 || !streq(v[i]->module, v[i - 1]->module)) {
+			json_key(w, v[i]->module);
+			json_object_begin(w);
+		}
+		for (j = i; j < n && streq(v[j]->module, v[i]->module) &&
+			    streq(v[j]->key, v[i]->key);
+		     j++)
+			;
+		json_key_change(w, v + i, j - i);
+		if (j == n || !streq(v[j]->module, v[i]->module))
+			json_object_end(w);
+	}
+	json_object_end(w);
+	return 0;
+}
+
+static void json_cycles(struct json_writer *w, const struct modtree_diff *d)
+{
+	json_key(w, "cycles");
+	json_array_begin(w);
+	for (size_t i = 0; i < d->n; i++) {
+		const char *p = d->v[i].new;
+
+		if (d->v[i].cls != MTD_CYCLE)
+			continue;
+		json_array_begin(w);
+		while (*p != '\0') {
+			size_t len = strcspn(p, " ");
+
+			json_string_len(w, p, len);
+			p += len + (p[len] == ' ');
+		}
+		json_array_end(w);
+	}
+	json_array_end(w);
+}
+
+static int print_json(const struct modtree_diff *d)
+{
+	static const struct {
+		const char *key;
+		enum mtd_class cls;
+	} mods[] = { { "added", MTD_MODULE_ADDED },
+		     { "removed", MTD_MODULE_REMOVED },
+		     { "moved", MTD_MODULE_MOVED },
+		     { "builtin", MTD_MODULE_BUILTIN },
+		     { "loadable", MTD_MODULE_LOADABLE },
+		     { "recompressed", MTD_MODULE_RECOMPRESSED } },
+	  syms[] = { { "added", MTD_SYMBOL_ADDED },
+		     { "removed", MTD_SYMBOL_REMOVED },
+		     { "crc_changed", MTD_SYMBOL_CRC },
+		     { "namespace_changed", MTD_SYMBOL_NAMESPACE },
+		     { "moved", MTD_SYMBOL_MOVED } };
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+	int r;
+
+	json_init(&w, &sb);
+	json_object_begin(&w);
+	json_key(&w, "modules");
+	json_object_begin(&w);
+	for (size_t i = 0; i < ARRAY_SIZE(mods); i++)
+		json_class(&w, d, mods[i].key, mods[i].cls);
+	json_object_end(&w);
+	r = json_changed(&w, d);
+	json_key(&w, "symbols");
+	json_object_begin(&w);
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
+		json_class(&w, d, syms[i].key, syms[i].cls);
+	json_object_end(&w);
+	json_class(&w, d, "unresolved", MTD_UNRESOLVED);
+	json_cycles(&w, d);
+	json_object_end(&w);
+	if (r == 0)
+		r = json_finish(&w);
+	if (r == 0 &&
+	    (fwrite(sb.buf, 1, sb.used, stdout) != sb.used || putchar('\n') == EOF))
+		r = -EIO;
+	strbuf_release(&sb);
+	return r;
 }
 
 /* ---- options ---- */
