@@ -284,6 +284,53 @@ int path_make_absolute(const char *path, char **out)
 	return 0;
 }
 
+/* one directory of mkdir_parents(): made, or already a directory */
+static int mkdir_one(const char *dir, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(dir, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+
+	if (slash == NULL || slash == path)
+		return 0;
+	dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return -ENOMEM;
+	/* the usual case: it is there already */
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	/* each component in turn ("a//b" has an empty one, "/a" none before it) */
+	for (char *s = dir + 1;; s++) {
+		char c = *s;
+		int r;
+
+		if (c != '/' && c != '\0')
+			continue;
+		if (s[-1] != '/') {
+			*s = '\0';
+			r = mkdir_one(dir, mode);
+			*s = c;
+			if (r < 0)
+				return r;
+		}
+		if (c == '\0')
+			return 0;
+	}
+}
+
 int join_module_params(char *const *args, size_t n, bool quote_spaces, char **out)
 {
 	size_t len = 1, off = 0;

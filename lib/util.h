@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -153,6 +154,13 @@ int safe_atou64(const char *s, int base, uint64_t *ret) _must_check_;
  * written (kmod's path_make_absolute_cwd), malloc'd into *@out.
  */
 int path_make_absolute(const char *path, char **out) _must_check_;
+
+/*
+ * Create the directories leading to @path (all of it up to its last '/'; nothing
+ * when it has none) with @mode, as `mkdir -p` would, as kmod's mkdir_parents() does.
+ * -ENOTDIR when one of them exists and is not a directory, or -errno of mkdir().
+ */
+int mkdir_parents(const char *path, mode_t mode) _must_check_;
 
 /*
  * Module parameters from command-line words, joined by single spaces into *@out

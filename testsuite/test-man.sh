@@ -15,8 +15,8 @@ for page in "$top_srcdir"/man/*.[1-9]; do
 		diag "$out"
 	fi
 done
-check "man pages found ($npages)" [ "$npages" -ge 8 ]
-for tool in mydepmod mymodprobe mymodinfo myinsmod myrmmod mylsmod; do
+check "man pages found ($npages)" [ "$npages" -ge 9 ]
+for tool in mydepmod mymodprobe mymodinfo myinsmod myrmmod mylsmod mykmod; do
 	bin=$TOOLS/$tool
 	# every tool is part of the build: one that is not built is a failure
 	if [ ! -x "$bin" ]; then

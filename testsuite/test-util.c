@@ -7,6 +7,7 @@
  *  - the overflow-checked arithmetic and range_valid() at the edges, against
  *    128-bit arithmetic;
  *  - safe_atou64, path_make_absolute;
+ *  - mkdir_parents: new, existing and doubled-slash directories, a file on the way;
  *  - join_module_params against strings kmod 30 produced: the scenarios
  *    insmod-params, insmod-empty-param and modprobe-options-cmdline-params
  *    (testsuite/scenarios), and `modprobe -n -v dummy ARGS...` of Debian's kmod 30
@@ -661,6 +662,50 @@ static void test_pread(void)
 	close(fd);
 }
 
+static bool is_dir_at(const char *base, const char *rel)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void test_mkdir_parents(const char *dir)
+{
+	static const char *const made[] = {
+		"m/a/b/c", "m/a/b", "m/a", "m/d/e", "m/d", "m"
+	};
+	char p[PATH_MAX];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/m/a/b/c/file", dir);
+	TAP_OK(mkdir_parents(p, 0755) == 0 && is_dir_at(dir, "m/a/b/c") &&
+		       !is_dir_at(dir, "m/a/b/c/file"),
+	       "mkdir_parents: three new directories, not the file itself");
+	TAP_OK(mkdir_parents(p, 0755) == 0, "mkdir_parents: all there already");
+	snprintf(p, sizeof(p), "%s/m//d///e/x", dir);
+	TAP_OK(mkdir_parents(p, 0755) == 0 && is_dir_at(dir, "m/d/e"),
+	       "mkdir_parents: doubled slashes");
+	snprintf(p, sizeof(p), "%s/m/f", dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	snprintf(p, sizeof(p), "%s/m/f/x", dir);
+	TAP_OK(mkdir_parents(p, 0755) == -ENOTDIR, "mkdir_parents: a file as the parent");
+	snprintf(p, sizeof(p), "%s/m/f/y/x", dir);
+	TAP_OK(mkdir_parents(p, 0755) == -ENOTDIR, "mkdir_parents: a file further up");
+	TAP_OK(mkdir_parents("plain-name", 0755) == 0 && !is_dir_at(".", "plain-name") &&
+		       mkdir_parents("/x", 0755) == 0,
+	       "mkdir_parents: no directory to make");
+	snprintf(p, sizeof(p), "%s/m/f", dir);
+	unlink(p);
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, made[i]);
+		rmdir(p);
+	}
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/mykmod-test-util.XXXXXX";
@@ -682,6 +727,7 @@ int main(void)
 		printf("Bail out! no temporary directory\n");
 		return 1;
 	}
+	test_mkdir_parents(dir);
 	test_read_file();
 	test_read_pipe();
 	test_write_interrupted();
