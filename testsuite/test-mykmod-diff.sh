@@ -6,9 +6,9 @@
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
 
-DIFF_TOOL=${DIFF_TOOL:-$top_builddir/testsuite/mykmod-diff}
+MYKMOD=${MYKMOD:-$TOOLS/mykmod}
 KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
-[ -x "$DIFF_TOOL" ] || bail_out "mykmod diff not built: $DIFF_TOOL"
+[ -x "$MYKMOD" ] || bail_out "mykmod not built: $MYKMOD"
 [ -x "$ELFGEN" ] || bail_out "elfgen not built: $ELFGEN"
 [ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
 command -v python3 >/dev/null || bail_out "python3 not found"
@@ -23,7 +23,7 @@ run_diff() {
 	shift 2
 	last=("$old" "$new" "$@")
 	rc=0
-	$DIFF_TOOL "$@" "$old" "$new" >"$TMPD/out" 2>"$TMPD/err" || rc=$?
+	"$MYKMOD" diff "$@" "$old" "$new" >"$TMPD/out" 2>"$TMPD/err" || rc=$?
 }
 
 # section LABEL: the detail lines under "LABEL:" in $TMPD/out, without the indent
@@ -330,7 +330,7 @@ run_diff "$B" "$C" --kver $K
 check "a root with two kernel versions, --kver: exit 0" test "$rc" -eq 0
 trouble "--kver of none there" "$B" "$C" --kver 9.9.9
 rc=0
-$DIFF_TOOL "$B" >"$TMPD/out" 2>"$TMPD/err" || rc=$?
+"$MYKMOD" diff "$B" >"$TMPD/out" 2>"$TMPD/err" || rc=$?
 check "one side only: exit 2, an error message" test "$rc" -eq 2 -a ! -s "$TMPD/out" \
 	-a "$(grep -c '^mykmod: ERROR: ' "$TMPD/err")" -eq 1
 run_diff "$B" "$B" --bogus

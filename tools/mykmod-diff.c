@@ -486,7 +486,7 @@ static int parse_args(int argc, char *argv[], struct diff_opts *o)
 	};
 	int c;
 
-	optind = 1;
+	optind = 0; /* a fresh scan of our own argv, whatever mykmod's getopt left */
 	while ((c = getopt_long(argc, argv, "k:Jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
