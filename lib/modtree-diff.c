@@ -288,6 +288,47 @@ static int diff_unresolved(struct modtree_diff *d, const struct modtree *a,
 	return r;
 }
 
+static int diff_index(struct modtree_diff *d, const char *name,
+		      const struct modtree_index *a, const struct modtree_index *b)
+{
+	size_t i = 0, j = 0, na = a ? a->n : 0, nb = b ? b->n : 0;
+	int r = 0;
+
+	while (r == 0 && (i < na || j < nb)) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a->entries[i], b->entries[j]);
+
+		if (c < 0)
+			r = push(d, MTD_INDEX_REMOVED, name, NULL, a->entries[i++], NULL);
+		else if (c > 0)
+			r = push(d, MTD_INDEX_ADDED, name, NULL, NULL, b->entries[j++]);
+		else
+			i++, j++;
+	}
+	return r;
+}
+
+/* Index files merged by name; one missing on a side has no entries there. */
+static int diff_indexes(struct modtree_diff *d, const struct modtree *a,
+			const struct modtree *b)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	if (!a->indexes_loaded || !b->indexes_loaded)
+		return -EINVAL;
+	while (r == 0 && (i < a->n_indexes || j < b->n_indexes)) {
+		const struct modtree_index *x = i < a->n_indexes ? &a->indexes[i] : NULL;
+		const struct modtree_index *y = j < b->n_indexes ? &b->indexes[j] : NULL;
+		int c = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->name, y->name);
+
+		r = diff_index(d, c <= 0 ? x->name : y->name, c <= 0 ? x : NULL,
+			       c >= 0 ? y : NULL);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	return r;
+}
+
 /* Group by class, keeping each class in the merges' order. */
 static int group_by_class(struct modtree_diff *d)
 {
@@ -312,11 +353,15 @@ int modtree_diff(const struct modtree *old, const struct modtree *new,
 	int r;
 
 	*out = (struct modtree_diff){ 0 };
-	r = diff_modules(out, old, new);
-	if (r == 0)
-		r = diff_symbols(out, old, new);
-	if (r == 0)
-		r = diff_unresolved(out, old, new);
+	if (old->index_only || new->index_only) {
+		r = diff_indexes(out, old, new);
+	} else {
+		r = diff_modules(out, old, new);
+		if (r == 0)
+			r = diff_symbols(out, old, new);
+		if (r == 0)
+			r = diff_unresolved(out, old, new);
+	}
 	if (r == 0)
 		r = group_by_class(out);
 	if (r < 0)

@@ -31,6 +31,8 @@ enum mtd_class {
 	MTD_SYMBOL_MOVED, /* key; old, new: the owners */
 	MTD_UNRESOLVED, /* module needs symbol key, which nothing in NEW exports */
 	MTD_CYCLE, /* new: the members of a dependency cycle new in NEW */
+	MTD_INDEX_ADDED, /* module: the index file; new: "KEY VALUE" */
+	MTD_INDEX_REMOVED, /* module: the index file; old: "KEY VALUE" */
 	MTD_N_CLASSES,
 };
 
@@ -50,6 +52,11 @@ struct modtree_diff {
 /* Whether the values of modinfo key @key are a set (alias, firmware, ...), not one. */
 bool mtd_key_is_set(const char *key);
 
+/*
+ * When either side is an index set (modtree.index_only), only the index entries
+ * are compared, and both sides must have them loaded (modtree_load_indexes()):
+ * -EINVAL otherwise.
+ */
 int modtree_diff(const struct modtree *old, const struct modtree *new,
 		 struct modtree_diff *out) _must_check_;
 void modtree_diff_release(struct modtree_diff *d);

@@ -36,5 +36,7 @@ int mt_read_in_dir(struct modtree *t, const char *name, char **buf,
 
 /* The modules of modules.builtin that are no file of the tree (after those). */
 int mt_load_builtin(struct modtree *t, const struct mk_log *log) _must_check_;
+/* 1 when the module directory holds a modules.*.bin, 0 when not, or -errno. */
+int mt_has_indexes(const struct modtree *t) _must_check_;
 /* t->cycles from depmod's graph. */
 int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

@@ -134,6 +134,7 @@ void modtree_free(struct modtree *t)
 	free(t->mods);
 	free(t->symbols);
 	free(t->cycles);
+	free(t->indexes);
 	free(t->dirname);
 	free(t->kver);
 	free(t);
@@ -561,9 +562,13 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 	if (r == 0)
 		r = mt_load_builtin(t, o->log);
 	if (r == 0 && t->n == 0) {
-		mk_log(o->log, LOG_ERR, "%s: not a module tree (no modules)\n",
-		       t->dirname);
-		r = -ENOTDIR;
+		t->index_only = mt_has_indexes(t) > 0;
+		if (!t->index_only) {
+			mk_log(o->log, LOG_ERR,
+			       "%s: not a module tree (no modules, no index files)\n",
+			       t->dirname);
+			r = -ENOTDIR;
+		}
 	}
 	if (r == 0) {
 		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);

@@ -5,7 +5,8 @@
  * resolution of lib/depgraph.h), with what is compared of each (docs/mykmod-diff.md).
  *
  * A side is found from a path: a root holding lib/modules/VER or usr/lib/modules/VER
- * (VER: the only one there, else opts.kver), or a module directory. The model
+ * (VER: the only one there, else opts.kver), or a module directory; one with no
+ * module but index files is an index set (index_only). The model
  * itself does not depend on where the bytes came from: everything in it is
  * copied out of the modules (lib/modfile.h, which also opens images in memory).
  *
@@ -50,6 +51,13 @@ struct modtree_module {
 	size_t n_exports;
 };
 
+/* One index file of the module directory, decoded (lib/modtree-index.c). */
+struct modtree_index {
+	const char *name; /* "modules.alias.bin" */
+	const char **entries; /* "KEY VALUE", sorted, without repeats */
+	size_t n;
+};
+
 struct modtree {
 	char *dirname; /* the module directory */
 	char *kver;
@@ -61,6 +69,11 @@ struct modtree {
 	bool has_crcs; /* the kernel's CRCs are known (Module.symvers) */
 	char **cycles; /* each: the sorted names of one dependency cycle, ' '-joined */
 	size_t n_cycles;
+	/* no module, only an index set: compare it with modtree_load_indexes() */
+	bool index_only;
+	bool indexes_loaded;
+	struct modtree_index *indexes; /* sorted by name */
+	size_t n_indexes;
 	void *priv;
 };
 
@@ -78,6 +91,8 @@ struct modtree_opts {
 int modtree_load(const char *path, const struct modtree_opts *opts,
 		 struct modtree **out) _must_check_;
 void modtree_free(struct modtree *t);
+/* Decode every modules.*.bin of the module directory into t->indexes (once). */
+int modtree_load_indexes(struct modtree *t, const struct mk_log *log) _must_check_;
 
 const struct modtree_module *modtree_find(const struct modtree *t, const char *name);
 const struct modtree_export *modtree_find_symbol(const struct modtree *t,

@@ -405,4 +405,40 @@ for fld in alias parm; do
 		cmp -s "$TMPD/gained.want" "$TMPD/gained.got"
 done
 
+# ---- index sets: kmod 30's post-order files and the same entries in pre-order ----
+INDEX_TOOL=${INDEX_TOOL:-$top_builddir/testsuite/index-tool}
+[ -x "$INDEX_TOOL" ] || bail_out "index-tool not built: $INDEX_TOOL"
+I1=$TMPD/index1 I2=$TMPD/index2 I3=$TMPD/index3
+mkdir -p "$I1" "$I2" "$I3"
+cp "$SRC"/modules.*.bin "$I1/"
+n_bin=0
+for f in "$I1"/*.bin; do
+	"$INDEX_TOOL" rebuild -P "$f" "$I2/${f##*/}" || bail_out "index-tool rebuild -P $f failed"
+	cmp -s "$f" "$I2/${f##*/}" || n_bin=$((n_bin + 1))
+done
+check "the pre-order index files differ from the post-order ones ($n_bin)" test "$n_bin" -ge 3
+run_diff "$I1" "$I2"
+check "index sets, post-order against pre-order: exit 0, no output" \
+	test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+cp "$I2"/*.bin "$I3/"
+"$INDEX_TOOL" list "$I1/modules.alias.bin" >"$TMPD/alias.list"
+awk 'NR % 500 == 7' "$TMPD/alias.list" >"$TMPD/alias.gone"
+grep -vxF -f "$TMPD/alias.gone" "$TMPD/alias.list" |
+	"$INDEX_TOOL" build -P "$I3/modules.alias.bin" || bail_out "index-tool build failed"
+awk -F '\t' '{ print "modules.alias.bin " $1 " " $3 }' "$TMPD/alias.gone" | sort -u \
+	>"$TMPD/index.want"
+run_diff "$I1" "$I3"
+section "index entries removed" | sort >"$TMPD/index.got"
+check "index set with $(wc -l <"$TMPD/alias.gone") alias entries left out: exit 1, those entries" \
+	eval 'test "$rc" -eq 1 && cmp -s "$TMPD/index.want" "$TMPD/index.got" &&
+	test -z "$(section "index entries added")"'
+jcheck "index set with alias entries left out" "sorted(d['indexes']['modules.alias.bin']['removed'])
+	== [l.split(' ', 1)[1] for l in open('$TMPD/index.want').read().splitlines()]
+	and list(d['indexes']) == ['modules.alias.bin']"
+run_diff "$I1" "$SRC"
+check "index set against the Debian module directory it was copied from: exit 0" test "$rc" -eq 0
+echo garbage >"$I3/modules.symbols.bin"
+trouble "an index set with a file that is no index" "$I1" "$I3"
+check "an index file that is no index: named" grep -qF "modules.symbols.bin" "$TMPD/err"
+
 done_testing

@@ -58,6 +58,8 @@ static const struct class_info {
 	[MTD_SYMBOL_MOVED] = { "symbols", "symbols moved" },
 	[MTD_UNRESOLVED] = { "unresolved", "symbols newly unresolved" },
 	[MTD_CYCLE] = { "cycles", "new dependency cycles" },
+	[MTD_INDEX_ADDED] = { "indexes", "index entries added" },
+	[MTD_INDEX_REMOVED] = { "indexes", "index entries removed" },
 };
 
 static bool is_module_class(enum mtd_class c)
@@ -192,6 +194,11 @@ static void print_entry(const struct mtd_entry *e)
 		break;
 	case MTD_CYCLE:
 		printf("  %s\n", e->new);
+		break;
+	case MTD_INDEX_ADDED:
+	case MTD_INDEX_REMOVED:
+		printf("  %s %s\n", e->module,
+		       e->cls == MTD_INDEX_ADDED ? e->new : e->old);
 		break;
 	case MTD_N_CLASSES:
 		break;
@@ -350,6 +357,57 @@ static int json_changed(struct json_writer *w, const struct modtree_diff *d)
 	return 0;
 }
 
+static int cmp_by_module(const void *a, const void *b)
+{
+	const struct mtd_entry *x = *(const struct mtd_entry *const *)a;
+	const struct mtd_entry *y = *(const struct mtd_entry *const *)b;
+	int c = strcmp(x->module, y->module);
+
+	return c ? c : x < y ? -1 : x > y; /* the pointers are into d->v: stable */
+}
+
+/* The added and removed entries of one index file. */
+static void json_index(struct json_writer *w, const struct mtd_entry *const *v, size_t n)
+{
+	json_key(w, v[0]->module);
+	json_object_begin(w);
+	for (int pass = 0; pass < 2; pass++) {
+		enum mtd_class cls = pass ? MTD_INDEX_REMOVED : MTD_INDEX_ADDED;
+
+		json_key(w, pass ? "removed" : "added");
+		json_array_begin(w);
+		for (size_t i = 0; i < n; i++)
+			if (v[i]->cls == cls)
+				json_string(w, cls == MTD_INDEX_ADDED ? v[i]->new
+								      : v[i]->old);
+		json_array_end(w);
+	}
+	json_object_end(w);
+}
+
+/* "indexes": {FILE: {"added": [ENTRY...], "removed": [ENTRY...]}} */
+static int json_indexes(struct json_writer *w, const struct modtree_diff *d)
+{
+	_cleanup_free_ const struct mtd_entry **v = calloc(d->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].cls == MTD_INDEX_ADDED || d->v[i].cls == MTD_INDEX_REMOVED)
+			v[n++] = &d->v[i];
+	qsort(v, n, sizeof(*v), cmp_by_module);
+	json_key(w, "indexes");
+	json_object_begin(w);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && streq(v[j]->module, v[i]->module); j++)
+			;
+		json_index(w, v + i, j - i);
+	}
+	json_object_end(w);
+	return 0;
+}
+
 static void json_cycles(struct json_writer *w, const struct modtree_diff *d)
 {
 	json_key(w, "cycles");
@@ -406,6 +464,8 @@ static int print_json(const struct modtree_diff *d)
 	json_object_end(&w);
 	json_class(&w, d, "unresolved", MTD_UNRESOLVED);
 	json_cycles(&w, d);
+	if (r == 0)
+		r = json_indexes(&w, d);
 	json_object_end(&w);
 	if (r == 0)
 		r = json_finish(&w);
@@ -422,9 +482,9 @@ static void help(void)
 {
 	printf("Usage:\n"
 	       "\tmykmod diff [options] OLD NEW\n"
-	       "OLD and NEW: a root holding lib/modules/VER or usr/lib/modules/VER, or "
-	       "a\n"
-	       "module directory.\n"
+	       "OLD and NEW: a root holding lib/modules/VER or usr/lib/modules/VER, or\n"
+	       "a module directory; one with only index files (modules.*.bin) compares\n"
+	       "them, entry by entry.\n"
 	       "Options:\n"
 	       "\t-k, --kver=VER       the kernel version under a root with several\n"
 	       "\t-J, --json           one JSON object (schema: mykmod(8))\n"
@@ -436,7 +496,7 @@ static void help(void)
 	       "a\n"
 	       "\t                     modinfo key, symbols, crc, namespace, "
 	       "unresolved,\n"
-	       "\t                     cycles)\n"
+	       "\t                     cycles, indexes)\n"
 	       "\t-h, --help           this help\n"
 	       "Exit status: 0 the same, 1 different, 2 trouble.\n");
 }
@@ -537,6 +597,12 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 	r = load(old_path, o, &old);
 	if (r == 0)
 		r = load(new_path, o, &new);
+	/* an index set compares with the other side's index set */
+	if (r == 0 && (old->index_only || new->index_only)) {
+		r = modtree_load_indexes(old, &tool_log);
+		if (r == 0)
+			r = modtree_load_indexes(new, &tool_log);
+	}
 	if (r == 0) {
 		r = modtree_diff(old, new, &d);
 		if (r < 0)
