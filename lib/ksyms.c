@@ -39,7 +39,8 @@ static void ksyms_finish(struct ksyms *k)
 {
 	size_t w = 0;
 
-	qsort(k->v, k->n, sizeof(*k->v), cmp_ksym);
+	if (k->n > 1)
+		qsort(k->v, k->n, sizeof(*k->v), cmp_ksym);
 	for (size_t i = 0; i < k->n; i++) {
 		if (w > 0 && streq(k->v[w - 1].name, k->v[i].name))
 			w--;

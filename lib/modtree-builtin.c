@@ -165,7 +165,8 @@ static int read_builtin_fields(struct modtree *t, size_t first, const struct mk_
 		       strerror(-r));
 		return r;
 	}
-	qsort(v, n, sizeof(*v), cmp_brec);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_brec);
 	e = calloc(n + 1, sizeof(*e));
 	if (e == NULL)
 		return -ENOMEM;

@@ -121,8 +121,8 @@ static int diff_fields(struct modtree_diff *d, const struct modtree_module *a,
 		size_t rb = c >= 0 ? key_run(b->fields, b->n_fields, j) : 0;
 		const char *key = c <= 0 ? a->fields[i].key : b->fields[j].key;
 
-		r = diff_key(d, b->name, key, a->fields + i, ra, b->fields + j, rb,
-			     sets_only);
+		r = diff_key(d, b->name, key, ra ? a->fields + i : NULL, ra,
+			     rb ? b->fields + j : NULL, rb, sets_only);
 		i += ra;
 		j += rb;
 	}

@@ -116,7 +116,8 @@ static int list_indexes(struct modtree *t, DIR *d)
 		if (a[t->n_indexes++].name == NULL)
 			return -ENOMEM;
 	}
-	qsort(t->indexes, t->n_indexes, sizeof(*t->indexes), cmp_str);
+	if (t->n_indexes > 1)
+		qsort(t->indexes, t->n_indexes, sizeof(*t->indexes), cmp_str);
 	return 0;
 }
 

@@ -558,7 +558,8 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = add_module(t, depgraph_module(pv->dg, i), o->log);
 	/* sorted for mt_load_builtin()'s lookups, then again with the builtins */
-	qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
+	if (t->n > 1)
+		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
 	if (r == 0)
 		r = mt_load_builtin(t, o->log);
 	if (r == 0 && t->n == 0) {
@@ -570,10 +571,10 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 			r = -ENOTDIR;
 		}
 	}
-	if (r == 0) {
+	if (r == 0 && t->n > 1)
 		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
+	if (r == 0)
 		r = build_symbols(t);
-	}
 	if (r == 0)
 		r = mt_find_cycles(t, pv->dg);
 	return r;
