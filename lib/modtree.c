@@ -281,28 +281,55 @@ static int find_side(struct modtree *t, const char *path, const struct modtree_o
 /* ---- kernel symbols ---- */
 
 /* Module.symvers, else System.map (lib/modtree.h): into the model and the graph. */
-static int load_kernel_syms(struct modtree *t, const char *root, const struct mk_log *log)
+/*
+ * The kernel symbol files of the side (lib/modtree.h): @symvers, else @map, NULL
+ * when there is none. Given ones (-E, -F) win over those found.
+ */
+static int find_kernel_syms(const struct modtree *t, const char *root,
+			    const struct modtree_opts *o, char **symvers, char **map)
+{
+	if (o->symvers != NULL || o->system_map != NULL) {
+		*symvers = o->symvers ? strdup(o->symvers) : NULL;
+		*map = o->system_map ? strdup(o->system_map) : NULL;
+		return *symvers || *map ? 0 : -ENOMEM;
+	}
+	if (root != NULL ? asprintf(symvers, "%s/usr/src/linux-headers-%s/Module.symvers",
+				    root, t->kver) < 0
+			 : asprintf(symvers, "%s/build/Module.symvers", t->dirname) < 0)
+		return -ENOMEM;
+	if (root != NULL && asprintf(map, "%s/boot/System.map-%s", root, t->kver) < 0)
+		return -ENOMEM;
+	if (access(*symvers, R_OK) < 0) {
+		free(*symvers);
+		*symvers = NULL;
+	}
+	if (*map != NULL && access(*map, R_OK) < 0) {
+		free(*map);
+		*map = NULL;
+	}
+	return 0;
+}
+
+/* Module.symvers, else System.map: into the model and the graph. */
+static int load_kernel_syms(struct modtree *t, const char *root,
+			    const struct modtree_opts *o)
 {
 	struct mt_priv *pv = t->priv;
 	_cleanup_free_ char *symvers = NULL, *map = NULL;
-	int r;
+	bool given = o->symvers != NULL || o->system_map != NULL;
+	int r = find_kernel_syms(t, root, o, &symvers, &map);
 
-	if (root != NULL
-		    ? asprintf(&symvers, "%s/usr/src/linux-headers-%s/Module.symvers",
-			       root, t->kver) < 0
-		    : asprintf(&symvers, "%s/build/Module.symvers", t->dirname) < 0)
-		return -ENOMEM;
-	if (root != NULL && asprintf(&map, "%s/boot/System.map-%s", root, t->kver) < 0)
-		return -ENOMEM;
-	if (access(symvers, R_OK) == 0) {
+	if (r < 0)
+		return r;
+	if (symvers != NULL) {
 		r = ksyms_load_symvers(symvers, &pv->ks);
 		if (r == 0)
 			r = depgraph_load_symvers(pv->dg, symvers);
 		t->has_crcs = true;
-	} else if (map != NULL && access(map, R_OK) == 0) {
+	} else if (map != NULL) {
 		r = ksyms_load_system_map(map, &pv->ks);
-		/* one without __ksymtab_ entries (PREL32 ksymtabs) says nothing */
-		if (r == 0 && pv->ks.n == 0)
+		/* one found without __ksymtab_ entries (PREL32 ksymtabs) says nothing */
+		if (r == 0 && pv->ks.n == 0 && !given)
 			return 0;
 		if (r == 0)
 			r = depgraph_load_system_map(pv->dg, map);
@@ -310,7 +337,7 @@ static int load_kernel_syms(struct modtree *t, const char *root, const struct mk
 		return 0;
 	}
 	if (r < 0)
-		mk_log(log, LOG_ERR, "%s: %s\n", t->has_crcs ? symvers : map,
+		mk_log(o->log, LOG_ERR, "%s: %s\n", symvers ? symvers : map,
 		       strerror(-r));
 	t->has_kernel_syms = r == 0;
 	return r;
@@ -370,7 +397,7 @@ static int make_graph(struct modtree *t, const struct modtree_opts *o, const cha
 	if (r == 0)
 		r = depgraph_new(mods, n, &gopts, &pv->dg);
 	if (r == 0)
-		r = load_kernel_syms(t, root, o->log);
+		r = load_kernel_syms(t, root, o);
 	if (r == 0)
 		r = depgraph_load_modules(pv->dg);
 	if (r == 0)

@@ -79,6 +79,9 @@ struct modtree {
 
 struct modtree_opts {
 	const char *kver; /* NULL: the only one under the root */
+	/* the kernel's symbols, as depmod -E / -F; NULL: found (above) */
+	const char *symvers;
+	const char *system_map;
 	unsigned int n_threads;
 	const struct mk_log *log; /* what went wrong, in words */
 };

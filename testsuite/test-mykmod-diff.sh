@@ -280,6 +280,25 @@ run_diff "$B" "$C"
 check "new dependency cycle" has "new dependency cycles" "core other"
 jcheck "new dependency cycle" 'd["cycles"] == [["core", "other"]]'
 
+# ---- -E / -F: the kernel's symbols given, for both sides or for each ----
+SV=$B/usr/src/linux-headers-$K/Module.symvers
+sed 's/^0x00000007\tprintk/0x00000008\tprintk/' "$SV" >"$TMPD/symvers.new"
+check "the changed Module.symvers differs" eval '! cmp -s "$SV" "$TMPD/symvers.new"'
+run_diff "$B" "$B" -E "$SV" -E "$TMPD/symvers.new"
+check "-E twice: a CRC of the kernel image changed" \
+	has "symbols with a new CRC" "printk vmlinux 0x00000007 -> 0x00000008"
+jcheck "-E twice" 'd["symbols"]["crc_changed"] == [{"name": "printk", "module": "vmlinux",
+	"old": "0x00000007", "new": "0x00000008"}]'
+run_diff "$B" "$B" -E "$TMPD/symvers.new"
+check "-E once, for both sides: exit 0" test "$rc" -eq 0 -a ! -s "$TMPD/out"
+printf 'ffffffff81000000 r __ksymtab_printk\n' >"$TMPD/System.map"
+run_diff "$B" "$B" -F "$TMPD/System.map"
+check "-F once, for both sides (kfunc unresolved on both): exit 0" test "$rc" -eq 0 -a ! -s "$TMPD/out"
+run_diff "$B" "$B" -E "$SV" -F "$TMPD/System.map" -E "$TMPD/symvers.new" -F "$TMPD/System.map"
+check "-E wins over -F" has "symbols with a new CRC" "printk vmlinux 0x00000007 -> 0x00000008"
+run_diff "$B" "$B" -E "$SV" -E "$SV" -E "$SV"
+check "-E three times: exit 2" test "$rc" -eq 2 -a -s "$TMPD/err"
+
 # ---- --only and --ignore ----
 new_case
 mkmod "$C" $K kernel/drivers/newmod.ko --modinfo name=newmod --modinfo alias=new-alias \
@@ -309,6 +328,7 @@ trouble() {
 		-a "$(grep -c '^mykmod: ERROR: ' "$TMPD/err")" -ge 1
 }
 trouble "a side that does not exist" "$B" "$TMPD/nothing"
+trouble "-E of a file that does not exist" "$B" "$B" -E "$TMPD/nothing.symvers"
 check "a side that does not exist: named" grep -qF "$TMPD/nothing" "$TMPD/err"
 echo hello >"$TMPD/file"
 trouble "a file, not a tree" "$TMPD/file" "$B"

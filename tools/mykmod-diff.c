@@ -35,6 +35,9 @@ struct diff_opts {
 	size_t n_ignore;
 	char *ignore_buf;
 	const char *only; /* comma-separated kinds, or NULL */
+	/* -E, -F: once for both sides, or twice: OLD's then NEW's */
+	const char *symvers[2], *system_map[2];
+	unsigned int n_symvers, n_system_map;
 };
 
 /* Per class: its kind for --only, its count label, its detail heading. */
@@ -488,6 +491,9 @@ static void help(void)
 	       "Options:\n"
 	       "\t-k, --kver=VER       the kernel version under a root with several\n"
 	       "\t-J, --json           one JSON object (schema: mykmod(8))\n"
+	       "\t-E, --symvers=FILE   the kernel's Module.symvers (twice: OLD's, "
+	       "NEW's)\n"
+	       "\t-F, --filesyms=FILE  the kernel's System.map (twice: OLD's, NEW's)\n"
 	       "\t    --ignore=FILE    glob patterns of modules, symbols, aliases to "
 	       "leave out\n"
 	       "\t    --only=KINDS     only these kinds (comma-separated: modules, "
@@ -534,11 +540,25 @@ static int read_ignore(struct diff_opts *o, const char *path)
 
 enum { OPT_IGNORE = 256, OPT_ONLY };
 
+static bool add_kernel_syms(struct diff_opts *o, int c, const char *path)
+{
+	unsigned int *n = c == 'E' ? &o->n_symvers : &o->n_system_map;
+
+	if (*n == 2) {
+		ERR("-%c: at most twice (OLD's, then NEW's)\n", c);
+		return false;
+	}
+	(c == 'E' ? o->symvers : o->system_map)[(*n)++] = path;
+	return true;
+}
+
 static int parse_args(int argc, char *argv[], struct diff_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "kver", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "symvers", required_argument, NULL, 'E' },
+		{ "filesyms", required_argument, NULL, 'F' },
 		{ "ignore", required_argument, NULL, OPT_IGNORE },
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "help", no_argument, NULL, 'h' },
@@ -547,8 +567,13 @@ static int parse_args(int argc, char *argv[], struct diff_opts *o)
 	int c;
 
 	optind = 0; /* a fresh scan of our own argv, whatever mykmod's getopt left */
-	while ((c = getopt_long(argc, argv, "k:Jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:JE:F:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'E':
+		case 'F':
+			if (!add_kernel_syms(o, c, optarg))
+				return DIFF_TROUBLE;
+			break;
 		case 'k':
 			o->kver = optarg;
 			break;
@@ -576,11 +601,17 @@ static int parse_args(int argc, char *argv[], struct diff_opts *o)
 	return -1;
 }
 
-static int load(const char *path, const struct diff_opts *o, struct modtree **out)
+/* @side: 0 OLD, 1 NEW */
+static int load(const char *path, unsigned int side, const struct diff_opts *o,
+		struct modtree **out)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct modtree_opts mo = {
 		.kver = o->kver,
+		.symvers = o->n_symvers ? o->symvers[o->n_symvers == 2 ? side : 0] : NULL,
+		.system_map = o->n_system_map
+				      ? o->system_map[o->n_system_map == 2 ? side : 0]
+				      : NULL,
 		.n_threads = ncpu > 0 ? (unsigned int)ncpu : 1,
 		.log = &tool_log,
 	};
@@ -594,9 +625,9 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 	struct modtree_diff d = { 0 };
 	int r, status = DIFF_TROUBLE;
 
-	r = load(old_path, o, &old);
+	r = load(old_path, 0, o, &old);
 	if (r == 0)
-		r = load(new_path, o, &new);
+		r = load(new_path, 1, o, &new);
 	/* an index set compares with the other side's index set */
 	if (r == 0 && (old->index_only || new->index_only)) {
 		r = modtree_load_indexes(old, &tool_log);
