@@ -70,6 +70,7 @@ int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts
 			/* read during the walk: take its data over */
 			*m = *pre;
 			pre->arena = NULL;
+			pre->extra = NULL;
 			pre->loaded = false;
 		}
 		m->scan = mods[i];
@@ -89,6 +90,8 @@ void depgraph_free(struct depgraph *dg)
 	for (size_t i = 0; i < dg->n; i++) {
 		free(dg->mods[i].arena);
 		free(dg->mods[i].deps);
+		if (dg->mods[i].extra != NULL)
+			dg->opts.reader->free(dg->mods[i].extra);
 	}
 	for (size_t i = 0; i < dg->n_kernel_strings; i++)
 		free(dg->kernel_strings[i]);
@@ -402,7 +405,7 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 
 /* Read @m, by its basename in @dir when that is given, else by its path. */
 static int load_one(struct dg_module *m, struct modscan_dir *dir,
-		    struct mem_budget *budget)
+		    struct mem_budget *budget, const struct dg_reader *reader)
 {
 	const struct modsym *ex = NULL, *nd = NULL;
 	const struct modinfo_entry *mi = NULL;
@@ -439,6 +442,13 @@ static int load_one(struct dg_module *m, struct modscan_dir *dir,
 		n_nd = 0;
 	}
 	r = copy_out(m, ex, n_ex, nd, n_nd, mi, n_mi);
+	if (r == 0 && reader != NULL) {
+		r = reader->read(reader->data, mf, &m->extra);
+		if (r < 0 && r != -ENOMEM) {
+			m->extra_err = r;
+			r = 0;
+		}
+	}
 	modfile_free(mf);
 	if (r == 0)
 		m->loaded = true;
@@ -463,7 +473,8 @@ static void *load_worker(void *arg)
 			break;
 		if (job->dg->mods[i].loaded)
 			continue;
-		r = load_one(&job->dg->mods[i], NULL, job->dg->budget);
+		r = load_one(&job->dg->mods[i], NULL, job->dg->budget,
+			     job->dg->opts.reader);
 		if (r < 0)
 			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
 	}
@@ -510,6 +521,7 @@ struct dg_preload {
 	pthread_t *th;
 	unsigned int n_th;
 	struct mem_budget *budget; /* as in struct depgraph */
+	const struct dg_reader *reader;
 };
 
 /* Read one queued module; on failure it is simply read again later. */
@@ -526,9 +538,11 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 		return;
 	}
 	d->scan = sm;
-	r = load_one(d, dir, p->budget);
+	r = load_one(d, dir, p->budget, p->reader);
 	modscan_dir_unref(dir);
 	if (r < 0 || !d->loaded) {
+		if (d->extra != NULL)
+			p->reader->free(d->extra);
 		free(d->arena);
 		free(d);
 		return;
@@ -592,6 +606,11 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 
 /* queued modules beyond which the walk reads one itself */
 #define PRELOAD_BACKLOG 24
+
+void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader)
+{
+	p->reader = reader;
+}
 
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
 {
@@ -661,6 +680,8 @@ void dg_preload_free(struct dg_preload *p)
 
 		modscan_dir_unref(p->queue[i].dir); /* one no thread took */
 		if (d != NULL) {
+			if (d->extra != NULL)
+				p->reader->free(d->extra);
 			free(d->arena);
 			free(d);
 			p->queue[i].mod->user = NULL;
@@ -779,6 +800,17 @@ int depgraph_resolve(struct depgraph *dg)
 				return r;
 		}
 	}
+	return 0;
+}
+
+int depgraph_symbol_owner(const struct depgraph *dg, const char *name,
+			  struct dg_module **owner)
+{
+	struct dg_symbol *sym = symbol_find(dg, name, 0);
+
+	if (sym == NULL)
+		return -ENOENT;
+	*owner = sym->owner;
 	return 0;
 }
 

@@ -48,6 +48,8 @@ struct dg_module {
 	int open_err; /* opening or reading the file failed */
 	int exports_err; /* <0 when no exports could be read */
 	bool loaded;
+	void *extra; /* what opts.reader read, or NULL */
+	int extra_err; /* the reader's error (not -ENOMEM), 0 when none */
 
 	/*
 	 * What -e reports (print_unknown): the needed symbols no one exports, those
@@ -65,6 +67,21 @@ struct dg_module {
 	unsigned int mark;
 };
 
+struct modfile;
+
+/*
+ * More to read from each module file while it is open, on the reading thread
+ * (mykmod diff: the whole .modinfo, namespaces): @read stores what it took
+ * (copied out of @mf) in *@extra and returns 0, or a negative errno (-ENOMEM
+ * stops the load; any other is kept in dg_module.extra_err). @free releases an
+ * extra; depgraph_free() and dg_preload_free() call it.
+ */
+struct dg_reader {
+	int (*read)(void *data, struct modfile *mf, void **extra);
+	void (*free)(void *extra);
+	void *data;
+};
+
 struct depgraph_opts {
 	char sym_prefix; /* -P, '\0' for none */
 	bool check_symvers; /* -E given: compare CRCs */
@@ -73,6 +90,7 @@ struct depgraph_opts {
 	unsigned int n_threads;
 	const struct mk_log *log; /* warnings and errors */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
+	const struct dg_reader *reader; /* NULL: depmod's data only */
 };
 
 /*
@@ -85,6 +103,8 @@ struct depgraph_opts {
  */
 struct dg_preload;
 int dg_preload_start(unsigned int n_threads, struct dg_preload **out) _must_check_;
+/* Before the first dg_preload_add(): the same reader as depgraph_opts.reader. */
+void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader);
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir);
 void dg_preload_finish(struct dg_preload *p);
 void dg_preload_free(struct dg_preload *p);
@@ -110,6 +130,10 @@ int depgraph_sort(struct depgraph *dg) _must_check_;
 
 size_t depgraph_count(const struct depgraph *dg);
 struct dg_module *depgraph_module(const struct depgraph *dg, size_t i);
+
+/* The module owning symbol @name (NULL for the kernel's); -ENOENT when unknown. */
+int depgraph_symbol_owner(const struct depgraph *dg, const char *name,
+			  struct dg_module **owner) _must_check_;
 
 /* The transitive dependencies of @m in kmod's line order; the array is malloc'd. */
 int depgraph_all_deps(struct depgraph *dg, struct dg_module *m, struct dg_module ***out,

@@ -525,6 +525,79 @@ out:
 	return r;
 }
 
+/* The namespace of the __kstrtabns_ symbol @sym, or NULL (none, or out of range). */
+static const char *ns_of(const struct sym *sym, size_t ksec, const uint8_t *str,
+			 size_t size)
+{
+	const char *s;
+
+	if (sym->shndx != ksec || sym->value >= size)
+		return NULL;
+	s = (const char *)str + sym->value;
+	if (memchr(s, '\0', size - sym->value) == NULL || s[0] == '\0')
+		return NULL;
+	return s;
+}
+
+/* One pass to count (@out NULL), one to fill @out and the strings at @pool. */
+static size_t ns_pass(const struct symtab *st, size_t ksec, const uint8_t *str,
+		      size_t size, struct modsym_ns *out, char *pool, size_t *bytes)
+{
+	size_t k = 0;
+	struct sym sym;
+
+	*bytes = 0;
+	for (size_t i = 1; i < st->count && symtab_get(st, i, &sym) == 0; i++) {
+		const char *name = symtab_name(st, &sym), *ns;
+		size_t ln, lns;
+
+		if (name == NULL || !strstartswith(name, "__kstrtabns_"))
+			continue;
+		ns = ns_of(&sym, ksec, str, size);
+		if (ns == NULL)
+			continue;
+		name += strlen("__kstrtabns_");
+		ln = strlen(name) + 1;
+		lns = strlen(ns) + 1;
+		if (out != NULL) {
+			out[k].name = memcpy(pool + *bytes, name, ln);
+			out[k].ns = memcpy(pool + *bytes + ln, ns, lns);
+		}
+		*bytes += ln + lns;
+		k++;
+	}
+	return k;
+}
+
+int modfile_read_export_ns(struct modfile *mf, struct modsym_ns **out, size_t *n)
+{
+	const uint8_t *str;
+	struct symtab st;
+	size_t size, ksec, count, bytes;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	r = mf_elf_setup(mf);
+	if (r < 0)
+		return r;
+	ksec = mf->sec[SEC_KSYMTAB_STRINGS];
+	if (ksec == 0 || symtab_load(mf, &st) < 0)
+		return 0;
+	r = mf_section_bytes(mf, ksec, &str, &size, NULL);
+	if (r < 0)
+		return r;
+	/* bounded by the symbol and string tables, already in memory: no overflow */
+	count = ns_pass(&st, ksec, str, size, NULL, NULL, &bytes);
+	if (count == 0)
+		return 0;
+	*out = malloc(count * sizeof(**out) + bytes);
+	if (*out == NULL)
+		return -ENOMEM;
+	*n = ns_pass(&st, ksec, str, size, *out, (char *)(*out + count), &bytes);
+	return 0;
+}
+
 /* @l, loaded by @load on first use */
 static inline int symlist_get(struct modfile *mf, struct symlist *l,
 			      int (*load)(struct modfile *mf), const struct modsym **syms,

@@ -36,3 +36,16 @@ int modfile_get_needs(struct modfile *mf, const struct modsym **syms,
 		      size_t *n) _must_check_;
 int modfile_get_versions(struct modfile *mf, const struct modsym **syms,
 			 size_t *n) _must_check_;
+
+/*
+ * The namespaces of the exports (EXPORT_SYMBOL_NS): each __kstrtabns_SYM symbol
+ * of .symtab names the string in __ksymtab_strings that is SYM's namespace; the
+ * ones naming an empty string (no namespace) are left out. *@out is one malloc'd
+ * block (the strings inside), the caller's to free; NULL when @n is 0.
+ */
+struct modsym_ns {
+	const char *name;
+	const char *ns;
+};
+int modfile_read_export_ns(struct modfile *mf, struct modsym_ns **out,
+			   size_t *n) _must_check_;

@@ -9,7 +9,8 @@
  *
  *   .text                      N zero bytes (--text-size), so modules can differ in size
  *   .modinfo                   "key=value\0" strings, in command-line order
- *   __ksymtab_strings          exported names (--export, --ksymtab-string)
+ *   __ksymtab_strings          exported names (--export, --ksymtab-string), and
+ *                              namespaces (--export-ns: a local __kstrtabns_SYM each)
  *   __versions                 { crc; char name[64 - sizeof(crc)]; } (--need SYM:CRC,
  * --version) .gnu.linkonce.this_module  a struct module stand-in, the name at offset 24
  * (64-bit) or 12 (32-bit), where the kernel and kmod's testsuite read it .symtab/.strtab
@@ -174,6 +175,8 @@ static void usage(FILE *f)
 	      "  --export SYM[:CRC]         exported symbol: __crc_SYM (SHN_ABS, value "
 	      "CRC,\n"
 	      "                             default 0) and SYM in __ksymtab_strings\n"
+	      "  --export-ns SYM:NS         NS in __ksymtab_strings, named by a local "
+	      "__kstrtabns_SYM\n"
 	      "  --ksymtab-string SYM       SYM in __ksymtab_strings only (no __crc_ "
 	      "symbol)\n"
 	      "  --need SYM[:CRC]           undefined global symbol; with CRC also a "
@@ -305,6 +308,7 @@ int main(int argc, char *argv[])
 		O_MODINFO,
 		O_EXPORT,
 		O_KSYMSTR,
+		O_EXPORT_NS,
 		O_NEED,
 		O_WEAK,
 		O_VERSION,
@@ -326,6 +330,7 @@ int main(int argc, char *argv[])
 		{ "modinfo", required_argument, NULL, O_MODINFO },
 		{ "export", required_argument, NULL, O_EXPORT },
 		{ "ksymtab-string", required_argument, NULL, O_KSYMSTR },
+		{ "export-ns", required_argument, NULL, O_EXPORT_NS },
 		{ "need", required_argument, NULL, O_NEED },
 		{ "weak", required_argument, NULL, O_WEAK },
 		{ "version", required_argument, NULL, O_VERSION },
@@ -351,6 +356,11 @@ int main(int argc, char *argv[])
 	size_t nsyms = 0;
 	struct version *vers = NULL;
 	size_t nvers = 0;
+	struct {
+		char *name;
+		size_t off;
+	} *nss = NULL;
+	size_t nns = 0;
 	uint64_t text_size = 16, truncate_at = UINT64_MAX;
 	bool no_this = false, no_symtab = false, no_modinfo = false;
 	const char *sign_file = NULL;
@@ -434,6 +444,20 @@ int main(int argc, char *argv[])
 		case O_KSYMSTR:
 			buf_put(&ksymstr, optarg, strlen(optarg) + 1);
 			break;
+		case O_EXPORT_NS: {
+			char *colon = strchr(optarg, ':');
+
+			if (colon == NULL)
+				die("--export-ns needs SYM:NS");
+			nss = realloc(nss, (nns + 1) * sizeof(*nss));
+			if (!nss)
+				die("out of memory");
+			nss[nns].name = strndup(optarg, (size_t)(colon - optarg));
+			nss[nns].off = ksymstr.len;
+			buf_put(&ksymstr, colon + 1, strlen(colon + 1) + 1);
+			nns++;
+			break;
+		}
 		case O_VERSION:
 			if (!split_crc(optarg, &name, &crc))
 				die("--version needs SYM:CRC");
@@ -541,8 +565,9 @@ int main(int argc, char *argv[])
 					   .align = 1 };
 		sec[i].data = modinfo;
 	}
+	size_t ksym_idx = 0;
 	if (ksymstr.len) {
-		size_t i = nsec++;
+		size_t i = ksym_idx = nsec++;
 
 		sec[i] = (struct section){ .name = "__ksymtab_strings",
 					   .type = SHT_PROGBITS,
@@ -591,7 +616,7 @@ int main(int argc, char *argv[])
 						    .align = is64 ? 8 : 4,
 						    .entsize = is64 ? 24 : 16,
 						    .link = strtab_idx,
-						    .info = 1 };
+						    .info = 1 + (uint32_t)nns };
 		sec[strtab_idx] = (struct section){ .name = ".strtab",
 						    .type = SHT_STRTAB,
 						    .align = 1 };
@@ -600,6 +625,30 @@ int main(int argc, char *argv[])
 		buf_put(str, "", 1);
 		/* null symbol */
 		buf_put(st, NULL, is64 ? 24 : 16);
+		/* locals first: __kstrtabns_SYM at its namespace in __ksymtab_strings */
+		for (size_t s = 0; s < nns; s++) {
+			char symname[4096];
+			uint8_t info = STT_NOTYPE; /* STB_LOCAL */
+			uint32_t nameoff;
+
+			snprintf(symname, sizeof(symname), "__kstrtabns_%s", nss[s].name);
+			nameoff = strtab_add(str, symname);
+			if (is64) {
+				PUT32(st, nameoff);
+				buf_put(st, &info, 1);
+				buf_put(st, NULL, 1);
+				PUT16(st, (uint16_t)ksym_idx);
+				put_uint(st, nss[s].off, 8);
+				put_uint(st, 0, 8);
+			} else {
+				PUT32(st, nameoff);
+				PUT32(st, nss[s].off);
+				PUT32(st, 0);
+				buf_put(st, &info, 1);
+				buf_put(st, NULL, 1);
+				PUT16(st, (uint16_t)ksym_idx);
+			}
+		}
 		for (size_t s = 0; s < nsyms; s++) {
 			char symname[4096];
 			uint64_t value = 0;

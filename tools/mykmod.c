@@ -2,7 +2,7 @@
 /*
  * mykmod: one tool with subcommands, as kmod 30's `kmod` (docs/messages.md §10).
  *
- *   mykmod [-h|-V] COMMAND [ARGS]     help, list (= mylsmod), static-nodes
+ *   mykmod [-h|-V] COMMAND [ARGS]     help, list (= mylsmod), static-nodes, diff
  *
  * Options stop at the first word that is not one ("+hV"); the command gets argv
  * shifted by one with getopt's state as it is, exactly as kmod passes it on, so
@@ -31,6 +31,7 @@ static const struct mykmod_cmd cmds[] = {
 	{ "static-nodes", mykmod_static_nodes_main,
 	  "outputs the static-node information installed with the currently running "
 	  "kernel" },
+	{ "diff", mykmod_diff_main, "compare two module trees" },
 };
 
 /* kmod's help; the usage line names argv[0] as given (`mykmod help`: "help") */

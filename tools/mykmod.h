@@ -18,6 +18,8 @@ struct mykmod_cmd {
 
 /* `mykmod static-nodes` (tools/mykmod-static-nodes.c) */
 int mykmod_static_nodes_main(int argc, char *argv[]);
+/* `mykmod diff OLD NEW` (tools/mykmod-diff.c): 0 the same, 1 different, 2 trouble */
+int mykmod_diff_main(int argc, char *argv[]);
 
 /*
  * Flush and, unless it is stdout, close @out, which was written as @name; a write

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksyms.h"
+
+static int ksyms_push(struct ksyms *k, const char *name, uint64_t crc, const char *ns)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 4096;
+		struct ksym *v = reallocarray(k->v, cap, sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = (struct ksym){ .name = name, .crc = crc, .ns = ns };
+	return 0;
+}
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	/* equal names: file order, so that the last one is kept */
+	if (c == 0)
+		c = x < y ? -1 : x > y;
+	return c;
+}
+
+/* Sort by name and keep the last line of each name. */
+static void ksyms_finish(struct ksyms *k)
+{
+	size_t w = 0;
+
+	if (k->n > 1)
+		qsort(k->v, k->n, sizeof(*k->v), cmp_ksym);
+	for (size_t i = 0; i < k->n; i++) {
+		if (w > 0 && streq(k->v[w - 1].name, k->v[i].name))
+			w--;
+		k->v[w++] = k->v[i];
+	}
+	k->n = w;
+}
+
+/* Each line of the file to @line, cut at '\n' (NUL-terminated in place). */
+static int ksyms_load(const char *path, struct ksyms *k,
+		      int (*line)(struct ksyms *k, char *s))
+{
+	size_t len;
+	char *p, *end;
+	int r;
+
+	*k = (struct ksyms){ 0 };
+	r = read_file_full(AT_FDCWD, path, &k->buf, &len);
+	if (r < 0)
+		return r;
+	for (p = k->buf; p < k->buf + len; p = end + 1) {
+		end = memchr(p, '\n', (size_t)(k->buf + len - p));
+		if (end == NULL)
+			end = k->buf + len; /* read_file_full NUL-terminates */
+		*end = '\0';
+		r = line(k, p);
+		if (r < 0) {
+			ksyms_release(k);
+			return r;
+		}
+	}
+	ksyms_finish(k);
+	return 0;
+}
+
+/* "0xb352177e\tfind_first_bit\tvmlinux\tEXPORT_SYMBOL[\tNAMESPACE]" */
+static int symvers_line(struct ksyms *k, char *s)
+{
+	char *f[5] = { 0 };
+	char *end;
+	uint64_t crc;
+	size_t n = 0;
+
+	for (char *save = NULL, *t = strtok_r(s, "\t", &save); t != NULL && n < 5;
+	     t = strtok_r(NULL, "\t", &save))
+		f[n++] = t;
+	if (n < 3 || !streq(f[2], "vmlinux"))
+		return 0;
+	errno = 0;
+	crc = strtoull(f[0], &end, 16);
+	if (*end != '\0' || errno != 0)
+		return 0;
+	return ksyms_push(k, f[1], crc, n == 5 && f[4][0] != '\0' ? f[4] : NULL);
+}
+
+int ksyms_load_symvers(const char *path, struct ksyms *out)
+{
+	int r = ksyms_load(path, out, symvers_line);
+
+	out->has_crcs = r == 0;
+	return r;
+}
+
+/* "ffffffff81e0c3c0 r __ksymtab_find_first_bit" */
+static int system_map_line(struct ksyms *k, char *s)
+{
+	static const char ksym[] = "__ksymtab_";
+	char *p = strchr(s, ' ');
+
+	if (p != NULL)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || !strstartswith(p + 1, ksym) || p[sizeof(ksym)] == '\0')
+		return 0;
+	return ksyms_push(k, p + sizeof(ksym), 0, NULL);
+}
+
+int ksyms_load_system_map(const char *path, struct ksyms *out)
+{
+	return ksyms_load(path, out, system_map_line);
+}
+
+static int cmp_name_ksym(const void *key, const void *el)
+{
+	return strcmp(key, ((const struct ksym *)el)->name);
+}
+
+const struct ksym *ksyms_find(const struct ksyms *k, const char *name)
+{
+	return k->n ? bsearch(name, k->v, k->n, sizeof(*k->v), cmp_name_ksym) : NULL;
+}
+
+void ksyms_release(struct ksyms *k)
+{
+	free(k->v);
+	free(k->buf);
+	*k = (struct ksyms){ 0 };
+}

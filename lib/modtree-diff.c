@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Comparing two lib/modtree.h models (lib/modtree-diff.h): sorted merges of the
+ * modules, of each module's fields, of the symbol tables, of the unresolved
+ * symbols and of the cycles.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modtree-diff.h"
+
+bool mtd_key_is_set(const char *key)
+{
+	static const char *const sets[] = { "alias",	 "author", "depends", "firmware",
+					    "import_ns", "parm",   "softdep", "weakdep" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+		if (streq(key, sets[i]))
+			return true;
+	return false;
+}
+
+static int push(struct modtree_diff *d, enum mtd_class cls, const char *module,
+		const char *key, const char *old, const char *new)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct mtd_entry *v = reallocarray(d->v, cap, sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = (struct mtd_entry){ cls, module, key, old, new, 0, 0 };
+	return 0;
+}
+
+static int cmp_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b ? 0 : a == NULL ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/* Added and removed values of two sorted string arrays. */
+static int diff_sets(struct modtree_diff *d, const char *module, const char *key,
+		     const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r == 0 && (i < na || j < nb)) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
+
+		if (c < 0)
+			r = push(d, MTD_FIELD_REMOVED, module, key, a[i++], NULL);
+		else if (c > 0)
+			r = push(d, MTD_FIELD_ADDED, module, key, NULL, b[j++]);
+		else
+			i++, j++;
+	}
+	return r;
+}
+
+/* The values of one key: a run of fields. */
+static int diff_key(struct modtree_diff *d, const char *module, const char *key,
+		    const struct modtree_field *a, size_t na,
+		    const struct modtree_field *b, size_t nb, bool sets_only)
+{
+	const char **va, **vb;
+	int r;
+
+	if (!mtd_key_is_set(key) && na <= 1 && nb <= 1) {
+		const char *o = na ? a->value : NULL, *n = nb ? b->value : NULL;
+
+		if (sets_only || cmp_null(o, n) == 0)
+			return 0;
+		return push(d, MTD_FIELD_CHANGED, module, key, o, n);
+	}
+	if (sets_only && !mtd_key_is_set(key))
+		return 0;
+	va = calloc(na + 1, sizeof(*va));
+	vb = calloc(nb + 1, sizeof(*vb));
+	r = va && vb ? 0 : -ENOMEM;
+	for (size_t i = 0; i < na; i++)
+		va[i] = a[i].value;
+	for (size_t i = 0; i < nb; i++)
+		vb[i] = b[i].value;
+	if (r == 0)
+		r = diff_sets(d, module, key, va, na, vb, nb);
+	free(va);
+	free(vb);
+	return r;
+}
+
+static size_t key_run(const struct modtree_field *f, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j < n && streq(f[j].key, f[i].key))
+		j++;
+	return j - i;
+}
+
+/* @sets_only: between a builtin and a loadable module, only the set-valued keys. */
+static int diff_fields(struct modtree_diff *d, const struct modtree_module *a,
+		       const struct modtree_module *b, bool sets_only)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r == 0 && (i < a->n_fields || j < b->n_fields)) {
+		int c = i == a->n_fields   ? 1
+			: j == b->n_fields ? -1
+					   : strcmp(a->fields[i].key, b->fields[j].key);
+		size_t ra = c <= 0 ? key_run(a->fields, a->n_fields, i) : 0;
+		size_t rb = c >= 0 ? key_run(b->fields, b->n_fields, j) : 0;
+		const char *key = c <= 0 ? a->fields[i].key : b->fields[j].key;
+
+		r = diff_key(d, b->name, key, ra ? a->fields + i : NULL, ra,
+			     rb ? b->fields + j : NULL, rb, sets_only);
+		i += ra;
+		j += rb;
+	}
+	if (r == 0 && !sets_only)
+		r = diff_sets(d, b->name, "depends", a->depends, a->n_depends, b->depends,
+			      b->n_depends);
+	return r;
+}
+
+/* The length of @path without a compression suffix: moving is not recompressing. */
+static size_t plain_len(const char *path)
+{
+	static const char *const sfx[] = { ".gz", ".xz", ".zst" };
+	size_t len = strlen(path);
+
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++)
+		if (strendswith(path, sfx[i]))
+			return len - strlen(sfx[i]);
+	return len;
+}
+
+static bool same_place(const char *a, const char *b)
+{
+	size_t la = plain_len(a);
+
+	return la == plain_len(b) && memcmp(a, b, la) == 0;
+}
+
+static const char *comp_name(enum mk_compression c)
+{
+	return c == MK_COMPRESSION_NONE ? "none" : mk_compression_name(c);
+}
+
+static int diff_module(struct modtree_diff *d, const struct modtree_module *a,
+		       const struct modtree_module *b)
+{
+	int r = 0;
+
+	if (a->builtin != b->builtin)
+		r = b->builtin
+			    ? push(d, MTD_MODULE_BUILTIN, b->name, NULL, a->path, b->path)
+			    : push(d, MTD_MODULE_LOADABLE, b->name, NULL, a->path,
+				   b->path);
+	else if (!same_place(a->path, b->path))
+		r = push(d, MTD_MODULE_MOVED, b->name, NULL, a->path, b->path);
+	if (r == 0 && !a->builtin && !b->builtin && a->comp != b->comp)
+		r = push(d, MTD_MODULE_RECOMPRESSED, b->name, NULL, comp_name(a->comp),
+			 comp_name(b->comp));
+	if (r == 0)
+		r = diff_fields(d, a, b, a->builtin != b->builtin);
+	return r;
+}
+
+static int diff_modules(struct modtree_diff *d, const struct modtree *a,
+			const struct modtree *b)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r == 0 && (i < a->n || j < b->n)) {
+		int c = i == a->n   ? 1
+			: j == b->n ? -1
+				    : strcmp(a->mods[i].name, b->mods[j].name);
+
+		if (c < 0) {
+			r = push(d, MTD_MODULE_REMOVED, a->mods[i].name, NULL,
+				 a->mods[i].path, NULL);
+			i++;
+		} else if (c > 0) {
+			r = push(d, MTD_MODULE_ADDED, b->mods[j].name, NULL, NULL,
+				 b->mods[j].path);
+			j++;
+		} else {
+			r = diff_module(d, &a->mods[i++], &b->mods[j++]);
+		}
+	}
+	return r;
+}
+
+/*
+ * Whether the CRC and namespace of @s are known: a module's own, or the kernel's
+ * from Module.symvers (System.map has names only).
+ */
+static bool crc_known(const struct modtree *t, const struct modtree_export *s)
+{
+	return !streq(s->module, "vmlinux") || t->has_crcs;
+}
+
+static int diff_symbol(struct modtree_diff *d, const struct modtree *ta,
+		       const struct modtree_export *a, const struct modtree *tb,
+		       const struct modtree_export *b)
+{
+	int r = 0;
+
+	if (!streq(a->module, b->module))
+		r = push(d, MTD_SYMBOL_MOVED, b->module, b->name, a->module, b->module);
+	if (r == 0 && a->crc != b->crc && crc_known(ta, a) && crc_known(tb, b)) {
+		r = push(d, MTD_SYMBOL_CRC, b->module, b->name, NULL, NULL);
+		if (r == 0) {
+			d->v[d->n - 1].old_crc = a->crc;
+			d->v[d->n - 1].new_crc = b->crc;
+		}
+	}
+	if (r == 0 && cmp_null(a->ns, b->ns) != 0 && crc_known(ta, a) && crc_known(tb, b))
+		r = push(d, MTD_SYMBOL_NAMESPACE, b->module, b->name, a->ns, b->ns);
+	return r;
+}
+
+static int diff_symbols(struct modtree_diff *d, const struct modtree *a,
+			const struct modtree *b)
+{
+	const struct modtree_export *sa = a->symbols, *sb = b->symbols;
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	while (r == 0 && (i < a->n_symbols || j < b->n_symbols)) {
+		int c = i == a->n_symbols   ? 1
+			: j == b->n_symbols ? -1
+					    : strcmp(sa[i].name, sb[j].name);
+
+		if (c < 0) {
+			r = push(d, MTD_SYMBOL_REMOVED, sa[i].module, sa[i].name, NULL,
+				 NULL);
+			i++;
+		} else if (c > 0) {
+			r = push(d, MTD_SYMBOL_ADDED, sb[j].module, sb[j].name, NULL,
+				 NULL);
+			j++;
+		} else {
+			r = diff_symbol(d, a, &sa[i++], b, &sb[j++]);
+		}
+	}
+	return r;
+}
+
+static bool str_in(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i], s))
+			return true;
+	return false;
+}
+
+/* Needed symbols nothing in NEW exports that were not already unresolved in OLD. */
+static int diff_unresolved(struct modtree_diff *d, const struct modtree *a,
+			   const struct modtree *b)
+{
+	int r = 0;
+
+	for (size_t j = 0; j < b->n && r == 0; j++) {
+		const struct modtree_module *mb = &b->mods[j];
+		const struct modtree_module *ma = modtree_find(a, mb->name);
+
+		for (size_t k = 0; k < mb->n_unresolved && r == 0; k++)
+			if (ma == NULL ||
+			    !str_in(ma->unresolved, ma->n_unresolved, mb->unresolved[k]))
+				r = push(d, MTD_UNRESOLVED, mb->name, mb->unresolved[k],
+					 NULL, NULL);
+	}
+	for (size_t j = 0; j < b->n_cycles && r == 0; j++)
+		if (!str_in((const char *const *)a->cycles, a->n_cycles, b->cycles[j]))
+			r = push(d, MTD_CYCLE, NULL, NULL, NULL, b->cycles[j]);
+	return r;
+}
+
+static int diff_index(struct modtree_diff *d, const char *name,
+		      const struct modtree_index *a, const struct modtree_index *b)
+{
+	size_t i = 0, j = 0, na = a ? a->n : 0, nb = b ? b->n : 0;
+	int r = 0;
+
+	while (r == 0 && (i < na || j < nb)) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a->entries[i], b->entries[j]);
+
+		if (c < 0)
+			r = push(d, MTD_INDEX_REMOVED, name, NULL, a->entries[i++], NULL);
+		else if (c > 0)
+			r = push(d, MTD_INDEX_ADDED, name, NULL, NULL, b->entries[j++]);
+		else
+			i++, j++;
+	}
+	return r;
+}
+
+/* Index files merged by name; one missing on a side has no entries there. */
+static int diff_indexes(struct modtree_diff *d, const struct modtree *a,
+			const struct modtree *b)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	if (!a->indexes_loaded || !b->indexes_loaded)
+		return -EINVAL;
+	while (r == 0 && (i < a->n_indexes || j < b->n_indexes)) {
+		const struct modtree_index *x = i < a->n_indexes ? &a->indexes[i] : NULL;
+		const struct modtree_index *y = j < b->n_indexes ? &b->indexes[j] : NULL;
+		int c = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->name, y->name);
+
+		r = diff_index(d, c <= 0 ? x->name : y->name, c <= 0 ? x : NULL,
+			       c >= 0 ? y : NULL);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	return r;
+}
+
+/* Group by class, keeping each class in the merges' order. */
+static int group_by_class(struct modtree_diff *d)
+{
+	struct mtd_entry *v = calloc(d->n + 1, sizeof(*v));
+	size_t k = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (int cls = 0; cls < MTD_N_CLASSES; cls++)
+		for (size_t i = 0; i < d->n; i++)
+			if ((int)d->v[i].cls == cls)
+				v[k++] = d->v[i];
+	free(d->v);
+	d->v = v;
+	d->cap = d->n + 1;
+	return 0;
+}
+
+int modtree_diff(const struct modtree *old, const struct modtree *new,
+		 struct modtree_diff *out)
+{
+	int r;
+
+	*out = (struct modtree_diff){ 0 };
+	if (old->index_only || new->index_only) {
+		r = diff_indexes(out, old, new);
+	} else {
+		r = diff_modules(out, old, new);
+		if (r == 0)
+			r = diff_symbols(out, old, new);
+		if (r == 0)
+			r = diff_unresolved(out, old, new);
+	}
+	if (r == 0)
+		r = group_by_class(out);
+	if (r < 0)
+		modtree_diff_release(out);
+	return r;
+}
+
+void modtree_diff_release(struct modtree_diff *d)
+{
+	free(d->v);
+	*d = (struct modtree_diff){ 0 };
+}

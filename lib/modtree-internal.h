@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to the files that build a lib/modtree.h model: lib/modtree.c (the
+ * side, its modules), lib/modtree-builtin.c, lib/modtree-cycles.c.
+ */
+#pragma once
+
+#include "ksyms.h"
+#include "modtree.h"
+
+struct depgraph;
+struct dg_preload;
+struct modscan;
+
+struct mt_priv {
+	struct modscan *ms;
+	struct dg_preload *preload;
+	struct depgraph *dg;
+	struct ksyms ks;
+	struct mk_log walk_log; /* lib/modscan.h keeps it */
+	size_t cap_mods;
+	void **kept; /* freed by modtree_free() */
+	size_t n_kept, cap_kept;
+};
+
+/* Keep @p until modtree_free() and return it; NULL (and @p freed) without memory. */
+void *mt_keep(struct modtree *t, void *p);
+/* A new zeroed entry at the end of t->mods, or NULL. */
+struct modtree_module *mt_push_module(struct modtree *t);
+
+/* Compare modtree_module by name. */
+int mt_cmp_module(const void *a, const void *b);
+/* The file @name of the module directory, read whole and kept (NUL-terminated). */
+int mt_read_in_dir(struct modtree *t, const char *name, char **buf,
+		   size_t *len) _must_check_;
+
+/* The modules of modules.builtin that are no file of the tree (after those). */
+int mt_load_builtin(struct modtree *t, const struct mk_log *log) _must_check_;
+/* 1 when the module directory holds a modules.*.bin, 0 when not, or -errno. */
+int mt_has_indexes(const struct modtree *t) _must_check_;
+/* t->cycles from depmod's graph. */
+int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

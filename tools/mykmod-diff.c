@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mykmod diff OLD NEW: what changed between two module trees (man/mykmod.8,
+ * DIFF). Each side is loaded into a model (lib/modtree.h), the models are
+ * compared (lib/modtree-diff.h); this file filters (--ignore, --only) and prints.
+ * Exit status as diff(1): 0 the same, 1 different, 2 trouble.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+#include "modtree-diff.h"
+#include "modtree.h"
+#include "strbuf.h"
+#include "mykmod.h"
+
+#define DIFF_SAME 0
+#define DIFF_DIFFERENT 1
+#define DIFF_TROUBLE 2
+
+struct diff_opts {
+	const char *kver;
+	bool json;
+	char **ignore; /* glob patterns */
+	size_t n_ignore;
+	char *ignore_buf;
+	const char *only; /* comma-separated kinds, or NULL */
+	/* -E, -F: once for both sides, or twice: OLD's then NEW's */
+	const char *symvers[2], *system_map[2];
+	unsigned int n_symvers, n_system_map;
+};
+
+/* Per class: its kind for --only, its count label, its detail heading. */
+static const struct class_info {
+	const char *kind;
+	const char *label;
+} classes[MTD_N_CLASSES] = {
+	[MTD_MODULE_ADDED] = { "added", "modules added" },
+	[MTD_MODULE_REMOVED] = { "removed", "modules removed" },
+	[MTD_MODULE_MOVED] = { "moved", "modules moved" },
+	[MTD_MODULE_BUILTIN] = { "builtin", "modules now builtin" },
+	[MTD_MODULE_LOADABLE] = { "builtin", "modules now loadable" },
+	[MTD_MODULE_RECOMPRESSED] = { "recompressed", "modules recompressed" },
+	[MTD_FIELD_ADDED] = { NULL, "values gained" },
+	[MTD_FIELD_REMOVED] = { NULL, "values lost" },
+	[MTD_FIELD_CHANGED] = { NULL, "values changed" },
+	[MTD_SYMBOL_ADDED] = { "symbols", "symbols added" },
+	[MTD_SYMBOL_REMOVED] = { "symbols", "symbols removed" },
+	[MTD_SYMBOL_CRC] = { "crc", "symbols with a new CRC" },
+	[MTD_SYMBOL_NAMESPACE] = { "namespace", "symbols with a new namespace" },
+	[MTD_SYMBOL_MOVED] = { "symbols", "symbols moved" },
+	[MTD_UNRESOLVED] = { "unresolved", "symbols newly unresolved" },
+	[MTD_CYCLE] = { "cycles", "new dependency cycles" },
+	[MTD_INDEX_ADDED] = { "indexes", "index entries added" },
+	[MTD_INDEX_REMOVED] = { "indexes", "index entries removed" },
+};
+
+static bool is_module_class(enum mtd_class c)
+{
+	return c <= MTD_MODULE_RECOMPRESSED;
+}
+
+static bool is_field_class(enum mtd_class c)
+{
+	return c >= MTD_FIELD_ADDED && c <= MTD_FIELD_CHANGED;
+}
+
+static bool is_symbol_class(enum mtd_class c)
+{
+	return c >= MTD_SYMBOL_ADDED && c <= MTD_SYMBOL_MOVED;
+}
+
+/* The kind of @e for --only: a module change, a modinfo key, a symbol change... */
+static bool kind_matches(const struct mtd_entry *e, const char *kind)
+{
+	if (streq(kind, "modules"))
+		return is_module_class(e->cls);
+	if (streq(kind, "fields"))
+		return is_field_class(e->cls);
+	if (streq(kind, "symbols") && is_symbol_class(e->cls))
+		return true;
+	if (is_field_class(e->cls))
+		return streq(kind, e->key);
+	return classes[e->cls].kind != NULL && streq(kind, classes[e->cls].kind);
+}
+
+static bool only_matches(const struct diff_opts *o, const struct mtd_entry *e)
+{
+	const char *p = o->only;
+
+	if (p == NULL)
+		return true;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		char kind[64];
+
+		if (len > 0 && len < sizeof(kind)) {
+			memcpy(kind, p, len);
+			kind[len] = '\0';
+			if (kind_matches(e, kind))
+				return true;
+		}
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+static bool glob_any(const struct diff_opts *o, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < o->n_ignore; i++)
+		if (fnmatch(o->ignore[i], s, 0) == 0)
+			return true;
+	return false;
+}
+
+/* --ignore: the module, the symbol, or the alias matches a pattern. */
+static bool ignored(const struct diff_opts *o, const struct mtd_entry *e)
+{
+	if (glob_any(o, e->module))
+		return true;
+	if (is_symbol_class(e->cls) || e->cls == MTD_UNRESOLVED)
+		return glob_any(o, e->key);
+	if (is_field_class(e->cls) && streq(e->key, "alias"))
+		return glob_any(o, e->old) || glob_any(o, e->new);
+	return false;
+}
+
+/* Drop what --only and --ignore leave out; the count left. */
+static size_t filter(const struct diff_opts *o, struct modtree_diff *d)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (only_matches(o, &d->v[i]) && !ignored(o, &d->v[i]))
+			d->v[w++] = d->v[i];
+	d->n = w;
+	return w;
+}
+
+/* ---- text ---- */
+
+static const char *or_none(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+static void print_entry(const struct mtd_entry *e)
+{
+	switch (e->cls) {
+	case MTD_MODULE_ADDED:
+	case MTD_MODULE_REMOVED:
+		printf("  %s %s\n", e->module,
+		       e->cls == MTD_MODULE_ADDED ? e->new : e->old);
+		break;
+	case MTD_MODULE_MOVED:
+	case MTD_MODULE_BUILTIN:
+	case MTD_MODULE_LOADABLE:
+	case MTD_MODULE_RECOMPRESSED:
+		printf("  %s %s -> %s\n", e->module, e->old, e->new);
+		break;
+	case MTD_FIELD_ADDED:
+	case MTD_FIELD_REMOVED:
+		printf("  %s %s: %s\n", e->module, e->key,
+		       e->cls == MTD_FIELD_ADDED ? e->new : e->old);
+		break;
+	case MTD_FIELD_CHANGED:
+		printf("  %s %s: %s -> %s\n", e->module, e->key, or_none(e->old),
+		       or_none(e->new));
+		break;
+	case MTD_SYMBOL_ADDED:
+	case MTD_SYMBOL_REMOVED:
+		printf("  %s %s\n", e->key, e->module);
+		break;
+	case MTD_SYMBOL_CRC:
+		printf("  %s %s 0x%08" PRIx64 " -> 0x%08" PRIx64 "\n", e->key, e->module,
+		       e->old_crc, e->new_crc);
+		break;
+	case MTD_SYMBOL_NAMESPACE:
+		printf("  %s %s %s -> %s\n", e->key, e->module, or_none(e->old),
+		       or_none(e->new));
+		break;
+	case MTD_SYMBOL_MOVED:
+		printf("  %s %s -> %s\n", e->key, e->old, e->new);
+		break;
+	case MTD_UNRESOLVED:
+		printf("  %s %s\n", e->module, e->key);
+		break;
+	case MTD_CYCLE:
+		printf("  %s\n", e->new);
+		break;
+	case MTD_INDEX_ADDED:
+	case MTD_INDEX_REMOVED:
+		printf("  %s %s\n", e->module,
+		       e->cls == MTD_INDEX_ADDED ? e->new : e->old);
+		break;
+	case MTD_N_CLASSES:
+		break;
+	}
+}
+
+/* Counts first, then the details, class by class. */
+static void print_text(const struct modtree_diff *d)
+{
+	size_t count[MTD_N_CLASSES] = { 0 };
+
+	for (size_t i = 0; i < d->n; i++)
+		count[d->v[i].cls]++;
+	for (int c = 0; c < MTD_N_CLASSES; c++)
+		if (count[c] > 0)
+			printf("%s: %zu\n", classes[c].label, count[c]);
+	for (size_t i = 0; i < d->n; i++) {
+		if (i == 0 || d->v[i].cls != d->v[i - 1].cls)
+			printf("\n%s:\n", classes[d->v[i].cls].label);
+		print_entry(&d->v[i]);
+	}
+}
+
+/* ---- JSON (lib/json.h; the schema: man/mykmod.8, DIFF) ---- */
+
+static void json_string_or_null(struct json_writer *w, const char *key, const char *s)
+{
+	json_key(w, key);
+	if (s != NULL)
+		json_string(w, s);
+	else
+		json_null(w);
+}
+
+static void json_crc(struct json_writer *w, const char *key, uint64_t crc)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%08" PRIx64, crc);
+	json_member_string(w, key, buf);
+}
+
+/* One entry of "modules" or "symbols": a name, or an object. */
+static void json_item(struct json_writer *w, const struct mtd_entry *e)
+{
+	switch (e->cls) {
+	case MTD_MODULE_ADDED:
+	case MTD_MODULE_REMOVED:
+	case MTD_MODULE_BUILTIN:
+	case MTD_MODULE_LOADABLE:
+		json_string(w, e->module);
+		return;
+	case MTD_UNRESOLVED:
+		json_object_begin(w);
+		json_member_string(w, "module", e->module);
+		json_member_string(w, "symbol", e->key);
+		json_object_end(w);
+		return;
+	default:
+		break;
+	}
+	json_object_begin(w);
+	json_member_string(w, "name", is_module_class(e->cls) ? e->module : e->key);
+	if (e->cls == MTD_SYMBOL_CRC) {
+		json_member_string(w, "module", e->module);
+		json_crc(w, "old", e->old_crc);
+		json_crc(w, "new", e->new_crc);
+	} else if (e->cls == MTD_SYMBOL_ADDED || e->cls == MTD_SYMBOL_REMOVED) {
+		json_member_string(w, "module", e->module);
+	} else {
+		if (e->cls == MTD_SYMBOL_NAMESPACE)
+			json_member_string(w, "module", e->module);
+		json_string_or_null(w, "old", e->old);
+		json_string_or_null(w, "new", e->new);
+	}
+	json_object_end(w);
+}
+
+/* "KEY": [every entry of class @cls] */
+static void json_class(struct json_writer *w, const struct modtree_diff *d,
+		       const char *key, enum mtd_class cls)
+{
+	json_key(w, key);
+	json_array_begin(w);
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].cls == cls)
+			json_item(w, &d->v[i]);
+	json_array_end(w);
+}
+
+static int cmp_field_entry(const void *a, const void *b)
+{
+	const struct mtd_entry *x = *(const struct mtd_entry *const *)a;
+	const struct mtd_entry *y = *(const struct mtd_entry *const *)b;
+	int c = strcmp(x->module, y->module);
+
+	if (c == 0)
+		c = strcmp(x->key, y->key);
+	return c ? c : x < y ? -1 : x > y; /* the pointers are into d->v: stable */
+}
+
+/* The values of one key of one module: added/removed, or old/new. */
+static void json_key_change(struct json_writer *w, const struct mtd_entry *const *v,
+			    size_t n)
+{
+	json_key(w, v[0]->key);
+	json_object_begin(w);
+	if (v[0]->cls == MTD_FIELD_CHANGED) {
+		json_string_or_null(w, "old", v[0]->old);
+		json_string_or_null(w, "new", v[0]->new);
+	} else {
+		for (int pass = 0; pass < 2; pass++) {
+			enum mtd_class cls = pass ? MTD_FIELD_REMOVED : MTD_FIELD_ADDED;
+
+			json_key(w, pass ? "removed" : "added");
+			json_array_begin(w);
+			for (size_t i = 0; i < n; i++)
+				if (v[i]->cls == cls)
+					json_string(w, cls == MTD_FIELD_ADDED
+							       ? v[i]->new
+							       : v[i]->old);
+			json_array_end(w);
+		}
+	}
+	json_object_end(w);
+}
+
+/* "changed": {MODULE: {KEY: ...}}, modules and keys sorted. */
+static int json_changed(struct json_writer *w, const struct modtree_diff *d)
+{
+	_cleanup_free_ const struct mtd_entry **v = calloc(d->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++)
+		if (is_field_class(d->v[i].cls))
+			v[n++] = &d->v[i];
+	qsort(v, n, sizeof(*v), cmp_field_entry);
+	json_key(w, "changed");
+	json_object_begin(w);
+	for (size_t i = 0, j; i < n; i = j) {
+		if (i == 0 || !streq(v[i]->module, v[i - 1]->module)) {
+			json_key(w, v[i]->module);
+			json_object_begin(w);
+		}
+		for (j = i; j < n && streq(v[j]->module, v[i]->module) &&
+			    streq(v[j]->key, v[i]->key);
+		     j++)
+			;
+		json_key_change(w, v + i, j - i);
+		if (j == n || !streq(v[j]->module, v[i]->module))
+			json_object_end(w);
+	}
+	json_object_end(w);
+	return 0;
+}
+
+static int cmp_by_module(const void *a, const void *b)
+{
+	const struct mtd_entry *x = *(const struct mtd_entry *const *)a;
+	const struct mtd_entry *y = *(const struct mtd_entry *const *)b;
+	int c = strcmp(x->module, y->module);
+
+	return c ? c : x < y ? -1 : x > y; /* the pointers are into d->v: stable */
+}
+
+/* The added and removed entries of one index file. */
+static void json_index(struct json_writer *w, const struct mtd_entry *const *v, size_t n)
+{
+	json_key(w, v[0]->module);
+	json_object_begin(w);
+	for (int pass = 0; pass < 2; pass++) {
+		enum mtd_class cls = pass ? MTD_INDEX_REMOVED : MTD_INDEX_ADDED;
+
+		json_key(w, pass ? "removed" : "added");
+		json_array_begin(w);
+		for (size_t i = 0; i < n; i++)
+			if (v[i]->cls == cls)
+				json_string(w, cls == MTD_INDEX_ADDED ? v[i]->new
+								      : v[i]->old);
+		json_array_end(w);
+	}
+	json_object_end(w);
+}
+
+/* "indexes": {FILE: {"added": [ENTRY...], "removed": [ENTRY...]}} */
+static int json_indexes(struct json_writer *w, const struct modtree_diff *d)
+{
+	_cleanup_free_ const struct mtd_entry **v = calloc(d->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].cls == MTD_INDEX_ADDED || d->v[i].cls == MTD_INDEX_REMOVED)
+			v[n++] = &d->v[i];
+	qsort(v, n, sizeof(*v), cmp_by_module);
+	json_key(w, "indexes");
+	json_object_begin(w);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && streq(v[j]->module, v[i]->module); j++)
+			;
+		json_index(w, v + i, j - i);
+	}
+	json_object_end(w);
+	return 0;
+}
+
+static void json_cycles(struct json_writer *w, const struct modtree_diff *d)
+{
+	json_key(w, "cycles");
+	json_array_begin(w);
+	for (size_t i = 0; i < d->n; i++) {
+		const char *p = d->v[i].new;
+
+		if (d->v[i].cls != MTD_CYCLE)
+			continue;
+		json_array_begin(w);
+		while (*p != '\0') {
+			size_t len = strcspn(p, " ");
+
+			json_string_len(w, p, len);
+			p += len + (p[len] == ' ');
+		}
+		json_array_end(w);
+	}
+	json_array_end(w);
+}
+
+static int print_json(const struct modtree_diff *d)
+{
+	static const struct {
+		const char *key;
+		enum mtd_class cls;
+	} mods[] = { { "added", MTD_MODULE_ADDED },
+		     { "removed", MTD_MODULE_REMOVED },
+		     { "moved", MTD_MODULE_MOVED },
+		     { "builtin", MTD_MODULE_BUILTIN },
+		     { "loadable", MTD_MODULE_LOADABLE },
+		     { "recompressed", MTD_MODULE_RECOMPRESSED } },
+	  syms[] = { { "added", MTD_SYMBOL_ADDED },
+		     { "removed", MTD_SYMBOL_REMOVED },
+		     { "crc_changed", MTD_SYMBOL_CRC },
+		     { "namespace_changed", MTD_SYMBOL_NAMESPACE },
+		     { "moved", MTD_SYMBOL_MOVED } };
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+	int r;
+
+	json_init(&w, &sb);
+	json_object_begin(&w);
+	json_key(&w, "modules");
+	json_object_begin(&w);
+	for (size_t i = 0; i < ARRAY_SIZE(mods); i++)
+		json_class(&w, d, mods[i].key, mods[i].cls);
+	json_object_end(&w);
+	r = json_changed(&w, d);
+	json_key(&w, "symbols");
+	json_object_begin(&w);
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
+		json_class(&w, d, syms[i].key, syms[i].cls);
+	json_object_end(&w);
+	json_class(&w, d, "unresolved", MTD_UNRESOLVED);
+	json_cycles(&w, d);
+	if (r == 0)
+		r = json_indexes(&w, d);
+	json_object_end(&w);
+	if (r == 0)
+		r = json_finish(&w);
+	if (r == 0 &&
+	    (fwrite(sb.buf, 1, sb.used, stdout) != sb.used || putchar('\n') == EOF))
+		r = -EIO;
+	strbuf_release(&sb);
+	return r;
+}
+
+/* ---- options ---- */
+
+static void help(void)
+{
+	printf("Usage:\n"
+	       "\tmykmod diff [options] OLD NEW\n"
+	       "OLD and NEW: a root holding lib/modules/VER or usr/lib/modules/VER, or\n"
+	       "a module directory; one with only index files (modules.*.bin) compares\n"
+	       "them, entry by entry.\n"
+	       "Options:\n"
+	       "\t-k, --kver=VER       the kernel version under a root with several\n"
+	       "\t-J, --json           one JSON object (schema: mykmod(8))\n"
+	       "\t-E, --symvers=FILE   the kernel's Module.symvers (twice: OLD's, "
+	       "NEW's)\n"
+	       "\t-F, --filesyms=FILE  the kernel's System.map (twice: OLD's, NEW's)\n"
+	       "\t    --ignore=FILE    glob patterns of modules, symbols, aliases to "
+	       "leave out\n"
+	       "\t    --only=KINDS     only these kinds (comma-separated: modules, "
+	       "added,\n"
+	       "\t                     removed, moved, builtin, recompressed, fields or "
+	       "a\n"
+	       "\t                     modinfo key, symbols, crc, namespace, "
+	       "unresolved,\n"
+	       "\t                     cycles, indexes)\n"
+	       "\t-h, --help           this help\n"
+	       "Exit status: 0 the same, 1 different, 2 trouble.\n");
+}
+
+/* --ignore FILE: one glob a line; blank lines and '#' comments skipped. */
+static int read_ignore(struct diff_opts *o, const char *path)
+{
+	size_t len;
+	char *save = NULL;
+	int r;
+
+	r = read_file_full(AT_FDCWD, path, &o->ignore_buf, &len);
+	if (r < 0) {
+		ERR("%s: %s\n", path, strerror(-r));
+		return r;
+	}
+	for (char *l = strtok_r(o->ignore_buf, "\n", &save); l != NULL;
+	     l = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(l);
+		char **a;
+
+		while (n > 0 && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
+			l[--n] = '\0';
+		l += strspn(l, " \t");
+		if (l[0] == '\0' || l[0] == '#')
+			continue;
+		a = reallocarray(o->ignore, o->n_ignore + 1, sizeof(*a));
+		if (a == NULL)
+			return -ENOMEM;
+		o->ignore = a;
+		a[o->n_ignore++] = l;
+	}
+	return 0;
+}
+
+enum { OPT_IGNORE = 256, OPT_ONLY };
+
+static bool add_kernel_syms(struct diff_opts *o, int c, const char *path)
+{
+	unsigned int *n = c == 'E' ? &o->n_symvers : &o->n_system_map;
+
+	if (*n == 2) {
+		ERR("-%c: at most twice (OLD's, then NEW's)\n", c);
+		return false;
+	}
+	(c == 'E' ? o->symvers : o->system_map)[(*n)++] = path;
+	return true;
+}
+
+static int parse_args(int argc, char *argv[], struct diff_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "kver", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "symvers", required_argument, NULL, 'E' },
+		{ "filesyms", required_argument, NULL, 'F' },
+		{ "ignore", required_argument, NULL, OPT_IGNORE },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0; /* a fresh scan of our own argv, whatever mykmod's getopt left */
+	while ((c = getopt_long(argc, argv, "k:JE:F:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'E':
+		case 'F':
+			if (!add_kernel_syms(o, c, optarg))
+				return DIFF_TROUBLE;
+			break;
+		case 'k':
+			o->kver = optarg;
+			break;
+		case 'J':
+			o->json = true;
+			break;
+		case OPT_IGNORE:
+			if (read_ignore(o, optarg) < 0)
+				return DIFF_TROUBLE;
+			break;
+		case OPT_ONLY:
+			o->only = optarg;
+			break;
+		case 'h':
+			help();
+			return DIFF_SAME;
+		default:
+			return DIFF_TROUBLE;
+		}
+	}
+	if (argc - optind != 2) {
+		ERR("diff needs two trees: OLD NEW (see --help)\n");
+		return DIFF_TROUBLE;
+	}
+	return -1;
+}
+
+/* @side: 0 OLD, 1 NEW */
+static int load(const char *path, unsigned int side, const struct diff_opts *o,
+		struct modtree **out)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct modtree_opts mo = {
+		.kver = o->kver,
+		.symvers = o->n_symvers ? o->symvers[o->n_symvers == 2 ? side : 0] : NULL,
+		.system_map = o->n_system_map
+				      ? o->system_map[o->n_system_map == 2 ? side : 0]
+				      : NULL,
+		.n_threads = ncpu > 0 ? (unsigned int)ncpu : 1,
+		.log = &tool_log,
+	};
+
+	return modtree_load(path, &mo, out);
+}
+
+static int run(const struct diff_opts *o, const char *old_path, const char *new_path)
+{
+	struct modtree *old = NULL, *new = NULL;
+	struct modtree_diff d = { 0 };
+	int r, status = DIFF_TROUBLE;
+
+	r = load(old_path, 0, o, &old);
+	if (r == 0)
+		r = load(new_path, 1, o, &new);
+	/* an index set compares with the other side's index set */
+	if (r == 0 && (old->index_only || new->index_only)) {
+		r = modtree_load_indexes(old, &tool_log);
+		if (r == 0)
+			r = modtree_load_indexes(new, &tool_log);
+	}
+	if (r == 0) {
+		r = modtree_diff(old, new, &d);
+		if (r < 0)
+			ERR("comparing %s and %s: %s\n", old_path, new_path,
+			    strerror(-r));
+	}
+	if (r == 0) {
+		status = filter(o, &d) > 0 ? DIFF_DIFFERENT : DIFF_SAME;
+		if (o->json)
+			r = print_json(&d);
+		else
+			print_text(&d);
+		if (fflush(stdout) != 0 || r < 0) {
+			ERR("writing the output: %s\n", strerror(r < 0 ? -r : errno));
+			status = DIFF_TROUBLE;
+		}
+	}
+	modtree_diff_release(&d);
+	modtree_free(new);
+	modtree_free(old);
+	return status;
+}
+
+int mykmod_diff_main(int argc, char *argv[])
+{
+	struct diff_opts o = { 0 };
+	int status = parse_args(argc, argv, &o);
+
+	if (status < 0)
+		status = run(&o, argv[optind], argv[optind + 1]);
+	free(o.ignore);
+	free(o.ignore_buf);
+	return status;
+}
