@@ -1,5 +1,5 @@
 #!/bin/bash
-# The bash completion of the six tools: each tool gets a completion function, module
+# The bash completion of the six tools and mykmod: each tool gets a completion function, module
 # names come from the tree's modules.dep, and the tool accepts every long option offered
 # (getopt does not reject it; mymodprobe's --help also lists each).
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
@@ -76,4 +76,26 @@ completes "mymodprobe -S KVER ext completes ext4 from modules.dep" ext4 mymodpro
 completes "mymodprobe --show-d completes --show-depends" --show-depends mymodprobe --show-d
 completes "no module completion for an unknown prefix" "" mymodprobe -S "$KVER" zzzz_no_such
 completes "mymodinfo -F auth completes author" author mymodinfo -F auth
+
+# mykmod: its commands, then each command's long options, each accepted by it
+check "mykmod: complete -F registered" eval 'complete -p mykmod >/dev/null 2>&1'
+completes "mykmod st completes static-nodes" static-nodes mykmod st
+completes "mykmod static-nodes --format t completes tmpfiles" tmpfiles mykmod static-nodes --format t
+completes "mykmod diff --only crc,sym completes crc,symbols" crc,symbols mykmod diff --only crc,sym
+for cmd in static-nodes diff; do
+	if ! opts=$(complete_words mykmod "$cmd" --); then
+		not_ok "mykmod $cmd: the completion of '--' fails"
+		continue
+	fi
+	missing=
+	n=0
+	for o in $opts; do
+		case $o in --*) ;; *) continue ;; esac
+		n=$((n + 1))
+		err=$(cd "$TMPD" && timeout 10 "$TOOLS/mykmod" "$cmd" "$o" --help 2>&1 >/dev/null </dev/null)
+		grep -qE 'unrecognized option|invalid option' <<<"$err" && missing="$missing $o"
+	done
+	check "mykmod $cmd: every long option offered ($n) is accepted:$missing" \
+		test "$n" -gt 0 -a -z "$missing"
+done
 done_testing
