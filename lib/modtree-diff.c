@@ -266,7 +266,24 @@ static bool str_in(const char *const *v, size_t n, const char *s)
 	return false;
 }
 
-/* Needed symbols nothing in NEW exports that were not already unresolved in OLD. */
+/*
+ * Is @sym, which nothing in NEW resolves for @ma's successor, newly unresolved?
+ * With NEW's kernel symbols: when it was resolved in OLD (@ma NULL: a new
+ * module). Without them the kernel's exports are unknown: when a module of OLD
+ * exported it, so that removing a library module is seen either way.
+ */
+static bool newly_unresolved(const struct modtree *a, const struct modtree *b,
+			     const struct modtree_module *ma, const char *sym)
+{
+	const struct modtree_export *e;
+
+	if (b->has_kernel_syms)
+		return ma == NULL || !str_in(ma->unresolved, ma->n_unresolved, sym);
+	e = modtree_find_symbol(a, sym);
+	return e != NULL && !streq(e->module, "vmlinux");
+}
+
+/* Needed symbols nothing in NEW exports that OLD resolved; new cycles. */
 static int diff_unresolved(struct modtree_diff *d, const struct modtree *a,
 			   const struct modtree *b)
 {
@@ -277,8 +294,7 @@ static int diff_unresolved(struct modtree_diff *d, const struct modtree *a,
 		const struct modtree_module *ma = modtree_find(a, mb->name);
 
 		for (size_t k = 0; k < mb->n_unresolved && r == 0; k++)
-			if (ma == NULL ||
-			    !str_in(ma->unresolved, ma->n_unresolved, mb->unresolved[k]))
+			if (newly_unresolved(a, b, ma, mb->unresolved[k]))
 				r = push(d, MTD_UNRESOLVED, mb->name, mb->unresolved[k],
 					 NULL, NULL);
 	}

@@ -448,7 +448,8 @@ static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 
 	if (v == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; t->has_kernel_syms && i < m->n_needs; i++) {
+	/* without the kernel's symbols these include the kernel's: see modtree.h */
+	for (size_t i = 0; i < m->n_needs; i++) {
 		struct dg_module *owner;
 
 		if (m->needs[i].bind != 'W' &&

@@ -14,8 +14,9 @@
  * root's usr/src/linux-headers-VER/Module.symvers, else its boot/System.map-VER
  * (a module directory: its build/Module.symvers, else the System.map of the root
  * it sits in, when it is <root>/lib/modules/VER; one with no __ksymtab_ entries
- * does not count). Without either, a needed symbol
- * no module exports is not counted as unresolved (it may be the kernel's).
+ * does not count). Without either, a module's "unresolved" list holds every
+ * needed symbol no module exports, the kernel's included: modtree_diff() then
+ * reports only those that a module of the other side did export.
  */
 #pragma once
 
@@ -45,7 +46,9 @@ struct modtree_module {
 	size_t n_fields;
 	const char **depends; /* depmod's direct dependencies, sorted names */
 	size_t n_depends;
-	const char **unresolved; /* needed (not weak), owned by nobody; sorted */
+	/* needed (not weak), owned by nobody (no module, without kernel symbols); sorted
+	 */
+	const char **unresolved;
 	size_t n_unresolved;
 	struct modtree_export *exports; /* sorted by name */
 	size_t n_exports;

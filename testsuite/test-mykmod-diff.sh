@@ -8,6 +8,7 @@
 
 MYKMOD=${MYKMOD:-$TOOLS/mykmod}
 KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
+KMOD_MODPROBE=${KMOD_MODPROBE:-/usr/sbin/modprobe}
 [ -x "$MYKMOD" ] || bail_out "mykmod not built: $MYKMOD"
 [ -x "$ELFGEN" ] || bail_out "elfgen not built: $ELFGEN"
 [ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
@@ -424,6 +425,32 @@ for fld in alias parm; do
 	check "replaced $A_name: $fld values gained, as kmod's modinfo tells ($(wc -l <"$TMPD/gained.want"))" \
 		cmp -s "$TMPD/gained.want" "$TMPD/gained.got"
 done
+
+# a library module removed, no kernel symbols on either side (two bare module
+# directories): its users' symbols become unresolved. Expected: each user's
+# __versions (kmod's modprobe --dump-modversions) that Module.symvers says the
+# library exported, for the modules kmod's modules.dep says need it
+SYMVERS=$SRC/build/Module.symvers
+if [ -r "$SYMVERS" ]; then
+	lib=$(grep -m1 '/mii\.ko:' "$SRC/modules.dep" | cut -d: -f1) || true
+	[ -n "$lib" ] || bail_out "no mii.ko in $SRC/modules.dep"
+	M1=$TMPD/bare1/$KV M2=$TMPD/bare2/$KV
+	mkdir -p "$M1" "$M2"
+	cp -rs "$SRC/kernel" "$M1/" && cp -rs "$SRC/kernel" "$M2/" || bail_out "could not link $SRC/kernel"
+	rm "$M2/$lib"
+	awk -F'\t' '$3 == "drivers/net/mii" { print $2 }' "$SYMVERS" | sort >"$TMPD/lib.exports"
+	: >"$TMPD/unres.want"
+	grep -F " $lib" "$SRC/modules.dep" | cut -d: -f1 | while read -r user; do
+		"$KMOD_MODPROBE" --dump-modversions "$SRC/$user" | awk '{ print $2 }' | sort -u |
+			comm -12 - "$TMPD/lib.exports" | sed "s|^|$(echo "$user" | names) |"
+	done | sort >"$TMPD/unres.want"
+	run_diff "$M1" "$M2"
+	section "symbols newly unresolved" | sort >"$TMPD/unres.got"
+	check "mii removed, no kernel symbols: its users' symbols newly unresolved, as kmod's modversions tell ($(wc -l <"$TMPD/unres.want"))" \
+		eval 'test "$rc" -eq 1 -a -s "$TMPD/unres.want" && cmp -s "$TMPD/unres.want" "$TMPD/unres.got"'
+else
+	not_ok "no $SYMVERS (linux-headers): the unresolved-symbol check cannot be made"
+fi
 
 # ---- index sets: kmod 30's post-order files and the same entries in pre-order ----
 INDEX_TOOL=${INDEX_TOOL:-$top_builddir/testsuite/index-tool}
