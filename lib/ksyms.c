@@ -122,16 +122,6 @@ int ksyms_load_system_map(const char *path, struct ksyms *out)
 	return ksyms_load(path, out, system_map_line);
 }
 
-static int cmp_name_ksym(const void *key, const void *el)
-{
-	return strcmp(key, ((const struct ksym *)el)->name);
-}
-
-const struct ksym *ksyms_find(const struct ksyms *k, const char *name)
-{
-	return k->n ? bsearch(name, k->v, k->n, sizeof(*k->v), cmp_name_ksym) : NULL;
-}
-
 void ksyms_release(struct ksyms *k)
 {
 	free(k->v);

@@ -29,6 +29,4 @@ struct ksyms {
 /* 0, -errno of opening or reading, -ENOMEM; lines that do not parse are skipped. */
 int ksyms_load_symvers(const char *path, struct ksyms *out) _must_check_;
 int ksyms_load_system_map(const char *path, struct ksyms *out) _must_check_;
-/* The entry of @name, or NULL. */
-const struct ksym *ksyms_find(const struct ksyms *k, const char *name);
 void ksyms_release(struct ksyms *k);

@@ -101,5 +101,3 @@ void modtree_free(struct modtree *t);
 int modtree_load_indexes(struct modtree *t, const struct mk_log *log) _must_check_;
 
 const struct modtree_module *modtree_find(const struct modtree *t, const char *name);
-const struct modtree_export *modtree_find_symbol(const struct modtree *t,
-						 const char *name);

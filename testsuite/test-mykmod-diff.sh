@@ -281,6 +281,16 @@ run_diff "$B" "$C"
 check "new dependency cycle" has "new dependency cycles" "core other"
 jcheck "new dependency cycle" 'd["cycles"] == [["core", "other"]]'
 
+# a 32-bit big-endian module directory (no kernel symbols): the namespace read there too
+for ns in NS1 NS2; do
+	mkdir -p "$TMPD/be-$ns/$K/kernel"
+	"$ELFGEN" -o "$TMPD/be-$ns/$K/kernel/be.ko" --machine ppc --modinfo name=be \
+		--export be_fn:0x1 --export-ns be_fn:$ns || bail_out "elfgen failed (ppc)"
+done
+run_diff "$TMPD/be-NS1/$K" "$TMPD/be-NS2/$K"
+check "32-bit big-endian module directories: namespace changed" \
+	has "symbols with a new namespace" "be_fn be NS1 -> NS2"
+
 # ---- -E / -F: the kernel's symbols given, for both sides or for each ----
 SV=$B/usr/src/linux-headers-$K/Module.symvers
 sed 's/^0x00000007\tprintk/0x00000008\tprintk/' "$SV" >"$TMPD/symvers.new"
