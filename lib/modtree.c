@@ -641,3 +641,13 @@ const struct modtree_module *modtree_find(const struct modtree *t, const char *n
 
 	return t->n ? bsearch(&key, t->mods, t->n, sizeof(key), mt_cmp_module) : NULL;
 }
+
+const struct modtree_export *modtree_find_symbol(const struct modtree *t,
+						 const char *name)
+{
+	struct modtree_export key = { .name = name };
+
+	return t->n_symbols
+		       ? bsearch(&key, t->symbols, t->n_symbols, sizeof(key), cmp_export)
+		       : NULL;
+}

@@ -101,3 +101,6 @@ void modtree_free(struct modtree *t);
 int modtree_load_indexes(struct modtree *t, const struct mk_log *log) _must_check_;
 
 const struct modtree_module *modtree_find(const struct modtree *t, const char *name);
+/* The export @name wins in @t's table (a module's or the kernel image's), or NULL. */
+const struct modtree_export *modtree_find_symbol(const struct modtree *t,
+						 const char *name);
