@@ -10,15 +10,8 @@
 
 static int ksyms_push(struct ksyms *k, const char *name, uint64_t crc, const char *ns)
 {
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 4096;
-		struct ksym *v = reallocarray(k->v, cap, sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		k->v = v;
-		k->cap = cap;
-	}
+	if (ARRAY_GROW(k->v, k->n, k->cap, 4096) < 0)
+		return -ENOMEM;
 	k->v[k->n++] = (struct ksym){ .name = name, .crc = crc, .ns = ns };
 	return 0;
 }

@@ -118,16 +118,9 @@ static int collect_records(struct modtree *t, size_t first, char *buf, size_t le
 		*dot = '.';
 		if (idx == 0)
 			continue;
-		if (n == cap) {
-			struct brec *a =
-				reallocarray(v, cap ? cap * 2 : 1024, sizeof(*a));
-
-			if (a == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			v = a;
-			cap = cap ? cap * 2 : 1024;
+		if (ARRAY_GROW(v, n, cap, 1024) < 0) {
+			r = -ENOMEM;
+			break;
 		}
 		eq = strchr(dot + 1, '=');
 		v[n] = (struct brec){ idx - 1,

@@ -26,15 +26,8 @@ bool mtd_key_is_set(const char *key)
 static int push(struct modtree_diff *d, enum mtd_class cls, const char *module,
 		const char *key, const char *old, const char *new)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 64;
-		struct mtd_entry *v = reallocarray(d->v, cap, sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		d->v = v;
-		d->cap = cap;
-	}
+	if (ARRAY_GROW(d->v, d->n, d->cap, 64) < 0)
+		return -ENOMEM;
 	d->v[d->n++] = (struct mtd_entry){ cls, module, key, old, new, 0, 0 };
 	return 0;
 }

@@ -20,15 +20,8 @@ static int fb_add(struct fbuild *b, const char *key, size_t keylen, const char *
 {
 	size_t k = b->s.used;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 32;
-		size_t(*a)[2] = reallocarray(b->off, cap, sizeof(*a));
-
-		if (a == NULL)
-			return -ENOMEM;
-		b->off = a;
-		b->cap = cap;
-	}
+	if (ARRAY_GROW(b->off, b->n, b->cap, 32) < 0)
+		return -ENOMEM;
 	if (strbuf_push(&b->s, key, keylen) < 0 || strbuf_pushchar(&b->s, '\0') < 0 ||
 	    strbuf_push(&b->s, value, valuelen) < 0 || strbuf_pushchar(&b->s, '\0') < 0)
 		return -ENOMEM;

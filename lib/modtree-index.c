@@ -29,15 +29,8 @@ static int collect_entry(void *data, const char *key, const char *value,
 {
 	struct collect *c = data;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		size_t *a = reallocarray(c->off, cap, sizeof(*a));
-
-		if (a == NULL)
-			return -ENOMEM;
-		c->off = a;
-		c->cap = cap;
-	}
+	if (ARRAY_GROW(c->off, c->n, c->cap, 1024) < 0)
+		return -ENOMEM;
 	c->off[c->n++] = c->s.used;
 	if (strbuf_printf(&c->s, "%s %s", key, value) < 0 ||
 	    strbuf_pushchar(&c->s, '\0') < 0)

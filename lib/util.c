@@ -370,3 +370,24 @@ int join_module_params(char *const *args, size_t n, bool quote_spaces, char **ou
 	*out = s;
 	return 0;
 }
+
+int array_grow_(void *pv, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t ncap;
+	void *v;
+
+	if (n < *cap)
+		return 0;
+	if (*cap == 0)
+		ncap = first;
+	else if (__builtin_mul_overflow(*cap, 2, &ncap))
+		return -ENOMEM;
+	/* the array pointer's own type is unknown here: moved as bytes */
+	memcpy(&v, pv, sizeof(v));
+	v = reallocarray(v, ncap, size);
+	if (v == NULL)
+		return -ENOMEM;
+	memcpy(pv, &v, sizeof(v));
+	*cap = ncap;
+	return 0;
+}

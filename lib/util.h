@@ -163,6 +163,14 @@ int path_make_absolute(const char *path, char **out) _must_check_;
 int mkdir_parents(const char *path, mode_t mode) _must_check_;
 
 /*
+ * Room for one more element in the array @v that holds @n elements and has room
+ * for @cap: when full, its capacity doubles (@first when empty). 0, or -ENOMEM
+ * with the array unchanged. @v and @cap are lvalues, @v any object pointer.
+ */
+#define ARRAY_GROW(v, n, cap, first) array_grow_(&(v), &(cap), (n), sizeof(*(v)), (first))
+int array_grow_(void *pv, size_t *cap, size_t n, size_t size, size_t first) _must_check_;
+
+/*
  * Module parameters from command-line words, joined by single spaces into *@out
  * (malloc'd). modprobe (@quote_spaces) puts a value holding a space in double quotes
  * ("a=b c" -> a="b c") unless it is quoted already; insmod joins them as they are.

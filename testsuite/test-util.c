@@ -706,6 +706,44 @@ static void test_mkdir_parents(const char *dir)
 	}
 }
 
+/* ARRAY_GROW: room made only when full, first size, doubling, contents kept, overflow */
+static void test_array_grow(void)
+{
+	uint64_t *v = NULL, *before;
+	size_t n = 0, cap = 0, grew = 0, last_cap = 0;
+	bool kept = true;
+	int r;
+
+	for (uint64_t i = 0; i < 1000; i++) {
+		if (ARRAY_GROW(v, n, cap, 8) < 0)
+			break;
+		if (cap != last_cap) {
+			grew++;
+			last_cap = cap;
+		}
+		v[n++] = i * 3;
+	}
+	for (size_t i = 0; i < n; i++)
+		kept = kept && v[i] == i * 3;
+	TAP_OK(n == 1000 && cap == 1024 && grew == 8 && kept,
+	       "ARRAY_GROW: 1000 pushes, capacity 8 doubled 7 times to %zu, contents "
+	       "kept",
+	       cap);
+	before = v;
+	r = ARRAY_GROW(v, n, cap, 8);
+	TAP_OK(r == 0 && v == before && cap == 1024,
+	       "ARRAY_GROW: no change while there is room");
+	n = cap = SIZE_MAX / 2 + 1;
+	r = ARRAY_GROW(v, n, cap, 8);
+	TAP_OK(r == -ENOMEM && v == before && cap == SIZE_MAX / 2 + 1,
+	       "ARRAY_GROW: a capacity that would overflow: -ENOMEM, array unchanged");
+	n = cap = SIZE_MAX / 16;
+	r = ARRAY_GROW(v, n, cap, 8);
+	TAP_OK(r == -ENOMEM && v == before && cap == SIZE_MAX / 16,
+	       "ARRAY_GROW: more bytes than size_t holds: -ENOMEM, array unchanged");
+	free(v);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/mykmod-test-util.XXXXXX";
@@ -734,6 +772,7 @@ int main(void)
 	test_write_short();
 	test_write_errors();
 	test_pread();
+	test_array_grow();
 	unlinkat(tmp_dirfd, "f", 0);
 	unlinkat(tmp_dirfd, "limited", 0);
 	unlinkat(tmp_dirfd, "ten", 0);
