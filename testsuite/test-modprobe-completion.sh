@@ -24,6 +24,28 @@ complete_words() {
 	printf '%s\n' "${COMPREPLY[@]}"
 }
 
+# rejected BIN [WORDS...] -- OPTS...: in REJECTED, the long options among OPTS that
+# "BIN WORDS... OPT --help" refuses (getopt rejects an unknown --opt before --help
+# is seen), in N_LONG how many long options OPTS held
+rejected() {
+	local bin=$1 words=() o err
+	shift
+	while [ "$1" != -- ]; do
+		words+=("$1")
+		shift
+	done
+	shift
+	REJECTED=
+	N_LONG=0
+	for o; do
+		case $o in --*) ;; *) continue ;; esac
+		N_LONG=$((N_LONG + 1))
+		err=$(cd "$TMPD" && timeout 10 "$bin" "${words[@]}" "$o" --help 2>&1 >/dev/null </dev/null)
+		grep -qE 'unrecognized option|invalid option' <<<"$err" && REJECTED="$REJECTED $o"
+	done
+	return 0
+}
+
 for t in mymodprobe mymodinfo mydepmod myinsmod myrmmod mylsmod; do
 	check "$t has a completion function" test -L "$top_srcdir/shell-completion/bash/$t"
 	check "$t: complete -F registered" eval 'complete -p "$t" >/dev/null 2>&1'
@@ -37,19 +59,14 @@ for t in mymodprobe mymodinfo mydepmod myinsmod myrmmod mylsmod; do
 		not_ok "$t: the completion of '--' fails"
 		continue
 	fi
-	missing=
-	n=0
-	for o in $opts; do
-		case $o in --*) ;; *) continue ;; esac
-		n=$((n + 1))
-		# "--opt --help": getopt rejects an unknown --opt before --help is seen
-		err=$(cd "$TMPD" && timeout 10 "$bin" "$o" --help 2>&1 >/dev/null </dev/null)
-		if grep -qE 'unrecognized option|invalid option' <<<"$err"; then
-			missing="$missing $o"
-		elif [ "$t" = mymodprobe ] && ! grep -q -- "$o\b" <<<"$help"; then
-			missing="$missing $o(not in --help)"
-		fi
-	done
+	rejected "$bin" -- $opts
+	missing=$REJECTED
+	n=$N_LONG
+	if [ "$t" = mymodprobe ]; then
+		for o in $opts; do
+			case $o in --*) grep -q -- "$o\b" <<<"$help" || missing="$missing $o(not in --help)" ;; esac
+		done
+	fi
 	if [ "$n" -eq 0 ]; then
 		not_ok "$t: the completion offers no long option"
 	elif [ -z "$missing" ]; then
@@ -87,15 +104,8 @@ for cmd in static-nodes diff; do
 		not_ok "mykmod $cmd: the completion of '--' fails"
 		continue
 	fi
-	missing=
-	n=0
-	for o in $opts; do
-		case $o in --*) ;; *) continue ;; esac
-		n=$((n + 1))
-		err=$(cd "$TMPD" && timeout 10 "$TOOLS/mykmod" "$cmd" "$o" --help 2>&1 >/dev/null </dev/null)
-		grep -qE 'unrecognized option|invalid option' <<<"$err" && missing="$missing $o"
-	done
-	check "mykmod $cmd: every long option offered ($n) is accepted:$missing" \
-		test "$n" -gt 0 -a -z "$missing"
+	rejected "$TOOLS/mykmod" "$cmd" -- $opts
+	check "mykmod $cmd: every long option offered ($N_LONG) is accepted:$REJECTED" \
+		test "$N_LONG" -gt 0 -a -z "$REJECTED"
 done
 done_testing
