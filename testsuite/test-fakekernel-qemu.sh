@@ -95,11 +95,12 @@ for t in insmod rmmod lsmod; do
 	ln -s /bin/kmod "$I/kmod/$t"
 done
 cp "$KMOD" "$I/bin/kmod"
-for bin in "$TOOLS"/myinsmod "$TOOLS"/myrmmod "$TOOLS"/mylsmod "$KMOD"; do
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
-		mkdir -p "$I$(dirname "$lib")"
-		cp -L "$lib" "$I$lib"
-	done
+# (with the libraries our tools load only when a file needs them: tool-libs.sh)
+libs=$("$top_srcdir/testsuite/qemu/tool-libs.sh" "$TOOLS"/myinsmod "$TOOLS"/myrmmod \
+	"$TOOLS"/mylsmod "$KMOD") || bail_out "tool-libs.sh failed"
+for lib in $libs; do
+	mkdir -p "$I$(dirname "$lib")"
+	cp -L "$lib" "$I$lib"
 done
 cp "$TMPD/seq.sh" "$I/seq.sh"
 cat >"$I/init" <<'SH'

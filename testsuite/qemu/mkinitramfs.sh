@@ -8,7 +8,8 @@
 #   --modules ROOT     staged modules: ROOT/lib/modules/VER/extra/*.ko* (required)
 #   --tools ours       our tools from --tools-dir (default $top_builddir/tools):
 #                      /sbin/mydepmod, mymodprobe, mymodinfo, myinsmod, myrmmod,
-#                      mylsmod, with the shared libraries ldd lists
+#                      mylsmod, with the shared libraries they need, those
+#                      they load on demand too (tool-libs.sh)
 #   --tools busybox    busybox's own applets (/sbin/modprobe -> busybox, ...), to
 #                      develop the scenario before our tools exist
 #   --tools kmod       Debian's kmod 30 (/usr/bin/kmod), the reference: a run
@@ -79,15 +80,16 @@ for a in $("$busybox" --list); do
 	ln -s busybox "$root/bin/$a"
 done
 
-# copy_with_libs FILE DEST: FILE to DEST in the image, with its shared libraries
+# copy_with_libs FILE DEST: FILE to DEST in the image, with the shared libraries it
+# needs (testsuite/qemu/tool-libs.sh: ldd's, and those our tools load on demand)
 copy_with_libs() {
+	local lib
 	install -m 0755 "$1" "$root$2"
-	ldd "$1" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' |
-		while read -r lib; do
-			[ -e "$root$lib" ] && continue
-			mkdir -p "$root$(dirname "$lib")"
-			cp -L "$lib" "$root$lib"
-		done
+	"$here/tool-libs.sh" "$1" | while read -r lib; do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
 }
 
 case $mode in
