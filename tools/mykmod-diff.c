@@ -303,6 +303,27 @@ static int cmp_field_entry(const void *a, const void *b)
 	return c ? c : x < y ? -1 : x > y; /* the pointers are into d->v: stable */
 }
 
+/*
+ * "added": [the new values of the @added entries], "removed": [the old values of
+ * the @removed ones], from the @n entries @v
+ */
+static void json_added_removed(struct json_writer *w, const struct mtd_entry *const *v,
+			       size_t n, enum mtd_class added, enum mtd_class removed)
+{
+	json_key(w, "added");
+	json_array_begin(w);
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->cls == added)
+			json_string(w, v[i]->new);
+	json_array_end(w);
+	json_key(w, "removed");
+	json_array_begin(w);
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->cls == removed)
+			json_string(w, v[i]->old);
+	json_array_end(w);
+}
+
 /* The values of one key of one module: added/removed, or old/new. */
 static void json_key_change(struct json_writer *w, const struct mtd_entry *const *v,
 			    size_t n)
@@ -313,18 +334,7 @@ static void json_key_change(struct json_writer *w, const struct mtd_entry *const
 		json_string_or_null(w, "old", v[0]->old);
 		json_string_or_null(w, "new", v[0]->new);
 	} else {
-		for (int pass = 0; pass < 2; pass++) {
-			enum mtd_class cls = pass ? MTD_FIELD_REMOVED : MTD_FIELD_ADDED;
-
-			json_key(w, pass ? "removed" : "added");
-			json_array_begin(w);
-			for (size_t i = 0; i < n; i++)
-				if (v[i]->cls == cls)
-					json_string(w, cls == MTD_FIELD_ADDED
-							       ? v[i]->new
-							       : v[i]->old);
-			json_array_end(w);
-		}
+		json_added_removed(w, v, n, MTD_FIELD_ADDED, MTD_FIELD_REMOVED);
 	}
 	json_object_end(w);
 }
@@ -374,17 +384,7 @@ static void json_index(struct json_writer *w, const struct mtd_entry *const *v, 
 {
 	json_key(w, v[0]->module);
 	json_object_begin(w);
-	for (int pass = 0; pass < 2; pass++) {
-		enum mtd_class cls = pass ? MTD_INDEX_REMOVED : MTD_INDEX_ADDED;
-
-		json_key(w, pass ? "removed" : "added");
-		json_array_begin(w);
-		for (size_t i = 0; i < n; i++)
-			if (v[i]->cls == cls)
-				json_string(w, cls == MTD_INDEX_ADDED ? v[i]->new
-								      : v[i]->old);
-		json_array_end(w);
-	}
+	json_added_removed(w, v, n, MTD_INDEX_ADDED, MTD_INDEX_REMOVED);
 	json_object_end(w);
 }
 
