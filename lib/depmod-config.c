@@ -98,6 +98,27 @@ oom:
 }
 
 /*
+ * A back-reference (\1 to \9, a glibc extension to ERE) makes glibc's regexec
+ * backtrack: "(.*)(.*)...\9\8...\1" repeated takes minutes even against a
+ * ten-character version (found by fuzz-config). No version pattern needs one,
+ * so a KVER holding one is refused like the repeat bombs (below). A backslash
+ * escapes the next character, so "\\1" is a backslash and a 1, not a reference.
+ */
+static bool regex_has_backref(const char *pattern)
+{
+	for (const char *p = pattern; *p != '\0'; p++) {
+		if (*p != '\\')
+			continue;
+		if (p[1] >= '1' && p[1] <= '9')
+			return true;
+		if (p[1] == '\0')
+			break;
+		p++;
+	}
+	return false;
+}
+
+/*
  * glibc's regcomp() expands repeats by copying the repeated subtree: "x{n,m}"
  * becomes about max(n, m) + 1 copies of x, and "x+" becomes "x x*", two copies.
  * Nested repeats multiply, so "a{999}{999}{999}" or "a++++...+" (each '+'
@@ -111,6 +132,8 @@ static bool regex_too_costly(const char *pattern)
 {
 	uint64_t nodes = strlen(pattern) + 1;
 
+	if (regex_has_backref(pattern))
+		return true;
 	for (const char *p = pattern; *p != '\0'; p++) {
 		uint64_t factor = 1, count = 0;
 

@@ -193,6 +193,18 @@ check "a regex bomb as KVER does not match; a sane repeat still does" \
 		"config-tool: INFO: $T/bomb/a.conf:4: override kernel did not match a$plus" \
 		"search path updates" "override n y" "override q w")"
 
+# A back-reference makes glibc's regexec backtrack: this KVER takes minutes
+# against an 11-character version (found by fuzz-config); refused like the bombs.
+# In the file a backslash escapes the next character, so "\\9" reaches regcomp as "\9".
+br=$(printf '(.*)%.0s' $(seq 9); for i in $(seq 30); do printf '\\\\%d' 9 8 7 6 5 4 3 2 1; done)
+mkdir -p "$T/backref"
+printf 'override m %s x\noverride n ^11\\\\.0$ y\n' "$br" >"$T/backref/a.conf"
+out=$(timeout 60 "$TOOL" -v -C "$T/backref" depmod 11.0 2>&1)
+check "a KVER with back-references does not match, at once; an escape still does" \
+	test "$out" = "$(printf '%s\n' \
+		"config-tool: INFO: $T/backref/a.conf:1: override kernel did not match ${br//\\\\/\\}" \
+		"search path updates" "override n y")"
+
 # deliberate difference: what is not a regular file is not read (depmod 30 blocks
 # for ever opening a FIFO named x.conf)
 fixture fifo a.conf 'exclude foo\n'
