@@ -23,8 +23,11 @@ run_fuzzer() {
 		return
 	fi
 	not_ok "$name: exit $rc, artifacts: $(ls "$TMPD/artifacts")"
-	grep -A30 -E 'ERROR|runtime error|deadly signal|timeout' "$TMPD/log" | head -40 | diag
+	grep -A30 -E 'ERROR|runtime error|deadly signal|timeout|ALARM' "$TMPD/log" | head -40 | diag
 	for a in "$TMPD"/artifacts/*; do
-		[ -f "$a" ] && diag "artifact: $(basename "$a") $(od -An -tx1 "$a" | head -3)"
+		# whole (up to 8 KiB), so that a CI log is enough to reproduce it:
+		# base64 -d >input; the fuzzer run on that input alone
+		[ -f "$a" ] && diag "artifact: $(basename "$a") ($(stat -c %s "$a") bytes), base64:" &&
+			head -c 8192 "$a" | base64 -w 100 | diag
 	done
 }
