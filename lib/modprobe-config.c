@@ -789,6 +789,22 @@ int config_entry(const struct modprobe_config *cfg, enum config_kind kind, size_
 	return 0;
 }
 
+int config_entry_deps(const struct modprobe_config *cfg, enum config_kind kind, size_t i,
+		      const char *const **words, size_t *n_pre, size_t *n_post)
+{
+	const struct entry *e;
+
+	if (kind != CONFIG_SOFTDEP && kind != CONFIG_WEAKDEP)
+		return -EINVAL;
+	if (i >= cfg->kinds[kind].n)
+		return -ERANGE;
+	e = &cfg->kinds[kind].v[i];
+	*words = (const char *const *)e->words;
+	*n_pre = e->n_pre;
+	*n_post = e->n_post;
+	return 0;
+}
+
 int config_dump(const struct modprobe_config *cfg, struct strbuf *out)
 {
 	for (int k = 0; k < _CONFIG_KIND_MAX; k++) {

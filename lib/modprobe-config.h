@@ -145,6 +145,18 @@ int config_entry(const struct modprobe_config *cfg, enum config_kind kind, size_
 		 const char **key, const char **value) _must_check_;
 
 /*
+ * The dependency lists of entry @i of @kind (CONFIG_SOFTDEP or CONFIG_WEAKDEP), as
+ * config_get_softdeps() and config_get_weakdeps() use them (not the -c text, which
+ * for interleaved pre:/post: words shows a span of both): *@words holds the pre:
+ * names then the post: names of a softdep, the names of a weakdep (*@n_post is then
+ * 0); raw, in line order. Returns 0, -ERANGE when @i is out of range, -EINVAL for
+ * another kind.
+ */
+int config_entry_deps(const struct modprobe_config *cfg, enum config_kind kind, size_t i,
+		      const char *const **words, size_t *n_pre,
+		      size_t *n_post) _must_check_;
+
+/*
  * Append the configuration part of `modprobe -c` to @out: for each kind in enum
  * order, one "<kind> <key>[ <value>]\n" line per entry (a weakdep with no module
  * gives "weakdep m \n", as kmod). Everything before kmod's

@@ -601,6 +601,57 @@ static int insert_one(struct probe_ctx *ctx, struct probe_mod *m, struct probe_m
 	return insert_file(m->path, opts ? opts : "", o->insert_flags);
 }
 
+/* blacklist: modules reached through an alias, or everything with -b */
+static bool held_back(struct probe_ctx *ctx, const struct probe_mod *m,
+		      const struct probe_opts *o)
+{
+	return (m->alias != NULL || o->use_blacklist) &&
+	       config_is_blacklisted(ctx->cfg, m->name);
+}
+
+int probe_list(struct probe_ctx *ctx, struct probe_mod *m, const struct probe_opts *o,
+	       struct probe_mod ***list, size_t *n)
+{
+	struct modvec mv = { 0 };
+	int r = 0;
+
+	if ((o->ignore_loaded || !in_kernel(m)) && !held_back(ctx, m, o)) {
+		reset_marks(ctx);
+		r = get_probe_list(ctx, m, true, o->ignore_cmd, &mv);
+	}
+	if (r < 0) {
+		free(mv.v);
+		return r;
+	}
+	*list = mv.v;
+	*n = mv.n;
+	return 0;
+}
+
+int probe_step_get(struct probe_ctx *ctx, struct probe_mod *m,
+		   const struct probe_mod *top, const char *extra,
+		   struct probe_step *step)
+{
+	const char *cmd = install_cmd(ctx, m);
+	int r;
+
+	/* as insert_one() decides */
+	*step = (struct probe_step){ .path = m->path };
+	if (cmd != NULL && !m->ignorecmd)
+		step->install = cmd;
+	if (m->path == NULL)
+		step->builtin = mod_state(m) == MK_INITSTATE_BUILTIN;
+	r = options_concat(ctx, m, m == top ? extra : NULL, &step->options);
+	if (r < 0)
+		return r;
+	if (step->options == NULL) {
+		step->options = strdup("");
+		if (step->options == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 		 const struct probe_opts *o)
 {
@@ -609,9 +660,7 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 
 	if (!o->ignore_loaded && in_kernel(m))
 		return o->first_time ? -EEXIST : 0;
-	/* blacklist: modules reached through an alias, or everything with -b */
-	if ((m->alias != NULL || o->use_blacklist) &&
-	    config_is_blacklisted(ctx->cfg, m->name))
+	if (held_back(ctx, m, o))
 		return 0;
 
 	reset_marks(ctx);

@@ -101,6 +101,33 @@ int probe_insert(struct probe_ctx *ctx, struct probe_mod *m, const char *extra,
 		 const struct probe_opts *o) _must_check_;
 
 /*
+ * The probe list probe_insert() with @o would go through for @m, in its order,
+ * without inserting anything or running a command: empty when the blacklist holds
+ * @m back, or when it is loaded and @o->ignore_loaded is not set. *@list is a
+ * malloc'd array of pool pointers (free the array only). The objects' "ignore
+ * install command" marks are set as probe_insert() sets them; read each step with
+ * probe_step_get() before the next probe_list() or probe_insert().
+ */
+int probe_list(struct probe_ctx *ctx, struct probe_mod *m, const struct probe_opts *o,
+	       struct probe_mod ***list, size_t *n) _must_check_;
+
+/* What probe_insert() does with one module of the list (what -D shows for it). */
+struct probe_step {
+	const char *path; /* the module's file; NULL when none (builtin, missing) */
+	bool builtin; /* no file, built into the kernel (-D: "builtin NAME") */
+	const char *install; /* the install command run instead of inserting, or NULL */
+	char *options; /* the options it gets, malloc'd ("" when none) */
+};
+
+/*
+ * The step for @m, an entry of the list probe_list() made for @top; @extra: the
+ * command-line parameters of @top, or NULL. Free step->options. 0 or -ENOMEM.
+ */
+int probe_step_get(struct probe_ctx *ctx, struct probe_mod *m,
+		   const struct probe_mod *top, const char *extra,
+		   struct probe_step *step) _must_check_;
+
+/*
  * Remove @m as modprobe -r does (docs/modprobe.md §9), with messages through the
  * log at o->fatal_prio. Returns 0 or a negative errno.
  */

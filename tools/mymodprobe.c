@@ -27,6 +27,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "modfile.h"
+#include "modprobe-json.h"
 #include "modsyms.h"
 #include "probe.h"
 #include "strbuf.h"
@@ -37,7 +38,7 @@ struct opts {
 	bool all, remove, show_depends, show_config, show_modversions, show_exports;
 	bool lookup_only, dry_run, ignore_cmd, use_blacklist, first_time;
 	bool force_modversion, force_vermagic, force, remove_holders;
-	bool ignore_loaded, use_syslog, quiet;
+	bool ignore_loaded, use_syslog, quiet, json;
 	bool after_dashdash; /* a "--" came before the names */
 	unsigned long wait_msec;
 	int verbose;
@@ -111,6 +112,8 @@ static void help(void)
 	       "\t    --dump-modversions      Same as --show-modversions\n"
 	       "\t    --show-exports          Only print module exported symbol versions "
 	       "and exit\n"
+	       "\t    --json                  With -c or -D: print it as one JSON "
+	       "object\n"
 	       "\n"
 	       "General Options:\n"
 	       "\t-n, --dry-run               Do not execute operations, just print out\n"
@@ -135,6 +138,7 @@ enum {
 	OPT_FORCE_VERMAGIC,
 	OPT_SHOW_MODVERSIONS,
 	OPT_SHOW_EXPORTS,
+	OPT_JSON,
 };
 
 static const char cmdopts_s[] = "arw:RibfDcnC:d:S:sqvVh";
@@ -158,6 +162,7 @@ static const struct option cmdopts[] = {
 	{ "show-modversions", no_argument, NULL, OPT_SHOW_MODVERSIONS },
 	{ "dump-modversions", no_argument, NULL, OPT_SHOW_MODVERSIONS },
 	{ "show-exports", no_argument, NULL, OPT_SHOW_EXPORTS },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "show", no_argument, NULL, 'n' },
 	{ "config", required_argument, NULL, 'C' },
@@ -439,6 +444,7 @@ static const struct {
 	{ OPT_SHOW_MODVERSIONS, offsetof(struct opts, show_modversions) },
 	{ OPT_SHOW_EXPORTS, offsetof(struct opts, show_exports) },
 	{ 'n', offsetof(struct opts, dry_run) },
+	{ OPT_JSON, offsetof(struct opts, json) },
 };
 
 static bool set_flag(struct opts *o, int c)
@@ -580,6 +586,49 @@ static void set_probe_opts(struct run *rn)
 		rn->po.remove_flags |= MK_REMOVE_FORCE;
 }
 
+/* --show-depends --json: the closure of the names, as one object (modprobe-json.h) */
+static int show_depends_json(struct run *rn, char **args, int nargs)
+{
+	_cleanup_free_ char *extra = NULL;
+	struct depends_json *dj = NULL;
+	int err, end = rn->o->all ? nargs : 1;
+
+	/* the parameters after the name, as for the text form */
+	if (!rn->o->all && nargs > 1 &&
+	    join_module_params(args + 1, (size_t)nargs - 1, true, &extra) < 0) {
+		CRIT("out of memory\n");
+		return -ENOMEM;
+	}
+	err = depends_json_new(rn->probe, rn->cfg, rn->dirname, &rn->po, &dj);
+	/* a name not found (-ENOENT) does not stop the others, as with -a */
+	for (int i = 0; dj != NULL && (err >= 0 || err == -ENOENT) && i < end; i++) {
+		struct probe_mod **mods = NULL;
+		size_t n = 0;
+		int r = get_mods(rn, args[i], &mods, &n);
+
+		/* not found: the text form's message and exit status */
+		if (r < 0 || n == 0) {
+			if (!is_path_arg(rn, args[i]) || r >= 0)
+				LOG("Module %s not found in directory %s\n", args[i],
+				    rn->dirname);
+			n = 0;
+			err = -ENOENT;
+		}
+		r = depends_json_add(dj, args[i], mods, n, extra);
+		if (r < 0)
+			err = r;
+		free(mods);
+	}
+	if (dj != NULL && (err >= 0 || err == -ENOENT)) {
+		int r = depends_json_print(dj);
+
+		if (r < 0)
+			err = r;
+	}
+	depends_json_free(dj);
+	return err;
+}
+
 /* What the options ask for, on @args (the words after the options). */
 static int run_action(struct run *rn, char **args, int nargs)
 {
@@ -587,6 +636,14 @@ static int run_action(struct run *rn, char **args, int nargs)
 	_cleanup_free_ char *extra = NULL;
 	int err = 0;
 
+	if (o->json && o->show_config)
+		return modprobe_json_config(rn->cfg);
+	if (o->json && (!o->show_depends || o->remove || o->lookup_only)) {
+		ERR("--json goes with -c, or with --show-depends without -r and -R\n");
+		return -EINVAL;
+	}
+	if (o->json)
+		return show_depends_json(rn, args, nargs);
 	if (o->show_config)
 		return show_config(rn);
 	if (o->show_modversions || o->show_exports)
