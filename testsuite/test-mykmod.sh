@@ -315,4 +315,41 @@ check "stdout closed: we fail (1) and modules.devname is intact" \
 fk kmod static-nodes -f devname >&- 2>/dev/null
 check "stdout closed: kmod truncates modules.devname" test ! -s "$DEVNAME"
 
+# ---- kmod's names: mykmod called as depmod, modprobe... is that tool ----
+# (a link of that name, as --enable-kmod-names installs): the same output, messages
+# and exit status as the tool's own program called by the same name
+mkdir "$TMPD/names" "$TMPD/own"
+for n in depmod modprobe modinfo insmod rmmod lsmod; do
+	ln -s "$MY" "$TMPD/names/$n"
+	ln -s "$TOOLS/my$n" "$TMPD/own/$n"
+done
+# same_as_own DESC NAME ARGS...: mykmod as NAME against the tool's program as NAME
+same_as_own() {
+	local desc=$1 n=$2 d
+	shift 2
+	for d in names own; do
+		# found in PATH, so that argv[0] is NAME alone for both
+		PATH="$TMPD/$d:$PATH" "$n" "$@" >"$TMPD/$d.out" 2>"$TMPD/$d.err"
+		echo $? >"$TMPD/$d.rc"
+	done
+	if cmp -s "$TMPD/names.out" "$TMPD/own.out" && cmp -s "$TMPD/names.err" "$TMPD/own.err" &&
+		cmp -s "$TMPD/names.rc" "$TMPD/own.rc"; then
+		ok "$desc (exit $(cat "$TMPD/own.rc"))"
+	else
+		not_ok "$desc"
+		diff -u "$TMPD/own.out" "$TMPD/names.out" | head -10 | diag
+		diff -u "$TMPD/own.err" "$TMPD/names.err" | head -10 | diag
+	fi
+}
+for n in depmod modprobe modinfo insmod rmmod lsmod; do
+	same_as_own "mykmod as $n: --help" $n --help
+	same_as_own "mykmod as $n: a bad option" $n --no-such-option
+done
+same_as_own "mykmod as modinfo: a missing file" modinfo /nonexistent/x.ko
+check "mykmod as modinfo says modinfo:" grep -q '^modinfo: ' "$TMPD/names.err"
+same_as_own "mykmod as modprobe: -n of a missing module" modprobe -n -d "$TMPD" no-such-module
+same_as_own "mykmod as rmmod: a module that is not loaded" rmmod no_such_module_x
+PATH="$TMPD/names:$PATH" modinfo --help > "$TMPD/names.out" 2>&1
+check "mykmod as modinfo is not mykmod" bash -c "! grep -q 'Commands:' '$TMPD/names.out'"
+
 done_testing

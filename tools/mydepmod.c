@@ -15,6 +15,7 @@
 
 #include "depmod.h"
 #include "kernel.h"
+#include "kmod-names.h"
 #include "log.h"
 
 #define DEFAULT_VERBOSE LOG_WARNING
@@ -451,7 +452,7 @@ static int exit_status(const struct args *a, int r, const struct depmod_result *
 	return r > 0 ? EXIT_CHECK_DIFFERS : EXIT_SUCCESS;
 }
 
-int main(int argc, char *argv[])
+int depmod_main(int argc, char *argv[])
 {
 	struct args a = {
 		.verbose = DEFAULT_VERBOSE,
@@ -477,3 +478,11 @@ int main(int argc, char *argv[])
 	log_close();
 	return status;
 }
+
+#ifndef MYKMOD_MULTICALL
+/* a program of its own; mykmod runs depmod_main() when it is called as depmod */
+int main(int argc, char *argv[])
+{
+	return depmod_main(argc, argv);
+}
+#endif

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "kernel.h"
+#include "kmod-names.h"
 #include "log.h"
 #include "modfile.h"
 #include "util.h"
@@ -56,7 +57,7 @@ static const char *mod_strerror(int err)
 	}
 }
 
-int main(int argc, char *argv[])
+int insmod_main(int argc, char *argv[])
 {
 	_cleanup_free_ char *opts = NULL;
 	struct modfile *mf = NULL;
@@ -116,3 +117,11 @@ int main(int argc, char *argv[])
 	}
 	return EXIT_SUCCESS;
 }
+
+#ifndef MYKMOD_MULTICALL
+/* a program of its own; mykmod runs insmod_main() when it is called as insmod */
+int main(int argc, char *argv[])
+{
+	return insmod_main(argc, argv);
+}
+#endif

@@ -6,8 +6,9 @@
  *
  * Options stop at the first word that is not one ("+hV"); the command gets argv
  * shifted by one with getopt's state as it is, exactly as kmod passes it on, so
- * that `mykmod static-nodes x -f devname` ignores -f as kmod does. Unlike kmod, it
- * does not act as lsmod, insmod... when called by those names.
+ * that `mykmod static-nodes x -f devname` ignores -f as kmod does. Called by one of
+ * kmod's names (a link named modprobe, depmod...: configure --enable-kmod-names),
+ * it is that tool, as kmod is (tools/kmod-names.h).
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmod-names.h"
 #include "log.h"
 #include "lsmod.h"
 #include "mykmod.h"
@@ -32,6 +34,13 @@ static const struct mykmod_cmd cmds[] = {
 	  "outputs the static-node information installed with the currently running "
 	  "kernel" },
 	{ "diff", mykmod_diff_main, "compare two module trees" },
+};
+
+/* what mykmod is when its argv[0] has one of these names: kmod 30's list */
+static const struct mykmod_cmd kmod_names[] = {
+	{ "lsmod", lsmod_main, NULL },	     { "rmmod", rmmod_main, NULL },
+	{ "insmod", insmod_main, NULL },     { "modinfo", modinfo_main, NULL },
+	{ "modprobe", modprobe_main, NULL }, { "depmod", depmod_main, NULL },
 };
 
 /* kmod's help; the usage line names argv[0] as given (`mykmod help`: "help") */
@@ -75,6 +84,9 @@ int main(int argc, char *argv[])
 	const char *cmd;
 	int c;
 
+	for (size_t i = 0; i < ARRAY_SIZE(kmod_names); i++)
+		if (streq(kmod_names[i].name, basename(argv[0])))
+			return kmod_names[i].main(argc, argv);
 	while ((c = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':

@@ -16,6 +16,7 @@
 #include "compress.h"
 #include "json.h"
 #include "kernel.h"
+#include "kmod-names.h"
 #include "log.h"
 #include "lookup.h"
 #include "modinfo.h"
@@ -457,7 +458,7 @@ static int parse_options(int argc, char *argv[], struct options *o)
 	return -1;
 }
 
-int main(int argc, char *argv[])
+int modinfo_main(int argc, char *argv[])
 {
 	struct options o = { .separator = '\n', .first_json = true };
 	_cleanup_free_ char *dirname = NULL;
@@ -502,3 +503,11 @@ int main(int argc, char *argv[])
 	}
 	return err >= 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+#ifndef MYKMOD_MULTICALL
+/* a program of its own; mykmod runs modinfo_main() when it is called as modinfo */
+int main(int argc, char *argv[])
+{
+	return modinfo_main(argc, argv);
+}
+#endif

@@ -24,6 +24,7 @@
 #include "modfile.h"
 #include "util.h"
 #include "kernel.h"
+#include "kmod-names.h"
 #include "log.h"
 #include "lookup.h"
 #include "modfile.h"
@@ -669,7 +670,7 @@ static int run_action(struct run *rn, char **args, int nargs)
 	return do_insert(rn, args[0], extra);
 }
 
-int main(int argc, char *argv[])
+int modprobe_main(int argc, char *argv[])
 {
 	struct opts o = { .verbose = DEFAULT_VERBOSE };
 	struct run rn = { .o = &o };
@@ -707,3 +708,11 @@ int main(int argc, char *argv[])
 		return exit_code;
 	return err >= 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+#ifndef MYKMOD_MULTICALL
+/* a program of its own; mykmod runs modprobe_main() when it is called as modprobe */
+int main(int argc, char *argv[])
+{
+	return modprobe_main(argc, argv);
+}
+#endif

@@ -20,6 +20,7 @@
 
 #include "index.h"
 #include "kernel.h"
+#include "kmod-names.h"
 #include "log.h"
 #include "util.h"
 
@@ -115,7 +116,7 @@ static int check_module_inuse(const char *name)
 	return 0;
 }
 
-int main(int argc, char *argv[])
+int rmmod_main(int argc, char *argv[])
 {
 	bool use_syslog = false, force = false;
 	int verbose = 0, failed = 0;
@@ -179,3 +180,11 @@ int main(int argc, char *argv[])
 	log_close();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+#ifndef MYKMOD_MULTICALL
+/* a program of its own; mykmod runs rmmod_main() when it is called as rmmod */
+int main(int argc, char *argv[])
+{
+	return rmmod_main(argc, argv);
+}
+#endif
