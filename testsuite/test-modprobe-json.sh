@@ -7,7 +7,8 @@
 #   kmod's `modprobe --show-depends` (paths, order, options, install and builtin
 #   lines), "depends" and "firmware" equal kmod's `modinfo -F`, "softdep" the
 #   module's softdep= plus the configuration's lines, and weak dependencies come
-#   after with their own dependencies; unknown names as the text form.
+#   after with their own dependencies; unknown names as the text form. With -a, -i,
+#   -C, -d and command-line parameters.
 # The JSON is parsed by python3, independently of lib/json.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 
@@ -241,6 +242,15 @@ check "unix: builtin, no path, its modules.builtin.modinfo fields" python3 -c 'i
 m = json.load(open(sys.argv[1]))["modules"]
 sys.exit(not (len(m) == 1 and m[0]["builtin"] is True and m[0]["path"] is None
 	and m[0]["depends"] == [] and m[0]["firmware"] == []))' "$TMPD/d.json"
+ROOT=$TMPD/root
+mkdir -p "$ROOT/lib/modules/$KVER"
+cp /lib/modules/"$KVER"/modules.* "$ROOT/lib/modules/$KVER/"
+ln -s /lib/modules/"$KVER"/kernel "$ROOT/lib/modules/$KVER/kernel"
+depends "-d ROOT: the paths under ROOT" -C "$EMPTY" -d "$ROOT" -D --json ext4
+check "-d ROOT: the paths are under ROOT" python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))["modules"]
+sys.exit(not all(x["path"].startswith(sys.argv[2] + "/lib/modules/") for x in m))' \
+	"$TMPD/d.json" "$ROOT"
 depends "an alias (fs-ext4)" -C "$EMPTY" -D --json fs-ext4
 check "fs-ext4: requested names the argument and what it resolved to" python3 -c '
 import json, sys
@@ -273,6 +283,47 @@ check "-C: btrfs's weakdep names are listed" python3 -c 'import json, sys
 m = {x["name"]: x for x in json.load(open(sys.argv[1]))["modules"]}
 sys.exit(m["btrfs"]["weakdep"] != ["xfs", "crc16"])' "$TMPD/d.json"
 unset SOFTDEPS
+
+# a fake root (elfgen modules, our mydepmod): depends= and firmware= of module files,
+# a builtin module with firmware in modules.builtin.modinfo, a softdep= field, and a
+# module whose file has no .modinfo (its depends and firmware unknown: null)
+ELFGEN=$top_builddir/testsuite/elfgen
+[ -x "$ELFGEN" ] || bail_out "$ELFGEN not built"
+FK=$TMPD/fake
+FKVER=9.9.9-fk
+FKD=$FK/lib/modules/$FKVER
+mkdir -p "$FKD/kernel" "$TMPD/fkconf"
+"$ELFGEN" -o "$FKD/kernel/fa.ko" --modinfo name=fa --modinfo depends=fb,fc \
+	--modinfo firmware=fw/fa-1.bin --modinfo firmware=fw/fa-2.bin --modinfo softdep="pre: fe" \
+	--need fb_sym --need fc_sym
+"$ELFGEN" -o "$FKD/kernel/fb.ko" --modinfo name=fb --modinfo depends=fc --need fc_sym \
+	--export fb_sym
+"$ELFGEN" -o "$FKD/kernel/fc.ko" --modinfo name=fc --export fc_sym --modinfo firmware=fc.fw
+"$ELFGEN" -o "$FKD/kernel/fe.ko" --no-modinfo
+printf 'kernel/%s.ko\n' fa fb fc fe >"$FKD/modules.order"
+printf 'kernel/fi/fi.ko\n' >"$FKD/modules.builtin"
+printf 'fi.firmware=fi/one.bin\0fi.license=GPL\0fi.firmware=fi/two.bin\0' \
+	>"$FKD/modules.builtin.modinfo"
+"$TOOLS/mydepmod" -b "$FK" "$FKVER" || bail_out "mydepmod on the fake root"
+"$MY" -d "$FK" -S "$FKVER" -C "$TMPD/fkconf" -D --json -a fa fi >"$TMPD/fk.json" \
+	2>"$TMPD/fk.err"
+check "fake root: exit 0, a warning for fe.ko (no .modinfo)" \
+	test $? -eq 0 -a "$(grep -c "could not get modinfo from 'fe'" "$TMPD/fk.err")" = 1
+"$KMOD" -d "$FK" -S "$FKVER" -C "$TMPD/fkconf" -D -a fa fi >"$TMPD/fk.txt" 2>/dev/null
+out=$(KVER=$FKVER cmp_depends "$TMPD/fk.json" "$TMPD/fk.txt" 2>&1 | grep -v '^fe: \|^fi: ')
+check "fake root: -D lines as kmod's, fields as kmod's modinfo -F (fa, fb, fc)" test -z "$out"
+[ -z "$out" ] || diag "$out"
+check "fake root: the fields, fi builtin with its modules.builtin.modinfo firmware" \
+	python3 -c 'import json, sys
+m = {x["name"]: x for x in json.load(open(sys.argv[1]))["modules"]}
+sys.exit(not (sorted(m) == ["fa", "fb", "fc", "fe", "fi"]
+	and m["fa"]["depends"] == ["fb", "fc"] and m["fb"]["depends"] == ["fc"]
+	and m["fa"]["firmware"] == ["fw/fa-1.bin", "fw/fa-2.bin"]
+	and m["fc"]["firmware"] == ["fc.fw"] and m["fa"]["softdep"]["pre"] == ["fe"]
+	and m["fe"]["depends"] is None and m["fe"]["firmware"] is None
+	and m["fi"]["builtin"] and m["fi"]["path"] is None
+	and m["fi"]["firmware"] == ["fi/one.bin", "fi/two.bin"] and m["fi"]["depends"] == []))' \
+	"$TMPD/fk.json"
 
 # unknown names: the text form's message and exit status
 "$MY" -S "$KVER" -C "$EMPTY" -D --json nosuchmod >"$TMPD/out" 2>"$TMPD/my.err"
