@@ -5,7 +5,9 @@
 # linux-headers of the same ABIs for Module.symvers), checked against results
 # computed without mykmod: module lists from dpkg-deb -c, aliases, parameters and
 # firmware from kmod's modinfo on unpacked copies, CRCs from Module.symvers; a
-# package against its own unpacked copy and against the installed tree; bad input.
+# package against its own unpacked copy and against the installed tree; small
+# packages made here (two kernel versions, a tar and a zstd cpio payload as an .rpm
+# holds); bad input.
 # The packages are kept in $MYKMOD_PKG_CACHE (/var/tmp/mykmod-pkgs) between runs.
 # No network means no packages: that fails, it does not skip.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
@@ -15,7 +17,7 @@ KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
 CACHE=${MYKMOD_PKG_CACHE:-/var/tmp/mykmod-pkgs}
 [ -x "$MYKMOD" ] || bail_out "mykmod not built: $MYKMOD"
 [ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
-for c in apt-get apt-cache dpkg-deb python3; do
+for c in apt-get apt-cache dpkg-deb python3 cpio zstd; do
 	command -v $c >/dev/null || bail_out "$c not found"
 done
 export LC_ALL=C
@@ -301,6 +303,16 @@ check "a package with two kernel versions, no --kver: exit 2, both named" \
 run_diff --kver 9.9.2 "$TMPD/two.deb" "$TMPD/two/lib/modules/9.9.2"
 check "--kver 9.9.2: the package against that module directory: exit 0, no output" \
 	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+
+# other archives libarchive reads: a tar.xz, and a zstd cpio (an .rpm's payload)
+(cd "$TMPD/two" && tar --exclude=./DEBIAN -cJf "$TMPD/two.tar.xz" .) &&
+	(cd "$TMPD/two" && find . -path ./DEBIAN -prune -o -print | cpio -o -H newc 2>/dev/null |
+		zstd -q >"$TMPD/two.cpio.zst") || bail_out "cannot make a tar or cpio archive"
+for f in two.tar.xz two.cpio.zst; do
+	run_diff --kver 9.9.1 "$TMPD/$f" "$TMPD/two.deb"
+	check "$f against the .deb of the same files: exit 0, no output" \
+		eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+done
 
 # bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
 # output, and the message matches PATTERN
