@@ -234,29 +234,42 @@ static int add_fake_syms(struct depgraph *dg)
 }
 
 /*
- * The kernel's own symbols from @filename, a line (of at most @linemax bytes, the
- * rest of a longer one read as the next line, as kmod does) at a time to @parse,
- * then the symbols every kernel has.
+ * The kernel's own symbols from @fp (@filename names it in messages), a line (of
+ * at most @linemax bytes, the rest of a longer one read as the next line, as kmod
+ * does) at a time to @parse, then the symbols every kernel has.
  */
-static int load_kernel_syms(struct depgraph *dg, const char *filename, size_t linemax,
+static int load_kernel_syms(struct depgraph *dg, const char *filename, FILE *fp,
+			    size_t linemax,
 			    int (*parse)(struct depgraph *dg, char *line,
 					 const char *filename, unsigned int lineno))
 {
 	_cleanup_free_ char *line = malloc(linemax);
-	_cleanup_fclose_ FILE *fp = NULL;
 	unsigned int lineno = 0;
 	int r = 0;
 
 	if (line == NULL)
 		return -ENOMEM;
-	fp = fopen(filename, "re");
-	if (fp == NULL)
-		return -errno;
 	while (r == 0 && fgets(line, (int)linemax, fp) != NULL)
 		r = parse(dg, line, filename, ++lineno);
 	if (r == 0)
 		r = add_fake_syms(dg);
 	return r;
+}
+
+/* The same from the file @filename, or from @len bytes at @data when not NULL. */
+static int load_kernel_syms_from(struct depgraph *dg, const char *filename,
+				 const char *data, size_t len, size_t linemax,
+				 int (*parse)(struct depgraph *dg, char *line,
+					      const char *filename, unsigned int lineno))
+{
+	_cleanup_fclose_ FILE *fp = NULL;
+
+	if (data != NULL && len == 0)
+		return add_fake_syms(dg); /* fmemopen() refuses an empty buffer */
+	fp = data != NULL ? fmemopen((void *)data, len, "r") : fopen(filename, "re");
+	if (fp == NULL)
+		return -errno;
+	return load_kernel_syms(dg, filename, fp, linemax, parse);
 }
 
 /* "0xb352177e\tfind_first_bit\tvmlinux\tEXPORT_SYMBOL" */
@@ -282,9 +295,10 @@ static int symvers_line(struct depgraph *dg, char *line, const char *filename,
 	return add_kernel_symbol(dg, sym, false, crc);
 }
 
-int depgraph_load_symvers(struct depgraph *dg, const char *filename)
+int depgraph_load_symvers_mem(struct depgraph *dg, const char *filename, const char *data,
+			      size_t len)
 {
-	int r = load_kernel_syms(dg, filename, 10240, symvers_line);
+	int r = load_kernel_syms_from(dg, filename, data, len, 10240, symvers_line);
 
 	if (r == 0)
 		dg->opts.check_symvers = true;
@@ -317,9 +331,20 @@ static int system_map_line(struct depgraph *dg, char *line, const char *filename
 	return add_kernel_symbol(dg, p + sizeof(ksym) - 1, true, 0);
 }
 
+int depgraph_load_symvers(struct depgraph *dg, const char *filename)
+{
+	return depgraph_load_symvers_mem(dg, filename, NULL, 0);
+}
+
+int depgraph_load_system_map_mem(struct depgraph *dg, const char *filename,
+				 const char *data, size_t len)
+{
+	return load_kernel_syms_from(dg, filename, data, len, 4096, system_map_line);
+}
+
 int depgraph_load_system_map(struct depgraph *dg, const char *filename)
 {
-	return load_kernel_syms(dg, filename, 4096, system_map_line);
+	return depgraph_load_system_map_mem(dg, filename, NULL, 0);
 }
 
 /* ---- reading the modules ---- */
@@ -403,18 +428,28 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 	return 0;
 }
 
-/* Read @m, by its basename in @dir when that is given, else by its path. */
-static int load_one(struct dg_module *m, struct modscan_dir *dir,
+/* An image in memory (taken), else a file of a walk. */
+struct dg_source {
+	struct modscan_dir *dir; /* @m's directory, or NULL: its path */
+	void *image; /* malloc'd, or NULL: the file */
+	size_t size;
+};
+
+/* Read @m from @src (lib/modfile.h; the image is taken in any case). */
+static int load_one(struct dg_module *m, const struct dg_source *src,
 		    struct mem_budget *budget, const struct dg_reader *reader)
 {
 	const struct modsym *ex = NULL, *nd = NULL;
 	const struct modinfo_entry *mi = NULL;
 	size_t n_ex = 0, n_nd = 0, n_mi = 0;
+	struct modscan_dir *dir = src->dir;
 	struct modfile *mf;
 	int r;
 
 	/* a lazy link's check knows its size: no fstat after the open */
-	if (dir != NULL)
+	if (src->image != NULL)
+		r = modfile_open_memory_take(src->image, src->size, &mf);
+	else if (dir != NULL)
 		r = modfile_open_budget(modscan_dir_fd(dir),
 					m->scan->path + m->scan->baselen, m->scan->size,
 					budget, &mf);
@@ -473,7 +508,7 @@ static void *load_worker(void *arg)
 			break;
 		if (job->dg->mods[i].loaded)
 			continue;
-		r = load_one(&job->dg->mods[i], NULL, job->dg->budget,
+		r = load_one(&job->dg->mods[i], &(struct dg_source){ 0 }, job->dg->budget,
 			     job->dg->opts.reader);
 		if (r < 0)
 			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
@@ -509,7 +544,7 @@ static int read_all_modules(struct depgraph *dg)
 
 struct preload_item {
 	struct modscan_mod *mod;
-	struct modscan_dir *dir; /* a reference, or NULL */
+	struct dg_source src; /* its dir: a reference, or NULL */
 };
 
 struct dg_preload {
@@ -524,22 +559,26 @@ struct dg_preload {
 	const struct dg_reader *reader;
 };
 
-/* Read one queued module; on failure it is simply read again later. */
+/*
+ * Read one queued module; on failure a file is simply read again later (an image
+ * is not: its failure is kept as the module's error, as a file's would be).
+ */
 static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
-			struct modscan_dir *dir)
+			const struct dg_source *src)
 {
 	struct dg_module *d = NULL;
 	int r;
 
-	if (modscan_check_type(sm, dir) == 0)
+	if (src->image != NULL || modscan_check_type(sm, src->dir) == 0)
 		d = calloc(1, sizeof(*d));
 	if (d == NULL) {
-		modscan_dir_unref(dir);
+		modscan_dir_unref(src->dir);
+		free(src->image);
 		return;
 	}
 	d->scan = sm;
-	r = load_one(d, dir, p->budget, p->reader);
-	modscan_dir_unref(dir);
+	r = load_one(d, src, p->budget, p->reader);
+	modscan_dir_unref(src->dir);
 	if (r < 0 || !d->loaded) {
 		if (d->extra != NULL)
 			p->reader->free(d->extra);
@@ -552,7 +591,7 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 
 /* Take the next queued module (@wait: until there is one or the walk ended). */
 static bool preload_take(struct dg_preload *p, bool wait, struct modscan_mod **sm,
-			 struct modscan_dir **dir)
+			 struct dg_source *src)
 {
 	pthread_mutex_lock(&p->lock);
 	while (wait && p->next == p->n && !p->done)
@@ -562,8 +601,8 @@ static bool preload_take(struct dg_preload *p, bool wait, struct modscan_mod **s
 		return false;
 	}
 	*sm = p->queue[p->next].mod;
-	*dir = p->queue[p->next].dir;
-	p->queue[p->next++].dir = NULL;
+	*src = p->queue[p->next].src;
+	p->queue[p->next++].src = (struct dg_source){ 0 };
 	pthread_mutex_unlock(&p->lock);
 	return true;
 }
@@ -572,10 +611,10 @@ static void *preload_worker(void *arg)
 {
 	struct dg_preload *p = arg;
 	struct modscan_mod *sm;
-	struct modscan_dir *dir;
+	struct dg_source src;
 
-	while (preload_take(p, true, &sm, &dir))
-		preload_one(p, sm, dir);
+	while (preload_take(p, true, &sm, &src))
+		preload_one(p, sm, &src);
 	return NULL;
 }
 
@@ -612,9 +651,9 @@ void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader)
 	p->reader = reader;
 }
 
-void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
+static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
+			  const struct dg_source *src)
 {
-	struct dg_preload *p = preload;
 	size_t backlog;
 
 	pthread_mutex_lock(&p->lock);
@@ -623,17 +662,19 @@ void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *di
 		struct preload_item *a = realloc(p->queue, cap * sizeof(*a));
 
 		if (a == NULL) {
-			/* not queued: depgraph_load_modules() reads it */
 			pthread_mutex_unlock(&p->lock);
+			/* not queued: a file is read by depgraph_load_modules() */
+			if (src->image != NULL)
+				preload_one(p, m, src);
 			return;
 		}
 		p->queue = a;
 		p->cap = cap;
 	}
-	if (dir != NULL)
-		modscan_dir_ref(dir);
+	if (src->dir != NULL)
+		modscan_dir_ref(src->dir);
 	p->queue[p->n].mod = m;
-	p->queue[p->n++].dir = dir;
+	p->queue[p->n++].src = *src;
 	backlog = p->n - p->next;
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
@@ -641,29 +682,41 @@ void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *di
 	/*
 	 * The walk is quicker than the readers: rather than run far ahead, keeping
 	 * hundreds of directories open (each growth of the descriptor table of a
-	 * threaded process waits for an RCU grace period), it reads some too.
+	 * threaded process waits for an RCU grace period), or images in memory, it
+	 * reads some too.
 	 */
 	if (backlog > PRELOAD_BACKLOG) {
 		struct modscan_mod *sm;
-		struct modscan_dir *d;
+		struct dg_source s;
 
-		if (preload_take(p, false, &sm, &d))
-			preload_one(p, sm, d);
+		if (preload_take(p, false, &sm, &s))
+			preload_one(p, sm, &s);
 	}
+}
+
+void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
+{
+	preload_queue(preload, m, &(struct dg_source){ .dir = dir });
+}
+
+void dg_preload_add_image(struct dg_preload *p, struct modscan_mod *m, void *image,
+			  size_t size)
+{
+	preload_queue(p, m, &(struct dg_source){ .image = image, .size = size });
 }
 
 void dg_preload_finish(struct dg_preload *p)
 {
 	struct modscan_mod *sm;
-	struct modscan_dir *dir;
+	struct dg_source src;
 
 	pthread_mutex_lock(&p->lock);
 	p->done = true;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	/* read what is left alongside the workers */
-	while (preload_take(p, false, &sm, &dir))
-		preload_one(p, sm, dir);
+	while (preload_take(p, false, &sm, &src))
+		preload_one(p, sm, &src);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
@@ -678,7 +731,9 @@ void dg_preload_free(struct dg_preload *p)
 	for (size_t i = 0; i < p->n; i++) {
 		struct dg_module *d = p->queue[i].mod->user;
 
-		modscan_dir_unref(p->queue[i].dir); /* one no thread took */
+		/* one no thread took */
+		modscan_dir_unref(p->queue[i].src.dir);
+		free(p->queue[i].src.image);
 		if (d != NULL) {
 			if (d->extra != NULL)
 				p->reader->free(d->extra);

@@ -106,6 +106,14 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out) _must_chec
 /* Before the first dg_preload_add(): the same reader as depgraph_opts.reader. */
 void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader);
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir);
+/*
+ * The same for a module whose image is in memory (read out of a kernel package,
+ * lib/pkgread.h): @image (malloc'd) is taken, and freed once read. The caller
+ * reads a queued image itself when the threads fall behind, so that only a few
+ * images wait in memory at once.
+ */
+void dg_preload_add_image(struct dg_preload *p, struct modscan_mod *m, void *image,
+			  size_t size);
 void dg_preload_finish(struct dg_preload *p);
 void dg_preload_free(struct dg_preload *p);
 
@@ -118,6 +126,11 @@ void depgraph_free(struct depgraph *dg);
 /* Kernel symbols: -E Module.symvers, -F System.map (either adds kmod's fake symbols). */
 int depgraph_load_symvers(struct depgraph *dg, const char *filename) _must_check_;
 int depgraph_load_system_map(struct depgraph *dg, const char *filename) _must_check_;
+/* The same from @len bytes at @data (@filename: for messages); NULL: the file. */
+int depgraph_load_symvers_mem(struct depgraph *dg, const char *filename, const char *data,
+			      size_t len) _must_check_;
+int depgraph_load_system_map_mem(struct depgraph *dg, const char *filename,
+				 const char *data, size_t len) _must_check_;
 
 /* Read every module (in parallel), build the symbol table, resolve and sort. */
 int depgraph_load_modules(struct depgraph *dg) _must_check_;

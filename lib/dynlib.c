@@ -22,6 +22,7 @@ static const struct {
 	[MK_LIB_ZLIB] = { "zlib", MK_SONAME_ZLIB },
 	[MK_LIB_CRYPTO] = { "libcrypto", MK_SONAME_LIBCRYPTO },
 	[MK_LIB_ELF] = { "libelf", MK_SONAME_LIBELF },
+	[MK_LIB_ARCHIVE] = { "libarchive", MK_SONAME_ARCHIVE },
 };
 
 const char *mk_lib_name(enum mk_lib lib)

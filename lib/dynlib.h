@@ -2,7 +2,8 @@
 /*
  * Shared libraries loaded when a file first needs them (configure's default;
  * --disable-dlopen links them as usual): zstd, xz and zlib for a compressed module,
- * libcrypto for a PKCS#7 signature, libelf for a module whose ELF is parsed. A tool
+ * libcrypto for a PKCS#7 signature, libelf for a module whose ELF is parsed,
+ * libarchive for a kernel package that mykmod diff reads (lib/pkgread.h). A tool
  * that needs none of them (mymodprobe for a name that matches nothing, or one the
  * indexes answer) maps none, and starts faster (docs/HACKING.md).
  *
@@ -12,10 +13,10 @@
  * threads load concurrently). Nothing else in lib/ keeps state between calls.
  *
  * Each library has a private header (lib/dl-zstd.h, dl-xz.h, dl-zlib.h, dl-crypto.h,
- * dl-elf.h) that includes the real one for the types and maps every function the
- * code calls to a pointer in a table this file fills, so the call sites read as
- * ordinary calls. An entry point that is about to use a library calls its
- * mk_dl_NAME_load() first, which returns 0 or -ELIBACC.
+ * dl-elf.h, dl-archive.h) that includes the real one for the types and maps every
+ * function the code calls to a pointer in a table this file fills, so the call
+ * sites read as ordinary calls. An entry point that is about to use a library
+ * calls its mk_dl_NAME_load() first, which returns 0 or -ELIBACC.
  */
 #pragma once
 
@@ -29,6 +30,7 @@ enum mk_lib {
 	MK_LIB_ZLIB,
 	MK_LIB_CRYPTO,
 	MK_LIB_ELF,
+	MK_LIB_ARCHIVE,
 	MK_LIB_MAX,
 };
 
@@ -47,7 +49,7 @@ struct mk_lib_sym {
 int mk_lib_load(enum mk_lib lib, const struct mk_lib_sym *syms, size_t n,
 		void *table) _must_check_;
 
-/* "zstd", "xz", "zlib", "libcrypto", "libelf": for messages */
+/* "zstd", "xz", "zlib", "libcrypto", "libelf", "libarchive": for messages */
 const char *mk_lib_name(enum mk_lib lib);
 /* The SONAME that is loaded ("libzstd.so.1"), from configure; NULL if not built in. */
 const char *mk_lib_soname(enum mk_lib lib);

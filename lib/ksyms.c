@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,16 +43,25 @@ static void ksyms_finish(struct ksyms *k)
 	k->n = w;
 }
 
-/* Each line of the file to @line, cut at '\n' (NUL-terminated in place). */
-static int ksyms_load(const char *path, struct ksyms *k,
+/*
+ * Each line of the file @path, or of a copy of @len bytes at @data when not NULL,
+ * to @line, cut at '\n' (NUL-terminated in place).
+ */
+static int ksyms_load(const char *path, const char *data, size_t len, struct ksyms *k,
 		      int (*line)(struct ksyms *k, char *s))
 {
-	size_t len;
 	char *p, *end;
-	int r;
+	int r = 0;
 
 	*k = (struct ksyms){ 0 };
-	r = read_file_full(AT_FDCWD, path, &k->buf, &len);
+	if (data == NULL) {
+		r = read_file_full(AT_FDCWD, path, &k->buf, &len);
+	} else if (len == SIZE_MAX || (k->buf = malloc(len + 1)) == NULL) {
+		r = -ENOMEM;
+	} else {
+		memcpy(k->buf, data, len);
+		k->buf[len] = '\0';
+	}
 	if (r < 0)
 		return r;
 	for (p = k->buf; p < k->buf + len; p = end + 1) {
@@ -89,9 +99,10 @@ static int symvers_line(struct ksyms *k, char *s)
 	return ksyms_push(k, f[1], crc, n == 5 && f[4][0] != '\0' ? f[4] : NULL);
 }
 
-int ksyms_load_symvers(const char *path, struct ksyms *out)
+int ksyms_load_symvers_mem(const char *path, const char *data, size_t len,
+			   struct ksyms *out)
 {
-	int r = ksyms_load(path, out, symvers_line);
+	int r = ksyms_load(path, data, len, out, symvers_line);
 
 	out->has_crcs = r == 0;
 	return r;
@@ -110,9 +121,20 @@ static int system_map_line(struct ksyms *k, char *s)
 	return ksyms_push(k, p + sizeof(ksym), 0, NULL);
 }
 
+int ksyms_load_symvers(const char *path, struct ksyms *out)
+{
+	return ksyms_load_symvers_mem(path, NULL, 0, out);
+}
+
+int ksyms_load_system_map_mem(const char *path, const char *data, size_t len,
+			      struct ksyms *out)
+{
+	return ksyms_load(path, data, len, out, system_map_line);
+}
+
 int ksyms_load_system_map(const char *path, struct ksyms *out)
 {
-	return ksyms_load(path, out, system_map_line);
+	return ksyms_load_system_map_mem(path, NULL, 0, out);
 }
 
 void ksyms_release(struct ksyms *k)

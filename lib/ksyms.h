@@ -29,4 +29,9 @@ struct ksyms {
 /* 0, -errno of opening or reading, -ENOMEM; lines that do not parse are skipped. */
 int ksyms_load_symvers(const char *path, struct ksyms *out) _must_check_;
 int ksyms_load_system_map(const char *path, struct ksyms *out) _must_check_;
+/* The same from a copy of @len bytes at @data; NULL: the file @path. */
+int ksyms_load_symvers_mem(const char *path, const char *data, size_t len,
+			   struct ksyms *out) _must_check_;
+int ksyms_load_system_map_mem(const char *path, const char *data, size_t len,
+			      struct ksyms *out) _must_check_;
 void ksyms_release(struct ksyms *k);

@@ -353,40 +353,48 @@ int modfile_open_budget(int dirfd, const char *path, int64_t size,
 	return open_file(dirfd, path, size, false, budget, out);
 }
 
-int modfile_open_memory(const void *data, size_t size, struct modfile **out)
+/* @take: @data is a malloc'd buffer the modfile now owns (freed on any error too). */
+static int open_memory(const void *data, size_t size, bool take, struct modfile **out)
 {
-	struct modfile *mf;
+	struct modfile *mf = NULL;
 	enum mk_compression c = mk_compression_detect(data, size);
-	int r;
+	void *img = NULL;
+	size_t len = size;
+	int r = 0;
 
 	if (size < 6)
-		return -EINVAL;
-	mf = modfile_alloc();
-	if (mf == NULL)
-		return -ENOMEM;
-	mf->compression = c;
-	if (c == MK_COMPRESSION_NONE) {
-		mf->image = malloc(size);
-		if (mf->image == NULL) {
-			modfile_free(mf);
-			return -ENOMEM;
-		}
-		memcpy(mf->image, data, size);
-		mf->size = size;
-	} else {
-		void *img;
-		size_t len;
-
+		r = -EINVAL;
+	else if ((mf = modfile_alloc()) == NULL)
+		r = -ENOMEM;
+	else if (c != MK_COMPRESSION_NONE)
 		r = mk_decompress_mem(data, size, c, &img, &len);
-		if (r < 0) {
-			modfile_free(mf);
-			return r;
-		}
-		mf->image = img;
-		mf->size = len;
+	else if (take)
+		img = (void *)data;
+	else if ((img = malloc(size)) == NULL)
+		r = -ENOMEM;
+	else
+		memcpy(img, data, size);
+	if (take && img != data)
+		free((void *)data);
+	if (r < 0) {
+		modfile_free(mf);
+		return r;
 	}
+	mf->compression = c;
+	mf->image = img;
+	mf->size = len;
 	*out = mf;
 	return 0;
+}
+
+int modfile_open_memory(const void *data, size_t size, struct modfile **out)
+{
+	return open_memory(data, size, false, out);
+}
+
+int modfile_open_memory_take(void *data, size_t size, struct modfile **out)
+{
+	return open_memory(data, size, true, out);
 }
 
 static void free_results(struct modfile *mf)

@@ -54,6 +54,11 @@ int modfile_open_budget(int dirfd, const char *path, int64_t size,
 			struct mem_budget *budget, struct modfile **out) _must_check_;
 /* Take a module image already in memory (copied): the fuzzer's and the tests' way in. */
 int modfile_open_memory(const void *data, size_t size, struct modfile **out) _must_check_;
+/*
+ * The same without the copy: @data (malloc'd) belongs to the modfile from now on,
+ * and is freed by it, or at once when this fails or the image is compressed.
+ */
+int modfile_open_memory_take(void *data, size_t size, struct modfile **out) _must_check_;
 void modfile_free(struct modfile *mf);
 
 enum mk_compression modfile_compression(const struct modfile *mf);

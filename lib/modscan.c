@@ -45,6 +45,9 @@ struct modscan {
 	struct mk_log_held held;
 	struct modscan_mod **dead; /* replaced by a duplicate, freed at the end */
 	size_t n_dead, cap_dead;
+	/* modules.order given in memory (modscan_set_order), else the file */
+	const char *order;
+	size_t order_len;
 };
 
 void modscan_set_add_hook(struct modscan *ms,
@@ -363,6 +366,56 @@ int modscan_add_path(struct modscan *ms, const char *path)
 	if (r < 0)
 		mod_free(m);
 	return r;
+}
+
+static bool excluded(const struct modscan *ms, const char *name);
+
+int modscan_add_member(struct modscan *ms, const char *relpath, int64_t size,
+		       struct modscan_mod **added)
+{
+	_cleanup_free_ char *path = NULL;
+	const char *base = strrchr(relpath, '/');
+	char name[PATH_MAX];
+	struct modscan_mod *m;
+	int r;
+
+	*added = NULL;
+	base = base ? base + 1 : relpath;
+	if (!path_ends_with_kmod_ext(base, strlen(base)))
+		return 0;
+	/* what the walk would not enter or take: build/, source/, excludes */
+	for (const char *c = relpath; c != NULL; c = strchr(c, '/'), c = c ? c + 1 : c) {
+		size_t n = strcspn(c, "/");
+
+		if (n >= sizeof(name))
+			return -ENAMETOOLONG;
+		memcpy(name, c, n);
+		name[n] = '\0';
+		if (excluded(ms, name))
+			return 0;
+	}
+	if (asprintf(&path, "%s/%s", ms->dirname, relpath) < 0) {
+		path = NULL;
+		return -ENOMEM;
+	}
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	r = add_file(ms, path, (size_t)(base - relpath) + ms->dirnamelen + 1, NULL,
+		     false);
+	if (r < 0)
+		return r;
+	m = hash_find(ms->by_name, path_to_modname(path, name, NULL));
+	if (m != NULL && streq(m->path, path)) {
+		m->size = size;
+		*added = m;
+	}
+	return 0;
+}
+
+void modscan_set_order(struct modscan *ms, const char *data, size_t len)
+{
+	ms->order = data;
+	ms->order_len = len;
 }
 
 static bool excluded(const struct modscan *ms, const char *name)
@@ -730,7 +783,17 @@ static int sort_by_order_file(struct modscan *ms)
 		fname = NULL;
 		return -ENOMEM;
 	}
-	r = read_file_full(AT_FDCWD, fname, &data, &len);
+	if (ms->order != NULL) {
+		len = ms->order_len;
+		data = malloc(len + 1);
+		r = data != NULL ? 0 : -ENOMEM;
+		if (r == 0)
+			memcpy(data, ms->order, len);
+	} else {
+		r = read_file_full(AT_FDCWD, fname, &data, &len);
+	}
+	if (r == -ENOMEM)
+		return r;
 	if (r < 0) {
 		mk_log(ms->log, LOG_WARNING, "could not open modules.order at %s: %s\n",
 		       ms->dirname, strerror(-r));

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -84,6 +85,19 @@ int modscan_walk(struct modscan *ms) _must_check_;
 /* Add one module given by absolute path (depmod FILES...): -EEXIST on a duplicate name.
  */
 int modscan_add_path(struct modscan *ms, const char *path) _must_check_;
+
+/*
+ * A module file known by its path relative to dirname, as a walk would find it
+ * (a member of a kernel package, lib/pkgread.h): skipped when the walk would not
+ * take it (not a module name, under build/, source/ or an excluded directory), else
+ * added with the walk's rule for duplicate names. *@added: the new entry, or NULL
+ * when skipped or a duplicate of higher priority kept its place. The add hook, if
+ * any, is called as for a walk, with no directory.
+ */
+int modscan_add_member(struct modscan *ms, const char *relpath, int64_t size,
+		       struct modscan_mod **added) _must_check_;
+/* modules.order from memory instead of <dirname>/modules.order (kept, not copied). */
+void modscan_set_order(struct modscan *ms, const char *data, size_t len);
 
 /*
  * Build the module array: kmod's hash order over the names, then sorted by

@@ -116,10 +116,13 @@ static int list_indexes(struct modtree *t, DIR *d)
 
 int mt_has_indexes(const struct modtree *t)
 {
-	DIR *d = opendir(t->dirname);
 	struct dirent *e;
 	int found = 0;
+	DIR *d;
 
+	if (((const struct mt_priv *)t->priv)->in_package)
+		return 0; /* depmod makes them when the package is installed */
+	d = opendir(t->dirname);
 	if (d == NULL)
 		return -errno;
 	while (!found && (e = readdir(d)) != NULL)
@@ -133,6 +136,10 @@ int modtree_load_indexes(struct modtree *t, const struct mk_log *log)
 	DIR *d;
 	int r;
 
+	if (t->indexes_loaded)
+		return 0;
+	/* a package has none: depmod makes them when it is installed */
+	t->indexes_loaded = ((const struct mt_priv *)t->priv)->in_package;
 	if (t->indexes_loaded)
 		return 0;
 	d = opendir(t->dirname);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Private to the files that build a lib/modtree.h model: lib/modtree.c (the
- * side, its modules), lib/modtree-builtin.c, lib/modtree-cycles.c.
+ * side, its modules), lib/modtree-builtin.c, lib/modtree-cycles.c,
+ * lib/modtree-pkg.c (a kernel package).
  */
 #pragma once
 
@@ -10,7 +11,15 @@
 
 struct depgraph;
 struct dg_preload;
+struct dg_reader;
 struct modscan;
+
+/* A file kept from a kernel package (lib/modtree-pkg.c). */
+struct mt_pkg_file {
+	const char *path; /* in the package: "lib/modules/VER/modules.order" */
+	const char *data; /* NUL-terminated after len bytes */
+	size_t len;
+};
 
 struct mt_priv {
 	struct modscan *ms;
@@ -21,7 +30,15 @@ struct mt_priv {
 	size_t cap_mods;
 	void **kept; /* freed by modtree_free() */
 	size_t n_kept, cap_kept;
+	/* a kernel package: its module directory "lib/modules/VER/", files kept */
+	bool in_package;
+	char *pkg_moddir;
+	struct mt_pkg_file *pkg_files;
+	size_t n_pkg_files, cap_pkg_files;
 };
+
+/* What the reader threads take of each module, besides depmod's data. */
+extern const struct dg_reader mt_reader;
 
 /* Keep @p until modtree_free() and return it; NULL (and @p freed) without memory. */
 void *mt_keep(struct modtree *t, void *p);
@@ -38,5 +55,15 @@ int mt_read_in_dir(struct modtree *t, const char *name, char **buf,
 int mt_load_builtin(struct modtree *t, const struct mk_log *log) _must_check_;
 /* 1 when the module directory holds a modules.*.bin, 0 when not, or -errno. */
 int mt_has_indexes(const struct modtree *t) _must_check_;
+/*
+ * Read the kernel package @file into t (lib/modtree-pkg.c): t->dirname
+ * ("<file>:lib/modules/VER"), t->kver, the modules added to pv->ms and read by
+ * pv->preload; the files kept in pv->pkg_files.
+ */
+int mt_load_package(struct modtree *t, const char *file,
+		    const struct modtree_opts *o) _must_check_;
+/* A kept file: @name in the module directory (@in_moddir), else its whole path. */
+const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
+				      bool in_moddir);
 /* t->cycles from depmod's graph. */
 int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

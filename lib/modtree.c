@@ -89,7 +89,7 @@ static int mt_read(void *data _unused_, struct modfile *mf, void **extra)
 	return 0;
 }
 
-static const struct dg_reader mt_reader = { .read = mt_read, .free = mt_extra_free };
+const struct dg_reader mt_reader = { .read = mt_read, .free = mt_extra_free };
 
 /* ---- memory kept until modtree_free() ---- */
 
@@ -126,6 +126,8 @@ void modtree_free(struct modtree *t)
 		dg_preload_free(pv->preload);
 		modscan_free(pv->ms);
 		ksyms_release(&pv->ks);
+		free(pv->pkg_moddir);
+		free(pv->pkg_files);
 		for (size_t i = 0; i < pv->n_kept; i++)
 			free(pv->kept[i]);
 		free(pv->kept);
@@ -250,6 +252,7 @@ static int find_moddir(struct modtree *t, const char *path, char **root)
 	return 0;
 }
 
+/* 0: a tree, found; 1: a file, to read as a kernel package; or -errno. */
 static int find_side(struct modtree *t, const char *path, const struct modtree_opts *o,
 		     char **root)
 {
@@ -257,9 +260,13 @@ static int find_side(struct modtree *t, const char *path, const struct modtree_o
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
-		mk_log(o->log, LOG_ERR, "%s: %s\n", path, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		mk_log(o->log, LOG_ERR, "%s: %s\n", path, strerror(e));
+		return -e;
 	}
+	if (S_ISREG(st.st_mode))
+		return 1; /* a kernel package, or not: lib/pkgread.h tells */
 	if (!S_ISDIR(st.st_mode)) {
 		mk_log(o->log, LOG_ERR,
 		       "%s: not a module tree (a root holding lib/modules, or a module "
@@ -280,32 +287,76 @@ static int find_side(struct modtree *t, const char *path, const struct modtree_o
 
 /* ---- kernel symbols ---- */
 
-/* Module.symvers, else System.map (lib/modtree.h): into the model and the graph. */
+/* A file of kernel symbols: @name, or @len bytes at @data (kept from a package). */
+struct mt_ksrc {
+	char *name;
+	const char *data;
+	size_t len;
+};
+
+/* The kernel's symbols in a package: the kept member <pre>VER<post>. */
+static int pkg_kernel_syms(const struct modtree *t, const char *pre, const char *post,
+			   struct mt_ksrc *k)
+{
+	_cleanup_free_ char *member = NULL;
+	const struct mt_pkg_file *f;
+
+	if (asprintf(&member, "%s%s%s", pre, t->kver, post) < 0) {
+		member = NULL;
+		return -ENOMEM;
+	}
+	f = mt_pkg_find(t, member, false);
+	if (f == NULL)
+		return 0;
+	/* t->dirname is "<file>:<moddir>": the same file, this member */
+	if (asprintf(&k->name, "%.*s:%s",
+		     (int)(strlen(t->dirname) -
+			   strlen(((struct mt_priv *)t->priv)->pkg_moddir)),
+		     t->dirname, member) < 0) {
+		k->name = NULL;
+		return -ENOMEM;
+	}
+	k->data = f->data;
+	k->len = f->len;
+	return 0;
+}
+
 /*
- * The kernel symbol files of the side (lib/modtree.h): @symvers, else @map, NULL
- * when there is none. Given ones (-E, -F) win over those found.
+ * The kernel symbol files of the side (lib/modtree.h): @symvers, else @map, no
+ * name when there is none. Given ones (-E, -F) win over those found.
  */
 static int find_kernel_syms(const struct modtree *t, const char *root,
-			    const struct modtree_opts *o, char **symvers, char **map)
+			    const struct modtree_opts *o, struct mt_ksrc *symvers,
+			    struct mt_ksrc *map)
 {
+	char **sv = &symvers->name, **mp = &map->name;
+	int r;
+
 	if (o->symvers != NULL || o->system_map != NULL) {
-		*symvers = o->symvers ? strdup(o->symvers) : NULL;
-		*map = o->system_map ? strdup(o->system_map) : NULL;
-		return *symvers || *map ? 0 : -ENOMEM;
+		*sv = o->symvers ? strdup(o->symvers) : NULL;
+		*mp = o->system_map ? strdup(o->system_map) : NULL;
+		return *sv || *mp ? 0 : -ENOMEM;
 	}
-	if (root != NULL ? asprintf(symvers, "%s/usr/src/linux-headers-%s/Module.symvers",
+	if (((struct mt_priv *)t->priv)->in_package) {
+		r = pkg_kernel_syms(t, "usr/src/linux-headers-", "/Module.symvers",
+				    symvers);
+		if (r == 0)
+			r = pkg_kernel_syms(t, "boot/System.map-", "", map);
+		return r;
+	}
+	if (root != NULL ? asprintf(sv, "%s/usr/src/linux-headers-%s/Module.symvers",
 				    root, t->kver) < 0
-			 : asprintf(symvers, "%s/build/Module.symvers", t->dirname) < 0)
+			 : asprintf(sv, "%s/build/Module.symvers", t->dirname) < 0)
 		return -ENOMEM;
-	if (root != NULL && asprintf(map, "%s/boot/System.map-%s", root, t->kver) < 0)
+	if (root != NULL && asprintf(mp, "%s/boot/System.map-%s", root, t->kver) < 0)
 		return -ENOMEM;
-	if (access(*symvers, R_OK) < 0) {
-		free(*symvers);
-		*symvers = NULL;
+	if (access(*sv, R_OK) < 0) {
+		free(*sv);
+		*sv = NULL;
 	}
-	if (*map != NULL && access(*map, R_OK) < 0) {
-		free(*map);
-		*map = NULL;
+	if (*mp != NULL && access(*mp, R_OK) < 0) {
+		free(*mp);
+		*mp = NULL;
 	}
 	return 0;
 }
@@ -315,31 +366,35 @@ static int load_kernel_syms(struct modtree *t, const char *root,
 			    const struct modtree_opts *o)
 {
 	struct mt_priv *pv = t->priv;
-	_cleanup_free_ char *symvers = NULL, *map = NULL;
+	struct mt_ksrc sv = { 0 }, mp = { 0 };
 	bool given = o->symvers != NULL || o->system_map != NULL;
-	int r = find_kernel_syms(t, root, o, &symvers, &map);
+	int r = find_kernel_syms(t, root, o, &sv, &mp);
 
 	if (r < 0)
-		return r;
-	if (symvers != NULL) {
-		r = ksyms_load_symvers(symvers, &pv->ks);
+		goto out;
+	if (sv.name != NULL) {
+		r = ksyms_load_symvers_mem(sv.name, sv.data, sv.len, &pv->ks);
 		if (r == 0)
-			r = depgraph_load_symvers(pv->dg, symvers);
+			r = depgraph_load_symvers_mem(pv->dg, sv.name, sv.data, sv.len);
 		t->has_crcs = true;
-	} else if (map != NULL) {
-		r = ksyms_load_system_map(map, &pv->ks);
+	} else if (mp.name != NULL) {
+		r = ksyms_load_system_map_mem(mp.name, mp.data, mp.len, &pv->ks);
 		/* one found without __ksymtab_ entries (PREL32 ksymtabs) says nothing */
 		if (r == 0 && pv->ks.n == 0 && !given)
-			return 0;
+			goto out;
 		if (r == 0)
-			r = depgraph_load_system_map(pv->dg, map);
+			r = depgraph_load_system_map_mem(pv->dg, mp.name, mp.data,
+							 mp.len);
 	} else {
-		return 0;
+		goto out;
 	}
 	if (r < 0)
-		mk_log(o->log, LOG_ERR, "%s: %s\n", symvers ? symvers : map,
+		mk_log(o->log, LOG_ERR, "%s: %s\n", sv.name ? sv.name : mp.name,
 		       strerror(-r));
 	t->has_kernel_syms = r == 0;
+out:
+	free(sv.name);
+	free(mp.name);
 	return r;
 }
 
@@ -360,7 +415,6 @@ static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 	struct mt_priv *pv = t->priv;
 	int r;
 
-	pv->walk_log = (struct mk_log){ errors_only, (void *)o->log };
 	r = modscan_new(t->dirname, NULL, &pv->walk_log, &pv->ms);
 	if (r == 0)
 		r = dg_preload_start(o->n_threads, &pv->preload);
@@ -563,6 +617,15 @@ int mt_read_in_dir(struct modtree *t, const char *name, char **buf, size_t *len)
 	_cleanup_free_ char *path = NULL;
 	int r;
 
+	if (((struct mt_priv *)t->priv)->in_package) {
+		const struct mt_pkg_file *f = mt_pkg_find(t, name, true);
+
+		if (f == NULL)
+			return -ENOENT;
+		*buf = (char *)f->data; /* kept, as a file read here would be */
+		*len = f->len;
+		return 0;
+	}
 	if (asprintf(&path, "%s/%s", t->dirname, name) < 0)
 		return -ENOMEM;
 	r = read_file_full(AT_FDCWD, path, buf, len);
@@ -590,7 +653,10 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
 	if (r == 0)
 		r = mt_load_builtin(t, o->log);
-	if (r == 0 && t->n == 0) {
+	if (r == 0 && t->n == 0 && pv->in_package) {
+		mk_log(o->log, LOG_ERR, "%s: no modules in it\n", t->dirname);
+		r = -ENOTDIR;
+	} else if (r == 0 && t->n == 0) {
 		t->index_only = mt_has_indexes(t) > 0;
 		if (!t->index_only) {
 			mk_log(o->log, LOG_ERR,
@@ -618,8 +684,12 @@ int modtree_load(const char *path, const struct modtree_opts *o, struct modtree 
 		free(t);
 		return -ENOMEM;
 	}
+	((struct mt_priv *)t->priv)->walk_log =
+		(struct mk_log){ errors_only, (void *)o->log };
 	r = find_side(t, path, o, &root);
-	if (r == 0)
+	if (r == 1)
+		r = mt_load_package(t, path, o);
+	else if (r == 0)
 		r = scan_and_read(t, o);
 	if (r == 0)
 		r = make_graph(t, o, root);

@@ -6,7 +6,8 @@
  *
  * A side is found from a path: a root holding lib/modules/VER or usr/lib/modules/VER
  * (VER: the only one there, else opts.kver), or a module directory; one with no
- * module but index files is an index set (index_only). The model
+ * module but index files is an index set (index_only); a regular file is read as a
+ * kernel package (.deb, .rpm: lib/modtree-pkg.c, lib/pkgread.h), in place. The model
  * itself does not depend on where the bytes came from: everything in it is
  * copied out of the modules (lib/modfile.h, which also opens images in memory).
  *

@@ -153,4 +153,27 @@ rc=$?
 "$TOOLS/mymodprobe" -S "$kver" -D ext4 > "$TMPD/d.ref" 2>&1
 check "without $so: mymodprobe -D ext4 works as usual (exit $rc)" \
 	eval '[ $rc -eq 0 ] && [ -s "$TMPD/d.ref" ] && cmp -s "$TMPD/d.out" "$TMPD/d.ref"'
+
+# libarchive: only mykmod diff of a kernel package loads it (lib/pkgread.h)
+so=$(sed -n 's/^#define MK_SONAME_ARCHIVE "\(.*\)"$/\1/p' "$config")
+deps=$(ldd "$TOOLS/mykmod")
+check "mykmod does not link $so" eval '! grep -q libarchive <<<"$deps"'
+mkdir -p "$TMPD/pkg/lib/modules/9.9.9/kernel" "$TMPD/pkg/DEBIAN"
+cp "$TMPD/m.ko" "$TMPD/pkg/lib/modules/9.9.9/kernel/"
+printf 'Package: t\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\nDescription: t\n' \
+	>"$TMPD/pkg/DEBIAN/control"
+dpkg-deb -b "$TMPD/pkg" "$TMPD/t.deb" >/dev/null || bail_out "dpkg-deb -b failed"
+a=$(LD_DEBUG=files "$TOOLS/mykmod" diff "$TMPD/pkg/lib/modules/9.9.9" "$TMPD/pkg/lib/modules/9.9.9" 2>&1 >/dev/null |
+	grep -c 'file=libarchive')
+b=$(LD_DEBUG=files "$TOOLS/mykmod" diff "$TMPD/t.deb" "$TMPD/t.deb" 2>&1 >/dev/null |
+	grep -c 'file=libarchive')
+check "mykmod diff maps libarchive for packages only (trees: $a, packages: $b)" \
+	eval '[ "$a" -eq 0 ] && [ "$b" -gt 0 ]'
+out=$("$TOOLS/mykmod" diff "$TMPD/t.deb" "$TMPD/pkg/lib/modules/9.9.9" 2>&1)
+check "mykmod diff of the package against its tree: exit 0 ($out)" test -z "$out"
+out=$(run_without "$so" "$TOOLS/mykmod" diff "$TMPD/t.deb" "$TMPD/pkg" 2>&1 >/dev/null)
+rc=$?
+want="mykmod: ERROR: $TMPD/t.deb: the libarchive library ($so) could not be loaded: "
+check "without $so: a package side fails with exit 2, naming the library (exit $rc)" \
+	eval '[ $rc -eq 2 ] && [ "${out#"$want"}" != "$out" ]'
 done_testing

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * mykmod diff OLD NEW: what changed between two module trees (man/mykmod.8,
- * DIFF). Each side is loaded into a model (lib/modtree.h), the models are
+ * mykmod diff OLD NEW: what changed between two module trees or kernel packages
+ * (man/mykmod.8, DIFF). Each side is loaded into a model (lib/modtree.h), the models are
  * compared (lib/modtree-diff.h); this file filters (--ignore, --only) and prints.
  * Exit status as diff(1): 0 the same, 1 different, 2 trouble.
  */
@@ -485,11 +485,14 @@ static void help(void)
 {
 	printf("Usage:\n"
 	       "\tmykmod diff [options] OLD NEW\n"
-	       "OLD and NEW: a root holding lib/modules/VER or usr/lib/modules/VER, or\n"
-	       "a module directory; one with only index files (modules.*.bin) compares\n"
-	       "them, entry by entry.\n"
+	       "OLD and NEW: a root holding lib/modules/VER or usr/lib/modules/VER, a\n"
+	       "module directory, or a kernel package (.deb, .rpm) read in place; a\n"
+	       "module directory with only index files (modules.*.bin) compares them,\n"
+	       "entry by entry.\n"
 	       "Options:\n"
-	       "\t-k, --kver=VER       the kernel version under a root with several\n"
+	       "\t-k, --kver=VER       the kernel version under a root (or in a "
+	       "package)\n"
+	       "\t                     with several\n"
 	       "\t-J, --json           one JSON object (schema: mykmod(8))\n"
 	       "\t-E, --symvers=FILE   the kernel's Module.symvers (twice: OLD's, "
 	       "NEW's)\n"

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A side of mykmod diff that is a kernel package (.deb, .rpm), read in place
+ * (lib/pkgread.h, docs/mykmod-diff.md §1): the members under lib/modules/VER/ or
+ * usr/lib/modules/VER/ go to the same model as the files of an unpacked tree.
+ * Each module is added as the walk would add it (lib/modscan.h) and its image,
+ * read into memory, goes to the same reader threads (lib/depgraph.h), which parse
+ * while the archive is still being decompressed. modules.builtin,
+ * modules.builtin.modinfo and modules.order are kept in memory, and so are the
+ * kernel's symbols: boot/System.map-VER and usr/src/linux-headers-VER/Module.symvers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "depgraph.h"
+#include "modscan.h"
+#include "modtree-internal.h"
+#include "pkgread.h"
+
+struct pkg_load {
+	struct modtree *t;
+	const struct modtree_opts *o;
+	const char *file;
+	const char *sub; /* "lib/modules" or "usr/lib/modules" of t->kver */
+	char *other_kver; /* another VER with files: --kver must choose */
+	struct modscan_mod *pending; /* the module whose image take() gets */
+	bool pending_file; /* take() gets a file to keep */
+};
+
+/* The kernel version and the rest of @path under [usr/]lib/modules/, or false. */
+static bool under_modules(const char *path, const char **sub, const char **kver,
+			  size_t *kver_len, const char **rest)
+{
+	static const char *const subs[] = { "lib/modules/", "usr/lib/modules/" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		const char *slash;
+
+		if (!strstartswith(path, subs[i]))
+			continue;
+		*kver = path + strlen(subs[i]);
+		slash = strchr(*kver, '/');
+		if (slash == NULL || slash == *kver)
+			return false;
+		*sub = i == 0 ? "lib/modules" : "usr/lib/modules";
+		*kver_len = (size_t)(slash - *kver);
+		*rest = slash + 1;
+		return true;
+	}
+	return false;
+}
+
+/* The first VER with a file (or --kver's) is the side's; its walk starts there. */
+static int choose_kver(struct pkg_load *l, const char *sub, const char *kver,
+		       size_t kver_len)
+{
+	struct modtree *t = l->t;
+	struct mt_priv *pv = t->priv;
+
+	if (l->o->kver != NULL &&
+	    (strlen(l->o->kver) != kver_len || memcmp(l->o->kver, kver, kver_len) != 0))
+		return 0;
+	if (t->kver != NULL) {
+		if (strlen(t->kver) == kver_len && memcmp(t->kver, kver, kver_len) == 0)
+			return streq(sub, l->sub); /* lib/modules first, as for a root */
+		if (l->other_kver == NULL)
+			l->other_kver = strndup(kver, kver_len);
+		return 0;
+	}
+	t->kver = strndup(kver, kver_len);
+	l->sub = sub;
+	if (t->kver == NULL ||
+	    asprintf(&t->dirname, "%s:%s/%s", l->file, sub, t->kver) < 0 ||
+	    asprintf(&pv->pkg_moddir, "%s/%s/", sub, t->kver) < 0)
+		return -ENOMEM;
+	return modscan_new(t->dirname, NULL, &pv->walk_log, &pv->ms) < 0 ? -ENOMEM : 1;
+}
+
+static bool is_kept_file(const char *rest)
+{
+	return streq(rest, "modules.builtin") || streq(rest, "modules.builtin.modinfo") ||
+	       streq(rest, "modules.order");
+}
+
+/* The kernel's symbols, of any VER: the one of t->kver is chosen at the end. */
+static bool is_kernel_syms(const char *path)
+{
+	const char *p;
+
+	if (strstartswith(path, "boot/System.map-"))
+		return strchr(path + strlen("boot/"), '/') == NULL;
+	if (!strstartswith(path, "usr/src/linux-headers-"))
+		return false;
+	p = strchr(path + strlen("usr/src/"), '/');
+	return p != NULL && streq(p, "/Module.symvers");
+}
+
+static int want(void *data, const char *path, int64_t size)
+{
+	struct pkg_load *l = data;
+	const char *sub, *kver, *rest;
+	size_t kver_len;
+	int r;
+
+	l->pending = NULL;
+	l->pending_file = is_kernel_syms(path);
+	if (l->pending_file)
+		return 1;
+	if (!under_modules(path, &sub, &kver, &kver_len, &rest))
+		return 0;
+	r = choose_kver(l, sub, kver, kver_len);
+	if (r <= 0)
+		return r;
+	if (is_kept_file(rest)) {
+		l->pending_file = true;
+		return 1;
+	}
+	r = modscan_add_member(((struct mt_priv *)l->t->priv)->ms, rest, size,
+			       &l->pending);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) /* as the walk: said, and skipped */
+		mk_log(l->o->log, LOG_ERR, "%s:%s: %s\n", l->file, path, strerror(-r));
+	return l->pending != NULL;
+}
+
+static int take(void *data, const char *path, void *buf, size_t len)
+{
+	struct pkg_load *l = data;
+	struct mt_priv *pv = l->t->priv;
+	struct mt_pkg_file *f;
+
+	if (l->pending != NULL) {
+		dg_preload_add_image(pv->preload, l->pending, buf, len);
+		return 0;
+	}
+	if (mt_keep(l->t, buf) == NULL ||
+	    ARRAY_GROW(pv->pkg_files, pv->n_pkg_files, pv->cap_pkg_files, 8) < 0)
+		return -ENOMEM;
+	f = &pv->pkg_files[pv->n_pkg_files];
+	f->path = mt_keep(l->t, strdup(path));
+	if (f->path == NULL)
+		return -ENOMEM;
+	f->data = buf;
+	f->len = len;
+	pv->n_pkg_files++;
+	return 0;
+}
+
+/* After the read: one kernel version, and modules.order for the walk's order. */
+static int pkg_finish(struct pkg_load *l)
+{
+	struct modtree *t = l->t;
+	struct mt_priv *pv = t->priv;
+	const struct mt_pkg_file *order;
+
+	if (t->kver == NULL) {
+		if (l->o->kver != NULL)
+			mk_log(l->o->log, LOG_ERR, "%s: no lib/modules/%s in it\n",
+			       l->file, l->o->kver);
+		else
+			mk_log(l->o->log, LOG_ERR,
+			       "%s: no lib/modules/VER in it: not a kernel package\n",
+			       l->file);
+		return -ENOTDIR;
+	}
+	if (l->other_kver != NULL) {
+		mk_log(l->o->log, LOG_ERR,
+		       "%s: several kernel versions (%s, %s): choose one with --kver\n",
+		       l->file, t->kver, l->other_kver);
+		return -EINVAL;
+	}
+	order = mt_pkg_find(t, "modules.order", true);
+	if (order != NULL)
+		modscan_set_order(pv->ms, order->data, order->len);
+	return 0;
+}
+
+int mt_load_package(struct modtree *t, const char *file, const struct modtree_opts *o)
+{
+	struct mt_priv *pv = t->priv;
+	struct pkg_load l = { .t = t, .o = o, .file = file };
+	struct pkg_visitor v = { .want = want, .take = take, .data = &l };
+	int r;
+
+	pv->in_package = true;
+	r = dg_preload_start(o->n_threads, &pv->preload);
+	if (r < 0)
+		return r;
+	dg_preload_set_reader(pv->preload, &mt_reader);
+	r = pkg_read(file, &v, o->log);
+	dg_preload_finish(pv->preload);
+	if (r == 0)
+		r = pkg_finish(&l);
+	free(l.other_kver);
+	return r;
+}
+
+const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
+				      bool in_moddir)
+{
+	const struct mt_priv *pv = t->priv;
+	size_t plen = in_moddir ? strlen(pv->pkg_moddir) : 0;
+
+	for (size_t i = 0; i < pv->n_pkg_files; i++) {
+		const char *p = pv->pkg_files[i].path;
+
+		if ((plen == 0 || strncmp(p, pv->pkg_moddir, plen) == 0) &&
+		    streq(p + plen, name))
+			return &pv->pkg_files[i];
+	}
+	return NULL;
+}

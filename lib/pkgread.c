@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Kernel packages read in place: see lib/pkgread.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "dl-archive.h"
+#include "dynlib.h"
+#include "pkgread.h"
+
+MK_DL_DEFINE(archive);
+
+/* read() size of the package file */
+#define PKG_BLOCK ((size_t)1 << 20)
+
+struct pkg_ctx {
+	const char *file;
+	const struct pkg_visitor *v;
+	const struct mk_log *log;
+	struct archive *outer; /* the inner reader of a .deb pulls from it */
+	bool outer_failed; /* its error, not the inner one's, is the one to tell */
+};
+
+static int archive_err(struct pkg_ctx *c, struct archive *a)
+{
+	const char *why = archive_error_string(c->outer_failed ? c->outer : a);
+
+	mk_log(c->log, LOG_ERR, "%s: %s\n", c->file,
+	       why ? why : "corrupt or truncated archive");
+	return -EBADMSG;
+}
+
+/* A new reader of the kinds a package can be (@ar: the outer one, ar too). */
+static struct archive *reader_new(bool ar)
+{
+	struct archive *a = archive_read_new();
+
+	if (a == NULL)
+		return NULL;
+	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    (ar && (archive_read_support_format_ar(a) != ARCHIVE_OK ||
+		    archive_read_support_format_cpio(a) != ARCHIVE_OK))) {
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The data of the current member, whole, into a new buffer. */
+static int read_member(struct pkg_ctx *c, struct archive *a, const char *path,
+		       int64_t size, void **out, size_t *len)
+{
+	size_t cap = size >= 0 ? (size_t)size : 65536, n = 0;
+	char *buf = NULL;
+
+	if (size >= 0 && (uint64_t)size > PKG_MEMBER_MAX)
+		goto too_big;
+	for (;;) {
+		la_ssize_t got;
+
+		if (buf == NULL || n == cap) {
+			char *p;
+
+			if (buf != NULL && (size >= 0 || cap >= PKG_MEMBER_MAX))
+				break; /* the member is not longer than its header says */
+			cap = buf != NULL ? cap * 2 : cap;
+			p = realloc(buf, cap + 1);
+			if (p == NULL) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = p;
+		}
+		got = archive_read_data(a, buf + n, cap - n);
+		if (got < 0) {
+			free(buf);
+			return archive_err(c, a);
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (size < 0 && n == cap && cap >= PKG_MEMBER_MAX) {
+		free(buf);
+		goto too_big;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+too_big:
+	mk_log(c->log, LOG_ERR, "%s: %s: larger than %zu MiB\n", c->file, path,
+	       PKG_MEMBER_MAX >> 20);
+	return -EFBIG;
+}
+
+/* One regular file: offered to the visitor, read when it wants it. */
+static int visit(struct pkg_ctx *c, struct archive *a, struct archive_entry *e)
+{
+	const char *path = archive_entry_pathname(e);
+	int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	size_t len;
+	void *buf;
+	int r;
+
+	if (path == NULL || archive_entry_filetype(e) != AE_IFREG)
+		return 0;
+	while (path[0] == '/' || (path[0] == '.' && path[1] == '/'))
+		path += path[0] == '/' ? 1 : 2;
+	r = c->v->want(c->v->data, path, size);
+	if (r <= 0)
+		return r;
+	r = read_member(c, a, path, size, &buf, &len);
+	if (r == 0)
+		r = c->v->take(c->v->data, path, buf, len);
+	return r;
+}
+
+/* Every member of @a to visit(). */
+static int read_all(struct pkg_ctx *c, struct archive *a)
+{
+	for (;;) {
+		struct archive_entry *e;
+		int r = archive_read_next_header(a, &e);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return archive_err(c, a);
+		r = visit(c, a, e);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* The inner reader's input: the data of the outer one's current member. */
+static la_ssize_t pull(struct archive *inner, void *data, const void **buf)
+{
+	struct pkg_ctx *c = data;
+	la_int64_t offset;
+	size_t size;
+	int r;
+
+	(void)inner;
+	r = archive_read_data_block(c->outer, buf, &size, &offset);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN) {
+		c->outer_failed = true;
+		return -1;
+	}
+	return (la_ssize_t)size;
+}
+
+/* A .deb: the data.tar member of the ar archive, read by a second reader. */
+static int read_deb(struct pkg_ctx *c, struct archive *ar, struct archive_entry *e)
+{
+	struct archive *inner;
+	int r;
+
+	for (;;) {
+		const char *name = archive_entry_pathname(e);
+
+		if (name != NULL && strstartswith(name, "data.tar"))
+			break;
+		r = archive_read_next_header(ar, &e);
+		if (r == ARCHIVE_EOF) {
+			mk_log(c->log, LOG_ERR,
+			       "%s: an ar archive with no data.tar member: not a .deb\n",
+			       c->file);
+			return -ENOTDIR;
+		}
+		if (r < ARCHIVE_WARN)
+			return archive_err(c, ar);
+	}
+	inner = reader_new(false);
+	if (inner == NULL)
+		return -ENOMEM;
+	c->outer = ar;
+	if (archive_read_open(inner, c, NULL, pull, NULL) != ARCHIVE_OK)
+		r = archive_err(c, inner);
+	else
+		r = read_all(c, inner);
+	archive_read_free(inner);
+	return r;
+}
+
+/* No archive of a kind that libarchive was asked to read. */
+static int not_package(struct pkg_ctx *c, struct archive *a)
+{
+	const char *why = archive_error_string(a);
+
+	mk_log(c->log, LOG_ERR,
+	       "%s: not a kernel package (.deb, .rpm) or module tree: %s\n", c->file,
+	       why ? why : "unknown format");
+	return -ENOTDIR;
+}
+
+/* The first member tells the kind: an ar archive is a .deb, the rest a payload. */
+static int read_outer(struct pkg_ctx *c, struct archive *a)
+{
+	struct archive_entry *e;
+	int r = archive_read_next_header(a, &e);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN)
+		return not_package(c, a);
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_AR)
+		return read_deb(c, a, e);
+	r = visit(c, a, e);
+	return r < 0 ? r : read_all(c, a);
+}
+
+int pkg_read(const char *file, const struct pkg_visitor *v, const struct mk_log *log)
+{
+	struct pkg_ctx c = { .file = file, .v = v, .log = log };
+	_cleanup_close_ int fd = -1;
+	struct archive *a;
+	int r = mk_dl_archive_load();
+
+	if (r < 0) {
+		mk_log(log, LOG_ERR, "%s: the %s library (%s) could not be loaded: %s\n",
+		       file, mk_lib_name(MK_LIB_ARCHIVE), mk_lib_soname(MK_LIB_ARCHIVE),
+		       mk_lib_error(MK_LIB_ARCHIVE));
+		return r;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		mk_log(log, LOG_ERR, "%s: %s\n", file, strerror(-r));
+		return r;
+	}
+	a = reader_new(true);
+	if (a == NULL)
+		return -ENOMEM;
+	/* libarchive reads the first bytes here, to tell the kind */
+	if (archive_read_open_fd(a, fd, PKG_BLOCK) != ARCHIVE_OK)
+		r = not_package(&c, a);
+	else
+		r = read_outer(&c, a);
+	archive_read_free(a);
+	return r;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The files of a kernel package read in place, never unpacked to disk (mykmod diff,
+ * docs/mykmod-diff.md §1), with libarchive (lib/dl-archive.h, loaded on demand):
+ * a .deb is an ar archive whose data.tar.{xz,zst,gz,bz2} member is read by a second
+ * reader that pulls from the first; an .rpm is a cpio payload after the rpm header
+ * (libarchive's rpm filter); a tar or cpio archive is read as it is.
+ *
+ * Only regular files are offered, in archive order, with their path normalised
+ * (no leading "./" or "/"). The visitor says which it wants; those are read whole
+ * into memory, one at a time, and handed over.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct pkg_visitor {
+	/* 1: read @path (@size bytes, -1 when unknown) and give it to take; 0: skip it;
+	 * a negative errno stops the read (after the visitor's own message) */
+	int (*want)(void *data, const char *path, int64_t size);
+	/* @buf (malloc'd, NUL-terminated after @len bytes) is the callee's */
+	int (*take)(void *data, const char *path, void *buf, size_t len);
+	void *data;
+};
+
+/* Largest member read into memory (1 GiB), like the largest module image. */
+#define PKG_MEMBER_MAX ((size_t)1 << 30)
+
+/*
+ * Read the package @file. 0, or a negative errno after a message "<file>: <what>"
+ * to @log: the error of opening it (-ENOENT...), -ELIBACC (libarchive could not be
+ * loaded), -ENOTDIR (not an archive of a known kind, or an ar archive with no
+ * data.tar member: not a package), -EBADMSG (truncated or corrupt), -EFBIG (a
+ * wanted member over PKG_MEMBER_MAX), or what the visitor returned.
+ */
+int pkg_read(const char *file, const struct pkg_visitor *v,
+	     const struct mk_log *log) _must_check_;

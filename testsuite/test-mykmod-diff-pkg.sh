@@ -1,0 +1,360 @@
+#!/bin/bash
+# mykmod diff with kernel packages as sides, read in place (docs/mykmod-diff.md §1):
+# Debian's real linux-image packages, downloaded here with apt-get (the two newest
+# ABIs of linux-image-6.1.0-N-amd64, the newest -cloud-amd64 and -rt-amd64, and the
+# linux-headers of the same ABIs for Module.symvers), checked against results
+# computed without mykmod: module lists from dpkg-deb -c, aliases, parameters and
+# firmware from kmod's modinfo on unpacked copies, CRCs from Module.symvers; a
+# package against its own unpacked copy and against the installed tree; small
+# packages made here (two kernel versions, a tar and a zstd cpio payload as an .rpm
+# holds); bad input.
+# The packages are kept in $MYKMOD_PKG_CACHE (/var/tmp/mykmod-pkgs) between runs.
+# No network means no packages: that fails, it does not skip.
+. "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
+
+MYKMOD=${MYKMOD:-$TOOLS/mykmod}
+KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
+CACHE=${MYKMOD_PKG_CACHE:-/var/tmp/mykmod-pkgs}
+[ -x "$MYKMOD" ] || bail_out "mykmod not built: $MYKMOD"
+[ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
+for c in apt-get apt-cache dpkg-deb python3 cpio zstd; do
+	command -v $c >/dev/null || bail_out "$c not found"
+done
+export LC_ALL=C
+tap_tmpdir
+[ -n "${KEEP:-}" ] && trap - EXIT && echo "# $TMPD"
+mkdir -p "$CACHE" || bail_out "cannot make $CACHE"
+
+# ---- the packages: chosen from what the archive offers, never hard-coded ----
+
+# abis FLAVOUR-SUFFIX: the ABI numbers N of linux-image-6.1.0-N<suffix>, ascending
+abis() {
+	apt-cache search --names-only "^linux-image-6\\.1\\.0-[0-9]+$1\$" |
+		sed -n "s/^linux-image-6\\.1\\.0-\\([0-9]*\\)$1 .*/\\1/p" | sort -n -u
+}
+[ -n "$(abis -amd64)" ] || apt-get update -qq >/dev/null 2>&1
+read -r OLD NEW < <(abis -amd64 | tail -2 | tr '\n' ' ')
+CLOUD=$(abis -cloud-amd64 | tail -1)
+RT=$(abis -rt-amd64 | tail -1)
+[ -n "$OLD" ] && [ -n "$NEW" ] && [ -n "$CLOUD" ] && [ -n "$RT" ] ||
+	bail_out "the archive offers no two linux-image-6.1.0-N-amd64 (apt-cache: '$OLD' '$NEW' '$CLOUD' '$RT')"
+diag "ABIs: amd64 $OLD and $NEW, cloud-amd64 $CLOUD, rt-amd64 $RT"
+
+# fetch PACKAGE: the path of its newest .deb in the cache, downloaded when missing
+fetch() {
+	local ver f
+	ver=$(apt-cache madison "$1" | awk '{ print $3 }' | sort -V | tail -1)
+	[ -n "$ver" ] || return 1
+	f="$CACHE/${1}_${ver/:/%3a}_amd64.deb"
+	if [ ! -s "$f" ]; then
+		(cd "$CACHE" && apt-get download -q "$1=$ver" >/dev/null 2>&1) || return 1
+	fi
+	[ -s "$f" ] && echo "$f"
+}
+IMG_OLD=$(fetch linux-image-6.1.0-$OLD-amd64) || bail_out "apt-get download linux-image-6.1.0-$OLD-amd64 failed"
+IMG_NEW=$(fetch linux-image-6.1.0-$NEW-amd64) || bail_out "apt-get download linux-image-6.1.0-$NEW-amd64 failed"
+IMG_CLOUD=$(fetch linux-image-6.1.0-$CLOUD-cloud-amd64) || bail_out "apt-get download of the cloud image failed"
+IMG_RT=$(fetch linux-image-6.1.0-$RT-rt-amd64) || bail_out "apt-get download of the rt image failed"
+HDR_OLD=$(fetch linux-headers-6.1.0-$OLD-amd64) || bail_out "apt-get download linux-headers-6.1.0-$OLD-amd64 failed"
+HDR_NEW=$(fetch linux-headers-6.1.0-$NEW-amd64) || bail_out "apt-get download linux-headers-6.1.0-$NEW-amd64 failed"
+HDR_CLOUD=$(fetch linux-headers-6.1.0-$CLOUD-cloud-amd64) || bail_out "apt-get download of the cloud headers failed"
+K_OLD=6.1.0-$OLD-amd64 K_NEW=6.1.0-$NEW-amd64 K_CLOUD=6.1.0-$CLOUD-cloud-amd64 K_RT=6.1.0-$RT-rt-amd64
+
+# ---- what is expected, computed without mykmod ----
+
+# symvers HEADERS-DEB KVER OUT: the package's Module.symvers, out of its data.tar
+symvers() {
+	dpkg-deb --fsys-tarfile "$1" | tar -xO "./usr/src/linux-headers-$2/Module.symvers" >"$3"
+}
+symvers "$HDR_OLD" "$K_OLD" "$TMPD/sv-old" || bail_out "no Module.symvers in $HDR_OLD"
+symvers "$HDR_NEW" "$K_NEW" "$TMPD/sv-new" || bail_out "no Module.symvers in $HDR_NEW"
+symvers "$HDR_CLOUD" "$K_CLOUD" "$TMPD/sv-cloud" || bail_out "no Module.symvers in $HDR_CLOUD"
+
+# modlist DEB KVER PREFIX: PREFIX.files, the names of the module files of the package
+# (the members dpkg-deb -c lists); PREFIX.builtin, the names its modules.builtin
+# lists; one pass over its data.tar
+modlist() {
+	dpkg-deb --fsys-tarfile "$1" | python3 -c '
+import re, sys, tarfile
+k, out = sys.argv[1], sys.argv[2]
+files, builtin = set(), set()
+norm = lambda p: re.sub(r"\.ko(\.(xz|zst|gz))?$", "", p.rsplit("/", 1)[-1]).replace("-", "_")
+with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as t:
+    for m in t:
+        if not m.name.startswith("./lib/modules/%s/" % k):
+            continue
+        if re.search(r"\.ko(\.(xz|zst|gz))?$", m.name):
+            files.add(norm(m.name))
+        elif m.name == "./lib/modules/%s/modules.builtin" % k:
+            builtin = {norm(l) for l in t.extractfile(m).read().decode().split()}
+open(out + ".files", "w").write("".join(n + "\n" for n in sorted(files)))
+open(out + ".builtin", "w").write("".join(n + "\n" for n in sorted(builtin)))
+' "$2" "$3" && [ -s "$3.files" ] && [ -s "$3.builtin" ]
+}
+for s in OLD NEW CLOUD RT; do
+	img=IMG_$s k=K_$s
+	modlist "${!img}" "${!k}" "$TMPD/$s" || bail_out "no module list out of ${!img}"
+done
+# the lists agree with dpkg-deb -c (of one package: each listing decompresses it all)
+dpkg-deb -c "$IMG_RT" | awk '{ print $NF }' | grep -E "\.ko(\.(xz|zst|gz))?$" |
+	sed -E 's|.*/||; s/\.ko(\.(xz|zst|gz))?$//; s/-/_/g' | sort -u >"$TMPD/RT.dpkg"
+check "the module list of $K_RT is the one dpkg-deb -c gives" cmp -s "$TMPD/RT.dpkg" "$TMPD/RT.files"
+
+# unpack DEB DIR: dpkg-deb -x, once per package
+unpack() {
+	mkdir -p "$2" && dpkg-deb -x "$1" "$2"
+}
+unpack "$IMG_NEW" "$TMPD/u-new" || bail_out "dpkg-deb -x $IMG_NEW failed"
+unpack "$IMG_CLOUD" "$TMPD/u-cloud" || bail_out "dpkg-deb -x $IMG_CLOUD failed"
+
+# run_diff ARGS...: output in $TMPD/out, messages in $TMPD/err, status in $rc
+run_diff() {
+	rc=0
+	"$MYKMOD" diff "$@" >"$TMPD/out" 2>"$TMPD/err" || rc=$?
+}
+
+# section LABEL: the detail lines under "LABEL:" in $TMPD/out, without the indent
+section() {
+	awk -v h="$1:" '$0 == h { on = 1; next } /^$/ { on = 0 } on { sub(/^  /, ""); print }' \
+		"$TMPD/out"
+}
+
+# same_lines DESC EXPECTED-FILE GOT-FILE: equal as sorted sets of lines
+same_lines() {
+	if cmp -s <(sort -u "$2") <(sort -u "$3"); then
+		ok "$1 ($(sort -u "$2" | wc -l) lines)"
+	else
+		not_ok "$1"
+		diff <(sort -u "$2") <(sort -u "$3") | head -10 | diag
+	fi
+}
+
+# lists A B LABEL: the modules added, removed, now builtin, now loadable from A to B
+# in $TMPD/out, against the file and builtin lists of A and B (a builtin module is a
+# module of its side too: docs/mykmod-diff.md §2)
+lists() {
+	local a=$TMPD/$1 b=$TMPD/$2
+	comm -13 <(sort -u "$a.files" "$a.builtin") <(sort -u "$b.files" "$b.builtin") \
+		>"$TMPD/exp.added"
+	comm -23 <(sort -u "$a.files" "$a.builtin") <(sort -u "$b.files" "$b.builtin") \
+		>"$TMPD/exp.removed"
+	comm -23 "$a.files" "$b.files" | comm -12 - "$b.builtin" >"$TMPD/exp.builtin"
+	comm -13 "$a.files" "$b.files" | comm -12 - "$a.builtin" >"$TMPD/exp.loadable"
+	section "modules added" | awk '{ print $1 }' >"$TMPD/got.added"
+	section "modules removed" | awk '{ print $1 }' >"$TMPD/got.removed"
+	section "modules now builtin" | awk '{ print $1 }' >"$TMPD/got.builtin"
+	section "modules now loadable" | awk '{ print $1 }' >"$TMPD/got.loadable"
+	for k in added removed builtin loadable; do
+		same_lines "$3: modules $k as dpkg-deb -c and modules.builtin say" \
+			"$TMPD/exp.$k" "$TMPD/got.$k"
+	done
+}
+
+# crcs OLD-SYMVERS NEW-SYMVERS: "name owner old -> new" for every symbol of both
+# with another CRC (the owner: NEW's, a module's name or vmlinux)
+crcs() {
+	python3 -c '
+import sys
+def read(f):
+    return {l.split("\t")[1]: l.split("\t") for l in open(f) if l.count("\t") >= 2}
+old, new = read(sys.argv[1]), read(sys.argv[2])
+for name, f in new.items():
+    if name in old and int(old[name][0], 16) != int(f[0], 16):
+        owner = f[2].rsplit("/", 1)[-1].replace("-", "_")
+        print("%s %s 0x%08x -> 0x%08x" % (name, owner, int(old[name][0], 16), int(f[0], 16)))
+' "$1" "$2"
+}
+
+# fields MODULE OLD-DIR NEW-DIR: the aliases, parameters and firmware that kmod's
+# modinfo -F gives for MODULE in two unpacked module directories, as diff's
+# "gained"/"lost" lines ($TMPD/where.DIR: "name path" of each module file there)
+fields() {
+	local m=$1 d f key
+	for d in "$2" "$3"; do
+		f=$(awk -v m="$m" '$1 == m { print $2; exit }' "$TMPD/where.${d##*/}")
+		for key in alias parm firmware; do
+			"$KMOD_MODINFO" -F $key "$f" | sed "s/^/$key: /"
+		done | sort -u >"$TMPD/mi.${d##*/}"
+	done
+	comm -13 "$TMPD/mi.${2##*/}" "$TMPD/mi.${3##*/}" | sed "s|^|gained $m |"
+	comm -23 "$TMPD/mi.${2##*/}" "$TMPD/mi.${3##*/}" | sed "s|^|lost $m |"
+}
+
+# where DIR: $TMPD/where.DIR for fields
+where() {
+	find "$1" -name '*.ko*' | awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n)
+		gsub("-", "_", n); print n, $0 }' >"$TMPD/where.${1##*/}"
+}
+
+# ---- two ABIs, .deb against .deb ----
+run_diff -E "$TMPD/sv-old" -E "$TMPD/sv-new" "$IMG_OLD" "$IMG_NEW"
+check "$K_OLD.deb against $K_NEW.deb: exit 1 (vermagic at least), no message" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err"'
+lists OLD NEW "$K_OLD -> $K_NEW"
+crcs "$TMPD/sv-old" "$TMPD/sv-new" >"$TMPD/exp.crc"
+section "symbols with a new CRC" >"$TMPD/got.crc"
+same_lines "$K_OLD -> $K_NEW: CRC changes as the two Module.symvers say" \
+	"$TMPD/exp.crc" "$TMPD/got.crc"
+vm=$(section "values changed" | grep -c " vermagic: $K_OLD .* -> $K_NEW ")
+check "$K_OLD -> $K_NEW: every module on both sides has a new vermagic ($vm)" \
+	test "$vm" -eq "$(comm -12 "$TMPD/OLD.files" "$TMPD/NEW.files" | wc -l)"
+
+# ---- flavours: amd64 against cloud-amd64 (many modules fewer) and rt-amd64 ----
+run_diff -E "$TMPD/sv-new" -E "$TMPD/sv-cloud" "$IMG_NEW" "$IMG_CLOUD"
+check "$K_NEW.deb against $K_CLOUD.deb: exit 1, no message" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err"'
+cp "$TMPD/out" "$TMPD/cloud.txt"
+lists NEW CLOUD "$K_NEW -> $K_CLOUD"
+check "$K_NEW -> $K_CLOUD: hundreds of modules removed" \
+	test "$(wc -l <"$TMPD/got.removed")" -gt 500
+crcs "$TMPD/sv-new" "$TMPD/sv-cloud" >"$TMPD/exp.crc"
+section "symbols with a new CRC" >"$TMPD/got.crc"
+same_lines "$K_NEW -> $K_CLOUD: CRC changes as the two Module.symvers say" \
+	"$TMPD/exp.crc" "$TMPD/got.crc"
+# aliases, parameters, firmware of the modules that are files on both sides (kmod's
+# modinfo reads files): every one diff names for them, and a sample of the others
+# (which must have no such change)
+comm -12 "$TMPD/NEW.files" "$TMPD/CLOUD.files" >"$TMPD/both"
+{
+	section "values gained" | sed 's/^/gained /'
+	section "values lost" | sed 's/^/lost /'
+} | grep -E '^(gained|lost) [^ ]+ (alias|parm|firmware): ' |
+	awk 'NR == FNR { both[$1] = 1; next } $2 in both' "$TMPD/both" - >"$TMPD/got.fields"
+awk '{ print $2 }' "$TMPD/got.fields" | sort -u >"$TMPD/named"
+comm -23 "$TMPD/both" "$TMPD/named" | awk 'NR % 40 == 1' >"$TMPD/sample"
+cat "$TMPD/named" "$TMPD/sample" >"$TMPD/checked"
+where "$TMPD/u-new/lib/modules/$K_NEW"
+where "$TMPD/u-cloud/lib/modules/$K_CLOUD"
+: >"$TMPD/exp.fields"
+while read -r m; do
+	fields "$m" "$TMPD/u-new/lib/modules/$K_NEW" "$TMPD/u-cloud/lib/modules/$K_CLOUD" \
+		>>"$TMPD/exp.fields"
+done <"$TMPD/checked"
+check "$K_NEW -> $K_CLOUD: some aliases, parameters or firmware changed" \
+	test -s "$TMPD/got.fields"
+same_lines "$K_NEW -> $K_CLOUD: aliases, parm, firmware gained and lost as kmod's modinfo says ($(wc -l <"$TMPD/checked") modules)" \
+	"$TMPD/exp.fields" "$TMPD/got.fields"
+
+# JSON: parses, and says what the text says
+run_diff --json -E "$TMPD/sv-new" -E "$TMPD/sv-cloud" "$IMG_NEW" "$IMG_CLOUD"
+check "$K_NEW -> $K_CLOUD --json: exit 1, and the JSON agrees with the text" \
+	python3 - "$TMPD/out" "$TMPD/cloud.txt" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+text = {}
+cur = None
+for line in open(sys.argv[2]):
+    line = line.rstrip("\n")
+    if line.endswith(":") and not line.startswith("  "):
+        cur = text.setdefault(line[:-1], [])
+    elif line.startswith("  ") and cur is not None:
+        cur.append(line[2:])
+def names(label):
+    return sorted(l.split(" ")[0] for l in text.get(label, []))
+m = d["modules"]
+ok = sorted(x if isinstance(x, str) else x["name"] for x in m["added"]) == names("modules added")
+ok &= sorted(x if isinstance(x, str) else x["name"] for x in m["removed"]) == names("modules removed")
+ok &= sorted(x["name"] for x in d["symbols"]["crc_changed"]) == names("symbols with a new CRC")
+ok &= len(m["removed"]) > 500
+sys.exit(0 if ok else 1)
+EOF
+
+run_diff "$IMG_NEW" "$IMG_RT"
+check "$K_NEW.deb against $K_RT.deb: exit 1, no message" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err"'
+lists NEW RT "$K_NEW -> $K_RT"
+
+# ---- a package against its own unpacked copy, and the installed tree ----
+run_diff "$IMG_NEW" "$TMPD/u-new"
+check "$K_NEW.deb against its dpkg-deb -x copy: exit 0, no output" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+run_diff "$TMPD/u-new/lib/modules/$K_NEW" "$IMG_NEW" --json
+check "the copy's module directory against $K_NEW.deb, --json: exit 0, empty lists" \
+	eval 'test "$rc" -eq 0 && python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if not any(v for k in (\"modules\", \"symbols\") for v in d[k].values()) else 1)" "$TMPD/out"'
+if [ -d "/lib/modules/$K_NEW/kernel" ]; then
+	# the installed tree finds Module.symvers through its build link: give both the same
+	run_diff -E "$TMPD/sv-new" "$IMG_NEW" "/lib/modules/$K_NEW"
+	check "$K_NEW.deb against the installed /lib/modules/$K_NEW: exit 0, no output" \
+		eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+else
+	ok "# SKIP the installed kernel is not $K_NEW"
+fi
+
+# ---- small packages made here: several kernel versions, bad input ----
+# mkdeb DIR OUT: a .deb of DIR (a root) with a minimal control file
+mkdeb() {
+	mkdir -p "$1/DEBIAN"
+	printf 'Package: mykmod-test\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\nDescription: t\n' \
+		>"$1/DEBIAN/control"
+	dpkg-deb -Zxz -b "$1" "$2" >/dev/null
+}
+src=$TMPD/u-new/lib/modules/$K_NEW
+mods=$(cd "$src" && find kernel/fs -name '*.ko' | head -5)
+for v in 9.9.1 9.9.2; do
+	mkdir -p "$TMPD/two/lib/modules/$v"
+	(cd "$src" && cp --parents $mods "$TMPD/two/lib/modules/$v/")
+done
+mkdeb "$TMPD/two" "$TMPD/two.deb"
+run_diff "$TMPD/two.deb" "$TMPD/two.deb"
+check "a package with two kernel versions, no --kver: exit 2, both named" \
+	eval 'test "$rc" -eq 2 && grep -q "^mykmod: ERROR: $TMPD/two.deb: several kernel versions (9.9.1, 9.9.2): choose one with --kver" "$TMPD/err"'
+run_diff --kver 9.9.2 "$TMPD/two.deb" "$TMPD/two/lib/modules/9.9.2"
+check "--kver 9.9.2: the package against that module directory: exit 0, no output" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+
+# other archives libarchive reads: a tar.xz, and a zstd cpio (an .rpm's payload)
+(cd "$TMPD/two" && tar --exclude=./DEBIAN -cJf "$TMPD/two.tar.xz" .) &&
+	(cd "$TMPD/two" && find . -path ./DEBIAN -prune -o -print | cpio -o -H newc 2>/dev/null |
+		zstd -q >"$TMPD/two.cpio.zst") || bail_out "cannot make a tar or cpio archive"
+for f in two.tar.xz two.cpio.zst; do
+	run_diff --kver 9.9.1 "$TMPD/$f" "$TMPD/two.deb"
+	check "$f against the .deb of the same files: exit 0, no output" \
+		eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+done
+
+# bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
+# output, and the message matches PATTERN
+bad() {
+	run_diff "$1" "$TMPD/two/lib/modules/9.9.1"
+	if [ "$rc" -eq 2 ] && [ ! -s "$TMPD/out" ] && grep -qE -- "$2" "$TMPD/err"; then
+		ok "$3: exit 2, $(head -1 "$TMPD/err")"
+	else
+		not_ok "$3: exit $rc"
+		diag <"$TMPD/err"
+	fi
+}
+size=$(stat -c %s "$IMG_NEW")
+head -c $((size / 2)) "$IMG_NEW" >"$TMPD/trunc.deb"
+bad "$TMPD/trunc.deb" "^mykmod: ERROR: $TMPD/trunc.deb: .*[Tt]runcated" "a .deb cut in half"
+# a byte flipped in every 4 KiB of the compressed data.tar: its check fails
+python3 - "$TMPD/two.deb" "$TMPD/corrupt.deb" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+at = b.index(b"data.tar.xz") + 60 + 64
+for i in range(at, len(b) - 64, 4096):
+    b[i] ^= 0x55
+open(sys.argv[2], "wb").write(b)
+EOF
+bad "$TMPD/corrupt.deb" "^mykmod: ERROR: $TMPD/corrupt.deb: " "a .deb with a corrupt data.tar.xz"
+head -c 65536 /dev/urandom >"$TMPD/garbage.deb"
+bad "$TMPD/garbage.deb" "^mykmod: ERROR: $TMPD/garbage.deb: not a kernel package \(.deb, .rpm\) or module tree" \
+	"random bytes"
+: >"$TMPD/empty.deb"
+bad "$TMPD/empty.deb" "^mykmod: ERROR: $TMPD/empty.deb: not a kernel package" "an empty file"
+bad "$HDR_NEW" "^mykmod: ERROR: $HDR_NEW: no lib/modules/VER in it: not a kernel package" \
+	"a headers package (no modules)"
+mkdir -p "$TMPD/nomod/lib/modules/9.9.1"
+: >"$TMPD/nomod/lib/modules/9.9.1/modules.order"
+mkdeb "$TMPD/nomod" "$TMPD/nomod.deb"
+bad "$TMPD/nomod.deb" "^mykmod: ERROR: $TMPD/nomod.deb:lib/modules/9.9.1: no modules in it" \
+	"a package whose lib/modules/VER holds no module"
+mkdir -p "$TMPD/broken/lib/modules/9.9.1/kernel"
+head -c 4096 /dev/urandom >"$TMPD/broken/lib/modules/9.9.1/kernel/broken.ko"
+mkdeb "$TMPD/broken" "$TMPD/broken.deb"
+bad "$TMPD/broken.deb" "^mykmod: ERROR: $TMPD/broken.deb:lib/modules/9.9.1/kernel/broken.ko: " \
+	"a package holding a broken module"
+bad "$TMPD/no-such.deb" "^mykmod: ERROR: $TMPD/no-such.deb: No such file or directory" \
+	"a side that does not exist"
+done_testing
