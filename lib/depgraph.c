@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "depgraph.h"
+#include "dynlib.h"
 #include "hash.h"
 #include "mem-budget.h"
 #include "modfile.h"
@@ -752,6 +753,7 @@ void dg_preload_free(struct dg_preload *p)
 
 int depgraph_load_modules(struct depgraph *dg)
 {
+	char why[MK_LIB_STRERROR_MAX];
 	int r = read_all_modules(dg);
 
 	if (r < 0)
@@ -769,7 +771,7 @@ int depgraph_load_modules(struct depgraph *dg)
 				e = -EINVAL; /* kmod's word for a corrupt stream */
 			mk_log(dg->opts.log, LOG_ERR,
 			       "failed to load symbols from %s: %s\n", m->scan->path,
-			       strerror(-e));
+			       mk_lib_strerror(e, m->scan->path, why, sizeof(why)));
 			continue;
 		}
 		for (size_t k = 0; k < m->n_exports; k++) {

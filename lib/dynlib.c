@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #if ENABLE_DLOPEN
@@ -138,3 +139,42 @@ enum mk_lib mk_lib_last_failed(void)
 	return MK_LIB_MAX;
 }
 #endif
+
+/* the library a file named @path needs first: its compression's, by the suffix */
+static enum mk_lib lib_for_suffix(const char *path)
+{
+	static const struct {
+		const char *suffix;
+		enum mk_lib lib;
+	} map[] = { { ".zst", MK_LIB_ZSTD },
+		    { ".xz", MK_LIB_XZ },
+		    { ".gz", MK_LIB_ZLIB } };
+	size_t len = path ? strlen(path) : 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		size_t l = strlen(map[i].suffix);
+
+		if (len >= l && strcmp(path + len - l, map[i].suffix) == 0)
+			return map[i].lib;
+	}
+	return MK_LIB_MAX;
+}
+
+const char *mk_lib_strerror(int r, const char *path, char *buf, size_t size)
+{
+	enum mk_lib lib = lib_for_suffix(path);
+
+	if (r != -ELIBACC)
+		return strerror(-r);
+	/* the compression's library, else libelf's (which parses every module),
+	 * else any library that could not be loaded */
+	if (lib == MK_LIB_MAX || mk_lib_error(lib) == NULL)
+		lib = MK_LIB_ELF;
+	for (enum mk_lib l = 0; mk_lib_error(lib) == NULL && l < MK_LIB_MAX; l++)
+		lib = l;
+	if (mk_lib_error(lib) == NULL)
+		return strerror(-r);
+	snprintf(buf, size, "the %s library (%s) could not be loaded: %s",
+		 mk_lib_name(lib), mk_lib_soname(lib), mk_lib_error(lib));
+	return buf;
+}

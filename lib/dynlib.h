@@ -57,6 +57,15 @@ const char *mk_lib_soname(enum mk_lib lib);
 const char *mk_lib_error(enum mk_lib lib);
 /* The library whose load failed last in the calling thread, or MK_LIB_MAX if none did. */
 enum mk_lib mk_lib_last_failed(void);
+/*
+ * For a message about the file @path (NULL: none): strerror(-@r), except for
+ * -ELIBACC, which becomes "the NAME library (SONAME) could not be loaded: WHY" into
+ * @buf, naming the library @path needed (its compression's, by its suffix, else
+ * libelf). Unlike mk_lib_last_failed(), right on any thread: the reader threads
+ * load the libraries, the main thread reports.
+ */
+#define MK_LIB_STRERROR_MAX 640
+const char *mk_lib_strerror(int r, const char *path, char *buf, size_t size);
 
 /*
  * For the private headers: MK_DL_DECLARE(name, MK_LIB_X, LIST) declares the table

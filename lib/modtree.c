@@ -18,6 +18,7 @@
 #include <syslog.h>
 
 #include "depgraph.h"
+#include "dynlib.h"
 #include "modsyms.h"
 #include "modtree-internal.h"
 #include "modtree.h"
@@ -559,7 +560,10 @@ static int add_module(struct modtree *t, const struct dg_module *m,
 	if (err == 0 && x == NULL)
 		err = -EIO;
 	if (err < 0) {
-		mk_log(log, LOG_ERR, "%s: %s\n", m->scan->path, strerror(-err));
+		char why[MK_LIB_STRERROR_MAX];
+
+		mk_log(log, LOG_ERR, "%s: %s\n", m->scan->path,
+		       mk_lib_strerror(err, m->scan->path, why, sizeof(why)));
 		return err;
 	}
 	mm = mt_push_module(t);

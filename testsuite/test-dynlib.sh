@@ -154,6 +154,25 @@ rc=$?
 check "without $so: mymodprobe -D ext4 works as usual (exit $rc)" \
 	eval '[ $rc -eq 0 ] && [ -s "$TMPD/d.ref" ] && cmp -s "$TMPD/d.out" "$TMPD/d.ref"'
 
+# mydepmod and mykmod diff read modules on other threads; their messages name the
+# library the module needed too (mk_lib_strerror), not only its errno text
+so=$(sed -n 's/^#define MK_SONAME_XZ "\(.*\)"$/\1/p' "$config")
+if [ -n "$so" ]; then
+	mkdir -p "$TMPD/xt/lib/modules/9.9.8/kernel"
+	cp "$TMPD/m.ko.xz" "$TMPD/xt/lib/modules/9.9.8/kernel/"
+	out=$(run_without "$so" "$TOOLS/mydepmod" -b "$TMPD/xt" 9.9.8 2>&1 | grep ERROR)
+	want="mydepmod: ERROR: failed to load symbols from $TMPD/xt/lib/modules/9.9.8/kernel/m.ko.xz: the xz library ($so) could not be loaded: "
+	check "without $so: mydepmod names the module and the library" \
+		eval '[ "${out#"$want"}" != "$out" ]'
+	out=$(run_without "$so" "$TOOLS/mykmod" diff "$TMPD/xt" "$TMPD/xt" 2>&1 >/dev/null)
+	rc=$?
+	want="mykmod: ERROR: $TMPD/xt/lib/modules/9.9.8/kernel/m.ko.xz: the xz library ($so) could not be loaded: "
+	check "without $so: mykmod diff of a tree names the module and the library (exit $rc)" \
+		eval '[ $rc -eq 2 ] && grep -qF "$want" <<<"$out"'
+else
+	ok "# SKIP xz is not built in"
+fi
+
 # libarchive: only mykmod diff of a kernel package loads it (lib/pkgread.h)
 so=$(sed -n 's/^#define MK_SONAME_ARCHIVE "\(.*\)"$/\1/p' "$config")
 deps=$(ldd "$TOOLS/mykmod")
