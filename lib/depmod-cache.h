@@ -15,7 +15,7 @@
 #include "util.h"
 
 /* Its name in the output directory: a modules.*.bin, removed with the indexes. */
-#define DMC_FILENAME "modules.mydepmod-cache.bin"
+#define DMC_FILENAME "modules.mykmod-cache.bin"
 
 /*
  * A module file changed less than this before the run that stats it could change

@@ -17,7 +17,7 @@
 command -v strace >/dev/null || bail_out "strace not found"
 tap_tmpdir
 K=5.6.0
-CACHE=modules.mydepmod-cache.bin
+CACHE=modules.mykmod-cache.bin
 REAL_MYDEPMOD=$MYDEPMOD
 
 # mydepmod under strace: differential (testsuite/depmod/lib.sh) runs this one
