@@ -310,6 +310,15 @@ size_t dmc_count(const struct depmod_cache *c)
 	return c->n_entries;
 }
 
+void dmc_entry(const struct depmod_cache *c, size_t i, const char **path,
+	       struct dg_stat *st)
+{
+	const struct dmc_entry *e = &c->entries[i];
+
+	*path = c->strings + e->str_off;
+	*st = (struct dg_stat){ e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns };
+}
+
 static const struct dmc_entry *find_entry(const struct depmod_cache *c, const char *path)
 {
 	size_t lo = 0, hi = c->n_entries;

@@ -50,6 +50,9 @@ int dmc_read_file(const char *path, const char *key, struct depmod_cache **out,
 		  const char **why) _must_check_;
 void dmc_free(struct depmod_cache *c);
 size_t dmc_count(const struct depmod_cache *c);
+/* The path and file identity of entry @i (< dmc_count()), for tests and fuzzing. */
+void dmc_entry(const struct depmod_cache *c, size_t i, const char **path,
+	       struct dg_stat *st);
 
 /*
  * When the entry of dg_module_path(@m) has @m->st exactly (device, inode, size,
