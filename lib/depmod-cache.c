@@ -228,26 +228,30 @@ static const char *check_entries(struct depmod_cache *c, const unsigned char *ta
 	return NULL;
 }
 
-int dmc_load(const void *data, size_t len, const char *key, struct depmod_cache **out,
-	     const char **why)
+/* dmc_load() on @data, which it takes (freed on failure). */
+static int load_owned(unsigned char *data, size_t len, const char *key,
+		      struct depmod_cache **out, const char **why)
 {
 	struct depmod_cache *c;
 	uint32_t n_syms = 0, n_infos = 0, n_entries = 0;
 	size_t off;
 
 	*why = check_header(data, len, key, &n_entries, &n_syms, &n_infos);
-	if (*why != NULL)
+	if (*why != NULL) {
+		free(data);
 		return -EBADMSG;
+	}
 	c = calloc(1, sizeof(*c));
-	if (c == NULL)
+	if (c == NULL) {
+		free(data);
 		return -ENOMEM;
-	c->data = malloc(len);
+	}
+	c->data = data;
 	c->entries = calloc(n_entries ? n_entries : 1, sizeof(*c->entries));
-	if (c->data == NULL || c->entries == NULL) {
+	if (c->entries == NULL) {
 		dmc_free(c);
 		return -ENOMEM;
 	}
-	memcpy(c->data, data, len);
 	c->len = len;
 	c->n_entries = n_entries;
 	off = DMC_HEADER + get32(c->data + 32) + (size_t)n_entries * DMC_ENTRY;
@@ -264,11 +268,24 @@ int dmc_load(const void *data, size_t len, const char *key, struct depmod_cache 
 	return 0;
 }
 
+int dmc_load(const void *data, size_t len, const char *key, struct depmod_cache **out,
+	     const char **why)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	*why = NULL;
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, data, len);
+	return load_owned(copy, len, key, out, why);
+}
+
 int dmc_read_file(const char *path, const char *key, struct depmod_cache **out,
 		  const char **why)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ unsigned char *buf = NULL;
+	unsigned char *data;
 	struct stat st;
 	size_t got = 0;
 
@@ -293,7 +310,10 @@ int dmc_read_file(const char *path, const char *key, struct depmod_cache **out,
 			break; /* shorter than its stat: the header's size says so */
 		got += (size_t)n;
 	}
-	return dmc_load(buf, got, key, out, why);
+	/* the buffer is the cache's from here: no copy of a file of megabytes */
+	data = buf;
+	buf = NULL;
+	return load_owned(data, got, key, out, why);
 }
 
 void dmc_free(struct depmod_cache *c)
