@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -123,6 +124,11 @@ static uint32_t fnv1a(const char *s)
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h;
+}
+
+uint32_t dg_sym_hash(const char *name)
+{
+	return fnv1a(name + (name[0] == '.'));
 }
 
 static int symbol_add(struct depgraph *dg, const char *name, bool prefix_skipped,
@@ -411,7 +417,7 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 		m->needs[i].crc = nd[i].crc;
 		m->needs[i].bind = nd[i].bind;
 		/* hashed here, on the reading threads, not during resolution */
-		m->needs[i].hash = fnv1a(nd[i].name + (nd[i].name[0] == '.'));
+		m->needs[i].hash = dg_sym_hash(nd[i].name);
 	}
 	for (size_t i = 0, k = 0; i < n_mi; i++) {
 		int kind = info_kind(&mi[i]);
@@ -436,17 +442,65 @@ struct dg_source {
 	size_t size;
 };
 
-/* Read @m from @src (lib/modfile.h; the image is taken in any case). */
+/* No data, or data that is not there: what the same file gives again. */
+static bool result_lasts(int r)
+{
+	return r == 0 || r == -ENODATA || r == -ENOENT;
+}
+
+/*
+ * With a cache: stat @m where it will be opened (following a symlink, as the
+ * open does) and take it from the cache when it did not change: 1, else 0
+ * (-ENOMEM). The stat comes first: a change after it shows next time.
+ */
+static int load_cached(struct dg_module *m, struct modscan_dir *dir,
+		       const struct dg_cache *cache)
+{
+	struct stat st;
+	int r;
+
+	if (dir != NULL)
+		r = fstatat(modscan_dir_fd(dir), m->scan->path + m->scan->baselen, &st,
+			    0);
+	else
+		r = fstatat(AT_FDCWD, m->scan->path, &st, 0);
+	if (r < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	m->st = (struct dg_stat){
+		.dev = (uint64_t)st.st_dev,
+		.ino = (uint64_t)st.st_ino,
+		.size = (uint64_t)st.st_size,
+		.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+		.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+	};
+	m->cacheable = true;
+	r = cache->lookup(cache->data, m);
+	if (r > 0)
+		m->loaded = true;
+	return r;
+}
+
+/*
+ * Read @m from @src (lib/modfile.h; the image is taken in any case); with @cache, a
+ * file from there when it did not change.
+ */
 static int load_one(struct dg_module *m, const struct dg_source *src,
-		    struct mem_budget *budget, const struct dg_reader *reader)
+		    struct mem_budget *budget, const struct dg_reader *reader,
+		    const struct dg_cache *cache)
 {
 	const struct modsym *ex = NULL, *nd = NULL;
 	const struct modinfo_entry *mi = NULL;
 	size_t n_ex = 0, n_nd = 0, n_mi = 0;
 	struct modscan_dir *dir = src->dir;
 	struct modfile *mf;
-	int r;
+	int r, r_mi, r_nd;
 
+	m->cacheable = false;
+	if (cache != NULL && src->image == NULL) {
+		r = load_cached(m, dir, cache);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	/* a lazy link's check knows its size: no fstat after the open */
 	if (src->image != NULL)
 		r = modfile_open_memory_take(src->image, src->size, &mf);
@@ -461,6 +515,7 @@ static int load_one(struct dg_module *m, const struct dg_source *src,
 		m->open_err = r;
 		m->exports_err = r;
 		m->loaded = r != -ENOMEM;
+		m->cacheable = false;
 		return r == -ENOMEM ? r : 0;
 	}
 	r = modfile_get_exports(mf, &ex, &n_ex);
@@ -469,14 +524,19 @@ static int load_one(struct dg_module *m, const struct dg_source *src,
 		ex = NULL;
 		n_ex = 0;
 	}
-	if (modfile_get_modinfo(mf, &mi, &n_mi) < 0) {
+	r_mi = modfile_get_modinfo(mf, &mi, &n_mi);
+	if (r_mi < 0) {
 		mi = NULL;
 		n_mi = 0;
 	}
-	if (modfile_get_needs(mf, &nd, &n_nd) < 0) {
+	r_nd = modfile_get_needs(mf, &nd, &n_nd);
+	if (r_nd < 0) {
 		nd = NULL;
 		n_nd = 0;
 	}
+	/* a read that failed for a reason that may pass is not cached */
+	m->cacheable = m->cacheable && result_lasts(m->exports_err) &&
+		       result_lasts(r_mi) && result_lasts(r_nd);
 	r = copy_out(m, ex, n_ex, nd, n_nd, mi, n_mi);
 	if (r == 0 && reader != NULL) {
 		r = reader->read(reader->data, mf, &m->extra);
@@ -510,7 +570,7 @@ static void *load_worker(void *arg)
 		if (job->dg->mods[i].loaded)
 			continue;
 		r = load_one(&job->dg->mods[i], &(struct dg_source){ 0 }, job->dg->budget,
-			     job->dg->opts.reader);
+			     job->dg->opts.reader, job->dg->opts.cache);
 		if (r < 0)
 			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
 	}
@@ -558,6 +618,7 @@ struct dg_preload {
 	unsigned int n_th;
 	struct mem_budget *budget; /* as in struct depgraph */
 	const struct dg_reader *reader;
+	const struct dg_cache *cache;
 };
 
 /*
@@ -578,7 +639,7 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 		return;
 	}
 	d->scan = sm;
-	r = load_one(d, src, p->budget, p->reader);
+	r = load_one(d, src, p->budget, p->reader, p->cache);
 	modscan_dir_unref(src->dir);
 	if (r < 0 || !d->loaded) {
 		if (d->extra != NULL)
@@ -652,6 +713,11 @@ void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader)
 	p->reader = reader;
 }
 
+void dg_preload_set_cache(struct dg_preload *p, const struct dg_cache *cache)
+{
+	p->cache = cache;
+}
+
 static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
 			  const struct dg_source *src)
 {
@@ -721,6 +787,19 @@ void dg_preload_finish(struct dg_preload *p)
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
+}
+
+size_t dg_preload_count(const struct dg_preload *p)
+{
+	return p->n;
+}
+
+const struct dg_module *dg_preload_unused(const struct dg_preload *p, size_t i)
+{
+	const struct dg_module *d = p->queue[i].mod->user;
+
+	/* depgraph_new() clears loaded in what it takes */
+	return d != NULL && d->loaded ? d : NULL;
 }
 
 void dg_preload_free(struct dg_preload *p)

@@ -33,6 +33,12 @@ struct dg_info {
 	const char *value;
 };
 
+/* A module file's identity, as fstatat() gave it before it was read. */
+struct dg_stat {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+};
+
 struct dg_module {
 	const struct modscan_mod *scan; /* path, relpath, name */
 	unsigned int idx; /* position in module order */
@@ -48,6 +54,13 @@ struct dg_module {
 	int open_err; /* opening or reading the file failed */
 	int exports_err; /* <0 when no exports could be read */
 	bool loaded;
+	/*
+	 * With depgraph_opts.cache: @st is the file's, and what was read is all
+	 * there is (no error but "no symbols"), or came from the cache: it may be
+	 * cached (docs/depmod-cache.md)
+	 */
+	bool cacheable;
+	struct dg_stat st;
 	void *extra; /* what opts.reader read, or NULL */
 	int extra_err; /* the reader's error (not -ENOMEM), 0 when none */
 
@@ -82,6 +95,19 @@ struct dg_reader {
 	void *data;
 };
 
+/*
+ * Modules read before (mydepmod's cache): with one, each module is stat'ed before
+ * it is read, and @lookup fills a module whose file did not change since (1),
+ * or returns 0 to have it read, or -ENOMEM. Never together with a dg_reader.
+ */
+struct dg_cache {
+	int (*lookup)(void *data, struct dg_module *m);
+	void *data;
+};
+
+/* The hash of dg_sym.hash for a needed symbol @name. */
+uint32_t dg_sym_hash(const char *name);
+
 struct depgraph_opts {
 	char sym_prefix; /* -P, '\0' for none */
 	bool check_symvers; /* -E given: compare CRCs */
@@ -91,6 +117,7 @@ struct depgraph_opts {
 	const struct mk_log *log; /* warnings and errors */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
 	const struct dg_reader *reader; /* NULL: depmod's data only */
+	const struct dg_cache *cache; /* NULL: no cache */
 };
 
 /*
@@ -105,6 +132,8 @@ struct dg_preload;
 int dg_preload_start(unsigned int n_threads, struct dg_preload **out) _must_check_;
 /* Before the first dg_preload_add(): the same reader as depgraph_opts.reader. */
 void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader);
+/* Before the first dg_preload_add(): the same cache as depgraph_opts.cache. */
+void dg_preload_set_cache(struct dg_preload *p, const struct dg_cache *cache);
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir);
 /*
  * The same for a module whose image is in memory (read out of a kernel package,
@@ -115,6 +144,13 @@ void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *di
 void dg_preload_add_image(struct dg_preload *p, struct modscan_mod *m, void *image,
 			  size_t size);
 void dg_preload_finish(struct dg_preload *p);
+/*
+ * After depgraph_new(): the @i-th module the walk handed over (of
+ * dg_preload_count()) when it was read but is not in the graph (a duplicate
+ * that lost), else NULL. Its data stays until dg_preload_free().
+ */
+size_t dg_preload_count(const struct dg_preload *p);
+const struct dg_module *dg_preload_unused(const struct dg_preload *p, size_t i);
 void dg_preload_free(struct dg_preload *p);
 
 struct depgraph;

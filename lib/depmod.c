@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "depgraph.h"
+#include "depmod-cache.h"
 #include "depmod-config.h"
 #include "depmod.h"
 #include "modscan.h"
@@ -23,11 +25,18 @@ struct run {
 	struct modscan *ms;
 	struct dg_preload *preload;
 	struct depgraph *dg;
+	/* docs/depmod-cache.md: the old cache (NULL: none), the key of the new */
+	struct depmod_cache *cache;
+	char *cache_key;
+	struct dg_cache cache_hook;
+	int64_t start_ns;
 };
 
 static void run_release(struct run *run)
 {
 	depgraph_free(run->dg);
+	dmc_free(run->cache);
+	free(run->cache_key);
 	dg_preload_free(run->preload); /* before the modscan its modules belong to */
 	modscan_free(run->ms);
 	depmod_config_free(run->cfg);
@@ -61,6 +70,71 @@ static int up_to_date(const struct depmod_opts *o)
 	return modscan_depfile_up_to_date(o->dirname, depfile, o->log) == 1;
 }
 
+static int cache_lookup(void *data, struct dg_module *m)
+{
+	return data != NULL ? dmc_lookup(data, m) : 0;
+}
+
+/*
+ * The cache of the last run, when there is a valid one: a cache that is not
+ * (docs/depmod-cache.md §4) is reported once, then ignored and replaced.
+ */
+static int open_cache(struct run *run)
+{
+	const struct depmod_opts *o = run->o;
+	_cleanup_free_ char *path = NULL;
+	const char *why = NULL;
+	struct timespec ts;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	run->start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (dmc_make_key(o->kver, o->dirname, &run->cache_key) < 0 ||
+	    asprintf(&path, "%s/%s", o->outdirname, DMC_FILENAME) < 0) {
+		path = NULL;
+		return out_of_memory(o->log);
+	}
+	run->cache_hook = (struct dg_cache){ .lookup = cache_lookup };
+	if (!o->read_cache)
+		return 0;
+	r = dmc_read_file(path, run->cache_key, &run->cache, &why);
+	if (r == -ENOMEM)
+		return out_of_memory(o->log);
+	if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+		mk_log(o->log, LOG_WARNING, "%s: %s, rebuilt\n", path,
+		       why != NULL ? why : strerror(-r));
+	run->cache_hook.data = run->cache;
+	return 0;
+}
+
+/*
+ * The new cache, from what was read or taken from the old one: the graph's
+ * modules, and the duplicates the walk read that lost to them (read again
+ * otherwise, every run).
+ */
+static int make_cache(struct run *run, struct depmod_result *res)
+{
+	size_t n = depgraph_count(run->dg), k = 0;
+	size_t n_pre = run->preload != NULL ? dg_preload_count(run->preload) : 0;
+	_cleanup_free_ const struct dg_module **mods =
+		malloc((n + n_pre + 1) * sizeof(*mods));
+	int r;
+
+	if (mods == NULL)
+		return out_of_memory(run->o->log);
+	for (size_t i = 0; i < n; i++)
+		mods[k++] = depgraph_module(run->dg, i);
+	for (size_t i = 0; i < n_pre; i++)
+		if (dg_preload_unused(run->preload, i) != NULL)
+			mods[k++] = dg_preload_unused(run->preload, i);
+	r = dmc_write(&res->cache, run->cache_key, run->start_ns, mods, k);
+	if (r == -ENOMEM)
+		return out_of_memory(run->o->log);
+	if (r < 0) /* the old one, if any, stays: its entries are still checked */
+		strbuf_clear(&res->cache);
+	return 0;
+}
+
 /*
  * depmod -a: the walk hands each module to the readers as it finds it, with
  * lazy links; when one of those led to no regular file, what was read is
@@ -79,6 +153,8 @@ static int scan_tree(struct run *run)
 		return out_of_memory(o->log);
 	modscan_set_add_hook(run->ms, dg_preload_add, run->preload);
 	modscan_set_lazy_links(run->ms, true);
+	if (run->cache_key != NULL)
+		dg_preload_set_cache(run->preload, &run->cache_hook);
 	r = modscan_walk(run->ms);
 	dg_preload_finish(run->preload);
 	if (modscan_walk_end(run->ms) > 0) {
@@ -127,6 +203,7 @@ static int load_graph(struct run *run)
 		.n_threads = o->n_threads,
 		.log = o->log,
 		.show = o->show,
+		.cache = run->cache_key != NULL ? &run->cache_hook : NULL,
 	};
 	struct modscan_mod **mods;
 	size_t n_mods;
@@ -229,12 +306,13 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 {
 	struct run run = { .o = o };
 	bool all = o->all || o->n_files == 0;
-	int r;
+	int r = 0;
 
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		res->out[i] = (struct strbuf)STRBUF_INIT;
 	res->unresolved = NULL;
 	res->n_unresolved = 0;
+	res->cache = (struct strbuf)STRBUF_INIT;
 	if (o->quick) {
 		if (o->text_only)
 			return 1;
@@ -243,11 +321,16 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 			return r;
 		all = true;
 	}
-	r = all ? scan_tree(&run) : scan_files(&run);
+	if (all && (o->read_cache || o->make_cache))
+		r = open_cache(&run);
+	if (r == 0)
+		r = all ? scan_tree(&run) : scan_files(&run);
 	if (r == 0)
 		r = load_graph(&run);
 	if (r == 0)
 		r = generate(&run, res);
+	if (r == 0 && all && o->make_cache)
+		r = make_cache(&run, res);
 	run_release(&run);
 	return r;
 }
@@ -256,6 +339,7 @@ void depmod_result_release(struct depmod_result *res)
 {
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		strbuf_release(&res->out[i]);
+	strbuf_release(&res->cache);
 	for (size_t i = 0; i < res->n_unresolved; i++) {
 		free(res->unresolved[i].path);
 		free(res->unresolved[i].first_unknown);
@@ -292,11 +376,14 @@ int depmod_compare(const struct depmod_opts *o, const struct depmod_result *res,
 int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 		 mode_t file_mode)
 {
+	const char *names[DEPMOD_N_OUTPUTS + 1];
 	struct outset *os = NULL;
 	int r;
 
-	r = outset_open(o->outdirname, depmod_output_names, DEPMOD_N_OUTPUTS, o->log,
-			&os);
+	/* the cache is one of the set, which a journal may rename, even when not made */
+	memcpy(names, depmod_output_names, sizeof(*names) * DEPMOD_N_OUTPUTS);
+	names[DEPMOD_N_OUTPUTS] = DMC_FILENAME;
+	r = outset_open(o->outdirname, names, DEPMOD_N_OUTPUTS + 1, o->log, &os);
 	if (r < 0)
 		return fail(o->log, LOG_ERR, r, "could not open output directory",
 			    o->outdirname);
@@ -305,6 +392,8 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
 		r = outset_add(os, depmod_output_names[i],
 			       res->out[i].buf ? res->out[i].buf : "", res->out[i].used);
+	if (r == 0 && res->cache.used > 0)
+		r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
 	if (r == 0)
 		r = outset_commit(os);
 	if (r < 0)

@@ -36,6 +36,11 @@ struct depmod_opts {
 	bool text_only; /* -n: the text outputs only */
 	bool warn_dups; /* -w */
 	unsigned int n_threads; /* -j, the caller's thread included */
+	/*
+	 * The cache of a walk (docs/depmod-cache.md), in outdirname: read it,
+	 * make a new one for depmod_write() (never with FILES... without -a)
+	 */
+	bool read_cache, make_cache;
 	const struct mk_log *log; /* kmod's messages, the fatal ones at LOG_CRIT */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
 };
@@ -57,6 +62,8 @@ struct depmod_result {
 	 */
 	struct depmod_unresolved *unresolved;
 	size_t n_unresolved;
+	/* with make_cache: the new cache, written with the outputs when not empty */
+	struct strbuf cache;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "depmod-cache.h"
 #include "index.h"
 #include "modtree-internal.h"
 #include "strbuf.h"
@@ -85,9 +86,11 @@ static int load_one(struct modtree *t, int dirfd, struct modtree_index *ix,
 	return r;
 }
 
+/* mydepmod's cache is named like one, and is none (docs/depmod-cache.md §1) */
 static bool is_index_name(const char *name)
 {
-	return strstartswith(name, "modules.") && strendswith(name, ".bin");
+	return strstartswith(name, "modules.") && strendswith(name, ".bin") &&
+	       !streq(name, DMC_FILENAME);
 }
 
 /* The names of the index files, sorted, kept with @t. */

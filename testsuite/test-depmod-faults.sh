@@ -10,8 +10,9 @@
 #    two renames leaves a complete journal, rolled forward by the next run), the
 #    next run leaves no temporary file and the set kmod's depmod writes, and every
 #    kill is seen to land at the call aimed at.
-# The old set differs from the new one (it was made with modules.order cut), so
-# a partial replacement would show.
+# The old set differs from the new one (it was made with modules.order cut, and
+# has no cache; the new one has mydepmod's cache, docs/depmod-cache.md), so a
+# partial replacement would show.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
 
@@ -20,6 +21,7 @@ SHIM=${FAULTINJECT:-$top_builddir/testsuite/faultinject.so}
 [ -f "$SHIM" ] || bail_out "fault-injection shim not built: $SHIM"
 KVER=$(debian_kver) || bail_out "no module tree under /lib/modules"
 SRC=/lib/modules/$KVER
+CACHE=modules.mykmod-cache.bin
 tap_tmpdir
 
 # make_sets DIR [SUBDIR...]: a symlinked copy of the installed tree (or of some
@@ -57,6 +59,10 @@ make_sets() {
 	for f in $DEPMOD_FILES; do mv "$D/$f" "$KMODSET/"; done
 	"$MYDEPMOD" -b "$T" "$KVER" || bail_out "mydepmod failed on $T"
 	for f in $ALL_OUTPUTS; do cp "$D/$f" "$NEW/"; done
+	# the cache (docs/depmod-cache.md) is one more file of the set: the old set
+	# has none, the new one has it (the modules are old: it has entries)
+	[ -s "$D/$CACHE" ] || bail_out "mydepmod wrote no cache on $T"
+	mv "$D/$CACHE" "$NEW/"
 	for f in $DEPMOD_FILES; do
 		cmp -s "$NEW/$f" "$KMODSET/$f" || bail_out "$f: mydepmod's differs from depmod's"
 	done
@@ -75,6 +81,7 @@ make_sets "$TMPD/part" kernel/lib kernel/crypto kernel/fs/nls kernel/net/ipv4
 install_old() {
 	local f
 	for f in $ALL_OUTPUTS; do cp "$OLD/$f" "$D/$f"; done
+	rm -f "$D/$CACHE"
 }
 
 # state: prints "old", "new" or "mixed"
@@ -84,6 +91,8 @@ state() {
 		cmp -s "$D/$f" "$OLD/$f" || o=0
 		cmp -s "$D/$f" "$NEW/$f" || n=0
 	done
+	[ ! -e "$D/$CACHE" ] || o=0
+	cmp -s "$D/$CACHE" "$NEW/$CACHE" || n=0
 	if [ $o = 1 ]; then echo old; elif [ $n = 1 ]; then echo new; else echo mixed; fi
 }
 

@@ -477,6 +477,12 @@ check "the pre-order index files differ from the post-order ones ($n_bin)" test 
 run_diff "$I1" "$I2"
 check "index sets, post-order against pre-order: exit 0, no output" \
 	test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+# mydepmod's cache (docs/depmod-cache.md) is named like an index file: not read as one
+echo 'no index' >"$I2/modules.mykmod-cache.bin"
+run_diff "$I1" "$I2"
+check "an index set with mydepmod's cache in it: the cache is left out, exit 0" \
+	test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+rm "$I2/modules.mykmod-cache.bin"
 cp "$I2"/*.bin "$I3/"
 "$INDEX_TOOL" list "$I1/modules.alias.bin" >"$TMPD/alias.list"
 awk 'NR % 500 == 7' "$TMPD/alias.list" >"$TMPD/alias.gone"

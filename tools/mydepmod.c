@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "depmod-cache.h"
 #include "depmod.h"
 #include "kernel.h"
 #include "kmod-names.h"
@@ -30,6 +31,7 @@ enum {
 	OPT_CHECK = 0x100,
 	OPT_STRICT,
 	OPT_SUMMARY,
+	OPT_NO_CACHE,
 };
 
 static const char short_opts[] = "aAb:m:o:C:E:F:ej:nP:vwVhuqr";
@@ -54,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "check", no_argument, 0, OPT_CHECK },
 	{ "strict", no_argument, 0, OPT_STRICT },
 	{ "summary", no_argument, 0, OPT_SUMMARY },
+	{ "no-cache", no_argument, 0, OPT_NO_CACHE },
 	/* removed from kmod, still accepted and ignored as kmod 30 did */
 	{ "unresolved-error", no_argument, 0, 'u' },
 	{ "quiet", no_argument, 0, 'q' },
@@ -92,6 +95,8 @@ static void help(void)
 	       "\t                     does, with -E or -F) or a dependency cycle\n"
 	       "\t    --summary        Unresolved symbols counted per module instead\n"
 	       "\t                     of -e's line per symbol (implies -e)\n"
+	       "\t    --no-cache       Neither read nor write %s,\n"
+	       "\t                     what the modules held when last read\n"
 	       "\n"
 	       "The following options are useful for people managing distributions:\n"
 	       "\t-b, --basedir=DIR    Use an image of a module tree.\n"
@@ -101,7 +106,7 @@ static void help(void)
 	       "\t                     current kernel symbols.\n"
 	       "\t-E, --symvers=FILE   Use Module.symvers file to check\n"
 	       "\t                     symbol versions.\n",
-	       log_prog(), MODULE_DIRECTORY);
+	       log_prog(), DMC_FILENAME, MODULE_DIRECTORY);
 }
 
 __attribute__((format(printf, 3, 0))) static void show_fn(void *data, int prio,
@@ -125,7 +130,7 @@ struct args {
 	size_t n_config_paths;
 	long n_threads; /* -j */
 	int verbose;
-	bool check, strict, summary;
+	bool check, strict, summary, no_cache;
 	unsigned int errors; /* messages at ERROR or worse, for --check */
 	char release[PATH_MAX]; /* uname's, when no version is given */
 	char *dirname, *outdirname;
@@ -234,6 +239,9 @@ static int parse_opt(struct args *a, int c)
 	case OPT_SUMMARY:
 		a->summary = true;
 		return 0;
+	case OPT_NO_CACHE:
+		a->no_cache = true;
+		return 0;
 	default:
 		/* -h and -V: done (1); anything else was refused */
 		return tool_other_option(c, help) == EXIT_SUCCESS ? 1 : -EINVAL;
@@ -323,6 +331,9 @@ static int set_extensions(struct args *a)
 	if (a->strict && (a->o.symvers != NULL || a->o.system_map != NULL))
 		a->o.print_unknown = true;
 	a->o.unknown_summary = a->summary;
+	/* -n and --check write nothing, the cache neither (docs/depmod-cache.md §5) */
+	a->o.read_cache = !a->no_cache;
+	a->o.make_cache = !a->no_cache && !a->o.text_only && !a->check;
 	return 0;
 }
 

@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The cache file of mydepmod, as docs/depmod-cache.md §2 lays it out: a header,
+ * the key, the entries (sorted by path), their symbol and info records, then
+ * the strings of every entry, in entry order. Every count, offset and string is
+ * checked once, when the file is loaded, in one pass over it; lookups then trust
+ * what they index.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "depmod-cache.h"
+
+#define DMC_MAGIC "MYDEPMC\n"
+#define DMC_VERSION 1u
+#define DMC_HEADER 64u
+#define DMC_ENTRY 72u
+#define DMC_SYM 16u
+#define DMC_INFO 8u
+/* far beyond a real tree's few MB: a larger file is not read */
+#define DMC_MAX_SIZE (256u << 20)
+
+struct dmc_entry {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	int32_t exports_err;
+	uint32_t str_off, first_sym, n_exports, n_needs, first_info, n_info, str_len;
+};
+
+struct depmod_cache {
+	unsigned char *data;
+	size_t len;
+	struct dmc_entry *entries;
+	uint32_t n_entries;
+	const unsigned char *syms; /* DMC_SYM bytes each */
+	const unsigned char *infos; /* DMC_INFO bytes each */
+	const char *strings;
+};
+
+static uint32_t get32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+uint64_t dmc_checksum(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+	size_t i = 16;
+
+	for (; i + 8 <= len; i += 8) {
+		h = (h ^ get64(p + i)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	if (i < len) {
+		uint64_t w = 0;
+
+		memcpy(&w, p + i, len - i);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+int dmc_make_key(const char *kver, const char *dirname, char **out)
+{
+	if (asprintf(out, "format %u, mykmod %s, kernel %s, modules %s", DMC_VERSION,
+		     PACKAGE_VERSION, kver, dirname) < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The fixed header: the sections' sizes add up to the file's, the key matches. */
+static const char *check_header(const unsigned char *d, size_t len, const char *key,
+				uint32_t *n_entries, uint32_t *n_syms, uint32_t *n_infos)
+{
+	uint64_t key_len, strings_len, total = DMC_HEADER, part;
+
+	if (len < DMC_HEADER || memcmp(d, DMC_MAGIC, 8) != 0)
+		return "not a mykmod cache";
+	if (get32(d + 16) != DMC_VERSION || get32(d + 20) != DMC_HEADER)
+		return "another format version";
+	if (get64(d + 56) != len)
+		return "truncated";
+	if (get64(d + 8) != dmc_checksum(d, len))
+		return "bad checksum";
+	key_len = get32(d + 32);
+	*n_entries = get32(d + 36);
+	*n_syms = get32(d + 40);
+	*n_infos = get32(d + 44);
+	strings_len = get64(d + 48);
+	if (uadd64_overflow(total, key_len, &total) ||
+	    umul64_overflow(*n_entries, DMC_ENTRY, &part) ||
+	    uadd64_overflow(total, part, &total) ||
+	    umul64_overflow(*n_syms, DMC_SYM, &part) ||
+	    uadd64_overflow(total, part, &total) ||
+	    umul64_overflow(*n_infos, DMC_INFO, &part) ||
+	    uadd64_overflow(total, part, &total) ||
+	    uadd64_overflow(total, strings_len, &total) || total != len ||
+	    strings_len > UINT32_MAX)
+		return "sections do not add up";
+	if (key_len != strlen(key) || memcmp(d + DMC_HEADER, key, key_len) != 0)
+		return "written for another tree, kernel or mykmod version";
+	return NULL;
+}
+
+static void read_entry(const unsigned char *p, struct dmc_entry *e)
+{
+	e->dev = get64(p);
+	e->ino = get64(p + 8);
+	e->size = get64(p + 16);
+	e->mtime_ns = (int64_t)get64(p + 24);
+	e->ctime_ns = (int64_t)get64(p + 32);
+	e->exports_err = (int32_t)get32(p + 40);
+	e->str_off = get32(p + 44);
+	e->first_sym = get32(p + 48);
+	e->n_exports = get32(p + 52);
+	e->n_needs = get32(p + 56);
+	e->first_info = get32(p + 60);
+	e->n_info = get32(p + 64);
+	e->str_len = get32(p + 68);
+}
+
+/*
+ * @n NUL-terminated strings from *@off, all before @end: the next offset in *@off.
+ * Bytes are looked at once over the whole file, which keeps the load linear.
+ */
+static bool take_strings(const char *s, uint64_t *off, uint64_t end, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		const char *nul;
+
+		if (*off >= end)
+			return false;
+		nul = memchr(s + *off, '\0', end - *off);
+		if (nul == NULL)
+			return false;
+		*off = (uint64_t)(nul - s) + 1;
+	}
+	return true;
+}
+
+/* One entry, against the cursors of the sections (each entry owns the next part). */
+static const char *check_entry(const struct depmod_cache *c, const struct dmc_entry *e,
+			       uint64_t *sym, uint64_t *info, uint64_t *str,
+			       uint64_t n_syms, uint64_t n_infos, uint64_t strings_len)
+{
+	uint64_t end, n_sym = (uint64_t)e->n_exports + e->n_needs;
+
+	if (e->exports_err != 0 && e->exports_err != -ENODATA &&
+	    e->exports_err != -ENOENT)
+		return "an entry with a bad error";
+	if (e->first_sym != *sym || e->first_info != *info || e->str_off != *str ||
+	    !range_valid(*sym, n_sym, n_syms) ||
+	    !range_valid(*info, e->n_info, n_infos) ||
+	    !range_valid(*str, e->str_len, strings_len) || e->str_len == 0)
+		return "an entry out of bounds";
+	end = *str + e->str_len;
+	if (!take_strings(c->strings, str, end, 1 + n_sym + e->n_info) || *str != end)
+		return "an entry's strings out of bounds";
+	for (uint64_t k = *sym; k < *sym + n_sym; k++) {
+		const unsigned char *r = c->syms + k * DMC_SYM;
+		char bind = (char)r[8];
+		bool export = k < *sym + e->n_exports;
+
+		if (get32(r + 12) != 0 || r[9] != 0 || r[10] != 0 || r[11] != 0 ||
+		    (export ? bind != 'G' && bind != 'W' && bind != 'L'
+			    : bind != 'U' && bind != 'W'))
+			return "a bad symbol record";
+	}
+	for (uint64_t k = *info; k < *info + e->n_info; k++)
+		if (get32(c->infos + k * DMC_INFO) > DG_INFO_WEAKDEP)
+			return "a bad info record";
+	*sym += n_sym;
+	*info += e->n_info;
+	return NULL;
+}
+
+/* Every entry, in order: paths strictly increasing, sections used exactly. */
+static const char *check_entries(struct depmod_cache *c, const unsigned char *table,
+				 uint64_t n_syms, uint64_t n_infos, uint64_t strings_len)
+{
+	uint64_t sym = 0, info = 0, str = 0;
+	const char *prev = NULL, *why;
+
+	for (uint32_t i = 0; i < c->n_entries; i++) {
+		struct dmc_entry *e = &c->entries[i];
+
+		read_entry(table + (size_t)i * DMC_ENTRY, e);
+		why = check_entry(c, e, &sym, &info, &str, n_syms, n_infos, strings_len);
+		if (why != NULL)
+			return why;
+		if (prev != NULL && strcmp(prev, c->strings + e->str_off) >= 0)
+			return "entries out of order";
+		prev = c->strings + e->str_off;
+	}
+	if (sym != n_syms || info != n_infos || str != strings_len)
+		return "records no entry owns";
+	return NULL;
+}
+
+/* dmc_load() on @data, which it takes (freed on failure). */
+static int load_owned(unsigned char *data, size_t len, const char *key,
+		      struct depmod_cache **out, const char **why)
+{
+	struct depmod_cache *c;
+	uint32_t n_syms = 0, n_infos = 0, n_entries = 0;
+	size_t off;
+
+	*why = check_header(data, len, key, &n_entries, &n_syms, &n_infos);
+	if (*why != NULL) {
+		free(data);
+		return -EBADMSG;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		free(data);
+		return -ENOMEM;
+	}
+	c->data = data;
+	c->entries = calloc(n_entries ? n_entries : 1, sizeof(*c->entries));
+	if (c->entries == NULL) {
+		dmc_free(c);
+		return -ENOMEM;
+	}
+	c->len = len;
+	c->n_entries = n_entries;
+	off = DMC_HEADER + get32(c->data + 32) + (size_t)n_entries * DMC_ENTRY;
+	c->syms = c->data + off;
+	c->infos = c->syms + (size_t)n_syms * DMC_SYM;
+	c->strings = (const char *)(c->infos + (size_t)n_infos * DMC_INFO);
+	*why = check_entries(c, c->data + off - (size_t)n_entries * DMC_ENTRY, n_syms,
+			     n_infos, get64(c->data + 48));
+	if (*why != NULL) {
+		dmc_free(c);
+		return -EBADMSG;
+	}
+	*out = c;
+	return 0;
+}
+
+int dmc_load(const void *data, size_t len, const char *key, struct depmod_cache **out,
+	     const char **why)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	*why = NULL;
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, data, len);
+	return load_owned(copy, len, key, out, why);
+}
+
+int dmc_read_file(const char *path, const char *key, struct depmod_cache **out,
+		  const char **why)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ unsigned char *buf = NULL;
+	unsigned char *data;
+	struct stat st;
+	size_t got = 0;
+
+	*why = NULL;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size > DMC_MAX_SIZE) {
+		*why = "not a regular file of a sensible size";
+		return -EBADMSG;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break; /* shorter than its stat: the header's size says so */
+		got += (size_t)n;
+	}
+	/* the buffer is the cache's from here: no copy of a file of megabytes */
+	data = buf;
+	buf = NULL;
+	return load_owned(data, got, key, out, why);
+}
+
+void dmc_free(struct depmod_cache *c)
+{
+	if (c == NULL)
+		return;
+	free(c->entries);
+	free(c->data);
+	free(c);
+}
+
+size_t dmc_count(const struct depmod_cache *c)
+{
+	return c->n_entries;
+}
+
+void dmc_entry(const struct depmod_cache *c, size_t i, const char **path,
+	       struct dg_stat *st)
+{
+	const struct dmc_entry *e = &c->entries[i];
+
+	*path = c->strings + e->str_off;
+	*st = (struct dg_stat){ e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns };
+}
+
+static const struct dmc_entry *find_entry(const struct depmod_cache *c, const char *path)
+{
+	size_t lo = 0, hi = c->n_entries;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct dmc_entry *e = &c->entries[mid];
+		int d = strcmp(path, c->strings + e->str_off);
+
+		if (d == 0)
+			return e;
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static bool same_file(const struct dmc_entry *e, const struct dg_stat *st)
+{
+	return e->dev == st->dev && e->ino == st->ino && e->size == st->size &&
+	       e->mtime_ns == st->mtime_ns && e->ctime_ns == st->ctime_ns;
+}
+
+/* The arena lib/depgraph.c's copy_out() makes, from @e's records and strings. */
+static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
+		       struct dg_module *m)
+{
+	size_t n_sym = (size_t)e->n_exports + e->n_needs;
+	const char *s = c->strings + e->str_off;
+	size_t pathlen = strlen(s) + 1;
+	size_t head = n_sym * sizeof(struct dg_sym) + e->n_info * sizeof(struct dg_info);
+	char *p;
+
+	m->arena = malloc(head + (e->str_len - pathlen) + 1);
+	if (m->arena == NULL)
+		return -ENOMEM;
+	m->exports = (struct dg_sym *)m->arena;
+	m->needs = m->exports + e->n_exports;
+	m->info = (struct dg_info *)(m->exports + n_sym);
+	p = m->arena + head;
+	memcpy(p, s + pathlen, e->str_len - pathlen);
+	for (size_t k = 0; k < n_sym; k++) {
+		const unsigned char *r = c->syms + ((size_t)e->first_sym + k) * DMC_SYM;
+		struct dg_sym *sym = &m->exports[k];
+
+		sym->name = p;
+		sym->crc = get64(r);
+		sym->bind = (char)r[8];
+		sym->hash = k < e->n_exports ? 0 : dg_sym_hash(p);
+		p += strlen(p) + 1;
+	}
+	for (size_t k = 0; k < e->n_info; k++) {
+		m->info[k].kind =
+			get32(c->infos + ((size_t)e->first_info + k) * DMC_INFO);
+		m->info[k].value = p;
+		p += strlen(p) + 1;
+	}
+	m->n_exports = e->n_exports;
+	m->n_needs = e->n_needs;
+	m->n_info = e->n_info;
+	m->open_err = 0;
+	m->exports_err = e->exports_err;
+	return 0;
+}
+
+int dmc_lookup(const struct depmod_cache *c, struct dg_module *m)
+{
+	const struct dmc_entry *e = find_entry(c, dg_module_path(m));
+
+	if (e == NULL || !same_file(e, &m->st))
+		return 0;
+	return fill_module(c, e, m) < 0 ? -ENOMEM : 1;
+}
+
+/* What a run read whole from a file that had settled before it started. */
+static bool trusted(const struct dg_module *m, int64_t start_ns)
+{
+	int e = m->exports_err;
+
+	return m->loaded && m->cacheable && m->open_err == 0 && m->extra == NULL &&
+	       (e == 0 || e == -ENODATA || e == -ENOENT) &&
+	       m->st.mtime_ns < start_ns - DMC_RACY_NS &&
+	       m->st.ctime_ns < start_ns - DMC_RACY_NS;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct dg_module *ma = *(const struct dg_module *const *)a;
+	const struct dg_module *mb = *(const struct dg_module *const *)b;
+	int d = strcmp(dg_module_path(ma), dg_module_path(mb));
+
+	/* one path twice (not seen in practice): either has the file's data */
+	return d != 0 ? d : (ma > mb) - (ma < mb);
+}
+
+/* The records of @m at *@sym, *@info and *@str; its entry at @ent. */
+static void put_module(unsigned char *ent, const struct dg_module *m, unsigned char *base,
+		       size_t syms, size_t infos, size_t strings, uint32_t *sym,
+		       uint32_t *info, uint32_t *str)
+{
+	size_t n_sym = m->n_exports + m->n_needs;
+	uint32_t str0 = *str;
+
+#define PUT_STR(v)                                      \
+	do {                                            \
+		size_t l_ = strlen(v) + 1;              \
+		memcpy(base + strings + *str, (v), l_); \
+		*str += (uint32_t)l_;                   \
+	} while (0)
+	PUT_STR(dg_module_path(m));
+	for (size_t k = 0; k < n_sym; k++) {
+		/* exports and needs are one array in the arena, exports first */
+		const struct dg_sym *sy = &m->exports[k];
+		unsigned char *r = base + syms + ((size_t)*sym + k) * DMC_SYM;
+
+		put64(r, sy->crc);
+		r[8] = (unsigned char)sy->bind;
+		PUT_STR(sy->name);
+	}
+	for (size_t k = 0; k < m->n_info; k++) {
+		put32(base + infos + ((size_t)*info + k) * DMC_INFO, m->info[k].kind);
+		PUT_STR(m->info[k].value);
+	}
+#undef PUT_STR
+	put64(ent, m->st.dev);
+	put64(ent + 8, m->st.ino);
+	put64(ent + 16, m->st.size);
+	put64(ent + 24, (uint64_t)m->st.mtime_ns);
+	put64(ent + 32, (uint64_t)m->st.ctime_ns);
+	put32(ent + 40, (uint32_t)m->exports_err);
+	put32(ent + 44, str0);
+	put32(ent + 48, *sym);
+	put32(ent + 52, (uint32_t)m->n_exports);
+	put32(ent + 56, (uint32_t)m->n_needs);
+	put32(ent + 60, *info);
+	put32(ent + 64, (uint32_t)m->n_info);
+	put32(ent + 68, *str - str0);
+	*sym += (uint32_t)n_sym;
+	*info += (uint32_t)m->n_info;
+}
+
+/* The sizes of the sections for @mods; -E2BIG past what 32-bit counts hold. */
+static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
+		   uint64_t *n_infos, uint64_t *strings)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_module *m = mods[i];
+
+		*n_syms += m->n_exports + m->n_needs;
+		*n_infos += m->n_info;
+		*strings += strlen(dg_module_path(m)) + 1;
+		for (size_t k = 0; k < m->n_exports + m->n_needs; k++)
+			*strings += strlen(m->exports[k].name) + 1;
+		for (size_t k = 0; k < m->n_info; k++)
+			*strings += strlen(m->info[k].value) + 1;
+	}
+	if (n > UINT32_MAX || *n_syms > UINT32_MAX || *n_infos > UINT32_MAX ||
+	    *strings > UINT32_MAX || *strings > DMC_MAX_SIZE)
+		return -E2BIG;
+	return 0;
+}
+
+/* The cached ones of @all, sorted by path, one entry per path. */
+static int pick_modules(const struct dg_module *const *all, size_t total,
+			int64_t start_ns, const struct dg_module ***out, size_t *n)
+{
+	const struct dg_module **mods = malloc((total ? total : 1) * sizeof(*mods));
+	size_t k = 0;
+
+	if (mods == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < total; i++)
+		if (trusted(all[i], start_ns))
+			mods[k++] = all[i];
+	qsort(mods, k, sizeof(*mods), cmp_path);
+	*n = 0;
+	for (size_t i = 0; i < k; i++)
+		if (*n == 0 ||
+		    !streq(dg_module_path(mods[*n - 1]), dg_module_path(mods[i])))
+			mods[(*n)++] = mods[i];
+	*out = mods;
+	return 0;
+}
+
+int dmc_write(struct strbuf *out, const char *key, int64_t start_ns,
+	      const struct dg_module *const *all, size_t n_all)
+{
+	_cleanup_free_ const struct dg_module **mods = NULL;
+	uint64_t n_syms = 0, n_infos = 0, strings = 0;
+	size_t n, key_len = strlen(key), ents, syms, infos, str_at, total;
+	uint32_t sym = 0, info = 0, str = 0;
+	unsigned char *d;
+	int r = pick_modules(all, n_all, start_ns, &mods, &n);
+
+	if (r == 0)
+		r = measure(mods, n, &n_syms, &n_infos, &strings);
+	if (r == 0 && key_len > UINT32_MAX)
+		r = -E2BIG;
+	if (r < 0)
+		return r;
+	ents = DMC_HEADER + key_len;
+	syms = ents + n * DMC_ENTRY;
+	infos = syms + (size_t)n_syms * DMC_SYM;
+	str_at = infos + (size_t)n_infos * DMC_INFO;
+	total = str_at + (size_t)strings;
+	strbuf_clear(out);
+	if (strbuf_reserve(out, total) < 0)
+		return -ENOMEM;
+	d = (unsigned char *)out->buf;
+	memset(d, 0, total);
+	memcpy(d, DMC_MAGIC, 8);
+	put32(d + 16, DMC_VERSION);
+	put32(d + 20, DMC_HEADER);
+	/* d + 24: reserved, 0, so that a run that changes nothing writes nothing */
+	put32(d + 32, (uint32_t)key_len);
+	put32(d + 36, (uint32_t)n);
+	put32(d + 40, (uint32_t)n_syms);
+	put32(d + 44, (uint32_t)n_infos);
+	put64(d + 48, strings);
+	put64(d + 56, total);
+	memcpy(d + DMC_HEADER, key, key_len);
+	for (size_t i = 0; i < n; i++)
+		put_module(d + ents + i * DMC_ENTRY, mods[i], d, syms, infos, str_at,
+			   &sym, &info, &str);
+	put64(d + 8, dmc_checksum(d, total));
+	out->used = total;
+	return 0;
+}

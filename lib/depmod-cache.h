@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * mydepmod's cache of what it read from each module (docs/depmod-cache.md): the
+ * file format, validated whole when loaded (bounds, checksum, key), looked up by
+ * module path and file identity, and written from a module graph. No I/O but
+ * dmc_read_file(); the caller writes the bytes with the index set.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "depgraph.h"
+#include "strbuf.h"
+#include "util.h"
+
+/* Its name in the output directory: a modules.*.bin, removed with the indexes. */
+#define DMC_FILENAME "modules.mykmod-cache.bin"
+
+/*
+ * A module file changed less than this before the run that stats it could change
+ * again within the same timestamp: its entry is not written (docs/depmod-cache.md §3).
+ */
+#define DMC_RACY_NS (2 * 1000000000LL)
+
+struct depmod_cache;
+
+/*
+ * The key: everything besides a module file's identity that decides what a run
+ * reads from it (the format, mykmod's version, the kernel version, the module
+ * directory). One string; @out is malloc'd.
+ */
+int dmc_make_key(const char *kver, const char *dirname, char **out) _must_check_;
+
+/* The checksum a cache file holds at offset 8, computed over bytes 16 to @len. */
+uint64_t dmc_checksum(const void *data, size_t len);
+
+/*
+ * Validate @data (@len bytes, copied) against @key and index it: 0, -ENOMEM, or
+ * -EBADMSG with *@why what is wrong (a static string: "truncated", "bad checksum",
+ * "written for another tree, kernel or mykmod version"...).
+ */
+int dmc_load(const void *data, size_t len, const char *key, struct depmod_cache **out,
+	     const char **why) _must_check_;
+/*
+ * dmc_load() on the file @path: -ENOENT (no cache: nothing to say), another errno
+ * (with *@why NULL) when it cannot be read, -EBADMSG as dmc_load().
+ */
+int dmc_read_file(const char *path, const char *key, struct depmod_cache **out,
+		  const char **why) _must_check_;
+void dmc_free(struct depmod_cache *c);
+size_t dmc_count(const struct depmod_cache *c);
+/* The path and file identity of entry @i (< dmc_count()), for tests and fuzzing. */
+void dmc_entry(const struct depmod_cache *c, size_t i, const char **path,
+	       struct dg_stat *st);
+
+/*
+ * When the entry of dg_module_path(@m) has @m->st exactly (device, inode, size,
+ * mtime and ctime in ns): fill @m as reading the file would have (its own arena),
+ * and return 1. 0 when there is no such entry, -ENOMEM.
+ */
+int dmc_lookup(const struct depmod_cache *c, struct dg_module *m) _must_check_;
+
+/*
+ * Serialise into @out (emptied first) those of the @n modules @mods that can be
+ * trusted next time: read whole (dg_module.cacheable), and changed at least
+ * DMC_RACY_NS before @start_ns (CLOCK_REALTIME at the start of the run); one
+ * of two with one path. The same modules give the same bytes. -E2BIG past the
+ * format's 32-bit counts.
+ */
+int dmc_write(struct strbuf *out, const char *key, int64_t start_ns,
+	      const struct dg_module *const *mods, size_t n) _must_check_;

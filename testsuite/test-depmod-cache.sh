@@ -1,0 +1,239 @@
+#!/bin/bash
+# mydepmod's cache (docs/depmod-cache.md) against kmod 30's depmod: after every
+# step of a sequence on an elfgen tree (cold, warm, a module added, removed,
+# replaced in place with its mtime restored, renamed, moved, depmod.d, -E and
+# modules.order changes) every output is compared with kmod's on the same tree,
+# and strace counts the module files mydepmod opened: only the changed ones.
+# Then a cache corrupted at 50 random offsets, truncated, copied from another
+# tree and another kernel version: one warning each, the same outputs. --no-cache
+# and -n write none; --check ignores it. Last, the Debian tree: cold, warm, one
+# module added under updates/.
+. "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
+. "$top_srcdir/testsuite/depmod/lib.sh"
+
+[ -x "$KMOD_DEPMOD" ] || bail_out "kmod's depmod not found at $KMOD_DEPMOD"
+[ -x "$MYDEPMOD" ] || bail_out "mydepmod not built: $MYDEPMOD"
+[ -x "$ELFGEN" ] || bail_out "elfgen not built: $ELFGEN"
+command -v strace >/dev/null || bail_out "strace not found"
+tap_tmpdir
+K=5.6.0
+CACHE=modules.mykmod-cache.bin
+REAL_MYDEPMOD=$MYDEPMOD
+
+# mydepmod under strace: differential (testsuite/depmod/lib.sh) runs this one
+cat >"$TMPD/traced" <<EOF
+#!/bin/sh
+exec strace -f -qq -e trace=openat,open -o "$TMPD/trace" "$REAL_MYDEPMOD" \$MY_ARGS "\$@"
+EOF
+chmod +x "$TMPD/traced"
+MYDEPMOD=$TMPD/traced
+
+# the module files the last traced run opened, one per line
+opened() {
+	grep -o '"[^"]*\.ko\(\.[a-z]*\)\?"' "$TMPD/trace" | tr -d '"' | sort
+}
+
+# step NAME OPENS ROOT [args]: kmod's outputs, and mydepmod opened OPENS modules
+step() {
+	local name=$1 want=$2 root=$3
+	shift 3
+	differential "$name" "$root" $K "$@" || return 1
+	local got
+	got=$(opened | wc -l)
+	[ "$got" -eq "$want" ] || { diag "$name: opened $got modules, not $want:" "$(opened)"; return 1; }
+}
+
+T=$TMPD/t
+D=$T/lib/modules/$K
+mkmod "$T" $K kernel/lib/core.ko --export core_fn:0x1234 --export core_data:0x99 \
+	--modinfo alias=core-alias --modinfo 'softdep=pre: helper'
+mkmod "$T" $K kernel/lib/helper.ko --export helper_fn:0x42 --need core_fn:0x1234 \
+	--modinfo weakdep=core
+mkmod "$T" $K kernel/drivers/user.ko --need helper_fn:0x42 --need core_data:0x99 \
+	--weak core_fn --modinfo 'alias=pci:v00008086d*' --modinfo alias=char-major-10-1
+mkmod "$T" $K kernel/fs/ks.ko --ksymtab-string ks_only_fn --need core_fn
+mkmod "$T" $K kernel/fs/user2.ko --need ks_only_fn --need printk:0x7 --need unknown:0x5
+mkmod "$T" $K extra/aaaa.ko --export same_aaaa --need core_fn
+mkmod "$T" $K extra/bbbb.ko --export same_bbbb --need helper_fn
+printf '%s\n' kernel/fs/user2.ko kernel/lib/core.ko kernel/lib/helper.ko \
+	kernel/drivers/user.ko >"$D/modules.order"
+printf '%s\n' kernel/fs/ext4.ko >"$D/modules.builtin"
+printf 'ext4.alias=fs-ext4\0' >"$D/modules.builtin.modinfo"
+printf '0x00000007\tprintk\tvmlinux\tEXPORT_SYMBOL\n' >"$TMPD/Module.symvers"
+# A module changed less than 2 s before a run is not cached (docs/depmod-cache.md
+# §3): after each change the test waits that long, so that what a run reads is
+# what changed, not what is still too recent to trust.
+settle() { sleep 2.2; }
+settle
+
+check "cold: kmod's outputs, every module read" step cold 7 "$T"
+check "cold: the cache is written" test -s "$D/$CACHE"
+cp "$D/$CACHE" "$TMPD/cache.cold"
+check "warm: kmod's outputs, no module opened" step warm 0 "$T"
+check "warm: the cache is the same bytes" cmp -s "$D/$CACHE" "$TMPD/cache.cold"
+check "-n with a warm cache: kmod's stdout, no module opened" step warm-n 0 "$T" -n
+
+mkmod "$T" $K updates/newmod.ko --export new_fn --need same_aaaa --need core_fn:0x1234
+settle
+check "a module added under updates/: only it is read" step added 1 "$T"
+check "... the new module" test "$(opened)" = newmod.ko
+rm "$D/kernel/fs/ks.ko"
+settle
+check "a module removed: none read, its symbol gone" step removed 0 "$T"
+check "... user2 lost its dependency" grep -qx 'kernel/fs/user2.ko:' "$D/modules.dep"
+
+# same size, same inode, the old mtime: only the ctime says it changed
+cp -p "$D/extra/aaaa.ko" "$TMPD/aaaa.old"
+"$ELFGEN" -o "$TMPD/aaaa.new" --export same_cccc --need core_fn
+ino=$(stat -c %i "$D/extra/aaaa.ko")
+check "the replacement has the same size" \
+	test "$(stat -c %s "$TMPD/aaaa.new")" = "$(stat -c %s "$D/extra/aaaa.ko")"
+cat "$TMPD/aaaa.new" >"$D/extra/aaaa.ko"
+touch -r "$TMPD/aaaa.old" "$D/extra/aaaa.ko"
+check "... same inode and mtime" test "$(stat -c %i "$D/extra/aaaa.ko")" = "$ino" -a \
+	"$(stat -c %Y "$D/extra/aaaa.ko")" = "$(stat -c %Y "$TMPD/aaaa.old")"
+settle
+check "replaced in place, mtime restored: re-read (ctime)" step replaced 1 "$T"
+check "... its new export is in modules.symbols" grep -q same_cccc "$D/modules.symbols"
+
+mv "$D/extra/bbbb.ko" "$D/extra/bbbb2.ko"
+settle
+check "a module renamed: it alone is read" step renamed 1 "$T"
+mkdir -p "$D/kernel/net"
+mv "$D/kernel/lib/helper.ko" "$D/kernel/net/helper.ko"
+settle
+check "a module moved to another directory: it alone is read" step moved 1 "$T"
+check "... and then nothing is read" step moved2 0 "$T"
+
+# racy: a module whose mtime is not 2 s older than the run is read every time
+touch -d '+1 hour' "$D/extra/bbbb2.ko"
+check "a module of the future: read" step racy1 1 "$T"
+check "... and read again" step racy2 1 "$T"
+touch -d '-1 hour' "$D/extra/bbbb2.ko"
+settle
+check "... back in the past: read once more, then cached" step racy3 1 "$T"
+check "... then nothing is read" step racy4 0 "$T"
+
+# depmod.d with a warm cache: search order, override, exclude
+C=$TMPD/conf
+mkdir -p "$C"
+mkmod "$T" $K updates/core.ko --export core_fn:0x1234 --export upd_only
+settle
+check "a second core.ko under updates/: read" step dup 1 "$T"
+printf 'search built-in updates\n' >"$C/search.conf"
+printf 'override core %s updates\n' $K >"$C/override.conf"
+printf 'exclude extra\n' >"$C/exclude.conf"
+# the core.ko that loses is cached too when the walk read it (search) ...
+check "depmod.d search, warm: kmod's outputs, nothing read" \
+	step conf-search 0 "$T" -C "$C/search.conf"
+# ... but not when the walk did not (override: only the one named): read again
+check "depmod.d override, warm: kmod's outputs, the other core.ko read" \
+	step conf-override 1 "$T" -C "$C/override.conf"
+check "depmod.d exclude, warm: kmod's outputs, nothing read" \
+	step conf-exclude 0 "$T" -C "$C/exclude.conf"
+check "depmod.d back to none: the excluded ones are read again" step conf-none 2 "$T"
+check "-e -E Module.symvers: kmod's warnings, nothing read" step symvers 0 "$T" -e -E "$TMPD/Module.symvers"
+printf '0x00000008\tprintk\tvmlinux\tEXPORT_SYMBOL\n' >"$TMPD/Module.symvers"
+check "-e -E with a changed Module.symvers: kmod's warnings, nothing read" \
+	step symvers2 0 "$T" -e -E "$TMPD/Module.symvers"
+printf '%s\n' extra/aaaa.ko kernel/lib/core.ko kernel/fs/user2.ko >"$D/modules.order"
+check "modules.order edited: kmod's order, nothing read" step order 0 "$T"
+
+# ---- a cache that fails validation: one warning, kmod's outputs, rebuilt ----
+check "the reference run" step reference 0 "$T"
+mkdir -p "$TMPD/ref"
+for f in $DEPMOD_FILES; do cp "$D/$f" "$TMPD/ref/"; done
+cp "$D/$CACHE" "$TMPD/cache.good"
+size=$(stat -c %s "$TMPD/cache.good")
+
+# same_as_ref ERRFILE: kmod's outputs and exactly one warning about the cache
+same_as_ref() {
+	local f
+	for f in $DEPMOD_FILES; do
+		cmp -s "$TMPD/ref/$f" "$D/$f" || { diag "$f differs"; return 1; }
+	done
+	[ "$(wc -l <"$1")" -eq 1 ] || { diag "$(cat "$1")"; return 1; }
+	grep -q "^mydepmod: WARNING: $D/$CACHE: .*, rebuilt\$" "$1" || { diag "$(cat "$1")"; return 1; }
+	cmp -s "$D/$CACHE" "$TMPD/cache.good" || { diag "not rebuilt the same"; return 1; }
+}
+bad=0
+for i in $(seq 50); do
+	off=$((RANDOM * 32768 + RANDOM))
+	off=$((off % size))
+	cp "$TMPD/cache.good" "$D/$CACHE"
+	old=$(od -An -tu1 -j "$off" -N1 "$D/$CACHE" | tr -d ' ')
+	printf "$(printf '\\%03o' $(((old + 1 + RANDOM % 255) % 256)))" |
+		dd of="$D/$CACHE" bs=1 seek="$off" conv=notrunc status=none
+	if cmp -s "$D/$CACHE" "$TMPD/cache.good" ||
+		! "$REAL_MYDEPMOD" -b "$T" $K 2>"$TMPD/err" || ! same_as_ref "$TMPD/err"; then
+		diag "byte $off corrupted"
+		bad=$((bad + 1))
+	fi
+done
+check "50 corrupted bytes: each time one warning, kmod's outputs, the cache rebuilt ($bad bad)" \
+	test $bad -eq 0
+for len in $((size / 2)) $((size - 1)) 10 0; do
+	head -c "$len" "$TMPD/cache.good" >"$D/$CACHE"
+	"$REAL_MYDEPMOD" -b "$T" $K 2>"$TMPD/err"
+	check "truncated to $len bytes: one warning, kmod's outputs, rebuilt" same_as_ref "$TMPD/err"
+done
+{ cat "$TMPD/cache.good"; echo more; } >"$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" $K 2>"$TMPD/err"
+check "bytes appended: one warning, kmod's outputs, rebuilt" same_as_ref "$TMPD/err"
+
+# from another tree (a copy: same modules, another directory) and another kernel
+cp -a "$T" "$TMPD/t2"
+"$REAL_MYDEPMOD" -b "$TMPD/t2" $K 2>/dev/null
+cp "$TMPD/t2/lib/modules/$K/$CACHE" "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" $K 2>"$TMPD/err"
+check "a cache copied from another tree: one warning, kmod's outputs, rebuilt" same_as_ref "$TMPD/err"
+check "... which says so" grep -q 'another tree' "$TMPD/err"
+mkdir -p "$T/lib/modules/5.7.0"
+cp -a "$D/." "$T/lib/modules/5.7.0/"
+"$REAL_MYDEPMOD" -b "$T" 5.7.0 2>/dev/null
+cp "$T/lib/modules/5.7.0/$CACHE" "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" $K 2>"$TMPD/err"
+check "a cache of another kernel version: one warning, kmod's outputs, rebuilt" same_as_ref "$TMPD/err"
+rm -rf "$T/lib/modules/5.7.0"
+
+# ---- --no-cache, -n, --check ----
+echo garbage >"$D/$CACHE"
+export MY_ARGS=--no-cache # for mydepmod alone
+check "--no-cache: kmod's outputs, every module read" step no-cache 8 "$T"
+check "... the bad cache neither read (no warning) nor replaced" \
+	test ! -s "$TMPD/my.stderr" -a "$(cat "$D/$CACHE")" = garbage
+rm "$D/$CACHE"
+check "--no-cache writes no cache" step no-cache2 8 "$T"
+check "... none there" test ! -e "$D/$CACHE"
+unset MY_ARGS
+check "-n writes no cache" step show 8 "$T" -n
+check "... none there" test ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" $K
+"$REAL_MYDEPMOD" -b "$T" --check $K >"$TMPD/check.out"
+check "--check with a cache: nothing differs ($?)" test $? -eq 0 -a ! -s "$TMPD/check.out"
+rm "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" --check $K >"$TMPD/check.out"
+check "--check without one: nothing differs, none written ($?)" \
+	test $? -eq 0 -a ! -s "$TMPD/check.out" -a ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" $K "$D/kernel/lib/core.ko"
+check "depmod FILES... writes no cache" test ! -e "$D/$CACHE"
+
+# ---- the Debian tree (a symlinked copy: the modules themselves are old) ----
+KVER=$(debian_kver) || bail_out "no module tree under /lib/modules"
+P=$TMPD/deb
+mkdir -p "$P/lib/modules"
+cp -as "/lib/modules/$KVER" "$P/lib/modules/"
+remove_outputs "$P/lib/modules/$KVER"
+rm -f "$P/lib/modules/$KVER/$CACHE"
+K=$KVER
+nmods=$(find -L "$P/lib/modules/$KVER" -name '*.ko*' -not -path '*/build/*' -not -path '*/source/*' | wc -l)
+check "Debian tree, cold: kmod's outputs, $nmods modules read" step deb-cold "$nmods" "$P"
+csize=$(stat -c %s "$P/lib/modules/$KVER/$CACHE")
+check "... a cache of $csize bytes, under 10 MB" test "$csize" -lt 10000000
+check "Debian tree, warm: kmod's outputs, no module opened" step deb-warm 0 "$P"
+one=$(find "/lib/modules/$KVER/kernel/fs" -name '*.ko*' | head -1)
+mkdir -p "$P/lib/modules/$KVER/updates"
+cp "$one" "$P/lib/modules/$KVER/updates/"
+check "Debian tree, a module added under updates/: it alone is read" step deb-added 1 "$P"
+
+done_testing
