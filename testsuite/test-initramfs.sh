@@ -83,6 +83,9 @@ allowed() {
 	*/bin/kmod) echo "mykmod is kmod there" && return 0 ;;
 	# mydepmod writes modules.weakdep, kmod 30 does not (docs/compat.md)
 	*/modules/$kver/modules.weakdep) echo "mydepmod writes modules.weakdep" && return 0 ;;
+	# mkinitramfs runs depmod -a -b on the image: mydepmod keeps its cache there too
+	# (docs/depmod-cache.md)
+	*/modules/$kver/modules.mykmod-cache.bin) echo "mydepmod's cache" && return 0 ;;
 	esac
 	for m in $SOFTDEP_EXTRA; do
 		case "$f" in */modules/$kver/$m) echo "btrfs's later softdep lines" && return 0 ;; esac
