@@ -48,10 +48,10 @@ TOOLS_LIST="insmod rmmod lsmod modprobe depmod modinfo"
 tool_bin() {
 	local impl=$1 tool=$2 var
 	if [ "$impl" = kmod ]; then
-		var=KMOD_$(echo "$tool" | tr a-z A-Z)
+		var=KMOD_${tool^^}
 		echo "${!var:-/usr/sbin/$tool}"
 	else
-		var=MY_$(echo "$tool" | tr a-z A-Z)
+		var=MY_${tool^^}
 		echo "${!var:-$top_builddir/tools/my$tool}"
 	fi
 }
@@ -67,7 +67,8 @@ dump_modules() {
 	local root=$1 d name st ref hold p
 	for d in "$root"/sys/module/*/; do
 		[ -d "$d" ] || continue
-		name=$(basename "$d")
+		name=${d%/}
+		name=${name##*/}
 		st=$(cat "$d/initstate" 2>/dev/null) || st=-
 		ref=$(cat "$d/refcnt" 2>/dev/null) || ref=-
 		hold=$(ls "$d/holders" 2>/dev/null | sort | paste -sd, -)
@@ -90,8 +91,9 @@ dump_modules() {
 normalize() {
 	local impl=$1 root=$2 t n up expr=()
 	for t in $TOOLS_LIST; do
-		n=$(basename "$(tool_bin "$impl" "$t")")
-		up=@$(echo "$t" | tr a-z A-Z)@
+		n=$(tool_bin "$impl" "$t")
+		n=${n##*/}
+		up=@${t^^}@
 		[ "$n" != "$t" ] && expr+=(-e "s|\\b$n\\b|$up|g")
 		expr+=(-e "s|^$t:|$up:|" -e "s|^\\([[:space:]]\\+\\)$t\\b|\\1$up|"
 			-e "s|Usage: $t\\b|Usage: $up|")
