@@ -440,6 +440,7 @@ struct dg_source {
 	struct modscan_dir *dir; /* @m's directory, or NULL: its path */
 	void *image; /* malloc'd, or NULL: the file */
 	size_t size;
+	const struct stat *st; /* with a cache: the file's stat when taken already */
 };
 
 /* No data, or data that is not there: what the same file gives again. */
@@ -453,25 +454,30 @@ static bool result_lasts(int r)
  * open does) and take it from the cache when it did not change: 1, else 0
  * (-ENOMEM). The stat comes first: a change after it shows next time.
  */
-static int load_cached(struct dg_module *m, struct modscan_dir *dir,
+static int load_cached(struct dg_module *m, const struct dg_source *src,
 		       const struct dg_cache *cache)
 {
+	const struct stat *sp = src->st;
 	struct stat st;
-	int r;
+	int r = 0;
 
-	if (dir != NULL)
-		r = fstatat(modscan_dir_fd(dir), m->scan->path + m->scan->baselen, &st,
-			    0);
-	else
+	if (sp == NULL && src->dir != NULL)
+		r = fstatat(modscan_dir_fd(src->dir), m->scan->path + m->scan->baselen,
+			    &st, 0);
+	else if (sp == NULL)
 		r = fstatat(AT_FDCWD, m->scan->path, &st, 0);
-	if (r < 0 || !S_ISREG(st.st_mode))
+	if (sp == NULL)
+		sp = &st;
+	if (r < 0 || !S_ISREG(sp->st_mode))
 		return 0;
 	m->st = (struct dg_stat){
-		.dev = (uint64_t)st.st_dev,
-		.ino = (uint64_t)st.st_ino,
-		.size = (uint64_t)st.st_size,
-		.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
-		.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+		.dev = (uint64_t)sp->st_dev,
+		.ino = (uint64_t)sp->st_ino,
+		.size = (uint64_t)sp->st_size,
+		.mtime_ns =
+			(int64_t)sp->st_mtim.tv_sec * 1000000000 + sp->st_mtim.tv_nsec,
+		.ctime_ns =
+			(int64_t)sp->st_ctim.tv_sec * 1000000000 + sp->st_ctim.tv_nsec,
 	};
 	m->cacheable = true;
 	r = cache->lookup(cache->data, m);
@@ -497,7 +503,7 @@ static int load_one(struct dg_module *m, const struct dg_source *src,
 
 	m->cacheable = false;
 	if (cache != NULL && src->image == NULL) {
-		r = load_cached(m, dir, cache);
+		r = load_cached(m, src, cache);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}
@@ -567,8 +573,17 @@ static void *load_worker(void *arg)
 
 		if (i >= job->dg->n)
 			break;
-		if (job->dg->mods[i].loaded)
+		if (job->dg->mods[i].loaded) {
+			/* found in the cache during the walk: its data now, in parallel
+			 */
+			r = job->dg->mods[i].cache_entry == NULL
+				    ? 0
+				    : job->dg->opts.cache->fill(job->dg->opts.cache->data,
+								&job->dg->mods[i]);
+			if (r < 0)
+				__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
 			continue;
+		}
 		r = load_one(&job->dg->mods[i], &(struct dg_source){ 0 }, job->dg->budget,
 			     job->dg->opts.reader, job->dg->opts.cache);
 		if (r < 0)
@@ -629,17 +644,29 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 			const struct dg_source *src)
 {
 	struct dg_module *d = NULL;
+	struct dg_source s = *src;
+	struct stat st;
 	int r;
 
-	if (src->image != NULL || modscan_check_type(sm, src->dir) == 0)
+	if (src->image != NULL) {
 		d = calloc(1, sizeof(*d));
+	} else if (p->cache != NULL) {
+		/* the cache needs the file's identity: one stat for both */
+		r = modscan_stat(sm, src->dir, &st);
+		if (r == 0)
+			s.st = &st;
+		if (!sm->not_regular)
+			d = calloc(1, sizeof(*d));
+	} else if (modscan_check_type(sm, src->dir) == 0) {
+		d = calloc(1, sizeof(*d));
+	}
 	if (d == NULL) {
 		modscan_dir_unref(src->dir);
 		free(src->image);
 		return;
 	}
 	d->scan = sm;
-	r = load_one(d, src, p->budget, p->reader, p->cache);
+	r = load_one(d, &s, p->budget, p->reader, p->cache);
 	modscan_dir_unref(src->dir);
 	if (r < 0 || !d->loaded) {
 		if (d->extra != NULL)

@@ -60,6 +60,8 @@ struct dg_module {
 	 * cached (docs/depmod-cache.md)
 	 */
 	bool cacheable;
+	bool from_cache; /* found by dg_cache.lookup, not read */
+	const void *cache_entry; /* found, not yet filled (dg_cache.fill) */
 	struct dg_stat st;
 	void *extra; /* what opts.reader read, or NULL */
 	int extra_err; /* the reader's error (not -ENOMEM), 0 when none */
@@ -99,9 +101,16 @@ struct dg_reader {
  * Modules read before (mydepmod's cache): with one, each module is stat'ed before
  * it is read, and @lookup fills a module whose file did not change since (1),
  * or returns 0 to have it read, or -ENOMEM. Never together with a dg_reader.
+ * The module's arena is its own, but its strings may be the cache's: the cache
+ * must outlive the graph and the preload.
  */
 struct dg_cache {
 	int (*lookup)(void *data, struct dg_module *m);
+	/*
+	 * A module @lookup found is marked loaded with @cache_entry set, and filled
+	 * only when the graph needs its data: 0, or -ENOMEM.
+	 */
+	int (*fill)(void *data, struct dg_module *m);
 	void *data;
 };
 

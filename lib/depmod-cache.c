@@ -11,14 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "depmod-cache.h"
+#include "hash64.h"
 
 #define DMC_MAGIC "MYDEPMC\n"
-#define DMC_VERSION 1u
-#define DMC_HEADER 64u
+#define DMC_VERSION 2u
+#define DMC_HEADER 72u
+#define DMC_MAX_RECORD 4096u
 #define DMC_ENTRY 72u
 #define DMC_SYM 16u
 #define DMC_INFO 8u
@@ -35,10 +38,15 @@ struct dmc_entry {
 struct depmod_cache {
 	unsigned char *data;
 	size_t len;
+	bool mapped; /* @data is a mapping of the file, else malloc'd */
 	struct dmc_entry *entries;
 	uint32_t n_entries;
 	const unsigned char *syms; /* DMC_SYM bytes each */
 	const unsigned char *infos; /* DMC_INFO bytes each */
+	const unsigned char *record; /* the caller's (dmc_record()) */
+	uint32_t record_len;
+	const char *names; /* the symbol names, each once */
+	uint32_t names_len;
 	const char *strings;
 };
 
@@ -71,22 +79,8 @@ static void put64(unsigned char *p, uint64_t v)
 uint64_t dmc_checksum(const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
-	size_t i = 16;
 
-	for (; i + 8 <= len; i += 8) {
-		h = (h ^ get64(p + i)) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	if (i < len) {
-		uint64_t w = 0;
-
-		memcpy(&w, p + i, len - i);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-	}
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
+	return len > 16 ? hash64(p + 16, len - 16, len) : hash64(p, 0, len);
 }
 
 int dmc_make_key(const char *kver, const char *dirname, char **out)
@@ -103,7 +97,7 @@ int dmc_make_key(const char *kver, const char *dirname, char **out)
 static const char *check_header(const unsigned char *d, size_t len, const char *key,
 				uint32_t *n_entries, uint32_t *n_syms, uint32_t *n_infos)
 {
-	uint64_t key_len, strings_len, total = DMC_HEADER, part;
+	uint64_t key_len, strings_len, names_len, rec_len, total = DMC_HEADER, part;
 
 	if (len < DMC_HEADER || memcmp(d, DMC_MAGIC, 8) != 0)
 		return "not a mykmod cache";
@@ -118,15 +112,21 @@ static const char *check_header(const unsigned char *d, size_t len, const char *
 	*n_syms = get32(d + 40);
 	*n_infos = get32(d + 44);
 	strings_len = get64(d + 48);
+	names_len = get64(d + 24);
+	rec_len = get32(d + 64);
+	if (get32(d + 68) != 0 || rec_len > DMC_MAX_RECORD)
+		return "a bad record size";
 	if (uadd64_overflow(total, key_len, &total) ||
+	    uadd64_overflow(total, rec_len, &total) ||
 	    umul64_overflow(*n_entries, DMC_ENTRY, &part) ||
 	    uadd64_overflow(total, part, &total) ||
 	    umul64_overflow(*n_syms, DMC_SYM, &part) ||
 	    uadd64_overflow(total, part, &total) ||
 	    umul64_overflow(*n_infos, DMC_INFO, &part) ||
 	    uadd64_overflow(total, part, &total) ||
+	    uadd64_overflow(total, names_len, &total) ||
 	    uadd64_overflow(total, strings_len, &total) || total != len ||
-	    strings_len > UINT32_MAX)
+	    strings_len > UINT32_MAX || names_len > UINT32_MAX)
 		return "sections do not add up";
 	if (key_len != strlen(key) || memcmp(d + DMC_HEADER, key, key_len) != 0)
 		return "written for another tree, kernel or mykmod version";
@@ -185,14 +185,16 @@ static const char *check_entry(const struct depmod_cache *c, const struct dmc_en
 	    !range_valid(*str, e->str_len, strings_len) || e->str_len == 0)
 		return "an entry out of bounds";
 	end = *str + e->str_len;
-	if (!take_strings(c->strings, str, end, 1 + n_sym + e->n_info) || *str != end)
+	if (!take_strings(c->strings, str, end, 1 + e->n_info) || *str != end)
 		return "an entry's strings out of bounds";
 	for (uint64_t k = *sym; k < *sym + n_sym; k++) {
 		const unsigned char *r = c->syms + k * DMC_SYM;
 		char bind = (char)r[8];
 		bool export = k < *sym + e->n_exports;
 
-		if (get32(r + 12) != 0 || r[9] != 0 || r[10] != 0 || r[11] != 0 ||
+		/* the name pool ends in NUL (load_owned()): a name in it ends there */
+		if (get32(r + 12) >= c->names_len || r[9] != 0 || r[10] != 0 ||
+		    r[11] != 0 ||
 		    (export ? bind != 'G' && bind != 'W' && bind != 'L'
 			    : bind != 'U' && bind != 'W'))
 			return "a bad symbol record";
@@ -229,7 +231,16 @@ static const char *check_entries(struct depmod_cache *c, const unsigned char *ta
 }
 
 /* dmc_load() on @data, which it takes (freed on failure). */
-static int load_owned(unsigned char *data, size_t len, const char *key,
+/* @data of @len bytes, mapped or malloc'd. */
+static void release_data(unsigned char *data, size_t len, bool mapped)
+{
+	if (mapped)
+		munmap(data, len ? len : 1);
+	else
+		free(data);
+}
+
+static int load_owned(unsigned char *data, size_t len, bool mapped, const char *key,
 		      struct depmod_cache **out, const char **why)
 {
 	struct depmod_cache *c;
@@ -238,26 +249,37 @@ static int load_owned(unsigned char *data, size_t len, const char *key,
 
 	*why = check_header(data, len, key, &n_entries, &n_syms, &n_infos);
 	if (*why != NULL) {
-		free(data);
+		release_data(data, len, mapped);
 		return -EBADMSG;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		free(data);
+		release_data(data, len, mapped);
 		return -ENOMEM;
 	}
 	c->data = data;
+	c->len = len;
+	c->mapped = mapped;
 	c->entries = calloc(n_entries ? n_entries : 1, sizeof(*c->entries));
 	if (c->entries == NULL) {
 		dmc_free(c);
 		return -ENOMEM;
 	}
-	c->len = len;
 	c->n_entries = n_entries;
-	off = DMC_HEADER + get32(c->data + 32) + (size_t)n_entries * DMC_ENTRY;
+	c->record = c->data + DMC_HEADER + get32(c->data + 32);
+	c->record_len = get32(c->data + 64);
+	off = DMC_HEADER + get32(c->data + 32) + c->record_len +
+	      (size_t)n_entries * DMC_ENTRY;
 	c->syms = c->data + off;
 	c->infos = c->syms + (size_t)n_syms * DMC_SYM;
-	c->strings = (const char *)(c->infos + (size_t)n_infos * DMC_INFO);
+	c->names = (const char *)(c->infos + (size_t)n_infos * DMC_INFO);
+	c->names_len = (uint32_t)get64(c->data + 24);
+	c->strings = c->names + c->names_len;
+	if (c->names_len > 0 && c->names[c->names_len - 1] != '\0') {
+		*why = "a symbol name out of bounds";
+		dmc_free(c);
+		return -EBADMSG;
+	}
 	*why = check_entries(c, c->data + off - (size_t)n_entries * DMC_ENTRY, n_syms,
 			     n_infos, get64(c->data + 48));
 	if (*why != NULL) {
@@ -277,17 +299,15 @@ int dmc_load(const void *data, size_t len, const char *key, struct depmod_cache 
 	if (copy == NULL)
 		return -ENOMEM;
 	memcpy(copy, data, len);
-	return load_owned(copy, len, key, out, why);
+	return load_owned(copy, len, false, key, out, why);
 }
 
 int dmc_read_file(const char *path, const char *key, struct depmod_cache **out,
 		  const char **why)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ unsigned char *buf = NULL;
-	unsigned char *data;
+	void *data;
 	struct stat st;
-	size_t got = 0;
 
 	*why = NULL;
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -296,24 +316,17 @@ int dmc_read_file(const char *path, const char *key, struct depmod_cache **out,
 		*why = "not a regular file of a sensible size";
 		return -EBADMSG;
 	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (buf == NULL)
-		return -ENOMEM;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break; /* shorter than its stat: the header's size says so */
-		got += (size_t)n;
-	}
-	/* the buffer is the cache's from here: no copy of a file of megabytes */
-	data = buf;
-	buf = NULL;
-	return load_owned(data, got, key, out, why);
+	if (st.st_size == 0)
+		return load_owned(calloc(1, 1), 0, false, key, out, why);
+	/*
+	 * Mapped, not read: no copy, no fault per page of a fresh buffer. mydepmod
+	 * replaces the file by a rename, never in place; docs/depmod-cache.md §2.
+	 */
+	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+		    0);
+	if (data == MAP_FAILED)
+		return -errno;
+	return load_owned(data, (size_t)st.st_size, true, key, out, why);
 }
 
 void dmc_free(struct depmod_cache *c)
@@ -321,8 +334,14 @@ void dmc_free(struct depmod_cache *c)
 	if (c == NULL)
 		return;
 	free(c->entries);
-	free(c->data);
+	release_data(c->data, c->len, c->mapped);
 	free(c);
+}
+
+const void *dmc_record(const struct depmod_cache *c, size_t *len)
+{
+	*len = c->record_len;
+	return c->record;
 }
 
 size_t dmc_count(const struct depmod_cache *c)
@@ -364,34 +383,34 @@ static bool same_file(const struct dmc_entry *e, const struct dg_stat *st)
 	       e->mtime_ns == st->mtime_ns && e->ctime_ns == st->ctime_ns;
 }
 
-/* The arena lib/depgraph.c's copy_out() makes, from @e's records and strings. */
+/*
+ * What lib/depgraph.c's copy_out() makes from a file, from @e: the arrays in
+ * an arena of the module's own, the strings in the cache's memory, which
+ * outlives the module graph (lib/depgraph.h, struct dg_cache).
+ */
 static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
 		       struct dg_module *m)
 {
 	size_t n_sym = (size_t)e->n_exports + e->n_needs;
-	const char *s = c->strings + e->str_off;
-	size_t pathlen = strlen(s) + 1;
-	size_t head = n_sym * sizeof(struct dg_sym) + e->n_info * sizeof(struct dg_info);
-	char *p;
+	const char *p = c->strings + e->str_off;
 
-	m->arena = malloc(head + (e->str_len - pathlen) + 1);
+	m->arena = malloc(n_sym * sizeof(struct dg_sym) +
+			  e->n_info * sizeof(struct dg_info) + 1);
 	if (m->arena == NULL)
 		return -ENOMEM;
 	m->exports = (struct dg_sym *)m->arena;
 	m->needs = m->exports + e->n_exports;
 	m->info = (struct dg_info *)(m->exports + n_sym);
-	p = m->arena + head;
-	memcpy(p, s + pathlen, e->str_len - pathlen);
 	for (size_t k = 0; k < n_sym; k++) {
 		const unsigned char *r = c->syms + ((size_t)e->first_sym + k) * DMC_SYM;
 		struct dg_sym *sym = &m->exports[k];
 
-		sym->name = p;
+		sym->name = c->names + get32(r + 12);
 		sym->crc = get64(r);
 		sym->bind = (char)r[8];
-		sym->hash = k < e->n_exports ? 0 : dg_sym_hash(p);
-		p += strlen(p) + 1;
+		sym->hash = k < e->n_exports ? 0 : dg_sym_hash(sym->name);
 	}
+	p += strlen(p) + 1; /* the path */
 	for (size_t k = 0; k < e->n_info; k++) {
 		m->info[k].kind =
 			get32(c->infos + ((size_t)e->first_info + k) * DMC_INFO);
@@ -401,8 +420,6 @@ static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
 	m->n_exports = e->n_exports;
 	m->n_needs = e->n_needs;
 	m->n_info = e->n_info;
-	m->open_err = 0;
-	m->exports_err = e->exports_err;
 	return 0;
 }
 
@@ -412,11 +429,26 @@ int dmc_lookup(const struct depmod_cache *c, struct dg_module *m)
 
 	if (e == NULL || !same_file(e, &m->st))
 		return 0;
-	return fill_module(c, e, m) < 0 ? -ENOMEM : 1;
+	m->open_err = 0;
+	m->exports_err = e->exports_err;
+	m->from_cache = true;
+	m->cache_entry = e;
+	return 1;
 }
 
-/* What a run read whole from a file that had settled before it started. */
-static bool trusted(const struct dg_module *m, int64_t start_ns)
+int dmc_fill(const struct depmod_cache *c, struct dg_module *m)
+{
+	int r;
+
+	if (m->cache_entry == NULL)
+		return 0;
+	r = fill_module(c, m->cache_entry, m);
+	if (r == 0)
+		m->cache_entry = NULL;
+	return r;
+}
+
+bool dmc_trusted(const struct dg_module *m, int64_t start_ns)
 {
 	int e = m->exports_err;
 
@@ -436,10 +468,72 @@ static int cmp_path(const void *a, const void *b)
 	return d != 0 ? d : (ma > mb) - (ma < mb);
 }
 
+/* The symbol names of a cache being written, each once, in order of first use. */
+struct name_pool {
+	struct strbuf buf;
+	uint32_t *slots; /* open addressing: offset in buf + 1, 0 when free */
+	size_t cap, n;
+	uint32_t *offs; /* for each symbol record, its name's offset in buf */
+};
+
+static void pool_release(struct name_pool *np)
+{
+	strbuf_release(&np->buf);
+	free(np->slots);
+	free(np->offs);
+}
+
+static int pool_grow(struct name_pool *np)
+{
+	size_t cap = np->cap ? np->cap * 2 : 4096;
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (slots == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < np->cap; i++) {
+		size_t j;
+
+		if (np->slots[i] == 0)
+			continue;
+		j = dg_sym_hash(np->buf.buf + np->slots[i] - 1) & (cap - 1);
+		while (slots[j] != 0)
+			j = (j + 1) & (cap - 1);
+		slots[j] = np->slots[i];
+	}
+	free(np->slots);
+	np->slots = slots;
+	np->cap = cap;
+	return 0;
+}
+
+/* The offset of @name (hashed @h, as dg_sym_hash()) in the pool, added if new. */
+static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t *off)
+{
+	size_t j, len = strlen(name) + 1;
+
+	if ((np->n + 1) * 2 > np->cap && pool_grow(np) < 0)
+		return -ENOMEM;
+	for (j = h & (np->cap - 1); np->slots[j] != 0; j = (j + 1) & (np->cap - 1)) {
+		if (streq(np->buf.buf + np->slots[j] - 1, name)) {
+			*off = np->slots[j] - 1;
+			return 0;
+		}
+	}
+	if (np->buf.used + len >= UINT32_MAX)
+		return -E2BIG;
+	*off = (uint32_t)np->buf.used;
+	if (strbuf_push(&np->buf, name, len) < 0)
+		return -ENOMEM;
+	np->slots[j] = *off + 1;
+	np->n++;
+	return 0;
+}
+
 /* The records of @m at *@sym, *@info and *@str; its entry at @ent. */
 static void put_module(unsigned char *ent, const struct dg_module *m, unsigned char *base,
-		       size_t syms, size_t infos, size_t strings, uint32_t *sym,
-		       uint32_t *info, uint32_t *str)
+		       size_t syms, size_t infos, size_t strings,
+		       const struct name_pool *np, uint32_t *sym, uint32_t *info,
+		       uint32_t *str)
 {
 	size_t n_sym = m->n_exports + m->n_needs;
 	uint32_t str0 = *str;
@@ -458,7 +552,7 @@ static void put_module(unsigned char *ent, const struct dg_module *m, unsigned c
 
 		put64(r, sy->crc);
 		r[8] = (unsigned char)sy->bind;
-		PUT_STR(sy->name);
+		put32(r + 12, np->offs[*sym + k]);
 	}
 	for (size_t k = 0; k < m->n_info; k++) {
 		put32(base + infos + ((size_t)*info + k) * DMC_INFO, m->info[k].kind);
@@ -482,23 +576,44 @@ static void put_module(unsigned char *ent, const struct dg_module *m, unsigned c
 	*info += (uint32_t)m->n_info;
 }
 
-/* The sizes of the sections for @mods; -E2BIG past what 32-bit counts hold. */
+/*
+ * The sizes of the sections for @mods, and the name pool; -E2BIG past what 32-bit
+ * counts hold.
+ */
 static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
-		   uint64_t *n_infos, uint64_t *strings)
+		   uint64_t *n_infos, uint64_t *strings, struct name_pool *np)
 {
+	size_t at = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct dg_module *m = mods[i];
 
 		*n_syms += m->n_exports + m->n_needs;
 		*n_infos += m->n_info;
 		*strings += strlen(dg_module_path(m)) + 1;
-		for (size_t k = 0; k < m->n_exports + m->n_needs; k++)
-			*strings += strlen(m->exports[k].name) + 1;
 		for (size_t k = 0; k < m->n_info; k++)
 			*strings += strlen(m->info[k].value) + 1;
 	}
 	if (n > UINT32_MAX || *n_syms > UINT32_MAX || *n_infos > UINT32_MAX ||
 	    *strings > UINT32_MAX || *strings > DMC_MAX_SIZE)
+		return -E2BIG;
+	np->offs = malloc((*n_syms ? *n_syms : 1) * sizeof(*np->offs));
+	if (np->offs == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_module *m = mods[i];
+
+		for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
+			const struct dg_sym *sy = &m->exports[k];
+			/* a need's hash is there already, an export's is not */
+			uint32_t h = k < m->n_exports ? dg_sym_hash(sy->name) : sy->hash;
+			int r = pool_add(np, sy->name, h, &np->offs[at++]);
+
+			if (r < 0)
+				return r;
+		}
+	}
+	if (np->buf.used > DMC_MAX_SIZE)
 		return -E2BIG;
 	return 0;
 }
@@ -513,7 +628,7 @@ static int pick_modules(const struct dg_module *const *all, size_t total,
 	if (mods == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < total; i++)
-		if (trusted(all[i], start_ns))
+		if (dmc_trusted(all[i], start_ns))
 			mods[k++] = all[i];
 	qsort(mods, k, sizeof(*mods), cmp_path);
 	*n = 0;
@@ -525,47 +640,115 @@ static int pick_modules(const struct dg_module *const *all, size_t total,
 	return 0;
 }
 
+/*
+ * Would the cache come out as @old is? When every module to write came from it
+ * and there are as many as it holds: they are its entries, one each (one per
+ * path), and the same entries give the same bytes.
+ */
+static bool unchanged(const struct depmod_cache *old, const struct dg_module **mods,
+		      size_t n, const void *record, size_t record_len)
+{
+	if (n != old->n_entries || record_len != old->record_len ||
+	    (record_len > 0 && memcmp(record, old->record, record_len) != 0))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!mods[i]->from_cache)
+			return false;
+	return true;
+}
+
+/*
+ * Modules found in @old and not filled since (a duplicate the graph did not
+ * take): filled copies in *@filled, which @mods then points to.
+ */
+static int fill_pending(const struct depmod_cache *old, const struct dg_module **mods,
+			size_t n, struct dg_module **filled)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (mods[i]->cache_entry == NULL)
+			continue;
+		if (old == NULL)
+			return -EINVAL; /* found in another cache: not ours to read */
+		if (*filled == NULL)
+			*filled = calloc(n, sizeof(**filled));
+		if (*filled == NULL)
+			return -ENOMEM;
+		(*filled)[i] = *mods[i];
+		if (fill_module(old, mods[i]->cache_entry, &(*filled)[i]) < 0)
+			return -ENOMEM;
+		mods[i] = &(*filled)[i];
+	}
+	return 0;
+}
+
+static void free_filled(struct dg_module *filled, size_t n)
+{
+	for (size_t i = 0; filled != NULL && i < n; i++)
+		free(filled[i].arena);
+}
+
 int dmc_write(struct strbuf *out, const char *key, int64_t start_ns,
-	      const struct dg_module *const *all, size_t n_all)
+	      const struct dg_module *const *all, size_t n_all, const void *record,
+	      size_t record_len, const struct depmod_cache *old)
 {
 	_cleanup_free_ const struct dg_module **mods = NULL;
+	_cleanup_free_ struct dg_module *filled = NULL;
+	struct name_pool np = { .buf = STRBUF_INIT };
 	uint64_t n_syms = 0, n_infos = 0, strings = 0;
-	size_t n, key_len = strlen(key), ents, syms, infos, str_at, total;
+	size_t n, key_len = strlen(key), rec, ents, syms, infos, names, str_at, total;
 	uint32_t sym = 0, info = 0, str = 0;
 	unsigned char *d;
 	int r = pick_modules(all, n_all, start_ns, &mods, &n);
 
-	if (r == 0)
-		r = measure(mods, n, &n_syms, &n_infos, &strings);
-	if (r == 0 && key_len > UINT32_MAX)
-		r = -E2BIG;
-	if (r < 0)
-		return r;
-	ents = DMC_HEADER + key_len;
-	syms = ents + n * DMC_ENTRY;
-	infos = syms + (size_t)n_syms * DMC_SYM;
-	str_at = infos + (size_t)n_infos * DMC_INFO;
-	total = str_at + (size_t)strings;
 	strbuf_clear(out);
-	if (strbuf_reserve(out, total) < 0)
-		return -ENOMEM;
+	if (r == 0 && old != NULL && unchanged(old, mods, n, record, record_len))
+		return 1;
+	if (r == 0)
+		r = fill_pending(old, mods, n, &filled);
+	if (r == 0)
+		r = measure(mods, n, &n_syms, &n_infos, &strings, &np);
+	if (r == 0 && (key_len > UINT32_MAX || record_len > DMC_MAX_RECORD))
+		r = -E2BIG;
+	if (r == 0) {
+		rec = DMC_HEADER + key_len;
+		ents = rec + record_len;
+		syms = ents + n * DMC_ENTRY;
+		infos = syms + (size_t)n_syms * DMC_SYM;
+		names = infos + (size_t)n_infos * DMC_INFO;
+		str_at = names + np.buf.used;
+		total = str_at + (size_t)strings;
+		if (strbuf_reserve(out, total) < 0)
+			r = -ENOMEM;
+	}
+	if (r < 0) {
+		pool_release(&np);
+		free_filled(filled, n);
+		return r;
+	}
 	d = (unsigned char *)out->buf;
 	memset(d, 0, total);
 	memcpy(d, DMC_MAGIC, 8);
 	put32(d + 16, DMC_VERSION);
 	put32(d + 20, DMC_HEADER);
-	/* d + 24: reserved, 0, so that a run that changes nothing writes nothing */
+	put64(d + 24, np.buf.used);
 	put32(d + 32, (uint32_t)key_len);
 	put32(d + 36, (uint32_t)n);
 	put32(d + 40, (uint32_t)n_syms);
 	put32(d + 44, (uint32_t)n_infos);
 	put64(d + 48, strings);
 	put64(d + 56, total);
+	put32(d + 64, (uint32_t)record_len);
 	memcpy(d + DMC_HEADER, key, key_len);
+	if (record_len > 0)
+		memcpy(d + rec, record, record_len);
+	if (np.buf.used > 0)
+		memcpy(d + names, np.buf.buf, np.buf.used);
 	for (size_t i = 0; i < n; i++)
-		put_module(d + ents + i * DMC_ENTRY, mods[i], d, syms, infos, str_at,
+		put_module(d + ents + i * DMC_ENTRY, mods[i], d, syms, infos, str_at, &np,
 			   &sym, &info, &str);
 	put64(d + 8, dmc_checksum(d, total));
 	out->used = total;
+	pool_release(&np);
+	free_filled(filled, n);
 	return 0;
 }

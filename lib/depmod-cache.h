@@ -56,17 +56,37 @@ void dmc_entry(const struct depmod_cache *c, size_t i, const char **path,
 
 /*
  * When the entry of dg_module_path(@m) has @m->st exactly (device, inode, size,
- * mtime and ctime in ns): fill @m as reading the file would have (its own arena),
- * and return 1. 0 when there is no such entry, -ENOMEM.
+ * mtime and ctime in ns): mark @m found (from_cache, cache_entry, its errors)
+ * and return 1; 0 when there is no such entry. Its data waits for dmc_fill().
  */
 int dmc_lookup(const struct depmod_cache *c, struct dg_module *m) _must_check_;
+/*
+ * Fill @m, found by dmc_lookup() in @c, as reading the file would have: its
+ * arrays in an arena of its own, its strings in @c's memory (@c must outlive
+ * it). 0 (also when there is nothing to fill), -ENOMEM.
+ */
+int dmc_fill(const struct depmod_cache *c, struct dg_module *m) _must_check_;
 
 /*
  * Serialise into @out (emptied first) those of the @n modules @mods that can be
  * trusted next time: read whole (dg_module.cacheable), and changed at least
  * DMC_RACY_NS before @start_ns (CLOCK_REALTIME at the start of the run); one
- * of two with one path. The same modules give the same bytes. -E2BIG past the
- * format's 32-bit counts.
+ * of two with one path, and @record (dmc_record()). The same modules and record
+ * give the same bytes. 1, @out left empty, when those bytes would be @old's (the
+ * cache the run looked modules up in, NULL for none): all of its entries, nothing
+ * else, and the same record. -E2BIG past the format's 32-bit counts.
  */
 int dmc_write(struct strbuf *out, const char *key, int64_t start_ns,
-	      const struct dg_module *const *mods, size_t n) _must_check_;
+	      const struct dg_module *const *mods, size_t n, const void *record,
+	      size_t record_len, const struct depmod_cache *old) _must_check_;
+
+/*
+ * Would @m's entry be written (and trusted next time)? Read whole, no error but
+ * "no symbols", changed at least DMC_RACY_NS before @start_ns.
+ */
+bool dmc_trusted(const struct dg_module *m, int64_t start_ns);
+/*
+ * The caller's record that the cache carries, as given to dmc_write() (at most
+ * 4 KiB; length 0 for none). Its bytes are covered by the checksum, nothing else.
+ */
+const void *dmc_record(const struct depmod_cache *c, size_t *len);

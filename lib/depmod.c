@@ -5,14 +5,17 @@
  * there; the messages of the libraries it calls go through the same log.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "depgraph.h"
 #include "depmod-cache.h"
+#include "depmod-record.h"
 #include "depmod-config.h"
 #include "depmod.h"
 #include "modscan.h"
@@ -30,6 +33,17 @@ struct run {
 	char *cache_key;
 	struct dg_cache cache_hook;
 	int64_t start_ns;
+	/* the graph's modules, in its order (modscan_build()) */
+	struct modscan_mod **mods;
+	size_t n_mods;
+	/*
+	 * From the graph on, messages go through @counted to the caller's log:
+	 * a run that says something makes no record (docs/depmod-cache.md §7)
+	 */
+	struct depmod_opts counted_opts;
+	struct mk_log counted;
+	const struct mk_log *said_to; /* the caller's */
+	unsigned int n_said;
 };
 
 static void run_release(struct run *run)
@@ -70,9 +84,25 @@ static int up_to_date(const struct depmod_opts *o)
 	return modscan_depfile_up_to_date(o->dirname, depfile, o->log) == 1;
 }
 
+__attribute__((format(printf, 3, 0))) static void count_said(void *data, int prio,
+							     const char *fmt, va_list ap)
+{
+	struct run *run = data;
+
+	if (prio <= LOG_WARNING)
+		__atomic_fetch_add(&run->n_said, 1, __ATOMIC_RELAXED);
+	if (run->said_to != NULL && run->said_to->fn != NULL)
+		run->said_to->fn(run->said_to->data, prio, fmt, ap);
+}
+
 static int cache_lookup(void *data, struct dg_module *m)
 {
 	return data != NULL ? dmc_lookup(data, m) : 0;
+}
+
+static int cache_fill(void *data, struct dg_module *m)
+{
+	return dmc_fill(data, m);
 }
 
 /*
@@ -94,7 +124,7 @@ static int open_cache(struct run *run)
 		path = NULL;
 		return out_of_memory(o->log);
 	}
-	run->cache_hook = (struct dg_cache){ .lookup = cache_lookup };
+	run->cache_hook = (struct dg_cache){ .lookup = cache_lookup, .fill = cache_fill };
 	if (!o->read_cache)
 		return 0;
 	r = dmc_read_file(path, run->cache_key, &run->cache, &why);
@@ -118,16 +148,30 @@ static int make_cache(struct run *run, struct depmod_result *res)
 	size_t n_pre = run->preload != NULL ? dg_preload_count(run->preload) : 0;
 	_cleanup_free_ const struct dg_module **mods =
 		malloc((n + n_pre + 1) * sizeof(*mods));
+	unsigned char rec[DMR_LEN];
+	size_t rec_len = 0;
+	uint64_t digest;
 	int r;
 
 	if (mods == NULL)
 		return out_of_memory(run->o->log);
 	for (size_t i = 0; i < n; i++)
 		mods[k++] = depgraph_module(run->dg, i);
+	/* the record of the outputs, when a later run can trust it (§7) */
+	r = run->n_said == 0 ? dmr_digest(run->o, mods, n, run->start_ns, false, &digest)
+			     : 0;
+	if (r < 0)
+		return out_of_memory(run->o->log);
+	if (r > 0) {
+		dmr_make(digest, res->out, rec);
+		rec_len = sizeof(rec);
+	}
 	for (size_t i = 0; i < n_pre; i++)
 		if (dg_preload_unused(run->preload, i) != NULL)
 			mods[k++] = dg_preload_unused(run->preload, i);
-	r = dmc_write(&res->cache, run->cache_key, run->start_ns, mods, k);
+	/* 1: the same as the old one, which stays: nothing to write or compare */
+	r = dmc_write(&res->cache, run->cache_key, run->start_ns, mods, k, rec, rec_len,
+		      run->cache);
 	if (r == -ENOMEM)
 		return out_of_memory(run->o->log);
 	if (r < 0) /* the old one, if any, stays: its entries are still checked */
@@ -191,6 +235,100 @@ static int scan_files(struct run *run)
 	return 0;
 }
 
+/*
+ * The graph's modules in their order; from here on, what the run says is
+ * counted (struct run).
+ */
+static int build_order(struct run *run)
+{
+	int r = modscan_build(run->ms, &run->mods, &run->n_mods);
+
+	if (r < 0)
+		return fail(run->o->log, LOG_CRIT, r, "could not build module array",
+			    NULL);
+	run->said_to = run->o->log;
+	run->counted = (struct mk_log){ .fn = count_said, .data = run };
+	run->counted_opts = *run->o;
+	run->counted_opts.log = &run->counted;
+	run->o = &run->counted_opts;
+	return 0;
+}
+
+/* The record's files, and one buffer to read each of them into. */
+struct recorded {
+	struct dmr_files files;
+	char *buf;
+	size_t cap;
+};
+
+/* Is file @i of the set as the record says (struct outset_same_fn)? */
+static int same_as_recorded(void *data, size_t i, int fd, uint64_t size)
+{
+	struct recorded *rc = data;
+	size_t got = 0;
+	char extra;
+
+	if (size != rc->files.size[i] || size > SIZE_MAX - 1)
+		return 0;
+	if (size + 1 > rc->cap) {
+		free(rc->buf);
+		rc->cap = size + 1;
+		rc->buf = malloc(rc->cap);
+		if (rc->buf == NULL) {
+			rc->cap = 0;
+			return 0;
+		}
+	}
+	while (got < size) {
+		ssize_t n = pread(fd, rc->buf + got, size - got, (off_t)got);
+
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	/* nothing more: the file did not grow meanwhile */
+	if (pread(fd, &extra, 1, (off_t)size) != 0)
+		return 0;
+	return dmr_file_hash(rc->buf, size) == rc->files.hash[i];
+}
+
+/*
+ * May the index files stay as they are (docs/depmod-cache.md §7)? 1 when the
+ * cache's record was made from the inputs this run has (every module taken from
+ * the cache) and each file is as recorded; 0 to make them.
+ */
+static int outputs_current(struct run *run)
+{
+	const struct depmod_opts *o = run->o;
+	_cleanup_free_ const struct dg_module **mods = NULL;
+	struct recorded rc = { .buf = NULL };
+	uint64_t want, digest;
+	const void *rec;
+	size_t len;
+	int r;
+
+	if (!o->reuse_outputs || run->cache == NULL)
+		return 0;
+	rec = dmc_record(run->cache, &len);
+	if (!dmr_parse(rec, len, &want, &rc.files))
+		return 0;
+	mods = malloc((run->n_mods + 1) * sizeof(*mods));
+	if (mods == NULL)
+		return out_of_memory(o->log);
+	for (size_t i = 0; i < run->n_mods; i++)
+		mods[i] = run->mods[i]->user; /* read during the walk, or NULL */
+	r = dmr_digest(o, mods, run->n_mods, run->start_ns, true, &digest);
+	if (r < 0)
+		return out_of_memory(o->log);
+	if (r == 0 || digest != want)
+		return 0;
+	/* any trouble there: the run makes the files, and says what it is */
+	r = outset_reuse(o->outdirname, depmod_output_names, DEPMOD_N_OUTPUTS,
+			 o->file_mode, same_as_recorded, &rc);
+	free(rc.buf);
+	return r == 1;
+}
+
 /* The module order, the kernel's symbols (-E or -F), then every module's. */
 static int load_graph(struct run *run)
 {
@@ -205,18 +343,13 @@ static int load_graph(struct run *run)
 		.show = o->show,
 		.cache = run->cache_key != NULL ? &run->cache_hook : NULL,
 	};
-	struct modscan_mod **mods;
-	size_t n_mods;
-	int r;
+	int r = 0;
 
-	r = modscan_build(run->ms, &mods, &n_mods);
-	if (r < 0)
-		return fail(o->log, LOG_CRIT, r, "could not build module array", NULL);
 	if (o->print_unknown && kernel_syms == NULL) {
 		mk_log(o->log, LOG_WARNING, "-e needs -E or -F\n");
 		gopts.print_unknown = false;
 	}
-	if (depgraph_new(mods, n_mods, &gopts, &run->dg) < 0)
+	if (depgraph_new(run->mods, run->n_mods, &gopts, &run->dg) < 0)
 		return out_of_memory(o->log);
 	if (o->symvers != NULL)
 		r = depgraph_load_symvers(run->dg, o->symvers);
@@ -313,6 +446,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 	res->unresolved = NULL;
 	res->n_unresolved = 0;
 	res->cache = (struct strbuf)STRBUF_INIT;
+	res->current = false;
 	if (o->quick) {
 		if (o->text_only)
 			return 1;
@@ -325,6 +459,15 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		r = open_cache(&run);
 	if (r == 0)
 		r = all ? scan_tree(&run) : scan_files(&run);
+	if (r == 0)
+		r = build_order(&run);
+	if (r == 0 && all)
+		r = outputs_current(&run);
+	if (r == 1) { /* nothing to make or write (docs/depmod-cache.md §7) */
+		res->current = true;
+		run_release(&run);
+		return 0;
+	}
 	if (r == 0)
 		r = load_graph(&run);
 	if (r == 0)
@@ -379,6 +522,10 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 	const char *names[DEPMOD_N_OUTPUTS + 1];
 	struct outset *os = NULL;
 	int r;
+
+	if (res->current) /* the files are what they would be (§7 of docs/depmod-cache.md)
+			   */
+		return 0;
 
 	/* the cache is one of the set, which a journal may rename, even when not made */
 	memcpy(names, depmod_output_names, sizeof(*names) * DEPMOD_N_OUTPUTS);

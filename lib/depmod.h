@@ -41,6 +41,13 @@ struct depmod_opts {
 	 * make a new one for depmod_write() (never with FILES... without -a)
 	 */
 	bool read_cache, make_cache;
+	/*
+	 * With make_cache: when the cache's record says the files on disk are what
+	 * this run would make, leave them (docs/depmod-cache.md §7). Only for a run
+	 * that says nothing of its own while making them (no -e, -w, -v).
+	 */
+	bool reuse_outputs;
+	mode_t file_mode; /* the mode depmod_write() gives new files */
 	const struct mk_log *log; /* kmod's messages, the fatal ones at LOG_CRIT */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */
 };
@@ -64,6 +71,8 @@ struct depmod_result {
 	size_t n_unresolved;
 	/* with make_cache: the new cache, written with the outputs when not empty */
 	struct strbuf cache;
+	/* reuse_outputs found the files as they would be made: @out is empty */
+	bool current;
 };
 
 /*

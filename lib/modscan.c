@@ -699,6 +699,26 @@ int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir)
 	return m->not_regular ? -ENOTSUP : 0;
 }
 
+int modscan_stat(struct modscan_mod *m, struct modscan_dir *dir, struct stat *st)
+{
+	int r;
+
+	if (dir != NULL)
+		r = fstatat(dir->fd, m->path + m->baselen, st, 0);
+	else
+		r = fstatat(AT_FDCWD, m->path, st, 0);
+	r = r < 0 ? -errno : 0;
+	if (m->type_unchecked) {
+		m->not_regular = r < 0 || !S_ISREG(st->st_mode);
+		if (!m->not_regular)
+			m->size = st->st_size;
+		m->type_unchecked = false;
+	}
+	if (r < 0)
+		return r;
+	return S_ISREG(st->st_mode) ? 0 : -ENOTSUP;
+}
+
 static bool check_left(struct modscan_mod *m)
 {
 	return modscan_check_type(m, NULL) == 0;

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <sys/stat.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +69,14 @@ int modscan_dir_fd(const struct modscan_dir *dir);
 void modscan_set_lazy_links(struct modscan *ms, bool lazy);
 /* 0 when @m is known to be a regular file, -ENOTSUP (marked) when it is not. */
 int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir) _must_check_;
+/*
+ * The same check, always with a stat of where @m leads, which goes to @st: for a
+ * reader that needs the file's identity anyway (mydepmod's cache), one stat
+ * instead of two. -ENOTSUP (marked) when not a regular file, another -errno when
+ * the stat failed (for a lazy link: marked not regular, as the check would).
+ */
+int modscan_stat(struct modscan_mod *m, struct modscan_dir *dir,
+		 struct stat *st) _must_check_;
 /*
  * After a lazy walk, once nothing else calls modscan_check_type(): check what is
  * left, then 0 (the walk stands; its messages are passed on) or 1 (drop whatever

@@ -773,3 +773,64 @@ int outset_compare(const char *dir, const struct outset_file *files, size_t n,
 	*failed = NULL;
 	return differs || r > 0;
 }
+
+/* Are there files of dead runs in @dfd (a journal to complete, temporary files)? */
+static bool has_leftovers(int dfd, bool locked)
+{
+	struct stale *list;
+	size_t n;
+
+	if (list_stale(dfd, locked, &list, &n) < 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		free(list[i].name);
+	free(list);
+	return n > 0;
+}
+
+/* Open @name for outset_reuse(): a regular file of ours with @mode, else -1. */
+static int open_kept(int dfd, const char *name, mode_t mode, struct stat *st)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || (st->st_mode & 07777) != mode ||
+	    st->st_uid != geteuid()) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int outset_reuse(const char *dir, const char *const *names, size_t n, mode_t mode,
+		 outset_same_fn same, void *data)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ int *fds = calloc(n ? n : 1, sizeof(*fds));
+	size_t opened = 0;
+	bool all = true;
+
+	if (fds == NULL)
+		return -ENOMEM;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* released with the descriptor: no writer is among its renames meanwhile */
+	if (has_leftovers(dfd, lock_dir_shared(dfd)))
+		return 0;
+	for (; all && opened < n; opened++) {
+		struct stat st;
+
+		fds[opened] = open_kept(dfd, names[opened], mode, &st);
+		all = fds[opened] >= 0 &&
+		      same(data, opened, fds[opened], (uint64_t)st.st_size) == 1;
+	}
+	/* as a commit that keeps a file unchanged does: its times are now */
+	for (size_t i = 0; all && i < n; i++)
+		all = futimens(fds[i], NULL) == 0;
+	for (size_t i = 0; i < opened; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return all;
+}

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -87,3 +88,20 @@ struct outset_file {
  */
 int outset_compare(const char *dir, const struct outset_file *files, size_t n,
 		   outset_diff_fn fn, void *data, const char **failed) _must_check_;
+
+/*
+ * Is file @i of a set, open as @fd (@size bytes), what the caller would write?
+ * 1 when it is, 0 when not (or it cannot tell).
+ */
+typedef int (*outset_same_fn)(void *data, size_t i, int fd, uint64_t size);
+
+/*
+ * May the set @names (@n of them) in @dir stay as it is, without a commit? Under
+ * the shared lock (as outset_compare()), 1 when no file of a dead run is there
+ * and each name is a regular file of the effective user with @mode (what
+ * outset_keep_unchanged() keeps) that @same accepts; their times are then set to
+ * now, as a commit that keeps them does. 0 when not, a negative errno when @dir
+ * cannot be opened. Nothing is created, removed or replayed.
+ */
+int outset_reuse(const char *dir, const char *const *names, size_t n, mode_t mode,
+		 outset_same_fn same, void *data) _must_check_;

@@ -5,9 +5,12 @@
 # modules.order changes) every output is compared with kmod's on the same tree,
 # and strace counts the module files mydepmod opened: only the changed ones.
 # Then a cache corrupted at 50 random offsets, truncated, copied from another
-# tree and another kernel version: one warning each, the same outputs. --no-cache
-# and -n write none; --check ignores it. Last, the Debian tree: cold, warm, one
-# module added under updates/.
+# tree and another kernel version: one warning each, the same outputs. Index files
+# that are what a run would make are left (§7), and made again when one is edited,
+# removed or of another mode, after a dead run, or when modules.builtin, System.map
+# or -P change; a run that warns does so every time. --no-cache and -n write none;
+# --check ignores it. Last, the Debian tree: cold, warm, a nothing-changed run that
+# writes nothing, one module added under updates/.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
 
@@ -139,6 +142,104 @@ check "-e -E with a changed Module.symvers: kmod's warnings, nothing read" \
 printf '%s\n' extra/aaaa.ko kernel/lib/core.ko kernel/fs/user2.ko >"$D/modules.order"
 check "modules.order edited: kmod's order, nothing read" step order 0 "$T"
 
+# ---- files that are what a run would write are left as they are (§7) ----
+# The record of the outputs in the cache: a run whose inputs are those of the last
+# one and finds every file as recorded makes nothing and writes nothing (only the
+# times, as kmod rewrites every file). Anything else: the files are made again.
+R=$TMPD/reuse.trace
+# reuse_run [args]: mydepmod under strace (creates, renames, unlinks), stderr kept
+reuse_run() {
+	strace -f -qq -e trace=openat,rename,renameat,renameat2,unlink,unlinkat \
+		-o "$R" "$REAL_MYDEPMOD" -b "$T" "$@" $K 2>"$TMPD/reuse.err"
+}
+# created: the last reuse_run created or renamed a file
+created() { grep -qE 'O_CREAT|rename' "$R"; }
+# as_kmod NAME [args]: the files in $D are kmod's for the tree as it is (a copy)
+as_kmod() {
+	local name=$1 f
+	shift
+	rm -rf "$TMPD/kt"
+	cp -a "$T" "$TMPD/kt"
+	remove_outputs "$TMPD/kt/lib/modules/$K"
+	"$KMOD_DEPMOD" -b "$TMPD/kt" "$@" $K 2>/dev/null
+	for f in $DEPMOD_FILES; do
+		cmp -s "$TMPD/kt/lib/modules/$K/$f" "$D/$f" || { diag "$name: $f differs"; return 1; }
+	done
+}
+cache_id() { stat -c %i.%Z "$D/$CACHE"; }
+settle # the modules.order edited above is to be trusted
+"$REAL_MYDEPMOD" -b "$T" $K
+check "the files of a full run are kmod's" as_kmod reuse-full
+id=$(cache_id)
+mkdir -p "$TMPD/before"
+for f in $DEPMOD_FILES; do cp -p "$D/$f" "$TMPD/before/"; done
+sleep 1.1
+reuse_run
+check "nothing changed: exit 0, nothing said ($?)" test $? -eq 0 -a ! -s "$TMPD/reuse.err"
+check "... nothing created, renamed or removed" eval '! created'
+check "... the same files, the cache untouched" as_kmod reuse-same
+check "... the cache untouched" test "$(cache_id)" = "$id"
+check "... the files' times are the run's, as kmod's rewrite makes them" \
+	test "$D/modules.dep" -nt "$TMPD/before/modules.dep" -a \
+	"$D/modules.symbols.bin" -nt "$TMPD/before/modules.symbols.bin"
+
+# an index edited in place, same size, its mtime restored
+printf '%%' | dd of="$D/modules.alias" bs=1 conv=notrunc status=none
+check "(modules.alias edited)" eval '! cmp -s "$D/modules.alias" "$TMPD/before/modules.alias"'
+touch -r "$TMPD/before/modules.alias" "$D/modules.alias"
+reuse_run
+check "an index edited in place (size and mtime kept): made again, kmod's" as_kmod reuse-edit
+check "... it was written" created
+rm "$D/modules.symbols.bin"
+reuse_run
+check "an index removed: made again, kmod's" as_kmod reuse-removed
+chmod 600 "$D/modules.dep"
+reuse_run
+check "an index of another mode: written again with 0644" \
+	test "$(stat -c %a "$D/modules.dep")" = 644
+: >"$D/.modules.dep.mydepmod-999999999-0123456789abcdef"
+reuse_run
+check "a temporary file of a dead run: the run removes it" \
+	test ! -e "$D/.modules.dep.mydepmod-999999999-0123456789abcdef"
+check "... and writes kmod's files" as_kmod reuse-leftover
+reuse_run
+check "then nothing is created again" eval '! created'
+
+# the files besides the modules that the outputs are made from
+printf '%s\n' kernel/fs/ext4.ko kernel/fs/xfs.ko >"$D/modules.builtin"
+printf 'ext4.alias=fs-ext4\0xfs.alias=fs-xfs\0' >"$D/modules.builtin.modinfo"
+settle
+reuse_run
+check "modules.builtin and .modinfo changed: kmod's builtin indexes" as_kmod reuse-builtin
+check "... which changed" eval '! cmp -s "$D/modules.builtin.bin" "$TMPD/before/modules.builtin.bin"'
+printf '0x00000007\tprintk\tvmlinux\n' >"$TMPD/System.map.sym"
+printf 'ffffffff81000000 T printk\n' >"$TMPD/System.map"
+settle
+"$REAL_MYDEPMOD" -b "$T" -F "$TMPD/System.map" $K
+id=$(cache_id)
+reuse_run -F "$TMPD/System.map"
+check "-F, nothing changed: nothing created" eval '! created'
+printf 'ffffffff81000000 T printk\nffffffff81000010 T core_fn\n' >"$TMPD/System.map"
+settle
+reuse_run -F "$TMPD/System.map"
+check "-F with another System.map: the run made the files (a new record)" \
+	test "$(cache_id)" != "$id"
+check "... kmod's" as_kmod reuse-sysmap -F "$TMPD/System.map"
+reuse_run -P _ -F "$TMPD/System.map"
+check "-P added: the files made again, kmod's" as_kmod reuse-prefix -P _ -F "$TMPD/System.map"
+
+# a run that says something does it again every time, as kmod does
+mkmod "$T" $K extra/bracket.ko --modinfo 'alias=pci:v[0000*'
+settle
+"$REAL_MYDEPMOD" -b "$T" $K 2>"$TMPD/said1"
+reuse_run
+check "a warning while the files are made: said again by the next run" \
+	grep -q 'Unmatched bracket' "$TMPD/reuse.err"
+check "... the same words as the first" cmp -s "$TMPD/said1" "$TMPD/reuse.err"
+rm "$D/extra/bracket.ko"
+settle
+"$REAL_MYDEPMOD" -b "$T" $K
+
 # ---- a cache that fails validation: one warning, kmod's outputs, rebuilt ----
 check "the reference run" step reference 0 "$T"
 mkdir -p "$TMPD/ref"
@@ -231,6 +332,9 @@ check "Debian tree, cold: kmod's outputs, $nmods modules read" step deb-cold "$n
 csize=$(stat -c %s "$P/lib/modules/$KVER/$CACHE")
 check "... a cache of $csize bytes, under 10 MB" test "$csize" -lt 10000000
 check "Debian tree, warm: kmod's outputs, no module opened" step deb-warm 0 "$P"
+strace -f -qq -e trace=openat,rename -o "$R" "$REAL_MYDEPMOD" -b "$P" $K
+check "Debian tree, nothing changed: nothing created, no module opened" \
+	eval '! created && ! grep -q "\.ko" "$R"'
 one=$(find "/lib/modules/$KVER/kernel/fs" -name '*.ko*' | head -1)
 mkdir -p "$P/lib/modules/$KVER/updates"
 cp "$one" "$P/lib/modules/$KVER/updates/"

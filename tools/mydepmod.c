@@ -312,6 +312,16 @@ __attribute__((format(printf, 3, 0))) static void counting_fn(void *data, int pr
 	log_vprintf(prio, fmt, ap);
 }
 
+/* The mode of the files written: 0644 less the umask. */
+static mode_t file_mode(void)
+{
+	/* read, not changed: no other thread creates files yet */
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return 0644 & ~mask;
+}
+
 /* Our options among themselves and with kmod's: 0, or <0 on a printed error. */
 static int set_extensions(struct args *a)
 {
@@ -334,6 +344,10 @@ static int set_extensions(struct args *a)
 	/* -n and --check write nothing, the cache neither (docs/depmod-cache.md §5) */
 	a->o.read_cache = !a->no_cache;
 	a->o.make_cache = !a->no_cache && !a->o.text_only && !a->check;
+	/* what a run makes can be left as it is only when it would say nothing */
+	a->o.reuse_outputs = a->o.make_cache && !a->o.print_unknown && !a->o.warn_dups &&
+			     log_get_priority() <= DEFAULT_VERBOSE;
+	a->o.file_mode = file_mode();
 	return 0;
 }
 
@@ -377,11 +391,7 @@ static int show_outputs(const struct depmod_result *res)
 
 static int write_outputs(const struct depmod_opts *o, const struct depmod_result *res)
 {
-	/* read, not changed: no other thread creates files now */
-	mode_t mask = umask(0);
-
-	umask(mask);
-	return depmod_write(o, res, 0644 & ~mask);
+	return depmod_write(o, res, o->file_mode);
 }
 
 /* --check: one line on stdout for each file a run would change */

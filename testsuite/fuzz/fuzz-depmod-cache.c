@@ -58,14 +58,17 @@ static void check_entries(const struct depmod_cache *c)
 		dmc_entry(c, i, &path, &m.st);
 		sm.path = (char *)path;
 		sm.relpath = path;
-		r = dmc_lookup(c, &m);
+		if (dmc_lookup(c, &m) != 1)
+			abort();
+		r = dmc_fill(c, &m);
 		if (r == -ENOMEM)
 			return;
-		if (r != 1)
+		if (r != 0 || m.cache_entry != NULL)
 			abort();
 		check_module(&m);
 		free(m.arena);
 		m.arena = NULL;
+		m.from_cache = false;
 		m.st.ctime_ns++;
 		if (dmc_lookup(c, &m) != 0)
 			abort();
