@@ -102,11 +102,14 @@ if [ "$have_modinfo" = 1 ]; then
 	done
 fi
 
-# two identical trees (hard links): the Debian modules, the kernel's lists and extra/
+# two identical trees (symlinks: hard links would change the link count, and so
+# the ctime, of every installed module under the tests that run meanwhile and
+# compare mydepmod's cache, docs/depmod-cache.md §3): the Debian modules, the
+# kernel's lists and extra/
 mktree() {
 	local t=$1/lib/modules/$kver
 	mkdir -p "$t"
-	cp -al "$kdir/kernel" "$t/kernel"
+	cp -as "$kdir/kernel" "$t/kernel"
 	cp -a "$extra" "$t/extra"
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
 		cp "$kdir/$f" "$t/$f"
