@@ -324,7 +324,7 @@ static int outputs_current(struct run *run)
 		return 0;
 	/* any trouble there: the run makes the files, and says what it is */
 	r = outset_reuse(o->outdirname, depmod_output_names, DEPMOD_N_OUTPUTS,
-			 o->file_mode, same_as_recorded, &rc);
+			 o->file_mode, o->reuse_to_compare, same_as_recorded, &rc);
 	free(rc.buf);
 	return r == 1;
 }
@@ -499,6 +499,9 @@ int depmod_compare(const struct depmod_opts *o, const struct depmod_result *res,
 	struct outset_file files[DEPMOD_N_OUTPUTS];
 	const char *failed;
 	int r;
+
+	if (res->current) /* as recorded: nothing differs (docs/depmod-cache.md §7) */
+		return 0;
 
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		files[i] = (struct outset_file){

@@ -42,11 +42,13 @@ struct depmod_opts {
 	 */
 	bool read_cache, make_cache;
 	/*
-	 * With make_cache: when the cache's record says the files on disk are what
+	 * With read_cache: when the cache's record says the files on disk are what
 	 * this run would make, leave them (docs/depmod-cache.md §7). Only for a run
 	 * that says nothing of its own while making them (no -e, -w, -v).
 	 */
 	bool reuse_outputs;
+	/* with reuse_outputs: for depmod_compare(), contents only, nothing touched */
+	bool reuse_to_compare;
 	mode_t file_mode; /* the mode depmod_write() gives new files */
 	const struct mk_log *log; /* kmod's messages, the fatal ones at LOG_CRIT */
 	const struct mk_log *show; /* -v: "<path> needs \"<sym>\": <owner path>" */

@@ -788,15 +788,20 @@ static bool has_leftovers(int dfd, bool locked)
 	return n > 0;
 }
 
-/* Open @name for outset_reuse(): a regular file of ours with @mode, else -1. */
-static int open_kept(int dfd, const char *name, mode_t mode, struct stat *st)
+/*
+ * Open @name for outset_reuse(): a regular file (of ours with @mode unless
+ * @contents_only), else -1.
+ */
+static int open_kept(int dfd, const char *name, mode_t mode, bool contents_only,
+		     struct stat *st)
 {
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || (st->st_mode & 07777) != mode ||
-	    st->st_uid != geteuid()) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) ||
+	    (!contents_only &&
+	     ((st->st_mode & 07777) != mode || st->st_uid != geteuid()))) {
 		close(fd);
 		return -1;
 	}
@@ -804,7 +809,7 @@ static int open_kept(int dfd, const char *name, mode_t mode, struct stat *st)
 }
 
 int outset_reuse(const char *dir, const char *const *names, size_t n, mode_t mode,
-		 outset_same_fn same, void *data)
+		 bool contents_only, outset_same_fn same, void *data)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ int *fds = calloc(n ? n : 1, sizeof(*fds));
@@ -822,12 +827,12 @@ int outset_reuse(const char *dir, const char *const *names, size_t n, mode_t mod
 	for (; all && opened < n; opened++) {
 		struct stat st;
 
-		fds[opened] = open_kept(dfd, names[opened], mode, &st);
+		fds[opened] = open_kept(dfd, names[opened], mode, contents_only, &st);
 		all = fds[opened] >= 0 &&
 		      same(data, opened, fds[opened], (uint64_t)st.st_size) == 1;
 	}
 	/* as a commit that keeps a file unchanged does: its times are now */
-	for (size_t i = 0; all && i < n; i++)
+	for (size_t i = 0; all && !contents_only && i < n; i++)
 		all = futimens(fds[i], NULL) == 0;
 	for (size_t i = 0; i < opened; i++)
 		if (fds[i] >= 0)

@@ -23,6 +23,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -100,8 +101,10 @@ typedef int (*outset_same_fn)(void *data, size_t i, int fd, uint64_t size);
  * the shared lock (as outset_compare()), 1 when no file of a dead run is there
  * and each name is a regular file of the effective user with @mode (what
  * outset_keep_unchanged() keeps) that @same accepts; their times are then set to
- * now, as a commit that keeps them does. 0 when not, a negative errno when @dir
- * cannot be opened. Nothing is created, removed or replayed.
+ * now, as a commit that keeps them does. With @contents_only, only the contents
+ * count and nothing is touched: would outset_compare() find nothing? 0 when not,
+ * a negative errno when @dir cannot be opened. Nothing is created, removed or
+ * replayed.
  */
 int outset_reuse(const char *dir, const char *const *names, size_t n, mode_t mode,
-		 outset_same_fn same, void *data) _must_check_;
+		 bool contents_only, outset_same_fn same, void *data) _must_check_;

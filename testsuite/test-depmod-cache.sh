@@ -175,7 +175,8 @@ mkdir -p "$TMPD/before"
 for f in $DEPMOD_FILES; do cp -p "$D/$f" "$TMPD/before/"; done
 sleep 1.1
 reuse_run
-check "nothing changed: exit 0, nothing said ($?)" test $? -eq 0 -a ! -s "$TMPD/reuse.err"
+rc=$?
+check "nothing changed: exit 0, nothing said ($rc)" test $rc -eq 0 -a ! -s "$TMPD/reuse.err"
 check "... nothing created, renamed or removed" eval '! created'
 check "... the same files, the cache untouched" as_kmod reuse-same
 check "... the cache untouched" test "$(cache_id)" = "$id"
@@ -183,10 +184,19 @@ check "... the files' times are the run's, as kmod's rewrite makes them" \
 	test "$D/modules.dep" -nt "$TMPD/before/modules.dep" -a \
 	"$D/modules.symbols.bin" -nt "$TMPD/before/modules.symbols.bin"
 
+reuse_run --check >"$TMPD/check.out"
+rc=$?
+check "--check, nothing changed: exit 0, nothing reported, nothing created ($rc)" \
+	eval 'test $rc -eq 0 -a ! -s "$TMPD/check.out" && ! created'
+
 # an index edited in place, same size, its mtime restored
 printf '%%' | dd of="$D/modules.alias" bs=1 conv=notrunc status=none
 check "(modules.alias edited)" eval '! cmp -s "$D/modules.alias" "$TMPD/before/modules.alias"'
 touch -r "$TMPD/before/modules.alias" "$D/modules.alias"
+reuse_run --check >"$TMPD/check.out"
+rc=$?
+check "--check: the edited index is stale ($rc)" \
+	eval 'test $rc -eq 1 && grep -qx "stale $D/modules.alias" "$TMPD/check.out"'
 reuse_run
 check "an index edited in place (size and mtime kept): made again, kmod's" as_kmod reuse-edit
 check "... it was written" created

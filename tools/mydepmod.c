@@ -345,8 +345,9 @@ static int set_extensions(struct args *a)
 	a->o.read_cache = !a->no_cache;
 	a->o.make_cache = !a->no_cache && !a->o.text_only && !a->check;
 	/* what a run makes can be left as it is only when it would say nothing */
-	a->o.reuse_outputs = a->o.make_cache && !a->o.print_unknown && !a->o.warn_dups &&
-			     log_get_priority() <= DEFAULT_VERBOSE;
+	a->o.reuse_outputs = a->o.read_cache && !a->o.text_only && !a->o.print_unknown &&
+			     !a->o.warn_dups && log_get_priority() <= DEFAULT_VERBOSE;
+	a->o.reuse_to_compare = a->check;
 	a->o.file_mode = file_mode();
 	return 0;
 }
