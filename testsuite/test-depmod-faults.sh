@@ -96,9 +96,7 @@ state() {
 	if [ $o = 1 ]; then echo old; elif [ $n = 1 ]; then echo new; else echo mixed; fi
 }
 
-temp_files() {
-	ls -A "$D" | grep -c 'mydepmod-' || true
-}
+# temp_files and journal_complete: testsuite/depmod/lib.sh
 
 # how many calls a full run makes
 install_old
@@ -155,13 +153,6 @@ done
 # opens the output set (its first write fails) must then leave the old set, or
 # the new one exactly when the journal was complete (it is rolled forward), and
 # no temporary file; the next full run leaves no temporary file and kmod's set.
-journal_complete() {
-	local j
-	for j in "$D"/.mydepmod-commit-*; do
-		[ -f "$j" ] && [ "$(tail -n 1 "$j")" = end ] && return 0
-	done
-	return 1
-}
 is_kmod_set() {
 	local f
 	for f in $DEPMOD_FILES; do cmp -s "$D/$f" "$KMODSET/$f" || return 1; done
