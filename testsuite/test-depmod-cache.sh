@@ -6,8 +6,9 @@
 # and strace counts the module files mydepmod opened: only the changed ones.
 # Then a cache corrupted at 50 random offsets, truncated, copied from another
 # tree and another kernel version: one warning each, the same outputs. --no-cache
-# and -n write none; --check ignores it. Last, the Debian tree: cold, warm, one
-# module added under updates/.
+# and -n write none; --check ignores it. Under -b a run writes a cache only with
+# --cache or when one is there (-b / is no -b); --cache --no-cache is refused.
+# Last, the Debian tree: cold, warm, one module added under updates/.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
 
@@ -66,7 +67,12 @@ printf '0x00000007\tprintk\tvmlinux\tEXPORT_SYMBOL\n' >"$TMPD/Module.symvers"
 settle() { sleep 2.2; }
 settle
 
-check "cold: kmod's outputs, every module read" step cold 7 "$T"
+# under -b the cache is written only when asked or already there (§5)
+check "cold, -b without --cache: kmod's outputs, every module read" step cold-none 7 "$T"
+check "... no cache written" test ! -e "$D/$CACHE"
+export MY_ARGS=--cache # for mydepmod alone
+check "cold, --cache: kmod's outputs, every module read" step cold 7 "$T"
+unset MY_ARGS
 check "cold: the cache is written" test -s "$D/$CACHE"
 cp "$D/$CACHE" "$TMPD/cache.cold"
 check "warm: kmod's outputs, no module opened" step warm 0 "$T"
@@ -77,6 +83,8 @@ mkmod "$T" $K updates/newmod.ko --export new_fn --need same_aaaa --need core_fn:
 settle
 check "a module added under updates/: only it is read" step added 1 "$T"
 check "... the new module" test "$(opened)" = newmod.ko
+check "... -b with a cache there, no --cache: the cache is updated with it" \
+	grep -qa updates/newmod.ko "$D/$CACHE"
 rm "$D/kernel/fs/ks.ko"
 settle
 check "a module removed: none read, its symbol gone" step removed 0 "$T"
@@ -208,7 +216,11 @@ check "... none there" test ! -e "$D/$CACHE"
 unset MY_ARGS
 check "-n writes no cache" step show 8 "$T" -n
 check "... none there" test ! -e "$D/$CACHE"
-"$REAL_MYDEPMOD" -b "$T" $K
+"$REAL_MYDEPMOD" -b "$T" --cache -n $K >/dev/null
+check "--cache with -n writes none" test ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" --cache --check $K >/dev/null
+check "--cache with --check writes none" test ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" --cache $K
 "$REAL_MYDEPMOD" -b "$T" --check $K >"$TMPD/check.out"
 check "--check with a cache: nothing differs ($?)" test $? -eq 0 -a ! -s "$TMPD/check.out"
 rm "$D/$CACHE"
@@ -217,6 +229,39 @@ check "--check without one: nothing differs, none written ($?)" \
 	test $? -eq 0 -a ! -s "$TMPD/check.out" -a ! -e "$D/$CACHE"
 "$REAL_MYDEPMOD" -b "$T" $K "$D/kernel/lib/core.ko"
 check "depmod FILES... writes no cache" test ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" --cache $K "$D/kernel/lib/core.ko"
+check "... nor with --cache" test ! -e "$D/$CACHE"
+
+# --cache and --no-cache together: a usage error, exit 1 (2 with --check), nothing written
+"$REAL_MYDEPMOD" -b "$T" $K
+cp "$D/modules.dep" "$TMPD/dep.before"
+printf 'mydepmod: ERROR: --cache and --no-cache cannot be used together\n' >"$TMPD/both.want"
+for extra in "" --check; do
+	"$REAL_MYDEPMOD" -b "$T" --cache --no-cache $extra $K >"$TMPD/both.out" 2>"$TMPD/both.err"
+	rc=$?
+	want=1
+	[ -n "$extra" ] && want=2
+	check "--cache --no-cache ${extra:+$extra }refused: exit $rc (want $want), no output" \
+		test $rc = $want -a ! -s "$TMPD/both.out"
+	check "... the message" cmp -s "$TMPD/both.err" "$TMPD/both.want"
+done
+check "... nothing written" test ! -e "$D/$CACHE"
+check "... the index files left alone" cmp -s "$D/modules.dep" "$TMPD/dep.before"
+
+# -b / is no -b (§5): the cache is written without --cache. -m names the module
+# directory under / : the test's tree, never the real /lib/modules
+for b in / //./ ""; do
+	rm -f "$D/$CACHE"
+	"$REAL_MYDEPMOD" ${b:+-b "$b"} -m "$T/lib/modules" $K 2>"$TMPD/err"
+	label="-b $b"
+	[ -z "$b" ] && label="no -b"
+	check "$label, -m TREE: a cache written without --cache" \
+		test -s "$D/$CACHE" -a ! -s "$TMPD/err"
+	check "... the same index files as with -b TREE" cmp -s "$D/modules.dep" "$TMPD/dep.before"
+done
+rm -f "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T/." $K
+check "-b TREE/. (not /): none" test ! -e "$D/$CACHE"
 
 # ---- the Debian tree (a symlinked copy: the modules themselves are old) ----
 KVER=$(debian_kver) || bail_out "no module tree under /lib/modules"
@@ -227,7 +272,9 @@ remove_outputs "$P/lib/modules/$KVER"
 rm -f "$P/lib/modules/$KVER/$CACHE"
 K=$KVER
 nmods=$(find -L "$P/lib/modules/$KVER" -name '*.ko*' -not -path '*/build/*' -not -path '*/source/*' | wc -l)
+export MY_ARGS=--cache
 check "Debian tree, cold: kmod's outputs, $nmods modules read" step deb-cold "$nmods" "$P"
+unset MY_ARGS
 csize=$(stat -c %s "$P/lib/modules/$KVER/$CACHE")
 check "... a cache of $csize bytes, under 10 MB" test "$csize" -lt 10000000
 check "Debian tree, warm: kmod's outputs, no module opened" step deb-warm 0 "$P"

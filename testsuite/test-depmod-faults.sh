@@ -11,8 +11,9 @@
 #    next run leaves no temporary file and the set kmod's depmod writes, and every
 #    kill is seen to land at the call aimed at.
 # The old set differs from the new one (it was made with modules.order cut, and
-# has no cache; the new one has mydepmod's cache, docs/depmod-cache.md), so a
-# partial replacement would show.
+# has no cache; the new one has mydepmod's cache, docs/depmod-cache.md, which
+# every run but the old set's asks for with --cache: under -b it is written only
+# then, or when one is there), so a partial replacement would show.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
 
@@ -57,7 +58,7 @@ make_sets() {
 	cp "$TMPD/order.full" "$D/modules.order"
 	"$KMOD_DEPMOD" -b "$T" "$KVER" || bail_out "depmod failed on $T"
 	for f in $DEPMOD_FILES; do mv "$D/$f" "$KMODSET/"; done
-	"$MYDEPMOD" -b "$T" "$KVER" || bail_out "mydepmod failed on $T"
+	"$MYDEPMOD" --cache -b "$T" "$KVER" || bail_out "mydepmod failed on $T"
 	for f in $ALL_OUTPUTS; do cp "$D/$f" "$NEW/"; done
 	# the cache (docs/depmod-cache.md) is one more file of the set: the old set
 	# has none, the new one has it (the modules are old: it has entries)
@@ -100,7 +101,7 @@ state() {
 
 # how many calls a full run makes
 install_old
-FAULTINJECT_COUNT=$TMPD/count LD_PRELOAD=$SHIM "$MYDEPMOD" -b "$T" "$KVER" ||
+FAULTINJECT_COUNT=$TMPD/count LD_PRELOAD=$SHIM "$MYDEPMOD" --cache -b "$T" "$KVER" ||
 	bail_out "mydepmod failed under the shim without a fault"
 check "the shim sees a full run's calls and changes nothing" test "$(state)" = new
 nwrite=$(awk '$1 == "write" { print $2 }' "$TMPD/count")
@@ -118,7 +119,7 @@ for func in write fsync rename; do
 		for n in $(seq 1 "$total"); do
 			install_old
 			FAULTINJECT_FUNC=$func FAULTINJECT_N=$n FAULTINJECT_ERRNO=$err LD_PRELOAD=$SHIM \
-				"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err"
+				"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>"$TMPD/err"
 			rc=$?
 			st=$(state)
 			tmp=$(temp_files)
@@ -171,7 +172,7 @@ for func in write fsync rename; do
 		# (the braces keep bash's "Killed" notice out of the log)
 		{ FAULTINJECT_FUNC=$func FAULTINJECT_N=$n FAULTINJECT_KILL=1 \
 			FAULTINJECT_KILLED=$TMPD/killed LD_PRELOAD=$SHIM \
-			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1; } 2>/dev/null
+			"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>&1; } 2>/dev/null
 		rc=$?
 		if [ $rc = 137 ] && [ "$(cat "$TMPD/killed" 2>/dev/null)" = "$func $n" ]; then
 			landed=$((landed + 1))
@@ -190,14 +191,14 @@ for func in write fsync rename; do
 		[ $complete = yes ] && want=new
 		seen="$seen $st/$complete"
 		FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM \
-			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
+			"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>&1
 		st=$(state)
 		if [ "$st" != $want ] || [ "$(temp_files)" != 0 ]; then
 			diag "kill at $func #$n (journal complete: $complete): after the cleanup" \
 				"the set is '$st', want '$want'; $(temp_files) temporary files"
 			bad=1
 		fi
-		"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
+		"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>&1
 		rc=$?
 		if [ $rc != 0 ] || [ "$(temp_files)" != 0 ] || ! is_kmod_set; then
 			diag "kill at $func #$n: the next run: exit $rc, $(temp_files) temporary files," \
@@ -214,7 +215,7 @@ check "all $swept kills landed inside the write window, at the call aimed at ($l
 	test "$landed" -eq "$swept" -a "$swept" -eq $((nwrite + nfsync + nrename))
 install_old
 touch "$D/.modules.dep.mydepmod-999999999"
-"$MYDEPMOD" -b "$T" "$KVER"
+"$MYDEPMOD" --cache -b "$T" "$KVER"
 check "the next run publishes the new set" test "$(state)" = new
 check "and removes temporary files of dead runs" test "$(temp_files)" = 0
 
@@ -231,7 +232,7 @@ fake_commit() {
 	done
 	[ "$end" = yes ] && echo end >>"$TMPD/journal"
 	cp "$TMPD/journal" "$D/.mydepmod-commit-999999999"
-	FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM "$MYDEPMOD" -b "$T" "$KVER" 2>/dev/null
+	FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM "$MYDEPMOD" --cache -b "$T" "$KVER" 2>/dev/null
 }
 fake_commit yes
 check "a complete journal of a dead run is rolled forward" \
@@ -254,14 +255,14 @@ plant_pid1() {
 	printf '.modules.dep.mydepmod-1\tmodules.dep\n' >"$D/.mydepmod-commit-1"
 }
 plant_pid1
-unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err"
+unshare -pf "$MYDEPMOD" --cache -b "$T" "$KVER" 2>"$TMPD/err"
 rc=$?
 check "PID 1 in a new PID namespace, leftovers of an earlier PID 1: exit $rc, the new set, none left" \
 	test $rc = 0 -a "$(state)" = new -a "$(temp_files)" = 0 -a ! -s "$TMPD/err"
 plant_pid1
-unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err1" &
+unshare -pf "$MYDEPMOD" --cache -b "$T" "$KVER" 2>"$TMPD/err1" &
 p1=$!
-unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err2" &
+unshare -pf "$MYDEPMOD" --cache -b "$T" "$KVER" 2>"$TMPD/err2" &
 p2=$!
 wait $p1
 rc1=$?
@@ -310,9 +311,9 @@ while [ $rounds -lt 2 ] || { [ $inwindow = 0 ] && [ $rounds -lt 4 ]; }; do
 		if [ -n "$kill_at" ]; then
 			FAULTINJECT_FUNC=${kill_at% *} FAULTINJECT_N=${kill_at#* } FAULTINJECT_KILL=1 \
 				FAULTINJECT_KILLED=$TMPD/killed.$i LD_PRELOAD=$SHIM \
-				"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
+				"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
 		else
-			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
+			"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
 		fi
 		pids[i]=$!
 		for try in $(seq 600); do
