@@ -44,6 +44,7 @@ struct run {
 	struct mk_log counted;
 	const struct mk_log *said_to; /* the caller's */
 	unsigned int n_said;
+	bool cache_present; /* a file was there, valid or not */
 };
 
 static void run_release(struct run *run)
@@ -130,7 +131,8 @@ static int open_cache(struct run *run)
 	r = dmc_read_file(path, run->cache_key, &run->cache, &why);
 	if (r == -ENOMEM)
 		return out_of_memory(o->log);
-	if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+	run->cache_present = r != -ENOENT && r != -ENOTDIR;
+	if (r < 0 && run->cache_present)
 		mk_log(o->log, LOG_WARNING, "%s: %s, rebuilt\n", path,
 		       why != NULL ? why : strerror(-r));
 	run->cache_hook.data = run->cache;
@@ -472,7 +474,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		r = load_graph(&run);
 	if (r == 0)
 		r = generate(&run, res);
-	if (r == 0 && all && o->make_cache)
+	if (r == 0 && all && o->make_cache && (!o->cache_if_present || run.cache_present))
 		r = make_cache(&run, res);
 	run_release(&run);
 	return r;

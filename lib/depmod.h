@@ -38,9 +38,11 @@ struct depmod_opts {
 	unsigned int n_threads; /* -j, the caller's thread included */
 	/*
 	 * The cache of a walk (docs/depmod-cache.md), in outdirname: read it,
-	 * make a new one for depmod_write() (never with FILES... without -a)
+	 * make a new one for depmod_write() (never with FILES... without -a);
+	 * with cache_if_present, make one only when outdirname already has one
+	 * (depmod -b on an image, docs/depmod-cache.md §5)
 	 */
-	bool read_cache, make_cache;
+	bool read_cache, make_cache, cache_if_present;
 	/*
 	 * With read_cache: when the cache's record says the files on disk are what
 	 * this run would make, leave them (docs/depmod-cache.md §7). Only for a run

@@ -9,8 +9,10 @@
 # that are what a run would make are left (§7), and made again when one is edited,
 # removed or of another mode, after a dead run, or when modules.builtin, System.map
 # or -P change; a run that warns does so every time. --no-cache and -n write none;
-# --check ignores it. Last, the Debian tree: cold, warm, a nothing-changed run that
-# writes nothing, one module added under updates/.
+# --check ignores it. Under -b a run writes a cache only with --cache or when one
+# is there (-b / is no -b); --cache --no-cache is refused. Then the Debian tree:
+# cold, warm, a nothing-changed run that writes nothing, one module added under
+# updates/. Last, runs on the Debian tree killed with -9 at random moments.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
 
@@ -69,7 +71,12 @@ printf '0x00000007\tprintk\tvmlinux\tEXPORT_SYMBOL\n' >"$TMPD/Module.symvers"
 settle() { sleep 2.2; }
 settle
 
-check "cold: kmod's outputs, every module read" step cold 7 "$T"
+# under -b the cache is written only when asked or already there (§5)
+check "cold, -b without --cache: kmod's outputs, every module read" step cold-none 7 "$T"
+check "... no cache written" test ! -e "$D/$CACHE"
+export MY_ARGS=--cache # for mydepmod alone
+check "cold, --cache: kmod's outputs, every module read" step cold 7 "$T"
+unset MY_ARGS
 check "cold: the cache is written" test -s "$D/$CACHE"
 cp "$D/$CACHE" "$TMPD/cache.cold"
 check "warm: kmod's outputs, no module opened" step warm 0 "$T"
@@ -80,6 +87,8 @@ mkmod "$T" $K updates/newmod.ko --export new_fn --need same_aaaa --need core_fn:
 settle
 check "a module added under updates/: only it is read" step added 1 "$T"
 check "... the new module" test "$(opened)" = newmod.ko
+check "... -b with a cache there, no --cache: the cache is updated with it" \
+	grep -qa updates/newmod.ko "$D/$CACHE"
 rm "$D/kernel/fs/ks.ko"
 settle
 check "a module removed: none read, its symbol gone" step removed 0 "$T"
@@ -319,7 +328,11 @@ check "... none there" test ! -e "$D/$CACHE"
 unset MY_ARGS
 check "-n writes no cache" step show 8 "$T" -n
 check "... none there" test ! -e "$D/$CACHE"
-"$REAL_MYDEPMOD" -b "$T" $K
+"$REAL_MYDEPMOD" -b "$T" --cache -n $K >/dev/null
+check "--cache with -n writes none" test ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" --cache --check $K >/dev/null
+check "--cache with --check writes none" test ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" --cache $K
 "$REAL_MYDEPMOD" -b "$T" --check $K >"$TMPD/check.out"
 check "--check with a cache: nothing differs ($?)" test $? -eq 0 -a ! -s "$TMPD/check.out"
 rm "$D/$CACHE"
@@ -328,6 +341,39 @@ check "--check without one: nothing differs, none written ($?)" \
 	test $? -eq 0 -a ! -s "$TMPD/check.out" -a ! -e "$D/$CACHE"
 "$REAL_MYDEPMOD" -b "$T" $K "$D/kernel/lib/core.ko"
 check "depmod FILES... writes no cache" test ! -e "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T" --cache $K "$D/kernel/lib/core.ko"
+check "... nor with --cache" test ! -e "$D/$CACHE"
+
+# --cache and --no-cache together: a usage error, exit 1 (2 with --check), nothing written
+"$REAL_MYDEPMOD" -b "$T" $K
+cp "$D/modules.dep" "$TMPD/dep.before"
+printf 'mydepmod: ERROR: --cache and --no-cache cannot be used together\n' >"$TMPD/both.want"
+for extra in "" --check; do
+	"$REAL_MYDEPMOD" -b "$T" --cache --no-cache $extra $K >"$TMPD/both.out" 2>"$TMPD/both.err"
+	rc=$?
+	want=1
+	[ -n "$extra" ] && want=2
+	check "--cache --no-cache ${extra:+$extra }refused: exit $rc (want $want), no output" \
+		test $rc = $want -a ! -s "$TMPD/both.out"
+	check "... the message" cmp -s "$TMPD/both.err" "$TMPD/both.want"
+done
+check "... nothing written" test ! -e "$D/$CACHE"
+check "... the index files left alone" cmp -s "$D/modules.dep" "$TMPD/dep.before"
+
+# -b / is no -b (§5): the cache is written without --cache. -m names the module
+# directory under / : the test's tree, never the real /lib/modules
+for b in / //./ ""; do
+	rm -f "$D/$CACHE"
+	"$REAL_MYDEPMOD" ${b:+-b "$b"} -m "$T/lib/modules" $K 2>"$TMPD/err"
+	label="-b $b"
+	[ -z "$b" ] && label="no -b"
+	check "$label, -m TREE: a cache written without --cache" \
+		test -s "$D/$CACHE" -a ! -s "$TMPD/err"
+	check "... the same index files as with -b TREE" cmp -s "$D/modules.dep" "$TMPD/dep.before"
+done
+rm -f "$D/$CACHE"
+"$REAL_MYDEPMOD" -b "$T/." $K
+check "-b TREE/. (not /): none" test ! -e "$D/$CACHE"
 
 # ---- the Debian tree (a symlinked copy: the modules themselves are old) ----
 KVER=$(debian_kver) || bail_out "no module tree under /lib/modules"
@@ -338,7 +384,9 @@ remove_outputs "$P/lib/modules/$KVER"
 rm -f "$P/lib/modules/$KVER/$CACHE"
 K=$KVER
 nmods=$(find -L "$P/lib/modules/$KVER" -name '*.ko*' -not -path '*/build/*' -not -path '*/source/*' | wc -l)
+export MY_ARGS=--cache
 check "Debian tree, cold: kmod's outputs, $nmods modules read" step deb-cold "$nmods" "$P"
+unset MY_ARGS
 csize=$(stat -c %s "$P/lib/modules/$KVER/$CACHE")
 check "... a cache of $csize bytes, under 10 MB" test "$csize" -lt 10000000
 check "Debian tree, warm: kmod's outputs, no module opened" step deb-warm 0 "$P"
@@ -349,5 +397,130 @@ one=$(find "/lib/modules/$KVER/kernel/fs" -name '*.ko*' | head -1)
 mkdir -p "$P/lib/modules/$KVER/updates"
 cp "$one" "$P/lib/modules/$KVER/updates/"
 check "Debian tree, a module added under updates/: it alone is read" step deb-added 1 "$P"
+
+# ---- kill -9 at random moments while the cache is written ----
+# A symlinked copy of the Debian tree goes round four states, one link added or
+# removed at each step (X linked under updates/, which overrides kernel/'s X; Y's
+# link removed; X's removed; Y's back), so that every run rewrites index files
+# and the cache. A first round, not killed, records for each state kmod's index
+# files and messages, our modules.weakdep and cache, and how long a run takes.
+# Then each run from one state to the next is killed with -9 after a random
+# delay between 0 and that time. Right after the kill the directory holds the
+# old state's whole set or the new one's, or a mix beside a complete commit
+# journal (killed between two renames, rolled forward next time: lib/outset.h).
+# The next run exits 0 with kmod's messages (no warning about the cache: the
+# commit is atomic, so a kill never leaves one that fails validation), writes
+# kmod's index files and the first round's cache, and leaves no temporary file.
+# Where the kills landed (before the commit, during it, after it) depends on
+# timing; test-depmod-faults.sh aims its kills inside the write window.
+Q=$TMPD/kill
+QD=$Q/lib/modules/$KVER
+KS=$TMPD/kill.states
+mkdir -p "$Q/lib/modules"
+cp -as "/lib/modules/$KVER" "$Q/lib/modules/"
+remove_outputs "$QD"
+rm -f "$QD/$CACHE"
+mkdir -p "$QD/updates"
+xrel=$(cd "/lib/modules/$KVER" && find kernel/fs -name '*.ko*' | sort | head -1)
+yrel=$(cd "/lib/modules/$KVER" && find kernel/sound -name '*.ko*' | sort | head -1)
+if [ -z "$xrel" ] || [ -z "$yrel" ]; then bail_out "no module under kernel/fs or kernel/sound"; fi
+# to_state N: from state N-1 (modulo 4) to state N
+to_state() {
+	case $1 in
+	0) ln -s "/lib/modules/$KVER/$yrel" "$QD/$yrel" ;;
+	1) ln -s "/lib/modules/$KVER/$xrel" "$QD/updates/" ;;
+	2) rm "$QD/$yrel" ;;
+	3) rm "$QD/updates/$(basename "$xrel")" ;;
+	esac
+}
+# is_set N: the output directory holds state N's whole set
+is_set() {
+	local f
+	for f in $DEPMOD_FILES modules.weakdep $CACHE; do
+		cmp -s "$QD/$f" "$KS/$1/$f" || return 1
+	done
+}
+ms() { echo $(($(date +%s%N) / 1000000)); }
+kill_start=$SECONDS
+times=
+for s in 0 1 2 3; do
+	[ $s = 0 ] || to_state $s
+	mkdir -p "$KS/$s"
+	"$KMOD_DEPMOD" -a -b "$Q" "$KVER" 2>"$KS/$s/kmod.err" || bail_out "depmod failed on $Q"
+	for f in $DEPMOD_FILES; do mv "$QD/$f" "$KS/$s/"; done
+	t0=$(ms)
+	"$REAL_MYDEPMOD" -a --cache -b "$Q" "$KVER" 2>/dev/null || bail_out "mydepmod failed on $Q"
+	t=$(($(ms) - t0))
+	# (state 0 is the cold run: every module read)
+	[ $s = 0 ] || times="$times $t"
+	for f in $DEPMOD_FILES; do
+		cmp -s "$QD/$f" "$KS/$s/$f" || bail_out "state $s: $f differs from kmod's"
+	done
+	cp "$QD/modules.weakdep" "$QD/$CACHE" "$KS/$s/"
+done
+# the duration of a run: the median of the three (a load peak makes one longer)
+dur=$(tr ' ' '\n' <<<"$times" | sed '/^$/d' | sort -n | sed -n 2p)
+cmp -s "$KS/0/modules.dep" "$KS/1/modules.dep" && bail_out "X under updates/ changed nothing"
+cmp -s "$KS/1/$CACHE" "$KS/2/$CACHE" && bail_out "removing Y did not change the cache"
+diag "kill -9 rounds on $QD: X=$xrel Y=$yrel; runs took$times ms: kills within $dur ms"
+rounds=20
+before=0 during=0 after=0 finished=0 bad=0 s=3
+seen=
+for r in $(seq $rounds); do
+	prev=$s
+	s=$(((s + 1) % 4))
+	to_state $s
+	delay=$((RANDOM % (dur + 1)))
+	# (the braces keep bash's "Killed" notice out of the log)
+	{
+		"$REAL_MYDEPMOD" -a --cache -b "$Q" "$KVER" >/dev/null 2>"$TMPD/killed.err" &
+		pid=$!
+		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+		kill -9 $pid
+		wait $pid
+	} 2>/dev/null
+	rc=$?
+	left=$(temp_files "$QD")
+	if is_set $prev; then st=old; elif is_set $s; then st=new; else st=mixed; fi
+	complete=no
+	journal_complete "$QD" && complete=yes
+	seen="$seen $st/$left/$complete"
+	if [ $rc != 137 ]; then
+		finished=$((finished + 1))
+		if [ $rc != 0 ] || [ $st != new ] || [ "$left" != 0 ]; then
+			diag "round $r (state $prev to $s, not killed after $delay ms): exit $rc," \
+				"set '$st', $left temporary files: $(head -c 300 "$TMPD/killed.err")"
+			bad=1
+		fi
+	elif [ $st = old ] && [ "$left" = 0 ]; then
+		before=$((before + 1))
+	elif [ $st = new ] && [ "$left" = 0 ]; then
+		after=$((after + 1))
+	else
+		during=$((during + 1))
+	fi
+	if [ $st = mixed ] && [ $complete = no ]; then
+		diag "round $r (state $prev to $s, killed after $delay ms): a mixed set," \
+			"no complete journal"
+		bad=1
+	fi
+	"$REAL_MYDEPMOD" -a --cache -b "$Q" "$KVER" >/dev/null 2>"$TMPD/next.err"
+	rc=$?
+	if [ $rc != 0 ] || ! cmp -s <(norm <"$KS/$s/kmod.err") <(norm <"$TMPD/next.err") ||
+		! is_set $s || [ "$(temp_files "$QD")" != 0 ]; then
+		diag "round $r (state $prev to $s, killed after $delay ms, set '$st'): the next run:" \
+			"exit $rc, $(temp_files "$QD") temporary files, the new set: $(is_set $s &&
+				echo yes || echo no): $(head -c 300 "$TMPD/next.err")"
+		bad=1
+	fi
+done
+diag "after each kill (set/temporary files/journal complete):" \
+	"$(tr ' ' '\n' <<<"$seen" | sed '/^$/d' | sort | uniq -c | tr '\n' ' ')"
+diag "$rounds runs: killed before the commit $before, during it $during, after it $after;" \
+	"finished before the kill $finished ($((SECONDS - kill_start)) s)"
+check "$rounds runs killed -9 at random: old or new set, the next run clean with kmod's files" \
+	test $bad = 0
+check "... at least a quarter of the kills landed while the run was working ($((before + during + after)))" \
+	test $((before + during + after)) -ge $((rounds / 4))
 
 done_testing

@@ -11,8 +11,9 @@
 #    next run leaves no temporary file and the set kmod's depmod writes, and every
 #    kill is seen to land at the call aimed at.
 # The old set differs from the new one (it was made with modules.order cut, and
-# has no cache; the new one has mydepmod's cache, docs/depmod-cache.md), so a
-# partial replacement would show.
+# has no cache; the new one has mydepmod's cache, docs/depmod-cache.md, which
+# every run but the old set's asks for with --cache: under -b it is written only
+# then, or when one is there), so a partial replacement would show.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
 
@@ -60,7 +61,7 @@ make_sets() {
 	# the new set's cache holds the record of its files only when modules.order
 	# and modules.builtin are 2 s old (docs/depmod-cache.md §7), as they are later
 	sleep 2.2
-	"$MYDEPMOD" -b "$T" "$KVER" || bail_out "mydepmod failed on $T"
+	"$MYDEPMOD" --cache -b "$T" "$KVER" || bail_out "mydepmod failed on $T"
 	for f in $ALL_OUTPUTS; do cp "$D/$f" "$NEW/"; done
 	# the cache (docs/depmod-cache.md) is one more file of the set: the old set
 	# has none, the new one has it (the modules are old: it has entries)
@@ -99,13 +100,11 @@ state() {
 	if [ $o = 1 ]; then echo old; elif [ $n = 1 ]; then echo new; else echo mixed; fi
 }
 
-temp_files() {
-	ls -A "$D" | grep -c 'mydepmod-' || true
-}
+# temp_files and journal_complete: testsuite/depmod/lib.sh
 
 # how many calls a full run makes
 install_old
-FAULTINJECT_COUNT=$TMPD/count LD_PRELOAD=$SHIM "$MYDEPMOD" -b "$T" "$KVER" ||
+FAULTINJECT_COUNT=$TMPD/count LD_PRELOAD=$SHIM "$MYDEPMOD" --cache -b "$T" "$KVER" ||
 	bail_out "mydepmod failed under the shim without a fault"
 check "the shim sees a full run's calls and changes nothing" test "$(state)" = new
 nwrite=$(awk '$1 == "write" { print $2 }' "$TMPD/count")
@@ -123,7 +122,7 @@ for func in write fsync rename; do
 		for n in $(seq 1 "$total"); do
 			install_old
 			FAULTINJECT_FUNC=$func FAULTINJECT_N=$n FAULTINJECT_ERRNO=$err LD_PRELOAD=$SHIM \
-				"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err"
+				"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>"$TMPD/err"
 			rc=$?
 			st=$(state)
 			tmp=$(temp_files)
@@ -158,13 +157,6 @@ done
 # opens the output set (its first write fails) must then leave the old set, or
 # the new one exactly when the journal was complete (it is rolled forward), and
 # no temporary file; the next full run leaves no temporary file and kmod's set.
-journal_complete() {
-	local j
-	for j in "$D"/.mydepmod-commit-*; do
-		[ -f "$j" ] && [ "$(tail -n 1 "$j")" = end ] && return 0
-	done
-	return 1
-}
 is_kmod_set() {
 	local f
 	for f in $DEPMOD_FILES; do cmp -s "$D/$f" "$KMODSET/$f" || return 1; done
@@ -183,7 +175,7 @@ for func in write fsync rename; do
 		# (the braces keep bash's "Killed" notice out of the log)
 		{ FAULTINJECT_FUNC=$func FAULTINJECT_N=$n FAULTINJECT_KILL=1 \
 			FAULTINJECT_KILLED=$TMPD/killed LD_PRELOAD=$SHIM \
-			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1; } 2>/dev/null
+			"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>&1; } 2>/dev/null
 		rc=$?
 		if [ $rc = 137 ] && [ "$(cat "$TMPD/killed" 2>/dev/null)" = "$func $n" ]; then
 			landed=$((landed + 1))
@@ -202,14 +194,14 @@ for func in write fsync rename; do
 		[ $complete = yes ] && want=new
 		seen="$seen $st/$complete"
 		FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM \
-			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
+			"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>&1
 		st=$(state)
 		if [ "$st" != $want ] || [ "$(temp_files)" != 0 ]; then
 			diag "kill at $func #$n (journal complete: $complete): after the cleanup" \
 				"the set is '$st', want '$want'; $(temp_files) temporary files"
 			bad=1
 		fi
-		"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>&1
+		"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>&1
 		rc=$?
 		if [ $rc != 0 ] || [ "$(temp_files)" != 0 ] || ! is_kmod_set; then
 			diag "kill at $func #$n: the next run: exit $rc, $(temp_files) temporary files," \
@@ -226,7 +218,7 @@ check "all $swept kills landed inside the write window, at the call aimed at ($l
 	test "$landed" -eq "$swept" -a "$swept" -eq $((nwrite + nfsync + nrename))
 install_old
 touch "$D/.modules.dep.mydepmod-999999999"
-"$MYDEPMOD" -b "$T" "$KVER"
+"$MYDEPMOD" --cache -b "$T" "$KVER"
 check "the next run publishes the new set" test "$(state)" = new
 check "and removes temporary files of dead runs" test "$(temp_files)" = 0
 
@@ -243,7 +235,7 @@ fake_commit() {
 	done
 	[ "$end" = yes ] && echo end >>"$TMPD/journal"
 	cp "$TMPD/journal" "$D/.mydepmod-commit-999999999"
-	FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM "$MYDEPMOD" -b "$T" "$KVER" 2>/dev/null
+	FAULTINJECT_FUNC=write FAULTINJECT_N=1 LD_PRELOAD=$SHIM "$MYDEPMOD" --cache -b "$T" "$KVER" 2>/dev/null
 }
 fake_commit yes
 check "a complete journal of a dead run is rolled forward" \
@@ -266,14 +258,14 @@ plant_pid1() {
 	printf '.modules.dep.mydepmod-1\tmodules.dep\n' >"$D/.mydepmod-commit-1"
 }
 plant_pid1
-unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err"
+unshare -pf "$MYDEPMOD" --cache -b "$T" "$KVER" 2>"$TMPD/err"
 rc=$?
 check "PID 1 in a new PID namespace, leftovers of an earlier PID 1: exit $rc, the new set, none left" \
 	test $rc = 0 -a "$(state)" = new -a "$(temp_files)" = 0 -a ! -s "$TMPD/err"
 plant_pid1
-unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err1" &
+unshare -pf "$MYDEPMOD" --cache -b "$T" "$KVER" 2>"$TMPD/err1" &
 p1=$!
-unshare -pf "$MYDEPMOD" -b "$T" "$KVER" 2>"$TMPD/err2" &
+unshare -pf "$MYDEPMOD" --cache -b "$T" "$KVER" 2>"$TMPD/err2" &
 p2=$!
 wait $p1
 rc1=$?
@@ -322,9 +314,9 @@ while [ $rounds -lt 2 ] || { [ $inwindow = 0 ] && [ $rounds -lt 4 ]; }; do
 		if [ -n "$kill_at" ]; then
 			FAULTINJECT_FUNC=${kill_at% *} FAULTINJECT_N=${kill_at#* } FAULTINJECT_KILL=1 \
 				FAULTINJECT_KILLED=$TMPD/killed.$i LD_PRELOAD=$SHIM \
-				"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
+				"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
 		else
-			"$MYDEPMOD" -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
+			"$MYDEPMOD" --cache -b "$T" "$KVER" >/dev/null 2>"$TMPD/err.$i" {lk}<&- &
 		fi
 		pids[i]=$!
 		for try in $(seq 600); do

@@ -27,7 +27,9 @@ for who in kmod my; do
 	remove_outputs "$TMPD/$who/lib/modules/$KVER"
 done
 "$KMOD_DEPMOD" -b "$TMPD/kmod" "$KVER" 2>/dev/null || bail_out "depmod failed"
-"$MYDEPMOD" -b "$TMPD/my" "$KVER" 2>/dev/null || bail_out "mydepmod failed"
+# (--cache: mydepmod's cache beside its indexes, as on a system, where -b is not
+# given; docs/depmod-cache.md §5)
+"$MYDEPMOD" --cache -b "$TMPD/my" "$KVER" 2>/dev/null || bail_out "mydepmod failed"
 K=$TMPD/kmod/lib/modules/$KVER
 M=$TMPD/my/lib/modules/$KVER
 # mydepmod's indexes in the pre-order layout, next to the same tree

@@ -32,6 +32,7 @@ enum {
 	OPT_STRICT,
 	OPT_SUMMARY,
 	OPT_NO_CACHE,
+	OPT_CACHE,
 };
 
 static const char short_opts[] = "aAb:m:o:C:E:F:ej:nP:vwVhuqr";
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "strict", no_argument, 0, OPT_STRICT },
 	{ "summary", no_argument, 0, OPT_SUMMARY },
 	{ "no-cache", no_argument, 0, OPT_NO_CACHE },
+	{ "cache", no_argument, 0, OPT_CACHE },
 	/* removed from kmod, still accepted and ignored as kmod 30 did */
 	{ "unresolved-error", no_argument, 0, 'u' },
 	{ "quiet", no_argument, 0, 'q' },
@@ -97,6 +99,8 @@ static void help(void)
 	       "\t                     of -e's line per symbol (implies -e)\n"
 	       "\t    --no-cache       Neither read nor write %s,\n"
 	       "\t                     what the modules held when last read\n"
+	       "\t    --cache          Write it even with -b DIR, where it is\n"
+	       "\t                     otherwise written only when one is there\n"
 	       "\n"
 	       "The following options are useful for people managing distributions:\n"
 	       "\t-b, --basedir=DIR    Use an image of a module tree.\n"
@@ -130,7 +134,7 @@ struct args {
 	size_t n_config_paths;
 	long n_threads; /* -j */
 	int verbose;
-	bool check, strict, summary, no_cache;
+	bool check, strict, summary, no_cache, cache;
 	unsigned int errors; /* messages at ERROR or worse, for --check */
 	char release[PATH_MAX]; /* uname's, when no version is given */
 	char *dirname, *outdirname;
@@ -242,6 +246,9 @@ static int parse_opt(struct args *a, int c)
 	case OPT_NO_CACHE:
 		a->no_cache = true;
 		return 0;
+	case OPT_CACHE:
+		a->cache = true;
+		return 0;
 	default:
 		/* -h and -V: done (1); anything else was refused */
 		return tool_other_option(c, help) == EXIT_SUCCESS ? 1 : -EINVAL;
@@ -322,6 +329,23 @@ static mode_t file_mode(void)
 	return 0644 & ~mask;
 }
 
+/* -b: none, or a path that names "/" itself: only "/" and "." components */
+static bool is_root_dir(const char *root)
+{
+	if (root == NULL)
+		return true;
+	for (const char *p = root; *p != '\0';) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (n != 0 && !(n == 1 && p[0] == '.'))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
 /* Our options among themselves and with kmod's: 0, or <0 on a printed error. */
 static int set_extensions(struct args *a)
 {
@@ -329,6 +353,10 @@ static int set_extensions(struct args *a)
 
 	if (a->check && a->o.text_only) {
 		ERR("--check cannot be used with -n: -n writes nothing to compare\n");
+		return -EINVAL;
+	}
+	if (a->cache && a->no_cache) {
+		ERR("--cache and --no-cache cannot be used together\n");
 		return -EINVAL;
 	}
 	if (a->check) {
@@ -349,6 +377,8 @@ static int set_extensions(struct args *a)
 			     !a->o.warn_dups && log_get_priority() <= DEFAULT_VERBOSE;
 	a->o.reuse_to_compare = a->check;
 	a->o.file_mode = file_mode();
+	/* an image (-b DIR) gets one only when asked, or when it has one already */
+	a->o.cache_if_present = !a->cache && !is_root_dir(a->root);
 	return 0;
 }
 

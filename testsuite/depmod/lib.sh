@@ -82,3 +82,18 @@ differential() {
 	done
 	[ $ok = 1 ]
 }
+
+# temp_files [DIR]: how many temporary files of mydepmod's commit are in DIR ($D)
+temp_files() {
+	ls -A "${1:-$D}" | grep -c 'mydepmod-' || true
+}
+
+# journal_complete [DIR]: a complete commit journal is in DIR ($D): a run killed
+# between two renames, which the next run rolls forward (lib/outset.h)
+journal_complete() {
+	local j
+	for j in "${1:-$D}"/.mydepmod-commit-*; do
+		[ -f "$j" ] && [ "$(tail -n 1 "$j")" = end ] && return 0
+	done
+	return 1
+}

@@ -24,9 +24,9 @@ mkmod "$T" $K kernel/b.ko --need a_fn:0x12 --weak a_data --ksymtab-string b_only
 mkmod "$T" $K extra/c.ko --need b_only
 mkdir -p "$TMPD/empty/lib/modules/$K"
 sleep 2.2 # older than 2 s, or a module is not cached (docs/depmod-cache.md §3)
-"$MYDEPMOD" -b "$T" $K 2>/dev/null || bail_out "mydepmod failed on the seed tree"
+"$MYDEPMOD" --cache -b "$T" $K 2>/dev/null || bail_out "mydepmod failed on the seed tree"
 cp "$D/modules.mykmod-cache.bin" "$TMPD/seeds/tree"
-"$MYDEPMOD" -b "$TMPD/empty" $K 2>/dev/null || bail_out "mydepmod failed on the empty tree"
+"$MYDEPMOD" --cache -b "$TMPD/empty" $K 2>/dev/null || bail_out "mydepmod failed on the empty tree"
 cp "$TMPD/empty/lib/modules/$K/modules.mykmod-cache.bin" "$TMPD/seeds/empty"
 entries=$(od -An -tu4 -j 36 -N4 "$TMPD/seeds/tree" | tr -d ' ')
 check "seeds: a cache with 3 entries ($entries) and an empty one" \
