@@ -7,7 +7,7 @@
 # firmware from kmod's modinfo on unpacked copies, CRCs from Module.symvers; a
 # package against its own unpacked copy and against the installed tree; small
 # packages made here (two kernel versions, a tar and a zstd cpio payload as an .rpm
-# holds); bad input.
+# holds, real .rpm files made with rpmbuild); bad input.
 # The packages are kept in $MYKMOD_PKG_CACHE (/var/tmp/mykmod-pkgs) between runs.
 # No network means no packages: that fails, it does not skip.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
@@ -17,7 +17,7 @@ KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
 CACHE=${MYKMOD_PKG_CACHE:-/var/tmp/mykmod-pkgs}
 [ -x "$MYKMOD" ] || bail_out "mykmod not built: $MYKMOD"
 [ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
-for c in apt-get apt-cache dpkg-deb python3 cpio zstd; do
+for c in apt-get apt-cache dpkg-deb python3 cpio zstd rpmbuild rpm; do
 	command -v $c >/dev/null || bail_out "$c not found"
 done
 export LC_ALL=C
@@ -314,6 +314,88 @@ for f in two.tar.xz two.cpio.zst; do
 		eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
 done
 
+# ---- a real .rpm, built here with rpmbuild ----
+# X: a tree under usr/lib/modules/9.9.3 (ten modules, the package's modules.builtin,
+# modules.builtin.modinfo, and its modules.order cut to those ten), as a directory,
+# a .deb, a tar.xz and .rpm files with several payload compressions; the same
+# report against another tree (two's 9.9.1), as OLD and as NEW, from each
+X=$TMPD/x/usr/lib/modules/9.9.3
+mkdir -p "$X"
+xmods=$(cd "$src" && find kernel/fs -name '*.ko' | sed -n '3,12p')
+(cd "$src" && cp --parents $xmods "$X/" && cp modules.builtin modules.builtin.modinfo "$X/")
+grep -xF "$xmods" "$src/modules.order" >"$X/modules.order"
+check "X holds ten modules, their modules.order lines, and modules.builtin" \
+	eval 'test "$(find "$X" -name "*.ko" | wc -l)" -eq 10 && test "$(wc -l <"$X/modules.order")" -eq 10 && test -s "$X/modules.builtin"'
+(cd "$TMPD/x" && tar -cJf "$TMPD/x.tar.xz" ./usr) || bail_out "cannot make x.tar.xz"
+mkdeb "$TMPD/x" "$TMPD/x.deb"
+rm -rf "$TMPD/x/DEBIAN"
+cat >"$TMPD/x.spec" <<'SPEC'
+Name: mykmod-test
+Version: 1
+Release: 1
+Summary: a small module tree for mykmod diff
+License: GPL-2.0-or-later
+%description
+A small module tree for mykmod diff.
+%install
+mkdir -p %{buildroot}
+cp -a %{tree}/usr %{buildroot}/
+%files
+/usr/lib/modules/9.9.3
+SPEC
+# mkrpm PAYLOAD OUT: rpmbuild of x.spec; PAYLOAD: a _binary_payload, or "default"
+mkrpm() {
+	local def=() top=$TMPD/rpm-$1
+	[ "$1" = default ] || def=(--define "_binary_payload $1")
+	rpmbuild -bb --quiet --define "_topdir $top" --define "tree $TMPD/x" \
+		--define '__os_install_post %{nil}' --define 'debug_package %{nil}' \
+		"${def[@]}" "$TMPD/x.spec" >"$top.log" 2>&1 &&
+		mv "$(find "$top/RPMS" -name '*.rpm')" "$2"
+}
+# report SIDE NAME: the text and JSON reports of REF against SIDE (NEW) and SIDE
+# against REF (OLD), in $TMPD/rep.NAME, messages in $TMPD/rep.NAME.err; the four
+# exit statuses on standard output
+ref=$TMPD/two/lib/modules/9.9.1
+report() {
+	local r= out=$TMPD/rep.$2
+	: >"$out"
+	: >"$out.err"
+	for args in "$ref $1" "$1 $ref" "--json $ref $1" "--json $1 $ref"; do
+		"$MYKMOD" diff $args >>"$out" 2>>"$out.err"
+		r="$r$?"
+	done
+	echo "$r"
+}
+check "X as a directory against two's 9.9.1: exit 1 both ways, no message" \
+	eval 'test "$(report "$X" dir)" = 1111 && test ! -s "$TMPD/rep.dir.err"'
+check "... a report with modules added and removed" \
+	eval 'grep -q "^modules added: " "$TMPD/rep.dir" && grep -q "^modules removed: " "$TMPD/rep.dir"'
+for f in x.deb x.tar.xz; do
+	check "$f: the same report as the directory (text, JSON, OLD and NEW)" \
+		eval 'test "$(report "$TMPD/$f" "$f")" = 1111 && test ! -s "$TMPD/rep.$f.err" && cmp -s "$TMPD/rep.dir" "$TMPD/rep.$f"'
+done
+# rpm's default payload compression (gzip in Debian's rpm), and the others libarchive
+# reads; the PAYLOADCOMPRESSOR tag says which each holds
+for p in default:gzip w19.zstdio:zstd w6.xzdio:xz w9.bzdio:bzip2; do
+	f=x-${p#*:}.rpm
+	if ! mkrpm "${p%%:*}" "$TMPD/$f"; then
+		not_ok "rpmbuild with the payload ${p%%:*}"
+		diag <"$TMPD/rpm-${p%%:*}.log"
+		continue
+	fi
+	comp=$(rpm -qp --qf '%{PAYLOADCOMPRESSOR}' "$TMPD/$f" 2>/dev/null)
+	check "$f: a ${p#*:} payload ($comp), the same report as the directory (text, JSON, OLD and NEW)" \
+		eval 'test "$comp" = "${p#*:}" && test "$(report "$TMPD/$f" "$f")" = 1111 && test ! -s "$TMPD/rep.$f.err" && cmp -s "$TMPD/rep.dir" "$TMPD/rep.$f"'
+	run_diff "$TMPD/$f" "$X"
+	check "$f against X as a directory: exit 0, no output" \
+		eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+done
+run_diff --json "$TMPD/x.deb" "$TMPD/x-zstd.rpm"
+check "x.deb against x-zstd.rpm, --json: exit 0, empty lists" \
+	eval 'test "$rc" -eq 0 && python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if not any(v for k in (\"modules\", \"symbols\") for v in d[k].values()) else 1)" "$TMPD/out"'
+
 # bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
 # output, and the message matches PATTERN
 bad() {
@@ -338,6 +420,20 @@ for i in range(at, len(b) - 64, 4096):
 open(sys.argv[2], "wb").write(b)
 EOF
 bad "$TMPD/corrupt.deb" "^mykmod: ERROR: $TMPD/corrupt.deb: " "a .deb with a corrupt data.tar.xz"
+size=$(stat -c %s "$TMPD/x-gzip.rpm")
+head -c $((size * 2 / 3)) "$TMPD/x-gzip.rpm" >"$TMPD/trunc.rpm"
+bad "$TMPD/trunc.rpm" "^mykmod: ERROR: $TMPD/trunc.rpm: .*[Tt]runcated" "an .rpm cut at two thirds"
+head -c 200 "$TMPD/x-gzip.rpm" >"$TMPD/head.rpm"
+bad "$TMPD/head.rpm" "^mykmod: ERROR: $TMPD/head.rpm: " "the first 200 bytes of an .rpm"
+# a byte flipped in every 2 KiB of the second half (the zstd payload): its check fails
+python3 - "$TMPD/x-zstd.rpm" "$TMPD/corrupt.rpm" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(b) // 2, len(b) - 64, 2048):
+    b[i] ^= 0x55
+open(sys.argv[2], "wb").write(b)
+EOF
+bad "$TMPD/corrupt.rpm" "^mykmod: ERROR: $TMPD/corrupt.rpm: " "an .rpm with a corrupt zstd payload"
 head -c 65536 /dev/urandom >"$TMPD/garbage.deb"
 bad "$TMPD/garbage.deb" "^mykmod: ERROR: $TMPD/garbage.deb: not a kernel package \(.deb, .rpm\) or module tree" \
 	"random bytes"
