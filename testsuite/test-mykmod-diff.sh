@@ -321,6 +321,29 @@ check "--only firmware: not the added module" test -z "$(section "modules added"
 run_diff "$B" "$C" --only added,firmware
 check "--only added,firmware: both" \
 	test -n "$(section "modules added")" -a -n "$(section "values lost")"
+# a kind that is none: exit 2, named, with the kinds listed (docs/messages.md §10)
+KINDS="modules, added, removed, moved, builtin, recompressed, fields, symbols, crc, namespace, unresolved, cycles, indexes, or a modinfo key of OLD or NEW"
+for kinds in frimware added,frimware added,,firmware $(printf 'x%.0s' {1..70}); do
+	run_diff "$B" "$C" --only "$kinds"
+	k=$(echo "$kinds" | tr , '\n' | grep -vxE 'added|firmware' | head -1 | cut -c1-63)
+	[ ${#k} -eq 63 ] && k="$k..."
+	check "--only $(echo "$kinds" | cut -c1-30): exit 2, no output, the kind '$k' named" \
+		eval 'test "$rc" -eq 2 -a ! -s "$TMPD/out" && grep -qxF "mykmod: ERROR: --only: unknown kind '"'\$k'"' (the kinds: $KINDS)" "$TMPD/err"'
+done
+# a key no module of either side has, but that the kernel defines: no typo
+run_diff "$B" "$C" --only signer,scmversion
+check "--only signer,scmversion (no module has them): exit 0, no output, no message" \
+	test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+# a key of its own that one module of one side has is a kind
+mkmod "$C" $K kernel/drivers/mykey.ko --modinfo name=mykey --modinfo my_key=1 \
+	--need printk:0x7
+run_diff "$C" "$B" --only my_key
+check "--only my_key (a key of OLD's mykey): exit 0, no message" \
+	test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+run_diff "$B" "$B" --only my_key
+check "--only my_key (a key of no module of OLD or NEW): exit 2, named" \
+	eval 'test "$rc" -eq 2 && grep -qF "unknown kind '"'my_key'"'" "$TMPD/err"'
+rm "$C/$M/kernel/drivers/mykey.ko"
 printf '# modules.ignore\nnew*\n\ncore\n' >"$TMPD/ignore"
 run_diff "$B" "$C" --ignore "$TMPD/ignore"
 check "--ignore of every changed module: exit 0, no output" test "$rc" -eq 0 -a ! -s "$TMPD/out"
