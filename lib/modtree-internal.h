@@ -65,5 +65,14 @@ int mt_load_package(struct modtree *t, const char *file,
 /* A kept file: @name in the module directory (@in_moddir), else its whole path. */
 const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 				      bool in_moddir);
+/*
+ * -E FILE where FILE is a kernel headers package (lib/modtree-pkg.c): its one
+ * usr/src/linux-headers-VER/Module.symvers (or usr/src/kernels/VER/Module.symvers),
+ * read in place and kept in @t; *@name "<file>:<member>" (malloc'd). 0, or a
+ * negative errno after a message: none (-ENOENT), several (-EINVAL), what
+ * pkg_read() gave.
+ */
+int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
+		   char **name, const char **data, size_t *len) _must_check_;
 /* t->cycles from depmod's graph. */
 int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

@@ -248,3 +248,23 @@ int pkg_read(const char *file, const struct pkg_visitor *v, const struct mk_log 
 	archive_read_free(a);
 	return r;
 }
+
+int pkg_is_binary(const char *file)
+{
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+	unsigned char buf[4096];
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0' || buf[i] == 0x7f ||
+		    (buf[i] < 0x20 && strchr("\t\n\v\f\r", buf[i]) == NULL))
+			return 1;
+	return 0;
+}

@@ -38,3 +38,12 @@ struct pkg_visitor {
  */
 int pkg_read(const char *file, const struct pkg_visitor *v,
 	     const struct mk_log *log) _must_check_;
+
+/*
+ * Is @file an archive rather than a text file (a Module.symvers or a System.map
+ * given with -E or -F may be either: docs/mykmod-diff.md §2)? 1 when its first
+ * 4 KiB hold a byte no text has (NUL, a control character other than a blank;
+ * every package, compressed or not, has one there), 0 when not, or a negative
+ * errno of opening or reading it. No message.
+ */
+int pkg_is_binary(const char *file) _must_check_;

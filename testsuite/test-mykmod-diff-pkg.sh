@@ -7,7 +7,7 @@
 # firmware from kmod's modinfo on unpacked copies, CRCs from Module.symvers; a
 # package against its own unpacked copy and against the installed tree; small
 # packages made here (two kernel versions, a tar and a zstd cpio payload as an .rpm
-# holds, real .rpm files made with rpmbuild); bad input.
+# holds, real .rpm files made with rpmbuild); -E of a headers package; bad input.
 # The packages are kept in $MYKMOD_PKG_CACHE (/var/tmp/mykmod-pkgs) between runs.
 # No network means no packages: that fails, it does not skip.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
@@ -259,6 +259,11 @@ ok &= len(m["removed"]) > 500
 sys.exit(0 if ok else 1)
 EOF
 
+# -E of the headers packages themselves: their Module.symvers read in place
+run_diff -E "$HDR_NEW" -E "$HDR_CLOUD" "$IMG_NEW" "$IMG_CLOUD"
+check "-E $K_NEW's and $K_CLOUD's headers packages: the report of their extracted Module.symvers" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/cloud.txt" "$TMPD/out"'
+
 run_diff "$IMG_NEW" "$IMG_RT"
 check "$K_NEW.deb against $K_RT.deb: exit 1, no message" \
 	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err"'
@@ -395,6 +400,43 @@ check "x.deb against x-zstd.rpm, --json: exit 0, empty lists" \
 	eval 'test "$rc" -eq 0 && python3 -c "import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if not any(v for k in (\"modules\", \"symbols\") for v in d[k].values()) else 1)" "$TMPD/out"'
+
+# ---- -E of a headers package, on a small tree: the same as -E of its Module.symvers ----
+# (the kernel images of two flavours export other symbols, with other CRCs: a
+# report with them)
+for j in "" --json; do
+	run_diff $j -E "$TMPD/sv-new" -E "$TMPD/sv-cloud" "$X" "$X"
+	cp "$TMPD/out" "$TMPD/sv.out$j"
+	check "X against itself, -E of $K_NEW's and $K_CLOUD's Module.symvers $j: exit 1, CRCs of vmlinux" \
+		eval 'test "$rc" -eq 1 && grep -q "vmlinux.*0x" "$TMPD/out"'
+	run_diff $j -E "$HDR_NEW" -E "$HDR_CLOUD" "$X" "$X"
+	check "... -E of their headers packages $j: the same report" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/sv.out$j" "$TMPD/out"'
+done
+run_diff -E "$HDR_OLD" "$X" "$TMPD/x-gzip.rpm"
+check "-E once, a headers package for both sides: exit 0, no output" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+# a tar of Fedora's kernel-devel layout (usr/src/kernels/VER/Module.symvers)
+mkdir -p "$TMPD/devel/usr/src/kernels/9.9.3" "$TMPD/two-hdr/usr/src/linux-headers-9.9.3" \
+	"$TMPD/two-hdr/usr/src/linux-headers-9.9.4"
+cp "$TMPD/sv-cloud" "$TMPD/devel/usr/src/kernels/9.9.3/Module.symvers"
+tar -C "$TMPD/devel" -cJf "$TMPD/devel.tar.xz" ./usr
+run_diff -E "$TMPD/sv-new" -E "$TMPD/devel.tar.xz" "$X" "$X"
+check "-E of a tar with usr/src/kernels/VER/Module.symvers: the same report" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/sv.out" "$TMPD/out"'
+cp "$TMPD/sv-new" "$TMPD/two-hdr/usr/src/linux-headers-9.9.3/Module.symvers"
+cp "$TMPD/sv-old" "$TMPD/two-hdr/usr/src/linux-headers-9.9.4/Module.symvers"
+mkdeb "$TMPD/two-hdr" "$TMPD/two-hdr.deb"
+run_diff -E "$TMPD/two-hdr.deb" "$X" "$X"
+check "-E of a package with two Module.symvers: exit 2, both named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/two-hdr.deb: several Module.symvers (usr/src/linux-headers-9.9.[34]/Module.symvers, usr/src/linux-headers-9.9.[34]/Module.symvers): give the file" "$TMPD/err"'
+run_diff -E "$TMPD/x.deb" "$X" "$X"
+check "-E of a package with no Module.symvers: exit 2, named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/x.deb: no usr/src/linux-headers-VER/Module.symvers in it: not a kernel headers package" "$TMPD/err"'
+head -c $(($(stat -c %s "$HDR_NEW") / 2)) "$HDR_NEW" >"$TMPD/trunc-hdr.deb"
+run_diff -E "$TMPD/trunc-hdr.deb" "$X" "$X"
+check "-E of a headers package cut in half: exit 2, named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -q "^mykmod: ERROR: $TMPD/trunc-hdr.deb: .*[Tt]runcated" "$TMPD/err"'
 
 # bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
 # output, and the message matches PATTERN
