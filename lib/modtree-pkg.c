@@ -27,6 +27,7 @@ struct pkg_load {
 	const char *file;
 	const char *sub; /* "lib/modules" or "usr/lib/modules" of t->kver */
 	char *other_kver; /* another VER with files: --kver must choose */
+	struct mt_links *links; /* every link of the package */
 	struct modscan_mod *pending; /* the module whose image take() gets */
 	bool pending_file; /* take() gets a file to keep */
 };
@@ -151,6 +152,13 @@ static int take(void *data, const char *path, void *buf, size_t len)
 	return 0;
 }
 
+static int add_link(void *data, const char *path, const char *target)
+{
+	struct pkg_load *l = data;
+
+	return mt_links_add(&l->links, path, target);
+}
+
 /* After the read: one kernel version, and modules.order for the walk's order. */
 static int pkg_finish(struct pkg_load *l)
 {
@@ -184,7 +192,9 @@ int mt_load_package(struct modtree *t, const char *file, const struct modtree_op
 {
 	struct mt_priv *pv = t->priv;
 	struct pkg_load l = { .t = t, .o = o, .file = file };
-	struct pkg_visitor v = { .want = want, .take = take, .data = &l };
+	struct pkg_visitor v = {
+		.want = want, .take = take, .link = add_link, .data = &l
+	};
 	int r;
 
 	pv->in_package = true;
@@ -193,9 +203,12 @@ int mt_load_package(struct modtree *t, const char *file, const struct modtree_op
 		return r;
 	dg_preload_set_reader(pv->preload, &mt_reader);
 	r = pkg_read(file, &v, o->log);
+	if (r == 0) /* the modules that links lead to: a second read */
+		r = mt_links_read(t, file, l.links, o->log);
 	dg_preload_finish(pv->preload);
 	if (r == 0)
 		r = pkg_finish(&l);
+	mt_links_free(l.links);
 	free(l.other_kver);
 	return r;
 }

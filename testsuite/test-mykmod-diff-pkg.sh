@@ -7,7 +7,8 @@
 # firmware from kmod's modinfo on unpacked copies, CRCs from Module.symvers; a
 # package against its own unpacked copy and against the installed tree; small
 # packages made here (two kernel versions, a tar and a zstd cpio payload as an .rpm
-# holds, real .rpm files made with rpmbuild); -E of a headers package; bad input.
+# holds, real .rpm files made with rpmbuild, links inside a package); -E of a
+# headers package; bad input.
 # The packages are kept in $MYKMOD_PKG_CACHE (/var/tmp/mykmod-pkgs) between runs.
 # No network means no packages: that fails, it does not skip.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
@@ -437,6 +438,72 @@ head -c $(($(stat -c %s "$HDR_NEW") / 2)) "$HDR_NEW" >"$TMPD/trunc-hdr.deb"
 run_diff -E "$TMPD/trunc-hdr.deb" "$X" "$X"
 check "-E of a headers package cut in half: exit 2, named" \
 	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -q "^mykmod: ERROR: $TMPD/trunc-hdr.deb: .*[Tt]runcated" "$TMPD/err"'
+
+# ---- links inside a package (docs/mykmod-diff.md §1) ----
+# L: five modules, jfs.ko moved out of the module directory with an absolute link
+# to it, a relative link under another name (sysv2.ko), a link to a link out of the
+# module directory (jfs2.ko), a hard link (hard.ko); the tar lists the links before
+# what they lead to. Its copy with the links followed is what it must equal.
+L=$TMPD/L
+LM=lib/modules/9.9.4
+mkdir -p "$L/$LM" "$L/usr/share/m" "$L/$LM/extra"
+jfs=$(cd "$src" && find kernel/fs -name jfs.ko)
+sysv=$(cd "$src" && find kernel/fs -name sysv.ko)
+other=$(cd "$src" && find kernel/fs -name qnx4.ko)
+[ -n "$jfs" ] && [ -n "$sysv" ] && [ -n "$other" ] || bail_out "no jfs.ko, sysv.ko, qnx4.ko in $src"
+(cd "$src" && cp --parents "$jfs" "$sysv" "$other" "$L/$LM/")
+# the copy, made first: absolute links would lead out of $L
+mkdir -p "$TMPD/Lcopy/$LM/extra"
+cp -r "$L/$LM/kernel" "$TMPD/Lcopy/$LM/"
+cp "$L/$LM/$sysv" "$TMPD/Lcopy/$LM/extra/sysv2.ko"
+cp "$L/$LM/$jfs" "$TMPD/Lcopy/$LM/extra/jfs2.ko"
+cp "$L/$LM/$other" "$TMPD/Lcopy/$LM/extra/hard.ko"
+mv "$L/$LM/$jfs" "$L/usr/share/m/jfs.ko"
+ln -s /usr/share/m/jfs.ko "$L/$LM/$jfs"
+ln -s "../$sysv" "$L/$LM/extra/sysv2.ko"
+ln -s jfs.ko "$L/usr/share/m/link.ko"
+ln -s ../../../../usr/share/m/link.ko "$L/$LM/extra/jfs2.ko"
+ln "$L/$LM/$other" "$L/$LM/extra/hard.ko"
+(cd "$L" && find . -type l | sort && find . ! -type l ! -type d | sort) >"$TMPD/L.list"
+tar -C "$L" --no-recursion -cf "$TMPD/L.tar" -T "$TMPD/L.list"
+check "L.tar: a hard link, and the symbolic links before their targets" \
+	eval 'tar -tvf "$TMPD/L.tar" | grep -q "^h.* link to " && tar -tf "$TMPD/L.tar" | head -1 | grep -q "\.ko$" && test -L "$L/$LM/$jfs"'
+check "the copy: six module files, no link" \
+	eval 'test "$(find "$TMPD/Lcopy" -type f -name "*.ko" | wc -l)" -eq 6 && test -z "$(find "$TMPD/Lcopy" -type l)"'
+run_diff "$TMPD/L.tar" "$TMPD/Lcopy/$LM"
+check "L.tar against its copy with the links followed: exit 0, no output, no message" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+run_diff "$TMPD/Lcopy" "$TMPD/L.tar" --json
+check "... the copy as OLD, --json: exit 0" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/err"'
+mkdeb "$L" "$TMPD/L.deb"
+run_diff "$TMPD/L.deb" "$TMPD/Lcopy/$LM"
+check "L.deb (dpkg-deb's order) against the copy: exit 0, no output, no message" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+cp -r "$TMPD/Lcopy/$LM" "$TMPD/Lplain"
+rm -r "$TMPD/Lplain/extra"
+run_diff "$TMPD/Lplain" "$TMPD/L.tar"
+check "L.tar against its copy without extra/: the links there are modules added" \
+	eval 'test "$rc" -eq 1 && test "$(section "modules added" | sort | tr "\n" " ")" = "hard extra/hard.ko jfs2 extra/jfs2.ko sysv2 extra/sysv2.ko "'
+# links that lead out of the package, to nothing in it, or round: warned of, skipped
+ln -s ../../../../../../../etc/passwd "$L/$LM/extra/out.ko"
+ln -s /etc/passwd "$L/$LM/extra/abs.ko"
+ln -s nothing.ko "$L/$LM/extra/dangling.ko"
+ln -s loop2.ko "$L/$LM/extra/loop1.ko"
+ln -s loop1.ko "$L/$LM/extra/loop2.ko"
+tar -C "$L" -cf "$TMPD/Lbad.tar" .
+run_diff "$TMPD/Lbad.tar" "$TMPD/Lcopy/$LM"
+P="mykmod: WARNING: $TMPD/Lbad.tar:$LM/extra"
+cat >"$TMPD/exp.warn" <<EOF
+$P/abs.ko: a link to /etc/passwd, which is no file of the package: skipped
+$P/dangling.ko: a link to nothing.ko, which is no file of the package: skipped
+$P/loop1.ko: a link to loop2.ko, through too many links: skipped
+$P/loop2.ko: a link to loop1.ko, through too many links: skipped
+$P/out.ko: a link to ../../../../../../../etc/passwd, out of the package: not followed
+EOF
+check "Lbad.tar: exit 0, no output, a warning for each bad link" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && sort "$TMPD/err" | cmp -s "$TMPD/exp.warn" -'
+[ "$rc" -eq 0 ] || diag <"$TMPD/err"
 
 # bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
 # output, and the message matches PATTERN
