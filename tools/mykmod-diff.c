@@ -296,13 +296,20 @@ static void print_entry(const struct mtd_entry *e)
 	}
 }
 
-/* Counts first, then the details, class by class. */
-static void print_text(const struct modtree_diff *d)
+/*
+ * Counts first, then the details, class by class; before them, when only
+ * @side_with_syms ("OLD", "NEW") has kernel symbols, a note that says so.
+ */
+static void print_text(const struct modtree_diff *d, const char *side_with_syms)
 {
 	size_t count[MTD_N_CLASSES] = { 0 };
 
 	for (size_t i = 0; i < d->n; i++)
 		count[d->v[i].cls]++;
+	if (d->n > 0 && side_with_syms != NULL)
+		printf("note: only %s has kernel symbols (Module.symvers, System.map): "
+		       "the kernel image's exports are not compared\n\n",
+		       side_with_syms);
 	for (int c = 0; c < MTD_N_CLASSES; c++)
 		if (count[c] > 0)
 			printf("%s: %zu\n", classes[c].label, count[c]);
@@ -553,6 +560,8 @@ static int print_json(const struct modtree_diff *d)
 	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
 		json_class(&w, d, syms[i].key, syms[i].cls);
 	json_object_end(&w);
+	json_key(&w, "kernel_image_compared");
+	json_bool(&w, !d->image_not_compared);
 	json_class(&w, d, "unresolved", MTD_UNRESOLVED);
 	json_cycles(&w, d);
 	if (r == 0)
@@ -742,7 +751,9 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 		if (o->json)
 			r = print_json(&d);
 		else
-			print_text(&d);
+			print_text(&d, !d.image_not_compared  ? NULL
+				       : old->has_kernel_syms ? "OLD"
+							      : "NEW");
 		if (fflush(stdout) != 0 || r < 0) {
 			ERR("writing the output: %s\n", strerror(r < 0 ? -r : errno));
 			status = DIFF_TROUBLE;
