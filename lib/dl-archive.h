@@ -30,7 +30,9 @@
 	X(s, archive_entry_pathname)           \
 	X(s, archive_entry_filetype)           \
 	X(s, archive_entry_size)               \
-	X(s, archive_entry_size_is_set)
+	X(s, archive_entry_size_is_set)        \
+	X(s, archive_entry_symlink)            \
+	X(s, archive_entry_hardlink)
 
 #if ENABLE_DLOPEN
 MK_DL_DECLARE(archive, MK_LIB_ARCHIVE, MK_DL_ARCHIVE_SYMS)
@@ -53,6 +55,8 @@ MK_DL_DECLARE(archive, MK_LIB_ARCHIVE, MK_DL_ARCHIVE_SYMS)
 #define archive_entry_filetype (mk_dl_archive.archive_entry_filetype)
 #define archive_entry_size (mk_dl_archive.archive_entry_size)
 #define archive_entry_size_is_set (mk_dl_archive.archive_entry_size_is_set)
+#define archive_entry_symlink (mk_dl_archive.archive_entry_symlink)
+#define archive_entry_hardlink (mk_dl_archive.archive_entry_hardlink)
 #else
 static inline int mk_dl_archive_load(void)
 {

@@ -224,18 +224,37 @@ static int diff_symbol(struct modtree_diff *d, const struct modtree *ta,
 	return r;
 }
 
+/* The next symbol of @v from *@i on that is compared: @image, or no kernel's. */
+static void skip_image(const struct modtree_export *v, size_t n, size_t *i, bool image)
+{
+	while (!image && *i < n && streq(v[*i].module, "vmlinux"))
+		(*i)++;
+}
+
+/*
+ * Exports added, removed, changed. The kernel image's count only when both sides
+ * know them (docs/mykmod-diff.md §3): with one side's only, every one of them would
+ * be added or removed, or moved from or to a module, though nothing moved.
+ */
 static int diff_symbols(struct modtree_diff *d, const struct modtree *a,
 			const struct modtree *b)
 {
 	const struct modtree_export *sa = a->symbols, *sb = b->symbols;
+	bool image = a->has_kernel_syms == b->has_kernel_syms;
 	size_t i = 0, j = 0;
 	int r = 0;
 
-	while (r == 0 && (i < a->n_symbols || j < b->n_symbols)) {
-		int c = i == a->n_symbols   ? 1
-			: j == b->n_symbols ? -1
-					    : strcmp(sa[i].name, sb[j].name);
+	d->image_not_compared = !image;
+	for (;;) {
+		int c;
 
+		skip_image(sa, a->n_symbols, &i, image);
+		skip_image(sb, b->n_symbols, &j, image);
+		if (r < 0 || (i == a->n_symbols && j == b->n_symbols))
+			break;
+		c = i == a->n_symbols	? 1
+		    : j == b->n_symbols ? -1
+					: strcmp(sa[i].name, sb[j].name);
 		if (c < 0) {
 			r = push(d, MTD_SYMBOL_REMOVED, sa[i].module, sa[i].name, NULL,
 				 NULL);

@@ -47,6 +47,11 @@ struct mtd_entry {
 struct modtree_diff {
 	struct mtd_entry *v;
 	size_t n, cap;
+	/*
+	 * Only one side has kernel symbols (lib/modtree.h): the exports of the kernel
+	 * image were left out of the symbol classes, as the other side's are unknown.
+	 */
+	bool image_not_compared;
 };
 
 /* Whether the values of modinfo key @key are a set (alias, firmware, ...), not one. */

@@ -2,7 +2,7 @@
 /*
  * Private to the files that build a lib/modtree.h model: lib/modtree.c (the
  * side, its modules), lib/modtree-builtin.c, lib/modtree-cycles.c,
- * lib/modtree-pkg.c (a kernel package).
+ * lib/modtree-pkg.c (a kernel package), lib/modtree-pkg-links.c (its links).
  */
 #pragma once
 
@@ -65,5 +65,25 @@ int mt_load_package(struct modtree *t, const char *file,
 /* A kept file: @name in the module directory (@in_moddir), else its whole path. */
 const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 				      bool in_moddir);
+/*
+ * Links of a kernel package (lib/modtree-pkg-links.c): each told by the read of
+ * the package is added (*@l made on the first); after it, mt_links_read() reads
+ * the modules that links of the module directory lead to, as modules at the
+ * links' paths (before dg_preload_finish()). 0 or a negative errno.
+ */
+struct mt_links;
+int mt_links_add(struct mt_links **l, const char *path, const char *target) _must_check_;
+int mt_links_read(struct modtree *t, const char *file, struct mt_links *l,
+		  const struct mk_log *log) _must_check_;
+void mt_links_free(struct mt_links *l);
+/*
+ * -E FILE where FILE is a kernel headers package (lib/modtree-pkg.c): its one
+ * usr/src/linux-headers-VER/Module.symvers (or usr/src/kernels/VER/Module.symvers),
+ * read in place and kept in @t; *@name "<file>:<member>" (malloc'd). 0, or a
+ * negative errno after a message: none (-ENOENT), several (-EINVAL), what
+ * pkg_read() gave.
+ */
+int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
+		   char **name, const char **data, size_t *len) _must_check_;
 /* t->cycles from depmod's graph. */
 int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

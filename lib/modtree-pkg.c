@@ -27,6 +27,7 @@ struct pkg_load {
 	const char *file;
 	const char *sub; /* "lib/modules" or "usr/lib/modules" of t->kver */
 	char *other_kver; /* another VER with files: --kver must choose */
+	struct mt_links *links; /* every link of the package */
 	struct modscan_mod *pending; /* the module whose image take() gets */
 	bool pending_file; /* take() gets a file to keep */
 };
@@ -151,6 +152,13 @@ static int take(void *data, const char *path, void *buf, size_t len)
 	return 0;
 }
 
+static int add_link(void *data, const char *path, const char *target)
+{
+	struct pkg_load *l = data;
+
+	return mt_links_add(&l->links, path, target);
+}
+
 /* After the read: one kernel version, and modules.order for the walk's order. */
 static int pkg_finish(struct pkg_load *l)
 {
@@ -184,7 +192,9 @@ int mt_load_package(struct modtree *t, const char *file, const struct modtree_op
 {
 	struct mt_priv *pv = t->priv;
 	struct pkg_load l = { .t = t, .o = o, .file = file };
-	struct pkg_visitor v = { .want = want, .take = take, .data = &l };
+	struct pkg_visitor v = {
+		.want = want, .take = take, .link = add_link, .data = &l
+	};
 	int r;
 
 	pv->in_package = true;
@@ -193,9 +203,12 @@ int mt_load_package(struct modtree *t, const char *file, const struct modtree_op
 		return r;
 	dg_preload_set_reader(pv->preload, &mt_reader);
 	r = pkg_read(file, &v, o->log);
+	if (r == 0) /* the modules that links lead to: a second read */
+		r = mt_links_read(t, file, l.links, o->log);
 	dg_preload_finish(pv->preload);
 	if (r == 0)
 		r = pkg_finish(&l);
+	mt_links_free(l.links);
 	free(l.other_kver);
 	return r;
 }
@@ -214,4 +227,86 @@ const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 			return &pv->pkg_files[i];
 	}
 	return NULL;
+}
+
+/* ---- -E with a kernel headers package: its one Module.symvers ---- */
+
+struct symvers_load {
+	struct modtree *t;
+	char *first, *second; /* the members found (the second is not read) */
+	const char *data;
+	size_t len;
+};
+
+/* usr/src/linux-headers-X/Module.symvers (Debian) or usr/src/kernels/X/... (Fedora) */
+static bool is_headers_symvers(const char *path)
+{
+	static const char *const pre[] = { "usr/src/linux-headers-", "usr/src/kernels/" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(pre); i++) {
+		const char *p = path + strlen(pre[i]), *slash;
+
+		if (!strstartswith(path, pre[i]))
+			continue;
+		slash = strchr(p, '/');
+		return slash != NULL && slash != p && streq(slash, "/Module.symvers");
+	}
+	return false;
+}
+
+static int symvers_want(void *data, const char *path, int64_t size)
+{
+	struct symvers_load *s = data;
+
+	(void)size;
+	if (!is_headers_symvers(path) || s->second != NULL)
+		return 0;
+	if (s->first != NULL) {
+		s->second = strdup(path);
+		return s->second != NULL ? 0 : -ENOMEM;
+	}
+	s->first = strdup(path);
+	return s->first != NULL ? 1 : -ENOMEM;
+}
+
+static int symvers_take(void *data, const char *path, void *buf, size_t len)
+{
+	struct symvers_load *s = data;
+
+	(void)path;
+	s->data = mt_keep(s->t, buf);
+	s->len = len;
+	return s->data != NULL ? 0 : -ENOMEM;
+}
+
+int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
+		   char **name, const char **data, size_t *len)
+{
+	struct symvers_load s = { .t = t };
+	struct pkg_visitor v = { .want = symvers_want, .take = symvers_take, .data = &s };
+	int r = pkg_read(file, &v, log);
+
+	if (r == 0 && s.first == NULL) {
+		mk_log(log, LOG_ERR,
+		       "%s: no usr/src/linux-headers-VER/Module.symvers in it: not a "
+		       "kernel headers package\n",
+		       file);
+		r = -ENOENT;
+	} else if (r == 0 && s.second != NULL) {
+		mk_log(log, LOG_ERR,
+		       "%s: several Module.symvers (%s, %s): give the file\n", file,
+		       s.first, s.second);
+		r = -EINVAL;
+	}
+	if (r == 0 && asprintf(name, "%s:%s", file, s.first) < 0) {
+		*name = NULL;
+		r = -ENOMEM;
+	}
+	if (r == 0) {
+		*data = s.data;
+		*len = s.len;
+	}
+	free(s.first);
+	free(s.second);
+	return r;
 }

@@ -22,6 +22,7 @@
 #include "modsyms.h"
 #include "modtree-internal.h"
 #include "modtree.h"
+#include "pkgread.h"
 
 /* ---- what each module's reader takes (on the reader threads) ---- */
 
@@ -326,7 +327,7 @@ static int pkg_kernel_syms(const struct modtree *t, const char *pre, const char 
  * The kernel symbol files of the side (lib/modtree.h): @symvers, else @map, no
  * name when there is none. Given ones (-E, -F) win over those found.
  */
-static int find_kernel_syms(const struct modtree *t, const char *root,
+static int find_kernel_syms(struct modtree *t, const char *root,
 			    const struct modtree_opts *o, struct mt_ksrc *symvers,
 			    struct mt_ksrc *map)
 {
@@ -334,6 +335,10 @@ static int find_kernel_syms(const struct modtree *t, const char *root,
 	int r;
 
 	if (o->symvers != NULL || o->system_map != NULL) {
+		/* -E of a headers package: its Module.symvers, read in place */
+		if (o->symvers != NULL && pkg_is_binary(o->symvers) > 0)
+			return mt_pkg_symvers(t, o->symvers, o->log, sv, &symvers->data,
+					      &symvers->len);
 		*sv = o->symvers ? strdup(o->symvers) : NULL;
 		*mp = o->system_map ? strdup(o->system_map) : NULL;
 		return *sv || *mp ? 0 : -ENOMEM;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -100,7 +101,33 @@ too_big:
 	return -EFBIG;
 }
 
-/* One regular file: offered to the visitor, read when it wants it. */
+/* @path without its leading "./" and "/" */
+static const char *normalise(const char *path)
+{
+	while (path[0] == '/' || (path[0] == '.' && path[1] == '/'))
+		path += path[0] == '/' ? 1 : 2;
+	return path;
+}
+
+/* A symbolic link, or a hard link of a tar (no data: the member it names has it). */
+static int visit_link(struct pkg_ctx *c, struct archive_entry *e, const char *path)
+{
+	const char *hard = archive_entry_hardlink(e);
+	_cleanup_free_ char *abs = NULL;
+
+	if (archive_entry_filetype(e) == AE_IFLNK) {
+		const char *target = archive_entry_symlink(e);
+
+		return target != NULL ? c->v->link(c->v->data, path, target) : 0;
+	}
+	if (asprintf(&abs, "/%s", normalise(hard)) < 0) {
+		abs = NULL;
+		return -ENOMEM;
+	}
+	return c->v->link(c->v->data, path, abs);
+}
+
+/* One regular file: offered to the visitor, read when it wants it. A link: told. */
 static int visit(struct pkg_ctx *c, struct archive *a, struct archive_entry *e)
 {
 	const char *path = archive_entry_pathname(e);
@@ -109,10 +136,14 @@ static int visit(struct pkg_ctx *c, struct archive *a, struct archive_entry *e)
 	void *buf;
 	int r;
 
-	if (path == NULL || archive_entry_filetype(e) != AE_IFREG)
+	if (path == NULL)
 		return 0;
-	while (path[0] == '/' || (path[0] == '.' && path[1] == '/'))
-		path += path[0] == '/' ? 1 : 2;
+	path = normalise(path);
+	if (c->v->link != NULL && (archive_entry_filetype(e) == AE_IFLNK ||
+				   (archive_entry_hardlink(e) != NULL && size <= 0)))
+		return visit_link(c, e, path);
+	if (archive_entry_filetype(e) != AE_IFREG)
+		return 0;
 	r = c->v->want(c->v->data, path, size);
 	if (r <= 0)
 		return r;
@@ -247,4 +278,24 @@ int pkg_read(const char *file, const struct pkg_visitor *v, const struct mk_log 
 		r = read_outer(&c, a);
 	archive_read_free(a);
 	return r;
+}
+
+int pkg_is_binary(const char *file)
+{
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+	unsigned char buf[4096];
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0' || buf[i] == 0x7f ||
+		    (buf[i] < 0x20 && strchr("\t\n\v\f\r", buf[i]) == NULL))
+			return 1;
+	return 0;
 }

@@ -6,9 +6,12 @@
  * reader that pulls from the first; an .rpm is a cpio payload after the rpm header
  * (libarchive's rpm filter); a tar or cpio archive is read as it is.
  *
- * Only regular files are offered, in archive order, with their path normalised
+ * Regular files are offered, in archive order, with their path normalised
  * (no leading "./" or "/"). The visitor says which it wants; those are read whole
- * into memory, one at a time, and handed over.
+ * into memory, one at a time, and handed over. Links are told to the visitor's
+ * link(), when it has one: a symbolic link with its target as stored, a hard link
+ * of a tar (a member with no data of its own) with the path of the member it
+ * shares the data of, made absolute ("/usr/lib/...": from the package's root).
  */
 #pragma once
 
@@ -23,6 +26,8 @@ struct pkg_visitor {
 	int (*want)(void *data, const char *path, int64_t size);
 	/* @buf (malloc'd, NUL-terminated after @len bytes) is the callee's */
 	int (*take)(void *data, const char *path, void *buf, size_t len);
+	/* @path is a link to @target (NULL: links are skipped); 0 or a negative errno */
+	int (*link)(void *data, const char *path, const char *target);
 	void *data;
 };
 
@@ -38,3 +43,12 @@ struct pkg_visitor {
  */
 int pkg_read(const char *file, const struct pkg_visitor *v,
 	     const struct mk_log *log) _must_check_;
+
+/*
+ * Is @file an archive rather than a text file (a Module.symvers or a System.map
+ * given with -E or -F may be either: docs/mykmod-diff.md §2)? 1 when its first
+ * 4 KiB hold a byte no text has (NUL, a control character other than a blank;
+ * every package, compressed or not, has one there), 0 when not, or a negative
+ * errno of opening or reading it. No message.
+ */
+int pkg_is_binary(const char *file) _must_check_;

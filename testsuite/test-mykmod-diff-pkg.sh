@@ -7,7 +7,8 @@
 # firmware from kmod's modinfo on unpacked copies, CRCs from Module.symvers; a
 # package against its own unpacked copy and against the installed tree; small
 # packages made here (two kernel versions, a tar and a zstd cpio payload as an .rpm
-# holds); bad input.
+# holds, real .rpm files made with rpmbuild, links inside a package); -E of a
+# headers package; bad input.
 # The packages are kept in $MYKMOD_PKG_CACHE (/var/tmp/mykmod-pkgs) between runs.
 # No network means no packages: that fails, it does not skip.
 . "${top_srcdir:-$(dirname "$0")/..}/testsuite/tap.sh"
@@ -17,7 +18,7 @@ KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
 CACHE=${MYKMOD_PKG_CACHE:-/var/tmp/mykmod-pkgs}
 [ -x "$MYKMOD" ] || bail_out "mykmod not built: $MYKMOD"
 [ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
-for c in apt-get apt-cache dpkg-deb python3 cpio zstd; do
+for c in apt-get apt-cache dpkg-deb python3 cpio zstd rpmbuild rpm; do
 	command -v $c >/dev/null || bail_out "$c not found"
 done
 export LC_ALL=C
@@ -259,6 +260,11 @@ ok &= len(m["removed"]) > 500
 sys.exit(0 if ok else 1)
 EOF
 
+# -E of the headers packages themselves: their Module.symvers read in place
+run_diff -E "$HDR_NEW" -E "$HDR_CLOUD" "$IMG_NEW" "$IMG_CLOUD"
+check "-E $K_NEW's and $K_CLOUD's headers packages: the report of their extracted Module.symvers" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/cloud.txt" "$TMPD/out"'
+
 run_diff "$IMG_NEW" "$IMG_RT"
 check "$K_NEW.deb against $K_RT.deb: exit 1, no message" \
 	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err"'
@@ -314,6 +320,191 @@ for f in two.tar.xz two.cpio.zst; do
 		eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
 done
 
+# ---- a real .rpm, built here with rpmbuild ----
+# X: a tree under usr/lib/modules/9.9.3 (ten modules, the package's modules.builtin,
+# modules.builtin.modinfo, and its modules.order cut to those ten), as a directory,
+# a .deb, a tar.xz and .rpm files with several payload compressions; the same
+# report against another tree (two's 9.9.1), as OLD and as NEW, from each
+X=$TMPD/x/usr/lib/modules/9.9.3
+mkdir -p "$X"
+xmods=$(cd "$src" && find kernel/fs -name '*.ko' | sed -n '3,12p')
+(cd "$src" && cp --parents $xmods "$X/" && cp modules.builtin modules.builtin.modinfo "$X/")
+grep -xF "$xmods" "$src/modules.order" >"$X/modules.order"
+check "X holds ten modules, their modules.order lines, and modules.builtin" \
+	eval 'test "$(find "$X" -name "*.ko" | wc -l)" -eq 10 && test "$(wc -l <"$X/modules.order")" -eq 10 && test -s "$X/modules.builtin"'
+(cd "$TMPD/x" && tar -cJf "$TMPD/x.tar.xz" ./usr) || bail_out "cannot make x.tar.xz"
+mkdeb "$TMPD/x" "$TMPD/x.deb"
+rm -rf "$TMPD/x/DEBIAN"
+cat >"$TMPD/x.spec" <<'SPEC'
+Name: mykmod-test
+Version: 1
+Release: 1
+Summary: a small module tree for mykmod diff
+License: GPL-2.0-or-later
+%description
+A small module tree for mykmod diff.
+%install
+mkdir -p %{buildroot}
+cp -a %{tree}/usr %{buildroot}/
+%files
+/usr/lib/modules/9.9.3
+SPEC
+# mkrpm PAYLOAD OUT: rpmbuild of x.spec; PAYLOAD: a _binary_payload, or "default"
+mkrpm() {
+	local def=() top=$TMPD/rpm-$1
+	[ "$1" = default ] || def=(--define "_binary_payload $1")
+	rpmbuild -bb --quiet --define "_topdir $top" --define "tree $TMPD/x" \
+		--define '__os_install_post %{nil}' --define 'debug_package %{nil}' \
+		"${def[@]}" "$TMPD/x.spec" >"$top.log" 2>&1 &&
+		mv "$(find "$top/RPMS" -name '*.rpm')" "$2"
+}
+# report SIDE NAME: the text and JSON reports of REF against SIDE (NEW) and SIDE
+# against REF (OLD), in $TMPD/rep.NAME, messages in $TMPD/rep.NAME.err; the four
+# exit statuses on standard output
+ref=$TMPD/two/lib/modules/9.9.1
+report() {
+	local r= out=$TMPD/rep.$2
+	: >"$out"
+	: >"$out.err"
+	for args in "$ref $1" "$1 $ref" "--json $ref $1" "--json $1 $ref"; do
+		"$MYKMOD" diff $args >>"$out" 2>>"$out.err"
+		r="$r$?"
+	done
+	echo "$r"
+}
+check "X as a directory against two's 9.9.1: exit 1 both ways, no message" \
+	eval 'test "$(report "$X" dir)" = 1111 && test ! -s "$TMPD/rep.dir.err"'
+check "... a report with modules added and removed" \
+	eval 'grep -q "^modules added: " "$TMPD/rep.dir" && grep -q "^modules removed: " "$TMPD/rep.dir"'
+for f in x.deb x.tar.xz; do
+	check "$f: the same report as the directory (text, JSON, OLD and NEW)" \
+		eval 'test "$(report "$TMPD/$f" "$f")" = 1111 && test ! -s "$TMPD/rep.$f.err" && cmp -s "$TMPD/rep.dir" "$TMPD/rep.$f"'
+done
+# rpm's default payload compression (gzip in Debian's rpm), and the others libarchive
+# reads; the PAYLOADCOMPRESSOR tag says which each holds
+for p in default:gzip w19.zstdio:zstd w6.xzdio:xz w9.bzdio:bzip2; do
+	f=x-${p#*:}.rpm
+	if ! mkrpm "${p%%:*}" "$TMPD/$f"; then
+		not_ok "rpmbuild with the payload ${p%%:*}"
+		diag <"$TMPD/rpm-${p%%:*}.log"
+		continue
+	fi
+	comp=$(rpm -qp --qf '%{PAYLOADCOMPRESSOR}' "$TMPD/$f" 2>/dev/null)
+	check "$f: a ${p#*:} payload ($comp), the same report as the directory (text, JSON, OLD and NEW)" \
+		eval 'test "$comp" = "${p#*:}" && test "$(report "$TMPD/$f" "$f")" = 1111 && test ! -s "$TMPD/rep.$f.err" && cmp -s "$TMPD/rep.dir" "$TMPD/rep.$f"'
+	run_diff "$TMPD/$f" "$X"
+	check "$f against X as a directory: exit 0, no output" \
+		eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+done
+run_diff --json "$TMPD/x.deb" "$TMPD/x-zstd.rpm"
+check "x.deb against x-zstd.rpm, --json: exit 0, empty lists" \
+	eval 'test "$rc" -eq 0 && python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if not any(v for k in (\"modules\", \"symbols\") for v in d[k].values()) else 1)" "$TMPD/out"'
+
+# ---- -E of a headers package, on a small tree: the same as -E of its Module.symvers ----
+# (the kernel images of two flavours export other symbols, with other CRCs: a
+# report with them)
+for j in "" --json; do
+	run_diff $j -E "$TMPD/sv-new" -E "$TMPD/sv-cloud" "$X" "$X"
+	cp "$TMPD/out" "$TMPD/sv.out$j"
+	check "X against itself, -E of $K_NEW's and $K_CLOUD's Module.symvers $j: exit 1, CRCs of vmlinux" \
+		eval 'test "$rc" -eq 1 && grep -q "vmlinux.*0x" "$TMPD/out"'
+	run_diff $j -E "$HDR_NEW" -E "$HDR_CLOUD" "$X" "$X"
+	check "... -E of their headers packages $j: the same report" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/sv.out$j" "$TMPD/out"'
+done
+run_diff -E "$HDR_OLD" "$X" "$TMPD/x-gzip.rpm"
+check "-E once, a headers package for both sides: exit 0, no output" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+# a tar of Fedora's kernel-devel layout (usr/src/kernels/VER/Module.symvers)
+mkdir -p "$TMPD/devel/usr/src/kernels/9.9.3" "$TMPD/two-hdr/usr/src/linux-headers-9.9.3" \
+	"$TMPD/two-hdr/usr/src/linux-headers-9.9.4"
+cp "$TMPD/sv-cloud" "$TMPD/devel/usr/src/kernels/9.9.3/Module.symvers"
+tar -C "$TMPD/devel" -cJf "$TMPD/devel.tar.xz" ./usr
+run_diff -E "$TMPD/sv-new" -E "$TMPD/devel.tar.xz" "$X" "$X"
+check "-E of a tar with usr/src/kernels/VER/Module.symvers: the same report" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/sv.out" "$TMPD/out"'
+cp "$TMPD/sv-new" "$TMPD/two-hdr/usr/src/linux-headers-9.9.3/Module.symvers"
+cp "$TMPD/sv-old" "$TMPD/two-hdr/usr/src/linux-headers-9.9.4/Module.symvers"
+mkdeb "$TMPD/two-hdr" "$TMPD/two-hdr.deb"
+run_diff -E "$TMPD/two-hdr.deb" "$X" "$X"
+check "-E of a package with two Module.symvers: exit 2, both named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/two-hdr.deb: several Module.symvers (usr/src/linux-headers-9.9.[34]/Module.symvers, usr/src/linux-headers-9.9.[34]/Module.symvers): give the file" "$TMPD/err"'
+run_diff -E "$TMPD/x.deb" "$X" "$X"
+check "-E of a package with no Module.symvers: exit 2, named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/x.deb: no usr/src/linux-headers-VER/Module.symvers in it: not a kernel headers package" "$TMPD/err"'
+head -c $(($(stat -c %s "$HDR_NEW") / 2)) "$HDR_NEW" >"$TMPD/trunc-hdr.deb"
+run_diff -E "$TMPD/trunc-hdr.deb" "$X" "$X"
+check "-E of a headers package cut in half: exit 2, named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -q "^mykmod: ERROR: $TMPD/trunc-hdr.deb: .*[Tt]runcated" "$TMPD/err"'
+
+# ---- links inside a package (docs/mykmod-diff.md §1) ----
+# L: five modules, jfs.ko moved out of the module directory with an absolute link
+# to it, a relative link under another name (sysv2.ko), a link to a link out of the
+# module directory (jfs2.ko), a hard link (hard.ko); the tar lists the links before
+# what they lead to. Its copy with the links followed is what it must equal.
+L=$TMPD/L
+LM=lib/modules/9.9.4
+mkdir -p "$L/$LM" "$L/usr/share/m" "$L/$LM/extra"
+jfs=$(cd "$src" && find kernel/fs -name jfs.ko)
+sysv=$(cd "$src" && find kernel/fs -name sysv.ko)
+other=$(cd "$src" && find kernel/fs -name qnx4.ko)
+[ -n "$jfs" ] && [ -n "$sysv" ] && [ -n "$other" ] || bail_out "no jfs.ko, sysv.ko, qnx4.ko in $src"
+(cd "$src" && cp --parents "$jfs" "$sysv" "$other" "$L/$LM/")
+# the copy, made first: absolute links would lead out of $L
+mkdir -p "$TMPD/Lcopy/$LM/extra"
+cp -r "$L/$LM/kernel" "$TMPD/Lcopy/$LM/"
+cp "$L/$LM/$sysv" "$TMPD/Lcopy/$LM/extra/sysv2.ko"
+cp "$L/$LM/$jfs" "$TMPD/Lcopy/$LM/extra/jfs2.ko"
+cp "$L/$LM/$other" "$TMPD/Lcopy/$LM/extra/hard.ko"
+mv "$L/$LM/$jfs" "$L/usr/share/m/jfs.ko"
+ln -s /usr/share/m/jfs.ko "$L/$LM/$jfs"
+ln -s "../$sysv" "$L/$LM/extra/sysv2.ko"
+ln -s jfs.ko "$L/usr/share/m/link.ko"
+ln -s ../../../../usr/share/m/link.ko "$L/$LM/extra/jfs2.ko"
+ln "$L/$LM/$other" "$L/$LM/extra/hard.ko"
+(cd "$L" && find . -type l | sort && find . ! -type l ! -type d | sort) >"$TMPD/L.list"
+tar -C "$L" --no-recursion -cf "$TMPD/L.tar" -T "$TMPD/L.list"
+check "L.tar: a hard link, and the symbolic links before their targets" \
+	eval 'tar -tvf "$TMPD/L.tar" | grep -q "^h.* link to " && tar -tf "$TMPD/L.tar" | head -1 | grep -q "\.ko$" && test -L "$L/$LM/$jfs"'
+check "the copy: six module files, no link" \
+	eval 'test "$(find "$TMPD/Lcopy" -type f -name "*.ko" | wc -l)" -eq 6 && test -z "$(find "$TMPD/Lcopy" -type l)"'
+run_diff "$TMPD/L.tar" "$TMPD/Lcopy/$LM"
+check "L.tar against its copy with the links followed: exit 0, no output, no message" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+run_diff "$TMPD/Lcopy" "$TMPD/L.tar" --json
+check "... the copy as OLD, --json: exit 0" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/err"'
+mkdeb "$L" "$TMPD/L.deb"
+run_diff "$TMPD/L.deb" "$TMPD/Lcopy/$LM"
+check "L.deb (dpkg-deb's order) against the copy: exit 0, no output, no message" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+cp -r "$TMPD/Lcopy/$LM" "$TMPD/Lplain"
+rm -r "$TMPD/Lplain/extra"
+run_diff "$TMPD/Lplain" "$TMPD/L.tar"
+check "L.tar against its copy without extra/: the links there are modules added" \
+	eval 'test "$rc" -eq 1 && test "$(section "modules added" | sort | tr "\n" " ")" = "hard extra/hard.ko jfs2 extra/jfs2.ko sysv2 extra/sysv2.ko "'
+# links that lead out of the package, to nothing in it, or round: warned of, skipped
+ln -s ../../../../../../../etc/passwd "$L/$LM/extra/out.ko"
+ln -s /etc/passwd "$L/$LM/extra/abs.ko"
+ln -s nothing.ko "$L/$LM/extra/dangling.ko"
+ln -s loop2.ko "$L/$LM/extra/loop1.ko"
+ln -s loop1.ko "$L/$LM/extra/loop2.ko"
+tar -C "$L" -cf "$TMPD/Lbad.tar" .
+run_diff "$TMPD/Lbad.tar" "$TMPD/Lcopy/$LM"
+P="mykmod: WARNING: $TMPD/Lbad.tar:$LM/extra"
+cat >"$TMPD/exp.warn" <<EOF
+$P/abs.ko: a link to /etc/passwd, which is no file of the package: skipped
+$P/dangling.ko: a link to nothing.ko, which is no file of the package: skipped
+$P/loop1.ko: a link to loop2.ko, through too many links: skipped
+$P/loop2.ko: a link to loop1.ko, through too many links: skipped
+$P/out.ko: a link to ../../../../../../../etc/passwd, out of the package: not followed
+EOF
+check "Lbad.tar: exit 0, no output, a warning for each bad link" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && sort "$TMPD/err" | cmp -s "$TMPD/exp.warn" -'
+[ "$rc" -eq 0 ] || diag <"$TMPD/err"
+
 # bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
 # output, and the message matches PATTERN
 bad() {
@@ -338,6 +529,20 @@ for i in range(at, len(b) - 64, 4096):
 open(sys.argv[2], "wb").write(b)
 EOF
 bad "$TMPD/corrupt.deb" "^mykmod: ERROR: $TMPD/corrupt.deb: " "a .deb with a corrupt data.tar.xz"
+size=$(stat -c %s "$TMPD/x-gzip.rpm")
+head -c $((size * 2 / 3)) "$TMPD/x-gzip.rpm" >"$TMPD/trunc.rpm"
+bad "$TMPD/trunc.rpm" "^mykmod: ERROR: $TMPD/trunc.rpm: .*[Tt]runcated" "an .rpm cut at two thirds"
+head -c 200 "$TMPD/x-gzip.rpm" >"$TMPD/head.rpm"
+bad "$TMPD/head.rpm" "^mykmod: ERROR: $TMPD/head.rpm: " "the first 200 bytes of an .rpm"
+# a byte flipped in every 2 KiB of the second half (the zstd payload): its check fails
+python3 - "$TMPD/x-zstd.rpm" "$TMPD/corrupt.rpm" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(b) // 2, len(b) - 64, 2048):
+    b[i] ^= 0x55
+open(sys.argv[2], "wb").write(b)
+EOF
+bad "$TMPD/corrupt.rpm" "^mykmod: ERROR: $TMPD/corrupt.rpm: " "an .rpm with a corrupt zstd payload"
 head -c 65536 /dev/urandom >"$TMPD/garbage.deb"
 bad "$TMPD/garbage.deb" "^mykmod: ERROR: $TMPD/garbage.deb: not a kernel package \(.deb, .rpm\) or module tree" \
 	"random bytes"

@@ -263,8 +263,32 @@ core_with core_spare_fn:0x77 ''
 printf '0x00000077\tcore_spare_fn\tvmlinux\tEXPORT_SYMBOL\t\n' >>"$C/usr/src/linux-headers-$K/Module.symvers"
 run_diff "$B" "$C"
 check "export moved into the kernel image" has "symbols moved" "core_spare_fn core -> vmlinux"
+check "both sides with kernel symbols: no note" eval '! grep -q "^note: " "$TMPD/out"'
 jcheck "export moved into the kernel image" 'd["symbols"]["moved"] == [{"name": "core_spare_fn",
-	"old": "core", "new": "vmlinux"}]'
+	"old": "core", "new": "vmlinux"}] and d["kernel_image_compared"] is True'
+
+# only one side with kernel symbols: the kernel image's exports are not compared
+# (docs/mykmod-diff.md §3), and the text says so once
+S=$C
+new_case
+rm "$C/usr/src/linux-headers-$K/Module.symvers"
+NOSYMS=$C
+for pair in "$B $NOSYMS" "$NOSYMS $B"; do
+	run_diff $pair
+	check "the base tree and its copy without Module.symvers ($([ "${pair%% *}" = "$B" ] && echo OLD || echo NEW) has it): exit 0, no output" \
+		test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+done
+run_diff "$NOSYMS" "$S"
+check "an export moved into the kernel image, only NEW with kernel symbols: the note first" \
+	eval 'test "$rc" -eq 1 && head -2 "$TMPD/out" | cmp -s - <(printf "%s\n\n" "note: only NEW has kernel symbols (Module.symvers, System.map): the kernel image'"'"'s exports are not compared")'
+check "... removed from core, nothing moved, no vmlinux" \
+	eval 'has "symbols removed" "core_spare_fn core" && test -z "$(section "symbols moved")" && ! grep -q vmlinux "$TMPD/out" && test "$(grep -c "^note: " "$TMPD/out")" -eq 1'
+jcheck "... only NEW with kernel symbols" 'd["symbols"]["moved"] == [] and
+	d["symbols"]["removed"] == [{"name": "core_spare_fn", "module": "core"}] and
+	d["kernel_image_compared"] is False'
+run_diff "$S" "$NOSYMS"
+check "the same, only OLD with kernel symbols: the note names OLD, core_spare_fn added" \
+	eval 'test "$rc" -eq 1 && head -1 "$TMPD/out" | grep -q "^note: only OLD has kernel symbols" && has "symbols added" "core_spare_fn core" && ! grep -q vmlinux "$TMPD/out"'
 
 new_case
 remake_user "$C" --modinfo 'alias=pci:v00001234d*sv*sd*bc*sc*i*' --modinfo 'softdep=pre: comp' \
@@ -321,6 +345,29 @@ check "--only firmware: not the added module" test -z "$(section "modules added"
 run_diff "$B" "$C" --only added,firmware
 check "--only added,firmware: both" \
 	test -n "$(section "modules added")" -a -n "$(section "values lost")"
+# a kind that is none: exit 2, named, with the kinds listed (docs/messages.md §10)
+KINDS="modules, added, removed, moved, builtin, recompressed, fields, symbols, crc, namespace, unresolved, cycles, indexes, or a modinfo key of OLD or NEW"
+for kinds in frimware added,frimware added,,firmware $(printf 'x%.0s' {1..70}); do
+	run_diff "$B" "$C" --only "$kinds"
+	k=$(echo "$kinds" | tr , '\n' | grep -vxE 'added|firmware' | head -1 | cut -c1-63)
+	[ ${#k} -eq 63 ] && k="$k..."
+	check "--only $(echo "$kinds" | cut -c1-30): exit 2, no output, the kind '$k' named" \
+		eval 'test "$rc" -eq 2 -a ! -s "$TMPD/out" && grep -qxF "mykmod: ERROR: --only: unknown kind '"'\$k'"' (the kinds: $KINDS)" "$TMPD/err"'
+done
+# a key no module of either side has, but that the kernel defines: no typo
+run_diff "$B" "$C" --only signer,scmversion
+check "--only signer,scmversion (no module has them): exit 0, no output, no message" \
+	test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+# a key of its own that one module of one side has is a kind
+mkmod "$C" $K kernel/drivers/mykey.ko --modinfo name=mykey --modinfo my_key=1 \
+	--need printk:0x7
+run_diff "$C" "$B" --only my_key
+check "--only my_key (a key of OLD's mykey): exit 0, no message" \
+	test "$rc" -eq 0 -a ! -s "$TMPD/out" -a ! -s "$TMPD/err"
+run_diff "$B" "$B" --only my_key
+check "--only my_key (a key of no module of OLD or NEW): exit 2, named" \
+	eval 'test "$rc" -eq 2 && grep -qF "unknown kind '"'my_key'"'" "$TMPD/err"'
+rm "$C/$M/kernel/drivers/mykey.ko"
 printf '# modules.ignore\nnew*\n\ncore\n' >"$TMPD/ignore"
 run_diff "$B" "$C" --ignore "$TMPD/ignore"
 check "--ignore of every changed module: exit 0, no output" test "$rc" -eq 0 -a ! -s "$TMPD/out"

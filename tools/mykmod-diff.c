@@ -80,6 +80,100 @@ static bool is_symbol_class(enum mtd_class c)
 	return c >= MTD_SYMBOL_ADDED && c <= MTD_SYMBOL_MOVED;
 }
 
+/* The kinds of --only that are no modinfo key (the help lists them too). */
+static const char *const only_kinds[] = {
+	"modules",	"added",  "removed", "moved", "builtin",
+	"recompressed", "fields", "symbols", "crc",   "namespace",
+	"unresolved",	"cycles", "indexes",
+};
+
+/*
+ * modinfo keys that are valid kinds whatever the sides hold (docs/mykmod-diff.md §3):
+ * --only signer of two unsigned trees is a question with an empty answer, no typo.
+ */
+static const char *const only_common_keys[] = {
+	"alias",      "author",	    "depends",	"description",	"firmware",
+	"import_ns",  "intree",	    "license",	"name",		"parm",
+	"retpoline",  "scmversion", "signer",	"sig_hashalgo", "softdep",
+	"srcversion", "staging",    "vermagic", "version",	"weakdep",
+};
+
+/* The length of a kind that --only takes at most (longer: unknown). */
+#define ONLY_KIND_MAX 64
+
+/*
+ * The next comma-separated kind of *@p into @kind: 1, or 2 when it was too long
+ * (cut: no kind), 0 at the end of the list.
+ */
+static int only_next(const char **p, char kind[ONLY_KIND_MAX])
+{
+	size_t len = strcspn(*p, ","), n = len < ONLY_KIND_MAX ? len : ONLY_KIND_MAX - 1;
+
+	if (**p == '\0')
+		return 0;
+	memcpy(kind, *p, n);
+	kind[n] = '\0';
+	*p += len + ((*p)[len] == ',');
+	return n == len ? 1 : 2;
+}
+
+static bool in_list(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i], s))
+			return true;
+	return false;
+}
+
+/* A kind known before the sides are read: one of only_kinds, or a common key. */
+static bool only_known(const char *kind)
+{
+	return in_list(only_kinds, ARRAY_SIZE(only_kinds), kind) ||
+	       in_list(only_common_keys, ARRAY_SIZE(only_common_keys), kind);
+}
+
+/* Does a module of @t have the modinfo key @key? */
+static bool has_key(const struct modtree *t, const char *key)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t f = 0; f < t->mods[i].n_fields; f++)
+			if (streq(t->mods[i].fields[f].key, key))
+				return true;
+	return false;
+}
+
+/*
+ * --only: every kind known (only_known()), or a modinfo key of @old or @new; with no
+ * sides yet (NULL), only the first test. 0, or -EINVAL after the message.
+ */
+static int only_check(const struct diff_opts *o, const struct modtree *old,
+		      const struct modtree *new)
+{
+	char kind[ONLY_KIND_MAX];
+	const char *p = o->only;
+	struct strbuf sb = STRBUF_INIT;
+
+	int got;
+
+	while (p != NULL && (got = only_next(&p, kind)) > 0) {
+		if (got == 1 && kind[0] != '\0' &&
+		    (only_known(kind) || old == NULL || has_key(old, kind) ||
+		     has_key(new, kind)))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(only_kinds); i++)
+			if (strbuf_pushstr(&sb, only_kinds[i]) < 0 ||
+			    strbuf_pushstr(&sb, ", ") < 0)
+				break;
+		ERR("--only: unknown kind '%s%s' (the kinds: %sor a modinfo key of OLD "
+		    "or "
+		    "NEW)\n",
+		    kind, got == 2 ? "..." : "", sb.used > 0 ? strbuf_str(&sb) : "");
+		strbuf_release(&sb);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The kind of @e for --only: a module change, a modinfo key, a symbol change... */
 static bool kind_matches(const struct mtd_entry *e, const char *kind)
 {
@@ -97,21 +191,15 @@ static bool kind_matches(const struct mtd_entry *e, const char *kind)
 static bool only_matches(const struct diff_opts *o, const struct mtd_entry *e)
 {
 	const char *p = o->only;
+	char kind[ONLY_KIND_MAX];
 
 	if (p == NULL)
 		return true;
-	while (*p != '\0') {
-		size_t len = strcspn(p, ",");
-		char kind[64];
+	int got;
 
-		if (len > 0 && len < sizeof(kind)) {
-			memcpy(kind, p, len);
-			kind[len] = '\0';
-			if (kind_matches(e, kind))
-				return true;
-		}
-		p += len + (p[len] == ',');
-	}
+	while ((got = only_next(&p, kind)) > 0)
+		if (got == 1 && kind_matches(e, kind))
+			return true;
 	return false;
 }
 
@@ -208,13 +296,20 @@ static void print_entry(const struct mtd_entry *e)
 	}
 }
 
-/* Counts first, then the details, class by class. */
-static void print_text(const struct modtree_diff *d)
+/*
+ * Counts first, then the details, class by class; before them, when only
+ * @side_with_syms ("OLD", "NEW") has kernel symbols, a note that says so.
+ */
+static void print_text(const struct modtree_diff *d, const char *side_with_syms)
 {
 	size_t count[MTD_N_CLASSES] = { 0 };
 
 	for (size_t i = 0; i < d->n; i++)
 		count[d->v[i].cls]++;
+	if (d->n > 0 && side_with_syms != NULL)
+		printf("note: only %s has kernel symbols (Module.symvers, System.map): "
+		       "the kernel image's exports are not compared\n\n",
+		       side_with_syms);
 	for (int c = 0; c < MTD_N_CLASSES; c++)
 		if (count[c] > 0)
 			printf("%s: %zu\n", classes[c].label, count[c]);
@@ -465,6 +560,8 @@ static int print_json(const struct modtree_diff *d)
 	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
 		json_class(&w, d, syms[i].key, syms[i].cls);
 	json_object_end(&w);
+	json_key(&w, "kernel_image_compared");
+	json_bool(&w, !d->image_not_compared);
 	json_class(&w, d, "unresolved", MTD_UNRESOLVED);
 	json_cycles(&w, d);
 	if (r == 0)
@@ -494,8 +591,9 @@ static void help(void)
 	       "package)\n"
 	       "\t                     with several\n"
 	       "\t-J, --json           one JSON object (schema: mykmod(8))\n"
-	       "\t-E, --symvers=FILE   the kernel's Module.symvers (twice: OLD's, "
-	       "NEW's)\n"
+	       "\t-E, --symvers=FILE   the kernel's Module.symvers, or a headers "
+	       "package\n"
+	       "\t                     holding it (twice: OLD's, NEW's)\n"
 	       "\t-F, --filesyms=FILE  the kernel's System.map (twice: OLD's, NEW's)\n"
 	       "\t    --ignore=FILE    glob patterns of modules, symbols, aliases to "
 	       "leave out\n"
@@ -505,7 +603,8 @@ static void help(void)
 	       "a\n"
 	       "\t                     modinfo key, symbols, crc, namespace, "
 	       "unresolved,\n"
-	       "\t                     cycles, indexes)\n"
+	       "\t                     cycles, indexes); another word is an "
+	       "error\n"
 	       "\t-h, --help           this help\n"
 	       "Exit status: 0 the same, 1 different, 2 trouble.\n");
 }
@@ -589,6 +688,8 @@ static int parse_args(int argc, char *argv[], struct diff_opts *o)
 			break;
 		case OPT_ONLY:
 			o->only = optarg;
+			if (only_check(o, NULL, NULL) < 0)
+				return DIFF_TROUBLE;
 			break;
 		case 'h':
 			help();
@@ -632,6 +733,8 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 	if (r == 0)
 		r = load(new_path, 1, o, &new);
 	/* an index set compares with the other side's index set */
+	if (r == 0)
+		r = only_check(o, old, new);
 	if (r == 0 && (old->index_only || new->index_only)) {
 		r = modtree_load_indexes(old, &tool_log);
 		if (r == 0)
@@ -648,7 +751,9 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 		if (o->json)
 			r = print_json(&d);
 		else
-			print_text(&d);
+			print_text(&d, !d.image_not_compared  ? NULL
+				       : old->has_kernel_syms ? "OLD"
+							      : "NEW");
 		if (fflush(stdout) != 0 || r < 0) {
 			ERR("writing the output: %s\n", strerror(r < 0 ? -r : errno));
 			status = DIFF_TROUBLE;
