@@ -566,26 +566,22 @@ struct load_job {
 static void *load_worker(void *arg)
 {
 	struct load_job *job = arg;
+	const struct dg_cache *cache = job->dg->opts.cache;
 
 	for (;;) {
 		size_t i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
-		int r;
+		struct dg_module *m;
+		int r = 0;
 
 		if (i >= job->dg->n)
 			break;
-		if (job->dg->mods[i].loaded) {
-			/* found in the cache during the walk: its data now, in parallel
-			 */
-			r = job->dg->mods[i].cache_entry == NULL
-				    ? 0
-				    : job->dg->opts.cache->fill(job->dg->opts.cache->data,
-								&job->dg->mods[i]);
-			if (r < 0)
-				__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
-			continue;
-		}
-		r = load_one(&job->dg->mods[i], &(struct dg_source){ 0 }, job->dg->budget,
-			     job->dg->opts.reader, job->dg->opts.cache);
+		m = &job->dg->mods[i];
+		if (!m->loaded)
+			r = load_one(m, &(struct dg_source){ 0 }, job->dg->budget,
+				     job->dg->opts.reader, cache);
+		/* found in the cache (now, or during the walk): its data, in parallel */
+		if (r == 0 && m->cache_entry != NULL)
+			r = cache->fill(cache->data, m);
 		if (r < 0)
 			__atomic_store_n(&job->err, r, __ATOMIC_RELAXED);
 	}

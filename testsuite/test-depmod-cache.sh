@@ -375,6 +375,23 @@ rm -f "$D/$CACHE"
 "$REAL_MYDEPMOD" -b "$T/." $K
 check "-b TREE/. (not /): none" test ! -e "$D/$CACHE"
 
+# ---- the walk done again: modules the cache gives are filled all the same ----
+# A symlink named .ko that leads to a directory makes the walk start again the
+# strict way (lib/modscan.h); the graph then looks its modules up itself.
+L=$TMPD/links
+LD=$L/lib/modules/$K
+mkmod "$L" $K real/a.ko --export a_fn --modinfo alias=a-alias
+mkmod "$L" $K real/b.ko --need a_fn
+mkdir -p "$LD/kernel" "$TMPD/outside-sub"
+ln -s ../real/a.ko "$LD/kernel/a.ko"
+ln -s ../real/b.ko "$LD/kernel/b-link.ko"
+"$ELFGEN" -o "$TMPD/outside-sub/c.ko" --need a_fn
+ln -s "$TMPD/outside-sub" "$LD/kernel/sub.ko"
+settle
+"$REAL_MYDEPMOD" --cache -b "$L" $K 2>/dev/null
+check "the walk done again, warm: kmod's outputs, no module opened" step links-warm 0 "$L"
+check "... b-link.ko still has its dependency" grep -q '^kernel/b-link.ko: .' "$LD/modules.dep"
+
 # ---- the Debian tree (a symlinked copy: the modules themselves are old) ----
 KVER=$(debian_kver) || bail_out "no module tree under /lib/modules"
 P=$TMPD/deb
