@@ -389,7 +389,9 @@ ln -s ../real/b.ko "$LD/kernel/b-link.ko"
 ln -s "$TMPD/outside-sub" "$LD/kernel/sub.ko"
 settle
 "$REAL_MYDEPMOD" --cache -b "$L" $K 2>/dev/null
-check "the walk done again, warm: kmod's outputs, no module opened" step links-warm 0 "$L"
+# (the one .ko opened is sub.ko, the directory the walk goes into)
+check "the walk done again, warm: kmod's outputs, no module opened" step links-warm 1 "$L"
+check "... only the directory sub.ko opened" test "$(opened)" = sub.ko
 check "... b-link.ko still has its dependency" grep -q '^kernel/b-link.ko: .' "$LD/modules.dep"
 
 # ---- the Debian tree (a symlinked copy: the modules themselves are old) ----
