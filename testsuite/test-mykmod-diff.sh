@@ -288,7 +288,7 @@ jcheck "... only NEW with kernel symbols" 'd["symbols"]["moved"] == [] and
 	d["kernel_image_compared"] is False'
 run_diff "$S" "$NOSYMS"
 check "the same, only OLD with kernel symbols: the note names OLD, core_spare_fn added" \
-	eval 'test "$rc" -eq 1 && head -1 "$TMPD/out" | grep -q "^note: only OLD has kernel symbols" && has "symbols added" "core_spare_fn core" && ! grep -q vmlinux "$TMPD/out"'
+	eval 'test "$rc" -eq 1 && grep -q "^note: only OLD has kernel symbols" <<<"$(head -1 "$TMPD/out")" && has "symbols added" "core_spare_fn core" && ! grep -q vmlinux "$TMPD/out"'
 
 new_case
 remake_user "$C" --modinfo 'alias=pci:v00001234d*sv*sd*bc*sc*i*' --modinfo 'softdep=pre: comp' \
