@@ -443,6 +443,19 @@ struct dg_source {
 	const struct stat *st; /* with a cache: the file's stat when taken already */
 };
 
+struct dg_stat dg_stat_of(const struct stat *st)
+{
+	return (struct dg_stat){
+		.dev = (uint64_t)st->st_dev,
+		.ino = (uint64_t)st->st_ino,
+		.size = (uint64_t)st->st_size,
+		.mtime_ns =
+			(int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+		.ctime_ns =
+			(int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec,
+	};
+}
+
 /* No data, or data that is not there: what the same file gives again. */
 static bool result_lasts(int r)
 {
@@ -470,15 +483,7 @@ static int load_cached(struct dg_module *m, const struct dg_source *src,
 		sp = &st;
 	if (r < 0 || !S_ISREG(sp->st_mode))
 		return 0;
-	m->st = (struct dg_stat){
-		.dev = (uint64_t)sp->st_dev,
-		.ino = (uint64_t)sp->st_ino,
-		.size = (uint64_t)sp->st_size,
-		.mtime_ns =
-			(int64_t)sp->st_mtim.tv_sec * 1000000000 + sp->st_mtim.tv_nsec,
-		.ctime_ns =
-			(int64_t)sp->st_ctim.tv_sec * 1000000000 + sp->st_ctim.tv_nsec,
-	};
+	m->st = dg_stat_of(sp);
 	m->cacheable = true;
 	r = cache->lookup(cache->data, m);
 	if (r > 0)

@@ -39,6 +39,10 @@ struct dg_stat {
 	int64_t mtime_ns, ctime_ns;
 };
 
+struct stat;
+/* The identity @st gives (times in ns). */
+struct dg_stat dg_stat_of(const struct stat *st);
+
 struct dg_module {
 	const struct modscan_mod *scan; /* path, relpath, name */
 	unsigned int idx; /* position in module order */

@@ -448,14 +448,18 @@ int dmc_fill(const struct depmod_cache *c, struct dg_module *m)
 	return r;
 }
 
+bool dmc_settled(const struct dg_stat *st, int64_t start_ns)
+{
+	return st->mtime_ns < start_ns - DMC_RACY_NS &&
+	       st->ctime_ns < start_ns - DMC_RACY_NS;
+}
+
 bool dmc_trusted(const struct dg_module *m, int64_t start_ns)
 {
 	int e = m->exports_err;
 
 	return m->loaded && m->cacheable && m->open_err == 0 && m->extra == NULL &&
-	       (e == 0 || e == -ENODATA || e == -ENOENT) &&
-	       m->st.mtime_ns < start_ns - DMC_RACY_NS &&
-	       m->st.ctime_ns < start_ns - DMC_RACY_NS;
+	       (e == 0 || e == -ENODATA || e == -ENOENT) && dmc_settled(&m->st, start_ns);
 }
 
 static int cmp_path(const void *a, const void *b)

@@ -81,6 +81,11 @@ int dmc_write(struct strbuf *out, const char *key, int64_t start_ns,
 	      size_t record_len, const struct depmod_cache *old) _must_check_;
 
 /*
+ * Was the file of identity @st changed at least DMC_RACY_NS before @start_ns
+ * (docs/depmod-cache.md §3)?
+ */
+bool dmc_settled(const struct dg_stat *st, int64_t start_ns);
+/*
  * Would @m's entry be written (and trusted next time)? Read whole, no error but
  * "no symbols", changed at least DMC_RACY_NS before @start_ns.
  */

@@ -9,17 +9,17 @@
 #include "hash64.h"
 #include "modscan.h"
 
-/* The identity of @st, or of no file: into @sb. */
-static int push_identity(struct strbuf *sb, const struct stat *st)
+/* The identity @st (NULL: no file), into @sb. */
+static int push_identity(struct strbuf *sb, const struct dg_stat *st)
 {
 	uint64_t v[5] = { 0 };
 
 	if (st != NULL) {
-		v[0] = (uint64_t)st->st_dev;
-		v[1] = (uint64_t)st->st_ino;
-		v[2] = (uint64_t)st->st_size;
-		v[3] = (uint64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-		v[4] = (uint64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+		v[0] = st->dev;
+		v[1] = st->ino;
+		v[2] = st->size;
+		v[3] = (uint64_t)st->mtime_ns;
+		v[4] = (uint64_t)st->ctime_ns;
 	}
 	return strbuf_push(sb, v, sizeof(v));
 }
@@ -33,6 +33,7 @@ static int push_file(struct strbuf *sb, const char *dir, const char *name,
 		     int64_t start_ns)
 {
 	_cleanup_free_ char *path = NULL;
+	struct dg_stat id;
 	struct stat st;
 	bool there;
 
@@ -43,13 +44,13 @@ static int push_file(struct strbuf *sb, const char *dir, const char *name,
 		return -ENOMEM;
 	}
 	there = stat(path ? path : name, &st) == 0;
-	if (there && ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec >=
-			      start_ns - DMC_RACY_NS ||
-		      (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec >=
-			      start_ns - DMC_RACY_NS))
-		return 0;
+	if (there) {
+		id = dg_stat_of(&st);
+		if (!dmc_settled(&id, start_ns))
+			return 0;
+	}
 	if (strbuf_push(sb, path ? path : name, strlen(path ? path : name) + 1) < 0 ||
-	    push_identity(sb, there ? &st : NULL) < 0)
+	    push_identity(sb, there ? &id : NULL) < 0)
 		return -ENOMEM;
 	return 1;
 }
@@ -82,19 +83,15 @@ int dmr_digest(const struct depmod_opts *o, const struct dg_module *const *mods,
 
 	for (size_t i = 0; r > 0 && i < n; i++) {
 		const struct dg_module *m = mods[i];
-		uint64_t v[6];
+		uint64_t sort_idx;
 
 		if (m == NULL || !dmc_trusted(m, start_ns) ||
 		    (cached_only && !m->from_cache))
 			return 0;
-		v[0] = (uint64_t)(int64_t)m->scan->sort_idx;
-		v[1] = m->st.dev;
-		v[2] = m->st.ino;
-		v[3] = m->st.size;
-		v[4] = (uint64_t)m->st.mtime_ns;
-		v[5] = (uint64_t)m->st.ctime_ns;
+		sort_idx = (uint64_t)(int64_t)m->scan->sort_idx;
 		if (strbuf_push(&sb, m->scan->path, strlen(m->scan->path) + 1) < 0 ||
-		    strbuf_push(&sb, v, sizeof(v)) < 0)
+		    strbuf_push(&sb, &sort_idx, sizeof(sort_idx)) < 0 ||
+		    push_identity(&sb, &m->st) < 0)
 			return -ENOMEM;
 	}
 	if (r <= 0)
@@ -108,42 +105,34 @@ uint64_t dmr_file_hash(const void *data, size_t len)
 	return hash64(data, len, 0);
 }
 
-static void put64(unsigned char *p, uint64_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
+/* The record: 64-bit words in native order, as the rest of the cache. */
+#define DMR_WORDS (DMR_LEN / sizeof(uint64_t))
 
 void dmr_make(uint64_t digest, const struct strbuf out[DEPMOD_N_OUTPUTS],
 	      unsigned char rec[DMR_LEN])
 {
-	memset(rec, 0, DMR_LEN);
-	put64(rec, digest);
-	put64(rec + 8, DEPMOD_N_OUTPUTS);
+	uint64_t v[DMR_WORDS] = { digest, DEPMOD_N_OUTPUTS };
+
 	for (size_t i = 0; i < DEPMOD_N_OUTPUTS; i++) {
-		put64(rec + 16 + 16 * i, out[i].used);
-		put64(rec + 24 + 16 * i,
-		      dmr_file_hash(out[i].buf ? out[i].buf : "", out[i].used));
+		v[2 + 2 * i] = out[i].used;
+		v[3 + 2 * i] = dmr_file_hash(out[i].buf ? out[i].buf : "", out[i].used);
 	}
+	memcpy(rec, v, DMR_LEN);
 }
 
 bool dmr_parse(const void *rec, size_t len, uint64_t *digest, struct dmr_files *files)
 {
-	const unsigned char *p = rec;
+	uint64_t v[DMR_WORDS];
 
-	if (len != DMR_LEN || get64(p + 8) != DEPMOD_N_OUTPUTS)
+	if (len != DMR_LEN)
 		return false;
-	*digest = get64(p);
+	memcpy(v, rec, DMR_LEN);
+	if (v[1] != DEPMOD_N_OUTPUTS)
+		return false;
+	*digest = v[0];
 	for (size_t i = 0; i < DEPMOD_N_OUTPUTS; i++) {
-		files->size[i] = get64(p + 16 + 16 * i);
-		files->hash[i] = get64(p + 24 + 16 * i);
+		files->size[i] = v[2 + 2 * i];
+		files->hash[i] = v[3 + 2 * i];
 	}
 	return true;
 }

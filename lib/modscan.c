@@ -688,14 +688,10 @@ void modscan_set_lazy_links(struct modscan *ms, bool lazy)
 
 int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir)
 {
-	if (m->type_unchecked) {
-		if (dir != NULL)
-			m->not_regular =
-				!is_regular(dir->fd, m->path + m->baselen, &m->size);
-		else
-			m->not_regular = !is_regular(AT_FDCWD, m->path, &m->size);
-		m->type_unchecked = false;
-	}
+	struct stat st;
+
+	if (m->type_unchecked)
+		modscan_stat(m, dir, &st); /* which marks it */
 	return m->not_regular ? -ENOTSUP : 0;
 }
 

@@ -75,8 +75,7 @@ int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir) _must_che
  * instead of two. -ENOTSUP (marked) when not a regular file, another -errno when
  * the stat failed (for a lazy link: marked not regular, as the check would).
  */
-int modscan_stat(struct modscan_mod *m, struct modscan_dir *dir,
-		 struct stat *st) _must_check_;
+int modscan_stat(struct modscan_mod *m, struct modscan_dir *dir, struct stat *st);
 /*
  * After a lazy walk, once nothing else calls modscan_check_type(): check what is
  * left, then 0 (the walk stands; its messages are passed on) or 1 (drop whatever
