@@ -267,29 +267,21 @@ struct recorded {
 static int same_as_recorded(void *data, size_t i, int fd, uint64_t size)
 {
 	struct recorded *rc = data;
-	size_t got = 0;
 	char extra;
 
-	if (size != rc->files.size[i] || size > SIZE_MAX - 1)
+	if (size != rc->files.size[i] || size > SIZE_MAX)
 		return 0;
-	if (size + 1 > rc->cap) {
+	if (size > rc->cap) {
 		free(rc->buf);
-		rc->cap = size + 1;
+		rc->cap = size;
 		rc->buf = malloc(rc->cap);
 		if (rc->buf == NULL) {
 			rc->cap = 0;
 			return 0;
 		}
 	}
-	while (got < size) {
-		ssize_t n = pread(fd, rc->buf + got, size - got, (off_t)got);
-
-		if (n <= 0)
-			return 0;
-		got += (size_t)n;
-	}
-	/* nothing more: the file did not grow meanwhile */
-	if (pread(fd, &extra, 1, (off_t)size) != 0)
+	/* all of it, and nothing more: the file did not grow meanwhile */
+	if (pread_all(fd, rc->buf, size, 0) < 0 || pread(fd, &extra, 1, (off_t)size) != 0)
 		return 0;
 	return dmr_file_hash(rc->buf, size) == rc->files.hash[i];
 }
