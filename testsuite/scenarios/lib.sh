@@ -16,7 +16,8 @@ mkmod() {
 	shift
 	base=${path##*/}
 	base=${base%%.*}
-	mkdir -p "$ROOTFS/$(dirname "$path")"
+	# the directory without forking dirname: a process costs ~20 ms on the CI machine
+	case $path in */*) [ -d "$ROOTFS/${path%/*}" ] || mkdir -p "$ROOTFS/${path%/*}" ;; esac
 	case " $* " in
 	*" --modinfo name="*) "$ELFGEN" -o "$ROOTFS/$path" "$@" ;;
 	*) "$ELFGEN" -o "$ROOTFS/$path" --modinfo "name=${base//-/_}" "$@" ;;
