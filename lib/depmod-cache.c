@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The cache file of mydepmod, as docs/depmod-cache.md §2 lays it out: a header,
- * the key, the entries (sorted by path), their symbol and info records, then
- * the strings of every entry, in entry order. Every count, offset and string is
- * checked once, when the file is loaded, in one pass over it; lookups then trust
- * what they index.
+ * the key, the entries (sorted by path), their symbol and info records, the
+ * symbol names, the strings of every entry, in entry order, then the record.
+ * Every count, offset and string is checked once, when the file is loaded, in
+ * one pass over it; lookups then trust what they index.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +19,28 @@
 #include "hash64.h"
 
 #define DMC_MAGIC "MYDEPMC\n"
-#define DMC_VERSION 2u
+#define DMC_VERSION 3u
 #define DMC_HEADER 72u
 #define DMC_MAX_RECORD 4096u
 #define DMC_ENTRY 72u
-#define DMC_SYM 16u
+#define DMC_SYM 8u
+/* a symbol record's second word: the name's offset, shifted, and the binding */
+#define DMC_BIND_BITS 2u
+#define DMC_MAX_NAMES (1u << (32 - DMC_BIND_BITS))
+#define DMC_SYM_BIND_MASK ((1u << DMC_BIND_BITS) - 1)
 #define DMC_INFO 8u
 /* far beyond a real tree's few MB: a larger file is not read */
 #define DMC_MAX_SIZE (256u << 20)
+
+/* the binding of a symbol record, by its code: exports G W L, needs U W */
+static const char dmc_binds[4] = { 'G', 'W', 'L', 'U' };
+
+static int bind_code(char bind)
+{
+	const char *p = memchr(dmc_binds, bind, sizeof(dmc_binds));
+
+	return bind != '\0' && p != NULL ? (int)(p - dmc_binds) : -1;
+}
 
 struct dmc_entry {
 	uint64_t dev, ino, size;
@@ -107,6 +121,7 @@ static const char *check_header(const unsigned char *d, size_t len, const char *
 		return "truncated";
 	if (get64(d + 8) != dmc_checksum(d, len))
 		return "bad checksum";
+	/* the sections add up to the file in any order: the record comes last */
 	key_len = get32(d + 32);
 	*n_entries = get32(d + 36);
 	*n_syms = get32(d + 40);
@@ -188,15 +203,13 @@ static const char *check_entry(const struct depmod_cache *c, const struct dmc_en
 	if (!take_strings(c->strings, str, end, 1 + e->n_info) || *str != end)
 		return "an entry's strings out of bounds";
 	for (uint64_t k = *sym; k < *sym + n_sym; k++) {
-		const unsigned char *r = c->syms + k * DMC_SYM;
-		char bind = (char)r[8];
+		uint32_t w = get32(c->syms + k * DMC_SYM + 4);
+		char bind = dmc_binds[w & (DMC_SYM_BIND_MASK)];
 		bool export = k < *sym + e->n_exports;
 
 		/* the name pool ends in NUL (load_owned()): a name in it ends there */
-		if (get32(r + 12) >= c->names_len || r[9] != 0 || r[10] != 0 ||
-		    r[11] != 0 ||
-		    (export ? bind != 'G' && bind != 'W' && bind != 'L'
-			    : bind != 'U' && bind != 'W'))
+		if ((w >> DMC_BIND_BITS) >= c->names_len ||
+		    (export ? bind == 'U' : bind != 'U' && bind != 'W'))
 			return "a bad symbol record";
 	}
 	for (uint64_t k = *info; k < *info + e->n_info; k++)
@@ -266,10 +279,9 @@ static int load_owned(unsigned char *data, size_t len, bool mapped, const char *
 		return -ENOMEM;
 	}
 	c->n_entries = n_entries;
-	c->record = c->data + DMC_HEADER + get32(c->data + 32);
 	c->record_len = get32(c->data + 64);
-	off = DMC_HEADER + get32(c->data + 32) + c->record_len +
-	      (size_t)n_entries * DMC_ENTRY;
+	c->record = c->data + len - c->record_len;
+	off = DMC_HEADER + get32(c->data + 32) + (size_t)n_entries * DMC_ENTRY;
 	c->syms = c->data + off;
 	c->infos = c->syms + (size_t)n_syms * DMC_SYM;
 	c->names = (const char *)(c->infos + (size_t)n_infos * DMC_INFO);
@@ -404,10 +416,11 @@ static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
 	for (size_t k = 0; k < n_sym; k++) {
 		const unsigned char *r = c->syms + ((size_t)e->first_sym + k) * DMC_SYM;
 		struct dg_sym *sym = &m->exports[k];
+		uint32_t w = get32(r + 4);
 
-		sym->name = c->names + get32(r + 12);
-		sym->crc = get64(r);
-		sym->bind = (char)r[8];
+		sym->name = c->names + (w >> DMC_BIND_BITS);
+		sym->crc = get32(r);
+		sym->bind = dmc_binds[w & DMC_SYM_BIND_MASK];
 		sym->hash = k < e->n_exports ? 0 : dg_sym_hash(sym->name);
 	}
 	p += strlen(p) + 1; /* the path */
@@ -523,7 +536,7 @@ static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t
 			return 0;
 		}
 	}
-	if (np->buf.used + len >= UINT32_MAX)
+	if (np->buf.used + len >= DMC_MAX_NAMES)
 		return -E2BIG;
 	*off = (uint32_t)np->buf.used;
 	if (strbuf_push(&np->buf, name, len) < 0)
@@ -554,9 +567,9 @@ static void put_module(unsigned char *ent, const struct dg_module *m, unsigned c
 		const struct dg_sym *sy = &m->exports[k];
 		unsigned char *r = base + syms + ((size_t)*sym + k) * DMC_SYM;
 
-		put64(r, sy->crc);
-		r[8] = (unsigned char)sy->bind;
-		put32(r + 12, np->offs[*sym + k]);
+		put32(r, (uint32_t)sy->crc);
+		put32(r + 4, np->offs[*sym + k] << DMC_BIND_BITS |
+				     (uint32_t)bind_code(sy->bind));
 	}
 	for (size_t k = 0; k < m->n_info; k++) {
 		put32(base + infos + ((size_t)*info + k) * DMC_INFO, m->info[k].kind);
@@ -622,6 +635,23 @@ static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
 	return 0;
 }
 
+/*
+ * Does what was read of @m fit the records: 32-bit CRCs (a CRC is 32 bits; a
+ * module with a wider one is read every time), bindings the format knows?
+ */
+static bool fits_records(const struct dg_module *m)
+{
+	for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
+		const struct dg_sym *sy = &m->exports[k];
+		int code = bind_code(sy->bind);
+
+		if (sy->crc > UINT32_MAX || code < 0 ||
+		    (k < m->n_exports ? code == 3 : code != 1 && code != 3))
+			return false;
+	}
+	return true;
+}
+
 /* The cached ones of @all, sorted by path, one entry per path. */
 static int pick_modules(const struct dg_module *const *all, size_t total,
 			int64_t start_ns, const struct dg_module ***out, size_t *n)
@@ -632,7 +662,8 @@ static int pick_modules(const struct dg_module *const *all, size_t total,
 	if (mods == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < total; i++)
-		if (dmc_trusted(all[i], start_ns))
+		if (dmc_trusted(all[i], start_ns) &&
+		    (all[i]->cache_entry != NULL || fits_records(all[i])))
 			mods[k++] = all[i];
 	qsort(mods, k, sizeof(*mods), cmp_path);
 	*n = 0;
@@ -645,15 +676,14 @@ static int pick_modules(const struct dg_module *const *all, size_t total,
 }
 
 /*
- * Would the cache come out as @old is? When every module to write came from it
- * and there are as many as it holds: they are its entries, one each (one per
- * path), and the same entries give the same bytes.
+ * Would the entries come out as @old's are? When every module to write came
+ * from it and there are as many as it holds: they are its entries, one each
+ * (one per path), and the same entries give the same bytes.
  */
-static bool unchanged(const struct depmod_cache *old, const struct dg_module **mods,
-		      size_t n, const void *record, size_t record_len)
+static bool same_entries(const struct depmod_cache *old, const struct dg_module **mods,
+			 size_t n)
 {
-	if (n != old->n_entries || record_len != old->record_len ||
-	    (record_len > 0 && memcmp(record, old->record, record_len) != 0))
+	if (n != old->n_entries)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!mods[i]->from_cache)
@@ -691,68 +721,113 @@ static void free_filled(struct dg_module *filled, size_t n)
 		free(filled[i].arena);
 }
 
-int dmc_write(struct strbuf *out, const char *key, int64_t start_ns,
-	      const struct dg_module *const *all, size_t n_all, const void *record,
-	      size_t record_len, const struct depmod_cache *old)
+/* Everything but the record, for @n modules @mods, into @out. */
+static int write_body(struct strbuf *out, const char *key, const struct dg_module **mods,
+		      size_t n, struct name_pool *np)
 {
-	_cleanup_free_ const struct dg_module **mods = NULL;
-	_cleanup_free_ struct dg_module *filled = NULL;
-	struct name_pool np = { .buf = STRBUF_INIT };
 	uint64_t n_syms = 0, n_infos = 0, strings = 0;
-	size_t n, key_len = strlen(key), rec, ents, syms, infos, names, str_at, total;
+	size_t key_len = strlen(key), ents, syms, infos, names, str_at, total;
 	uint32_t sym = 0, info = 0, str = 0;
 	unsigned char *d;
-	int r = pick_modules(all, n_all, start_ns, &mods, &n);
+	int r = measure(mods, n, &n_syms, &n_infos, &strings, np);
 
-	strbuf_clear(out);
-	if (r == 0 && old != NULL && unchanged(old, mods, n, record, record_len))
-		return 1;
-	if (r == 0)
-		r = fill_pending(old, mods, n, &filled);
-	if (r == 0)
-		r = measure(mods, n, &n_syms, &n_infos, &strings, &np);
-	if (r == 0 && (key_len > UINT32_MAX || record_len > DMC_MAX_RECORD))
+	if (r == 0 && key_len > UINT32_MAX)
 		r = -E2BIG;
-	if (r == 0) {
-		rec = DMC_HEADER + key_len;
-		ents = rec + record_len;
-		syms = ents + n * DMC_ENTRY;
-		infos = syms + (size_t)n_syms * DMC_SYM;
-		names = infos + (size_t)n_infos * DMC_INFO;
-		str_at = names + np.buf.used;
-		total = str_at + (size_t)strings;
-		if (strbuf_reserve(out, total) < 0)
-			r = -ENOMEM;
-	}
-	if (r < 0) {
-		pool_release(&np);
-		free_filled(filled, n);
+	if (r < 0)
 		return r;
-	}
+	ents = DMC_HEADER + key_len;
+	syms = ents + n * DMC_ENTRY;
+	infos = syms + (size_t)n_syms * DMC_SYM;
+	names = infos + (size_t)n_infos * DMC_INFO;
+	str_at = names + np->buf.used;
+	total = str_at + (size_t)strings;
+	/* room for the record, appended by dmc_write_end() */
+	if (strbuf_reserve(out, total + DMC_MAX_RECORD) < 0)
+		return -ENOMEM;
 	d = (unsigned char *)out->buf;
 	memset(d, 0, total);
 	memcpy(d, DMC_MAGIC, 8);
 	put32(d + 16, DMC_VERSION);
 	put32(d + 20, DMC_HEADER);
-	put64(d + 24, np.buf.used);
+	put64(d + 24, np->buf.used);
 	put32(d + 32, (uint32_t)key_len);
 	put32(d + 36, (uint32_t)n);
 	put32(d + 40, (uint32_t)n_syms);
 	put32(d + 44, (uint32_t)n_infos);
 	put64(d + 48, strings);
-	put64(d + 56, total);
-	put32(d + 64, (uint32_t)record_len);
 	memcpy(d + DMC_HEADER, key, key_len);
-	if (record_len > 0)
-		memcpy(d + rec, record, record_len);
-	if (np.buf.used > 0)
-		memcpy(d + names, np.buf.buf, np.buf.used);
+	if (np->buf.used > 0)
+		memcpy(d + names, np->buf.buf, np->buf.used);
 	for (size_t i = 0; i < n; i++)
-		put_module(d + ents + i * DMC_ENTRY, mods[i], d, syms, infos, str_at, &np,
+		put_module(d + ents + i * DMC_ENTRY, mods[i], d, syms, infos, str_at, np,
 			   &sym, &info, &str);
-	put64(d + 8, dmc_checksum(d, total));
 	out->used = total;
+	return 0;
+}
+
+int dmc_write_begin(struct dmc_writing *w, const char *key, int64_t start_ns,
+		    const struct dg_module *const *all, size_t n_all,
+		    const struct depmod_cache *old)
+{
+	_cleanup_free_ const struct dg_module **mods = NULL;
+	_cleanup_free_ struct dg_module *filled = NULL;
+	struct name_pool np = { .buf = STRBUF_INIT };
+	size_t n;
+	int r = pick_modules(all, n_all, start_ns, &mods, &n);
+
+	w->body = (struct strbuf)STRBUF_INIT;
+	w->old = old;
+	w->same_as_old = false;
+	if (r < 0)
+		return r;
+	if (old != NULL && same_entries(old, mods, n)) {
+		w->same_as_old = true; /* dmc_write_end() takes the old body */
+		return 0;
+	}
+	r = fill_pending(old, mods, n, &filled);
+	if (r == 0)
+		r = write_body(&w->body, key, mods, n, &np);
 	pool_release(&np);
 	free_filled(filled, n);
+	if (r < 0)
+		strbuf_release(&w->body);
+	return r;
+}
+
+int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
+		  struct strbuf *out)
+{
+	const struct depmod_cache *old = w->old;
+	struct strbuf *body = &w->body;
+	unsigned char *d;
+	size_t total;
+
+	strbuf_clear(out);
+	if (record_len > DMC_MAX_RECORD) {
+		strbuf_release(body);
+		return -E2BIG;
+	}
+	if (w->same_as_old) {
+		if (record_len == old->record_len &&
+		    (record_len == 0 || memcmp(record, old->record, record_len) == 0))
+			return 1;
+		/* the same entries, another record: the old body, the new record */
+		if (strbuf_push(body, old->data, old->len - old->record_len) < 0 ||
+		    strbuf_reserve(body, DMC_MAX_RECORD) < 0) {
+			strbuf_release(body);
+			return -ENOMEM;
+		}
+	}
+	d = (unsigned char *)body->buf;
+	total = body->used + record_len;
+	if (record_len > 0)
+		memcpy(d + body->used, record, record_len);
+	put64(d + 56, total);
+	put32(d + 64, (uint32_t)record_len);
+	put64(d + 8, dmc_checksum(d, total));
+	body->used = total;
+	strbuf_release(out);
+	*out = *body;
+	*body = (struct strbuf)STRBUF_INIT;
 	return 0;
 }

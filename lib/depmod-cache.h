@@ -68,17 +68,36 @@ int dmc_lookup(const struct depmod_cache *c, struct dg_module *m) _must_check_;
 int dmc_fill(const struct depmod_cache *c, struct dg_module *m) _must_check_;
 
 /*
- * Serialise into @out (emptied first) those of the @n modules @mods that can be
- * trusted next time: read whole (dg_module.cacheable), and changed at least
- * DMC_RACY_NS before @start_ns (CLOCK_REALTIME at the start of the run); one
- * of two with one path, and @record (dmc_record()). The same modules and record
- * give the same bytes. 1, @out left empty, when those bytes would be @old's (the
- * cache the run looked modules up in, NULL for none): all of its entries, nothing
- * else, and the same record. -E2BIG past the format's 32-bit counts.
+ * A cache being written, in two steps so that the first can run while the
+ * index files are made: dmc_write_begin() serialises every entry, and
+ * dmc_write_end() adds the record of those files (dmc_record()) and the
+ * checksum.
  */
-int dmc_write(struct strbuf *out, const char *key, int64_t start_ns,
-	      const struct dg_module *const *mods, size_t n, const void *record,
-	      size_t record_len, const struct depmod_cache *old) _must_check_;
+struct dmc_writing {
+	struct strbuf body;
+	const struct depmod_cache *old;
+	bool same_as_old; /* the entries are @old's: its body is taken as it is */
+};
+
+/*
+ * Serialise the entries of those of the @n modules @mods that can be trusted
+ * next time: read whole (dg_module.cacheable), and changed at least
+ * DMC_RACY_NS before @start_ns (CLOCK_REALTIME at the start of the run); one
+ * of two with one path. @old is the cache the run looked modules up in (NULL
+ * for none); it must outlive the writing. The modules are only read: this may
+ * run beside what reads the graph. 0, or -ENOMEM, or -E2BIG past the format's
+ * 32-bit counts; either way @w is then for dmc_write_end() alone.
+ */
+int dmc_write_begin(struct dmc_writing *w, const char *key, int64_t start_ns,
+		    const struct dg_module *const *mods, size_t n,
+		    const struct depmod_cache *old) _must_check_;
+/*
+ * The cache, with @record, in @out (emptied first); @w is released. The same
+ * modules and record give the same bytes. 1, @out left empty, when those bytes
+ * would be @old's: all of its entries, nothing else, and the same record.
+ */
+int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
+		  struct strbuf *out) _must_check_;
 
 /*
  * Was the file of identity @st changed at least DMC_RACY_NS before @start_ns

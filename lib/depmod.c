@@ -5,6 +5,7 @@
  * there; the messages of the libraries it calls go through the same log.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +46,24 @@ struct run {
 	const struct mk_log *said_to; /* the caller's */
 	unsigned int n_said;
 	bool cache_present; /* a file was there, valid or not */
+	/* the new cache's entries, serialised while the index files are made */
+	struct cache_job {
+		pthread_t thread;
+		bool running;
+		const struct dg_module **mods;
+		size_t n;
+		struct dmc_writing writing;
+		int r;
+	} job;
 };
+
+static int cache_wait(struct run *run);
 
 static void run_release(struct run *run)
 {
+	cache_wait(run);
+	strbuf_release(&run->job.writing.body);
+	free(run->job.mods);
 	depgraph_free(run->dg);
 	dmc_free(run->cache);
 	free(run->cache_key);
@@ -139,44 +154,89 @@ static int open_cache(struct run *run)
 	return 0;
 }
 
+static void *cache_job_run(void *data)
+{
+	struct run *run = data;
+	struct cache_job *job = &run->job;
+
+	job->r = dmc_write_begin(&job->writing, run->cache_key, run->start_ns, job->mods,
+				 job->n, run->cache);
+	return NULL;
+}
+
 /*
- * The new cache, from what was read or taken from the old one: the graph's
- * modules, and the duplicates the walk read that lost to them (read again
- * otherwise, every run).
+ * The new cache's entries, from what was read or taken from the old one: the
+ * graph's modules, and the duplicates the walk read that lost to them (read
+ * again otherwise, every run). They are serialised on a thread of their own
+ * while the index files are made, which only read the modules too; on this
+ * thread when none can be started.
  */
+static int cache_start(struct run *run)
+{
+	struct cache_job *job = &run->job;
+	size_t n = depgraph_count(run->dg);
+	size_t n_pre = run->preload != NULL ? dg_preload_count(run->preload) : 0;
+
+	job->mods = malloc((n + n_pre + 1) * sizeof(*job->mods));
+	if (job->mods == NULL)
+		return out_of_memory(run->o->log);
+	for (size_t i = 0; i < n; i++)
+		job->mods[job->n++] = depgraph_module(run->dg, i);
+	for (size_t i = 0; i < n_pre; i++)
+		if (dg_preload_unused(run->preload, i) != NULL)
+			job->mods[job->n++] = dg_preload_unused(run->preload, i);
+	job->running = pthread_create(&job->thread, NULL, cache_job_run, run) == 0;
+	if (!job->running)
+		cache_job_run(run);
+	return 0;
+}
+
+static int cache_wait(struct run *run)
+{
+	struct cache_job *job = &run->job;
+
+	if (job->running)
+		pthread_join(job->thread, NULL);
+	job->running = false;
+	return job->r;
+}
+
+/* The new cache, with the record of the outputs when a later run can trust it (§7). */
 static int make_cache(struct run *run, struct depmod_result *res)
 {
-	size_t n = depgraph_count(run->dg), k = 0;
-	size_t n_pre = run->preload != NULL ? dg_preload_count(run->preload) : 0;
-	_cleanup_free_ const struct dg_module **mods =
-		malloc((n + n_pre + 1) * sizeof(*mods));
+	size_t n = depgraph_count(run->dg);
+	_cleanup_free_ const struct dg_module **mods = malloc((n + 1) * sizeof(*mods));
 	unsigned char rec[DMR_LEN];
 	size_t rec_len = 0;
 	uint64_t digest;
-	int r;
+	int r = cache_wait(run);
 
-	if (mods == NULL)
+	if (r == -ENOMEM || mods == NULL) {
+		strbuf_release(&run->job.writing.body);
 		return out_of_memory(run->o->log);
+	}
+	if (r < 0) { /* the old one, if any, stays: its entries are still checked */
+		strbuf_release(&run->job.writing.body);
+		return 0;
+	}
+	/* the graph's order, as sorted since the job started */
 	for (size_t i = 0; i < n; i++)
-		mods[k++] = depgraph_module(run->dg, i);
-	/* the record of the outputs, when a later run can trust it (§7) */
+		mods[i] = depgraph_module(run->dg, i);
 	r = run->n_said == 0 ? dmr_digest(run->o, mods, n, run->start_ns, false, &digest)
 			     : 0;
-	if (r < 0)
+	if (r < 0) {
+		strbuf_release(&run->job.writing.body);
 		return out_of_memory(run->o->log);
+	}
 	if (r > 0) {
 		dmr_make(digest, res->out, rec);
 		rec_len = sizeof(rec);
 	}
-	for (size_t i = 0; i < n_pre; i++)
-		if (dg_preload_unused(run->preload, i) != NULL)
-			mods[k++] = dg_preload_unused(run->preload, i);
 	/* 1: the same as the old one, which stays: nothing to write or compare */
-	r = dmc_write(&res->cache, run->cache_key, run->start_ns, mods, k, rec, rec_len,
-		      run->cache);
+	r = dmc_write_end(&run->job.writing, rec, rec_len, &res->cache);
 	if (r == -ENOMEM)
 		return out_of_memory(run->o->log);
-	if (r < 0) /* the old one, if any, stays: its entries are still checked */
+	if (r < 0)
 		strbuf_clear(&res->cache);
 	return 0;
 }
@@ -432,7 +492,7 @@ static int generate(struct run *run, struct depmod_result *res)
 int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 {
 	struct run run = { .o = o };
-	bool all = o->all || o->n_files == 0;
+	bool all = o->all || o->n_files == 0, cache;
 	int r = 0;
 
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
@@ -462,11 +522,14 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		run_release(&run);
 		return 0;
 	}
+	cache = all && o->make_cache && (!o->cache_if_present || run.cache_present);
 	if (r == 0)
 		r = load_graph(&run);
+	if (r == 0 && cache)
+		r = cache_start(&run);
 	if (r == 0)
 		r = generate(&run, res);
-	if (r == 0 && all && o->make_cache && (!o->cache_if_present || run.cache_present))
+	if (r == 0 && cache)
 		r = make_cache(&run, res);
 	run_release(&run);
 	return r;

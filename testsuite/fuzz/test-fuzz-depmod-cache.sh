@@ -32,6 +32,12 @@ entries=$(od -An -tu4 -j 36 -N4 "$TMPD/seeds/tree" | tr -d ' ')
 check "seeds: a cache with 3 entries ($entries) and an empty one" \
 	test "$entries" -eq 3 -a -s "$TMPD/seeds/empty"
 
+# the target takes each seed's key and fixes its checksum: both seeds must load,
+# or mutations would stop at the key (as they did while the target read the key
+# at format 1's offset)
+check "the target loads both seeds whole" \
+	env FUZZ_MUST_LOAD=1 "$FUZZ" "$TMPD/seeds/tree" "$TMPD/seeds/empty"
+
 run_fuzzer fuzz-depmod-cache "$FUZZ" -max_len=8192 "$TMPD/corpus" "$TMPD/seeds"
 
 done_testing
