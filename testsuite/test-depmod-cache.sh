@@ -126,6 +126,16 @@ settle
 check "... back in the past: read once more, then cached" step racy3 1 "$T"
 check "... then nothing is read" step racy4 0 "$T"
 
+# a CRC wider than the records' 32 bits (docs/depmod-cache.md §2): read every run
+mkmod "$T" $K extra/wide.ko --need core_fn:0x1ffffffff --export wide_fn:0x100000000
+settle
+check "a module with a 33-bit CRC: read" step wide1 1 "$T"
+check "... and read again, not cached" step wide2 1 "$T"
+check "... with -e -E: kmod's report" step wide-e 1 "$T" -e -E "$TMPD/Module.symvers"
+rm "$D/extra/wide.ko"
+settle
+check "... removed: nothing read" step wide3 0 "$T"
+
 # depmod.d with a warm cache: search order, override, exclude
 C=$TMPD/conf
 mkdir -p "$C"
