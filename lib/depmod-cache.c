@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -715,6 +716,98 @@ static int fill_pending(const struct depmod_cache *old, const struct dg_module *
 	return 0;
 }
 
+/* What carry_unseen() made: modules that stand for old entries. */
+struct carried {
+	struct modscan_mod *scans;
+	struct dg_module *mods;
+};
+
+/* Is @e's file, at @path (relative to @dirname, or whole), still the one it says? */
+static bool still_there(const char *dirname, const char *path, const struct dmc_entry *e)
+{
+	char buf[PATH_MAX];
+	struct dg_stat ds;
+	struct stat st;
+	int len = path[0] == '/' ? snprintf(buf, sizeof(buf), "%s", path)
+				 : snprintf(buf, sizeof(buf), "%s/%s", dirname, path);
+
+	/* followed if a link, as the walk would open it (docs/depmod-cache.md §3) */
+	if (len < 0 || (size_t)len >= sizeof(buf) || stat(buf, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return false;
+	ds = dg_stat_of(&st);
+	return same_file(e, &ds);
+}
+
+static int cmp_module_path(const void *a, const void *b)
+{
+	return strcmp(dg_module_path(*(const struct dg_module *const *)a),
+		      dg_module_path(*(const struct dg_module *const *)b));
+}
+
+/*
+ * The entries of @old for files this run did not look at (under an excluded
+ * directory, a duplicate an override decided against before reading it), while
+ * the file is there unchanged: appended to *@mods (sorted again), so that it is
+ * not read when it comes back (docs/depmod-cache.md §3). @all are every module
+ * the run has, read or not; @c owns what stands for the entries.
+ */
+static int carry_unseen(const struct depmod_cache *old, const char *dirname,
+			const struct dg_module *const *all, size_t n_all,
+			const struct dg_module ***mods, size_t *n, struct carried *c)
+{
+	_cleanup_free_ const struct dg_module **seen =
+		malloc((n_all + 1) * sizeof(*seen));
+	_cleanup_free_ uint32_t *keep =
+		malloc(((size_t)old->n_entries + 1) * sizeof(*keep));
+	const struct dg_module **grown;
+	size_t j = 0, n_keep = 0;
+
+	if (seen == NULL || keep == NULL)
+		return -ENOMEM;
+	memcpy(seen, all, n_all * sizeof(*seen));
+	qsort(seen, n_all, sizeof(*seen), cmp_module_path);
+	for (uint32_t i = 0; i < old->n_entries; i++) {
+		const struct dmc_entry *e = &old->entries[i];
+		const char *path = old->strings + e->str_off;
+		int d = 1;
+
+		while (j < n_all && (d = strcmp(dg_module_path(seen[j]), path)) < 0)
+			j++;
+		if (j < n_all && d == 0)
+			continue;
+		if (still_there(dirname, path, e))
+			keep[n_keep++] = i;
+	}
+	if (n_keep == 0)
+		return 0;
+	c->scans = calloc(n_keep, sizeof(*c->scans));
+	c->mods = calloc(n_keep, sizeof(*c->mods));
+	grown = realloc(*mods, (*n + n_keep) * sizeof(**mods));
+	if (c->scans == NULL || c->mods == NULL || grown == NULL)
+		return -ENOMEM;
+	*mods = grown;
+	for (size_t k = 0; k < n_keep; k++) {
+		const struct dmc_entry *e = &old->entries[keep[k]];
+		struct dg_module *m = &c->mods[k];
+
+		c->scans[k].path = (char *)(old->strings + e->str_off);
+		c->scans[k].relpath = c->scans[k].path;
+		m->scan = &c->scans[k];
+		m->st = (struct dg_stat){ .dev = e->dev,
+					  .ino = e->ino,
+					  .size = e->size,
+					  .mtime_ns = e->mtime_ns,
+					  .ctime_ns = e->ctime_ns };
+		m->exports_err = e->exports_err;
+		m->from_cache = true;
+		m->cache_entry = e; /* filled by fill_pending() */
+		(*mods)[(*n)++] = m;
+	}
+	qsort(*mods, *n, sizeof(**mods), cmp_path);
+	return 0;
+}
+
 static void free_filled(struct dg_module *filled, size_t n)
 {
 	for (size_t i = 0; filled != NULL && i < n; i++)
@@ -765,30 +858,33 @@ static int write_body(struct strbuf *out, const char *key, const struct dg_modul
 	return 0;
 }
 
-int dmc_write_begin(struct dmc_writing *w, const char *key, int64_t start_ns,
-		    const struct dg_module *const *all, size_t n_all,
+int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
+		    int64_t start_ns, const struct dg_module *const *all, size_t n_all,
 		    const struct depmod_cache *old)
 {
 	_cleanup_free_ const struct dg_module **mods = NULL;
 	_cleanup_free_ struct dg_module *filled = NULL;
 	struct name_pool np = { .buf = STRBUF_INIT };
-	size_t n;
+	struct carried carried = { NULL, NULL };
+	size_t n = 0;
 	int r = pick_modules(all, n_all, start_ns, &mods, &n);
 
 	w->body = (struct strbuf)STRBUF_INIT;
 	w->old = old;
 	w->same_as_old = false;
-	if (r < 0)
-		return r;
-	if (old != NULL && same_entries(old, mods, n)) {
+	if (r == 0 && old != NULL)
+		r = carry_unseen(old, dirname, all, n_all, &mods, &n, &carried);
+	if (r == 0 && old != NULL && same_entries(old, mods, n)) {
 		w->same_as_old = true; /* dmc_write_end() takes the old body */
-		return 0;
+	} else if (r == 0) {
+		r = fill_pending(old, mods, n, &filled);
+		if (r == 0)
+			r = write_body(&w->body, key, mods, n, &np);
 	}
-	r = fill_pending(old, mods, n, &filled);
-	if (r == 0)
-		r = write_body(&w->body, key, mods, n, &np);
 	pool_release(&np);
 	free_filled(filled, n);
+	free(carried.scans);
+	free(carried.mods);
 	if (r < 0)
 		strbuf_release(&w->body);
 	return r;

@@ -84,12 +84,14 @@ struct dmc_writing {
  * next time: read whole (dg_module.cacheable), and changed at least
  * DMC_RACY_NS before @start_ns (CLOCK_REALTIME at the start of the run); one
  * of two with one path. @old is the cache the run looked modules up in (NULL
- * for none); it must outlive the writing. The modules are only read: this may
+ * for none); it must outlive the writing. Its entries for files none of @mods
+ * is, when the file under the module directory @dirname (or the entry's whole
+ * path) is still the same, are kept. The modules are only read: this may
  * run beside what reads the graph. 0, or -ENOMEM, or -E2BIG past the format's
  * 32-bit counts; either way @w is then for dmc_write_end() alone.
  */
-int dmc_write_begin(struct dmc_writing *w, const char *key, int64_t start_ns,
-		    const struct dg_module *const *mods, size_t n,
+int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
+		    int64_t start_ns, const struct dg_module *const *mods, size_t n,
 		    const struct depmod_cache *old) _must_check_;
 /*
  * The cache, with @record, in @out (emptied first); @w is released. The same

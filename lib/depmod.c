@@ -159,8 +159,8 @@ static void *cache_job_run(void *data)
 	struct run *run = data;
 	struct cache_job *job = &run->job;
 
-	job->r = dmc_write_begin(&job->writing, run->cache_key, run->start_ns, job->mods,
-				 job->n, run->cache);
+	job->r = dmc_write_begin(&job->writing, run->cache_key, run->o->dirname,
+				 run->start_ns, job->mods, job->n, run->cache);
 	return NULL;
 }
 
