@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "depgraph.h"
 #include "dynlib.h"
@@ -26,20 +27,14 @@
 
 /* ---- what each module's reader takes (on the reader threads) ---- */
 
-struct mt_extra {
-	enum mk_compression comp;
-	struct modtree_field *fields;
-	size_t n_fields;
-	struct modsym_ns *ns; /* sorted by name */
-	size_t n_ns;
-};
-
 static void mt_extra_free(void *p)
 {
 	struct mt_extra *x = p;
 
-	free(x->fields);
-	free(x->ns);
+	if (!x->borrowed) {
+		free(x->fields);
+		free(x->ns);
+	}
 	free(x);
 }
 
@@ -128,6 +123,7 @@ void modtree_free(struct modtree *t)
 		dg_preload_free(pv->preload);
 		modscan_free(pv->ms);
 		ksyms_release(&pv->ks);
+		mt_share_free(pv->share);
 		free(pv->pkg_moddir);
 		free(pv->pkg_files);
 		for (size_t i = 0; i < pv->n_kept; i++)
@@ -427,6 +423,7 @@ static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 	if (r < 0)
 		return r;
 	dg_preload_set_reader(pv->preload, &mt_reader);
+	dg_preload_set_cache(pv->preload, &pv->cache);
 	modscan_set_add_hook(pv->ms, dg_preload_add, pv->preload);
 	modscan_set_lazy_links(pv->ms, true);
 	r = modscan_walk(pv->ms);
@@ -448,6 +445,7 @@ static int make_graph(struct modtree *t, const struct modtree_opts *o, const cha
 		.n_threads = o->n_threads,
 		.log = o->log,
 		.reader = &mt_reader,
+		.cache = pv->in_package ? NULL : &pv->cache,
 	};
 	struct modscan_mod **mods;
 	size_t n;
@@ -687,15 +685,22 @@ int modtree_load(const char *path, const struct modtree_opts *o, struct modtree 
 {
 	struct modtree *t = calloc(1, sizeof(*t));
 	_cleanup_free_ char *root = NULL;
+	struct mt_priv *pv;
+	struct timespec ts;
 	int r;
 
 	if (t == NULL || (t->priv = calloc(1, sizeof(struct mt_priv))) == NULL) {
 		free(t);
 		return -ENOMEM;
 	}
-	((struct mt_priv *)t->priv)->walk_log =
-		(struct mk_log){ errors_only, (void *)o->log };
-	r = find_side(t, path, o, &root);
+	pv = t->priv;
+	pv->walk_log = (struct mk_log){ errors_only, (void *)o->log };
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pv->start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	r = o->same_files ? mt_share_new(o->same_files, &pv->share) : 0;
+	pv->cache = mt_share_cache(pv->share);
+	if (r == 0)
+		r = find_side(t, path, o, &root);
 	if (r == 1)
 		r = mt_load_package(t, path, o);
 	else if (r == 0)
