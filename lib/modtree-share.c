@@ -86,31 +86,21 @@ void mt_share_free(struct mt_share *s)
 }
 
 /*
- * @m takes the data of @o: arrays of its own (lib/depgraph.c frees its arena),
- * strings and fields of @o's, which outlives it. 1, or -ENOMEM.
+ * @m takes the data of @o, which outlives it: its symbol arrays (no arena of its
+ * own: lib/depgraph.c never writes to them), strings and fields. 1, or -ENOMEM.
  */
 static int take_over(struct dg_module *m, const struct dg_module *o)
 {
-	size_t n_sym = o->n_exports + o->n_needs;
 	struct mt_extra *x = malloc(sizeof(*x));
 
-	/* the sizes of arrays that are in memory already: no overflow */
-	m->arena = malloc(n_sym * sizeof(struct dg_sym) +
-			  o->n_info * sizeof(struct dg_info) + 1);
-	if (x == NULL || m->arena == NULL) {
-		free(x);
-		free(m->arena);
-		m->arena = NULL;
+	if (x == NULL)
 		return -ENOMEM;
-	}
 	*x = *(const struct mt_extra *)o->extra;
 	x->borrowed = true;
-	m->exports = (struct dg_sym *)m->arena;
-	m->needs = m->exports + o->n_exports;
-	m->info = (struct dg_info *)(m->needs + o->n_needs);
-	memcpy(m->exports, o->exports, o->n_exports * sizeof(*o->exports));
-	memcpy(m->needs, o->needs, o->n_needs * sizeof(*o->needs));
-	memcpy(m->info, o->info, o->n_info * sizeof(*o->info));
+	m->arena = NULL;
+	m->exports = o->exports;
+	m->needs = o->needs;
+	m->info = o->info;
 	m->n_exports = o->n_exports;
 	m->n_needs = o->n_needs;
 	m->n_info = o->n_info;
