@@ -23,7 +23,13 @@ struct mt_extra {
 	size_t n_fields;
 	struct modsym_ns *ns; /* sorted by name */
 	size_t n_ns;
-	/* @fields and @ns are those of a module of another side (lib/modtree-share.c) */
+	/* the sorted needs that are not weak, once each (lib/modtree.c), or NULL */
+	const char **needed;
+	size_t n_needed;
+	/*
+	 * @fields, @ns and @needed are those of a module of another side
+	 * (lib/modtree-share.c)
+	 */
 	bool borrowed;
 };
 

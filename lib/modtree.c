@@ -446,6 +446,9 @@ static int make_graph(struct modtree *t, const struct modtree_opts *o, const cha
 		.log = o->log,
 		.reader = &mt_reader,
 		.cache = pv->in_package ? NULL : &pv->cache,
+		/* each module's count of unresolved needs, for set_unresolved() */
+		.print_unknown = true,
+		.count_only = true,
 	};
 	struct modscan_mod **mods;
 	size_t n;
@@ -497,25 +500,67 @@ static int set_depends(struct modtree *t, struct modtree_module *mm,
 	return 0;
 }
 
+/*
+ * The names of @m's needs that are not weak, sorted, each once: made once per
+ * file, in its reader's extra @x, which a module of NEW with the same file copies
+ * (lib/modtree-share.c); kept with the tree that made it.
+ */
+static int set_needed(struct modtree *t, const struct dg_module *m, struct mt_extra *x)
+{
+	const char **v;
+	size_t k = 0;
+
+	if (x->needed != NULL)
+		return 0;
+	v = mt_keep(t, calloc(m->n_needs + 1, sizeof(*v)));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_needs; i++)
+		if (m->needs[i].bind != 'W')
+			v[k++] = m->needs[i].name;
+	x->needed = v;
+	x->n_needed = sort_unique(v, k);
+	return 0;
+}
+
+/*
+ * The needs (not weak) nobody exports, of which the graph counted m->n_unknown
+ * (depgraph_opts.print_unknown, count_only): none, all, or those of the sorted
+ * set_needed() list that the graph does not resolve.
+ */
 static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 			  const struct dg_module *m)
 {
 	struct mt_priv *pv = t->priv;
-	const char **v = mt_keep(t, calloc(m->n_needs + 1, sizeof(*v)));
-	size_t k = 0;
+	struct mt_extra *x = m->extra;
+	size_t strong = 0, k = 0;
+	const char **v;
+	int r;
 
+	if (m->n_unknown == 0)
+		return 0;
+	r = set_needed(t, m, x);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_needs; i++)
+		strong += m->needs[i].bind != 'W';
+	if (m->n_unknown == strong) {
+		mm->unresolved = x->needed;
+		mm->n_unresolved = x->n_needed;
+		return 0;
+	}
+	v = mt_keep(t, calloc(x->n_needed + 1, sizeof(*v)));
 	if (v == NULL)
 		return -ENOMEM;
 	/* without the kernel's symbols these include the kernel's: see modtree.h */
-	for (size_t i = 0; i < m->n_needs; i++) {
+	for (size_t i = 0; i < x->n_needed; i++) {
 		struct dg_module *owner;
 
-		if (m->needs[i].bind != 'W' &&
-		    depgraph_symbol_owner(pv->dg, m->needs[i].name, &owner) < 0)
-			v[k++] = m->needs[i].name;
+		if (depgraph_symbol_owner(pv->dg, x->needed[i], &owner) < 0)
+			v[k++] = x->needed[i];
 	}
 	mm->unresolved = v;
-	mm->n_unresolved = sort_unique(v, k);
+	mm->n_unresolved = k;
 	return 0;
 }
 
