@@ -49,6 +49,8 @@ struct mt_priv {
 	size_t cap_mods;
 	void **kept; /* freed by modtree_free() */
 	size_t n_kept, cap_kept;
+	char *block; /* what is left of mt_alloc()'s current block */
+	size_t block_left;
 	/* a kernel package: its module directory "lib/modules/VER/", files kept */
 	bool in_package;
 	char *pkg_moddir;
@@ -64,6 +66,12 @@ extern const struct dg_reader mt_reader;
 
 /* Keep @p until modtree_free() and return it; NULL (and @p freed) without memory. */
 void *mt_keep(struct modtree *t, void *p);
+/*
+ * Zeroed memory for @n (0: 1) items of @size bytes, aligned as malloc's, kept
+ * until modtree_free(); NULL without memory. Cheaper than malloc for the many
+ * small arrays of the model.
+ */
+void *mt_alloc(struct modtree *t, size_t n, size_t size);
 /* A new zeroed entry at the end of t->mods, or NULL. */
 struct modtree_module *mt_push_module(struct modtree *t);
 

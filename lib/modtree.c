@@ -140,6 +140,34 @@ void modtree_free(struct modtree *t)
 	free(t);
 }
 
+/* Blocks of the model's small arrays (mt_alloc()): one malloc per block, not per array.
+ */
+#define MT_BLOCK (256 * 1024)
+
+void *mt_alloc(struct modtree *t, size_t n, size_t size)
+{
+	struct mt_priv *pv = t->priv;
+	size_t len;
+	void *p;
+
+	/* rounded up to 16 bytes, the alignment of malloc */
+	if (umulsz_overflow(n ? n : 1, size, &len) || uaddsz_overflow(len, 15, &len))
+		return NULL;
+	len &= ~(size_t)15;
+	if (len > MT_BLOCK / 8)
+		return mt_keep(t, calloc(1, len));
+	if (pv->block_left < len) {
+		pv->block = mt_keep(t, calloc(1, MT_BLOCK));
+		if (pv->block == NULL)
+			return NULL;
+		pv->block_left = MT_BLOCK;
+	}
+	p = pv->block;
+	pv->block += len;
+	pv->block_left -= len;
+	return p;
+}
+
 struct modtree_module *mt_push_module(struct modtree *t)
 {
 	struct mt_priv *pv = t->priv;
@@ -489,7 +517,7 @@ static size_t sort_unique(const char **v, size_t n)
 static int set_depends(struct modtree *t, struct modtree_module *mm,
 		       const struct dg_module *m)
 {
-	const char **v = mt_keep(t, calloc(m->n_deps + 1, sizeof(*v)));
+	const char **v = mt_alloc(t, m->n_deps, sizeof(*v));
 
 	if (v == NULL)
 		return -ENOMEM;
@@ -512,7 +540,7 @@ static int set_needed(struct modtree *t, const struct dg_module *m, struct mt_ex
 
 	if (x->needed != NULL)
 		return 0;
-	v = mt_keep(t, calloc(m->n_needs + 1, sizeof(*v)));
+	v = mt_alloc(t, m->n_needs, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n_needs; i++)
@@ -549,7 +577,7 @@ static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 		mm->n_unresolved = x->n_needed;
 		return 0;
 	}
-	v = mt_keep(t, calloc(x->n_needed + 1, sizeof(*v)));
+	v = mt_alloc(t, x->n_needed, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	/* without the kernel's symbols these include the kernel's: see modtree.h */
@@ -573,7 +601,7 @@ static int cmp_export(const void *a, const void *b)
 static int set_exports(struct modtree *t, struct modtree_module *mm,
 		       const struct dg_module *m, const struct mt_extra *x)
 {
-	struct modtree_export *v = mt_keep(t, calloc(m->n_exports + 1, sizeof(*v)));
+	struct modtree_export *v = mt_alloc(t, m->n_exports, sizeof(*v));
 	size_t w = 0;
 
 	if (v == NULL)
