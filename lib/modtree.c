@@ -723,7 +723,7 @@ int mt_cmp_module(const void *a, const void *b)
 static int build_model(struct modtree *t, const struct modtree_opts *o)
 {
 	struct mt_priv *pv = t->priv;
-	size_t n = depgraph_count(pv->dg);
+	size_t n = depgraph_count(pv->dg), n_files;
 	int r = 0;
 
 	for (size_t i = 0; i < n && r == 0; i++)
@@ -731,6 +731,7 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 	/* sorted for mt_load_builtin()'s lookups, then again with the builtins */
 	if (t->n > 1)
 		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
+	n_files = t->n;
 	if (r == 0)
 		r = mt_load_builtin(t, o->log);
 	if (r == 0 && t->n == 0 && pv->in_package) {
@@ -745,7 +746,7 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 			r = -ENOTDIR;
 		}
 	}
-	if (r == 0 && t->n > 1)
+	if (r == 0 && t->n > n_files && t->n > 1)
 		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
 	if (r == 0)
 		r = build_symbols(t);
