@@ -106,6 +106,9 @@ static int diff_fields(struct modtree_diff *d, const struct modtree_module *a,
 	size_t i = 0, j = 0;
 	int r = 0;
 
+	/* the very same fields (of a file both sides have: lib/modtree-share.c) */
+	if (a->fields == b->fields && a->n_fields == b->n_fields)
+		i = a->n_fields, j = b->n_fields;
 	while (r == 0 && (i < a->n_fields || j < b->n_fields)) {
 		int c = i == a->n_fields   ? 1
 			: j == b->n_fields ? -1
