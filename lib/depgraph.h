@@ -104,7 +104,8 @@ struct dg_reader {
 /*
  * Modules read before (mydepmod's cache): with one, each module is stat'ed before
  * it is read, and @lookup fills a module whose file did not change since (1),
- * or returns 0 to have it read, or -ENOMEM. Never together with a dg_reader.
+ * or returns 0 to have it read, or -ENOMEM. With a dg_reader, @lookup sets the
+ * module's extra too (one the reader's free() takes).
  * The module's arena is its own, but its strings may be the cache's: the cache
  * must outlive the graph and the preload.
  */

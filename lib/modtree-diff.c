@@ -106,6 +106,9 @@ static int diff_fields(struct modtree_diff *d, const struct modtree_module *a,
 	size_t i = 0, j = 0;
 	int r = 0;
 
+	/* the very same fields (of a file both sides have: lib/modtree-share.c) */
+	if (a->fields == b->fields && a->n_fields == b->n_fields)
+		i = a->n_fields, j = b->n_fields;
 	while (r == 0 && (i < a->n_fields || j < b->n_fields)) {
 		int c = i == a->n_fields   ? 1
 			: j == b->n_fields ? -1
@@ -279,18 +282,35 @@ static bool str_in(const char *const *v, size_t n, const char *s)
 }
 
 /*
- * Is @sym, which nothing in NEW resolves for @ma's successor, newly unresolved?
- * With NEW's kernel symbols: when it was resolved in OLD (@ma NULL: a new
- * module). Without them the kernel's exports are unknown: when a module of OLD
- * exported it, so that removing a library module is seen either way.
+ * Is @sym in @v (@n sorted strings), at *@i or after? *@i moves on past the
+ * strings before @sym: called with ascending @sym, one pass over @v in all.
+ */
+static bool sorted_has(const char *const *v, size_t n, size_t *i, const char *sym)
+{
+	int c = 1;
+
+	while (*i < n && (c = strcmp(v[*i], sym)) < 0)
+		(*i)++;
+	return *i < n && c == 0;
+}
+
+/*
+ * Is @sym, which nothing in NEW resolves for @ma's successor, newly unresolved
+ * (@was: unresolved for @ma too)? With NEW's kernel symbols: when it was resolved
+ * in OLD (@ma NULL: a new module). Without them the kernel's exports are unknown:
+ * when a module of OLD exported it, so that removing a library module is seen
+ * either way. One unresolved for @ma is in no table of OLD (lib/modtree.c), so
+ * no module of OLD exported it.
  */
 static bool newly_unresolved(const struct modtree *a, const struct modtree *b,
-			     const struct modtree_module *ma, const char *sym)
+			     const struct modtree_module *ma, const char *sym, bool was)
 {
 	const struct modtree_export *e;
 
 	if (b->has_kernel_syms)
-		return ma == NULL || !str_in(ma->unresolved, ma->n_unresolved, sym);
+		return ma == NULL || !was;
+	if (was)
+		return false;
 	e = modtree_find_symbol(a, sym);
 	return e != NULL && !streq(e->module, "vmlinux");
 }
@@ -304,11 +324,16 @@ static int diff_unresolved(struct modtree_diff *d, const struct modtree *a,
 	for (size_t j = 0; j < b->n && r == 0; j++) {
 		const struct modtree_module *mb = &b->mods[j];
 		const struct modtree_module *ma = modtree_find(a, mb->name);
+		size_t i = 0;
 
-		for (size_t k = 0; k < mb->n_unresolved && r == 0; k++)
-			if (newly_unresolved(a, b, ma, mb->unresolved[k]))
-				r = push(d, MTD_UNRESOLVED, mb->name, mb->unresolved[k],
-					 NULL, NULL);
+		for (size_t k = 0; k < mb->n_unresolved && r == 0; k++) {
+			const char *sym = mb->unresolved[k];
+			bool was = ma != NULL &&
+				   sorted_has(ma->unresolved, ma->n_unresolved, &i, sym);
+
+			if (newly_unresolved(a, b, ma, sym, was))
+				r = push(d, MTD_UNRESOLVED, mb->name, sym, NULL, NULL);
+		}
 	}
 	for (size_t j = 0; j < b->n_cycles && r == 0; j++)
 		if (!str_in((const char *const *)a->cycles, a->n_cycles, b->cycles[j]))

@@ -19,12 +19,20 @@ static int fb_add(struct fbuild *b, const char *key, size_t keylen, const char *
 		  size_t valuelen)
 {
 	size_t k = b->s.used;
+	char *p;
 
 	if (ARRAY_GROW(b->off, b->n, b->cap, 32) < 0)
 		return -ENOMEM;
-	if (strbuf_push(&b->s, key, keylen) < 0 || strbuf_pushchar(&b->s, '\0') < 0 ||
-	    strbuf_push(&b->s, value, valuelen) < 0 || strbuf_pushchar(&b->s, '\0') < 0)
+	/* "KEY\0VALUE\0": lengths of strings in memory, no overflow */
+	if (strbuf_reserve(&b->s, keylen + valuelen + 2) < 0)
 		return -ENOMEM;
+	p = b->s.buf + k;
+	memcpy(p, key, keylen);
+	p[keylen] = '\0';
+	memcpy(p + keylen + 1, value, valuelen);
+	p[keylen + 1 + valuelen] = '\0';
+	b->s.used += keylen + valuelen + 2;
+	b->s.buf[b->s.used] = '\0'; /* as strbuf_push() leaves it: reserved */
 	b->off[b->n][0] = k;
 	b->off[b->n][1] = k + keylen + 1;
 	b->n++;
@@ -36,57 +44,69 @@ static bool key_is(const struct modinfo_entry *e, const char *key)
 	return e->keylen == strlen(key) && memcmp(e->key, key, e->keylen) == 0;
 }
 
-/* The last "NAME:..." of @key for parameter @name (@nl bytes), after the ':'. */
-static const char *param_part(const struct modinfo_entry *e, size_t n_e, const char *key,
-			      const char *name, size_t nl)
+/* @e names parameter @name (@nl bytes): "NAME:..." */
+static bool names_param(const struct modinfo_entry *e, const char *name, size_t nl)
+{
+	return strncmp(e->value, name, nl) == 0 && e->value[nl] == ':';
+}
+
+/*
+ * The last "NAME:..." of the parm (@type false) or parmtype entries @p (indexes
+ * into @e) for parameter @name (@nl bytes), after the ':'.
+ */
+static const char *param_part(const struct modinfo_entry *e, const size_t *p, size_t n_p,
+			      bool type, const char *name, size_t nl)
 {
 	const char *found = NULL;
 
-	for (size_t i = 0; i < n_e; i++)
-		if (key_is(&e[i], key) && strncmp(e[i].value, name, nl) == 0 &&
-		    e[i].value[nl] == ':')
-			found = e[i].value + nl + 1;
+	for (size_t i = 0; i < n_p; i++)
+		if ((e[p[i]].keylen == 8) == type && names_param(&e[p[i]], name, nl))
+			found = e[p[i]].value + nl + 1;
 	return found;
 }
 
-/* Whether parameter @name (@nl bytes) came in an earlier entry than @upto. */
-static bool param_seen(const struct modinfo_entry *e, size_t upto, const char *name,
-		       size_t nl)
+/* "NAME:DESC (TYPE)" as modinfo -F parm prints it, "NAME: (TYPE)", "NAME:DESC". */
+static int param_value(struct strbuf *v, const char *name, size_t nl, const char *desc,
+		       const char *type)
 {
-	for (size_t i = 0; i < upto; i++)
-		if ((key_is(&e[i], "parm") || key_is(&e[i], "parmtype")) &&
-		    strncmp(e[i].value, name, nl) == 0 && e[i].value[nl] == ':')
-			return true;
-	return false;
+	int r = strbuf_push(v, name, nl);
+
+	if (r == 0)
+		r = strbuf_pushchar(v, ':');
+	if (r == 0 && desc != NULL)
+		r = strbuf_pushstr(v, desc);
+	if (r == 0 && (desc == NULL || type != NULL)) {
+		r = strbuf_push(v, " (", 2);
+		if (r == 0)
+			r = strbuf_pushstr(v, type ? type : "(null)");
+		if (r == 0)
+			r = strbuf_pushchar(v, ')');
+	}
+	return r;
 }
 
-/* One "parm" field per parameter name, in modinfo's words (tools/mymodinfo.c). */
-static int add_params(struct fbuild *b, const struct modinfo_entry *e, size_t n_e)
+/*
+ * One "parm" field per parameter name, in modinfo's words (tools/mymodinfo.c),
+ * from the parm and parmtype entries with a ':' (@p, indexes into @e).
+ */
+static int add_params(struct fbuild *b, const struct modinfo_entry *e, const size_t *p,
+		      size_t n_p)
 {
 	struct strbuf v = STRBUF_INIT;
 	int r = 0;
 
-	for (size_t i = 0; i < n_e && r == 0; i++) {
-		const char *name = e[i].value, *colon, *desc, *type;
-		size_t nl;
+	for (size_t i = 0; i < n_p && r == 0; i++) {
+		const char *name = e[p[i]].value;
+		size_t nl = (size_t)(strchr(name, ':') - name);
+		bool seen = false;
 
-		if (!key_is(&e[i], "parm") && !key_is(&e[i], "parmtype"))
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = names_param(&e[p[k]], name, nl);
+		if (seen)
 			continue;
-		colon = strchr(name, ':');
-		if (colon == NULL) /* kmod skips those too */
-			continue;
-		nl = (size_t)(colon - name);
-		if (param_seen(e, i, name, nl))
-			continue;
-		desc = param_part(e, n_e, "parm", name, nl);
-		type = param_part(e, n_e, "parmtype", name, nl);
 		strbuf_clear(&v);
-		if (desc == NULL)
-			r = strbuf_printf(&v, "%.*s: (%s)", (int)nl, name, type);
-		else if (type != NULL)
-			r = strbuf_printf(&v, "%.*s:%s (%s)", (int)nl, name, desc, type);
-		else
-			r = strbuf_printf(&v, "%.*s:%s", (int)nl, name, desc);
+		r = param_value(&v, name, nl, param_part(e, p, n_p, false, name, nl),
+				param_part(e, p, n_p, true, name, nl));
 		if (r == 0)
 			r = fb_add(b, "parm", 4, v.buf, v.used);
 	}
@@ -97,16 +117,23 @@ static int add_params(struct fbuild *b, const struct modinfo_entry *e, size_t n_
 static int fb_collect(struct fbuild *b, const struct modinfo_entry *e, size_t n_e,
 		      const struct modtree_sig *sig)
 {
-	int r = 0;
+	_cleanup_free_ size_t *p = malloc((n_e ? n_e : 1) * sizeof(*p));
+	size_t n_p = 0;
+	int r = p ? 0 : -ENOMEM;
 
 	for (size_t i = 0; i < n_e && r == 0; i++) {
-		if (key_is(&e[i], "parm") || key_is(&e[i], "parmtype") ||
-		    key_is(&e[i], "depends"))
+		if (key_is(&e[i], "parm") || key_is(&e[i], "parmtype")) {
+			/* kmod skips those without a ':' too */
+			if (strchr(e[i].value, ':') != NULL)
+				p[n_p++] = i;
+			continue;
+		}
+		if (key_is(&e[i], "depends"))
 			continue;
 		r = fb_add(b, e[i].key, e[i].keylen, e[i].value, strlen(e[i].value));
 	}
 	if (r == 0)
-		r = add_params(b, e, n_e);
+		r = add_params(b, e, p, n_p);
 	if (r == 0 && sig != NULL && sig->signer != NULL)
 		r = fb_add(b, "signer", 6, sig->signer, sig->signer_len);
 	if (r == 0 && sig != NULL && sig->hashalgo != NULL)

@@ -2,17 +2,36 @@
 /*
  * Private to the files that build a lib/modtree.h model: lib/modtree.c (the
  * side, its modules), lib/modtree-builtin.c, lib/modtree-cycles.c,
- * lib/modtree-pkg.c (a kernel package), lib/modtree-pkg-links.c (its links).
+ * lib/modtree-pkg.c (a kernel package), lib/modtree-pkg-links.c (its links),
+ * lib/modtree-share.c (files both sides have).
  */
 #pragma once
 
+#include <stdint.h>
+
+#include "depgraph.h"
 #include "ksyms.h"
 #include "modtree.h"
 
-struct depgraph;
-struct dg_preload;
-struct dg_reader;
-struct modscan;
+struct modsym_ns;
+struct mt_share;
+
+/* What the reader threads take of each module, besides depmod's data. */
+struct mt_extra {
+	enum mk_compression comp;
+	struct modtree_field *fields;
+	size_t n_fields;
+	struct modsym_ns *ns; /* sorted by name */
+	size_t n_ns;
+	/* the sorted needs that are not weak, once each (lib/modtree.c), or NULL */
+	const char **needed;
+	size_t n_needed;
+	/*
+	 * @fields, @ns and @needed are those of a module of another side
+	 * (lib/modtree-share.c)
+	 */
+	bool borrowed;
+};
 
 /* A file kept from a kernel package (lib/modtree-pkg.c). */
 struct mt_pkg_file {
@@ -30,18 +49,29 @@ struct mt_priv {
 	size_t cap_mods;
 	void **kept; /* freed by modtree_free() */
 	size_t n_kept, cap_kept;
+	char *block; /* what is left of mt_alloc()'s current block */
+	size_t block_left;
 	/* a kernel package: its module directory "lib/modules/VER/", files kept */
 	bool in_package;
 	char *pkg_moddir;
 	struct mt_pkg_file *pkg_files;
 	size_t n_pkg_files, cap_pkg_files;
+	/* when the load started (CLOCK_REALTIME, ns), and the modules it may share */
+	int64_t start_ns;
+	struct mt_share *share;
+	struct dg_cache cache;
 };
 
-/* What the reader threads take of each module, besides depmod's data. */
 extern const struct dg_reader mt_reader;
 
 /* Keep @p until modtree_free() and return it; NULL (and @p freed) without memory. */
 void *mt_keep(struct modtree *t, void *p);
+/*
+ * Zeroed memory for @n (0: 1) items of @size bytes, aligned as malloc's, kept
+ * until modtree_free(); NULL without memory. Cheaper than malloc for the many
+ * small arrays of the model.
+ */
+void *mt_alloc(struct modtree *t, size_t n, size_t size);
 /* A new zeroed entry at the end of t->mods, or NULL. */
 struct modtree_module *mt_push_module(struct modtree *t);
 
@@ -85,5 +115,19 @@ void mt_links_free(struct mt_links *l);
  */
 int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
 		   char **name, const char **data, size_t *len) _must_check_;
+/*
+ * The modules of @other (loaded before, kept while @t is loaded) that @t may take
+ * as they are when a file of @t is the same (lib/modtree-share.c): *@out, or NULL
+ * when @other has none. 0 or -ENOMEM.
+ */
+int mt_share_new(const struct modtree *other, struct mt_share **out) _must_check_;
+void mt_share_free(struct mt_share *s);
+/*
+ * The dg_cache of a side's readers (lib/depgraph.h): each module file is stat'ed
+ * before it is read (its identity kept in dg_module.st), and one that is the same
+ * file as a module of @s (NULL: none) is taken from there instead of read again.
+ */
+struct dg_cache mt_share_cache(struct mt_share *s);
+
 /* t->cycles from depmod's graph. */
 int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

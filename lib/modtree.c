@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "depgraph.h"
 #include "dynlib.h"
@@ -26,20 +27,14 @@
 
 /* ---- what each module's reader takes (on the reader threads) ---- */
 
-struct mt_extra {
-	enum mk_compression comp;
-	struct modtree_field *fields;
-	size_t n_fields;
-	struct modsym_ns *ns; /* sorted by name */
-	size_t n_ns;
-};
-
 static void mt_extra_free(void *p)
 {
 	struct mt_extra *x = p;
 
-	free(x->fields);
-	free(x->ns);
+	if (!x->borrowed) {
+		free(x->fields);
+		free(x->ns);
+	}
 	free(x);
 }
 
@@ -128,6 +123,7 @@ void modtree_free(struct modtree *t)
 		dg_preload_free(pv->preload);
 		modscan_free(pv->ms);
 		ksyms_release(&pv->ks);
+		mt_share_free(pv->share);
 		free(pv->pkg_moddir);
 		free(pv->pkg_files);
 		for (size_t i = 0; i < pv->n_kept; i++)
@@ -142,6 +138,34 @@ void modtree_free(struct modtree *t)
 	free(t->dirname);
 	free(t->kver);
 	free(t);
+}
+
+/* Blocks of the model's small arrays (mt_alloc()): one malloc per block, not per array.
+ */
+#define MT_BLOCK (256 * 1024)
+
+void *mt_alloc(struct modtree *t, size_t n, size_t size)
+{
+	struct mt_priv *pv = t->priv;
+	size_t len;
+	void *p;
+
+	/* rounded up to 16 bytes, the alignment of malloc */
+	if (umulsz_overflow(n ? n : 1, size, &len) || uaddsz_overflow(len, 15, &len))
+		return NULL;
+	len &= ~(size_t)15;
+	if (len > MT_BLOCK / 8)
+		return mt_keep(t, calloc(1, len));
+	if (pv->block_left < len) {
+		pv->block = mt_keep(t, calloc(1, MT_BLOCK));
+		if (pv->block == NULL)
+			return NULL;
+		pv->block_left = MT_BLOCK;
+	}
+	p = pv->block;
+	pv->block += len;
+	pv->block_left -= len;
+	return p;
 }
 
 struct modtree_module *mt_push_module(struct modtree *t)
@@ -427,6 +451,7 @@ static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 	if (r < 0)
 		return r;
 	dg_preload_set_reader(pv->preload, &mt_reader);
+	dg_preload_set_cache(pv->preload, &pv->cache);
 	modscan_set_add_hook(pv->ms, dg_preload_add, pv->preload);
 	modscan_set_lazy_links(pv->ms, true);
 	r = modscan_walk(pv->ms);
@@ -448,6 +473,10 @@ static int make_graph(struct modtree *t, const struct modtree_opts *o, const cha
 		.n_threads = o->n_threads,
 		.log = o->log,
 		.reader = &mt_reader,
+		.cache = pv->in_package ? NULL : &pv->cache,
+		/* each module's count of unresolved needs, for set_unresolved() */
+		.print_unknown = true,
+		.count_only = true,
 	};
 	struct modscan_mod **mods;
 	size_t n;
@@ -488,7 +517,7 @@ static size_t sort_unique(const char **v, size_t n)
 static int set_depends(struct modtree *t, struct modtree_module *mm,
 		       const struct dg_module *m)
 {
-	const char **v = mt_keep(t, calloc(m->n_deps + 1, sizeof(*v)));
+	const char **v = mt_alloc(t, m->n_deps, sizeof(*v));
 
 	if (v == NULL)
 		return -ENOMEM;
@@ -499,25 +528,67 @@ static int set_depends(struct modtree *t, struct modtree_module *mm,
 	return 0;
 }
 
+/*
+ * The names of @m's needs that are not weak, sorted, each once: made once per
+ * file, in its reader's extra @x, which a module of NEW with the same file copies
+ * (lib/modtree-share.c); kept with the tree that made it.
+ */
+static int set_needed(struct modtree *t, const struct dg_module *m, struct mt_extra *x)
+{
+	const char **v;
+	size_t k = 0;
+
+	if (x->needed != NULL)
+		return 0;
+	v = mt_alloc(t, m->n_needs, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_needs; i++)
+		if (m->needs[i].bind != 'W')
+			v[k++] = m->needs[i].name;
+	x->needed = v;
+	x->n_needed = sort_unique(v, k);
+	return 0;
+}
+
+/*
+ * The needs (not weak) nobody exports, of which the graph counted m->n_unknown
+ * (depgraph_opts.print_unknown, count_only): none, all, or those of the sorted
+ * set_needed() list that the graph does not resolve.
+ */
 static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 			  const struct dg_module *m)
 {
 	struct mt_priv *pv = t->priv;
-	const char **v = mt_keep(t, calloc(m->n_needs + 1, sizeof(*v)));
-	size_t k = 0;
+	struct mt_extra *x = m->extra;
+	size_t strong = 0, k = 0;
+	const char **v;
+	int r;
 
+	if (m->n_unknown == 0)
+		return 0;
+	r = set_needed(t, m, x);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_needs; i++)
+		strong += m->needs[i].bind != 'W';
+	if (m->n_unknown == strong) {
+		mm->unresolved = x->needed;
+		mm->n_unresolved = x->n_needed;
+		return 0;
+	}
+	v = mt_alloc(t, x->n_needed, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	/* without the kernel's symbols these include the kernel's: see modtree.h */
-	for (size_t i = 0; i < m->n_needs; i++) {
+	for (size_t i = 0; i < x->n_needed; i++) {
 		struct dg_module *owner;
 
-		if (m->needs[i].bind != 'W' &&
-		    depgraph_symbol_owner(pv->dg, m->needs[i].name, &owner) < 0)
-			v[k++] = m->needs[i].name;
+		if (depgraph_symbol_owner(pv->dg, x->needed[i], &owner) < 0)
+			v[k++] = x->needed[i];
 	}
 	mm->unresolved = v;
-	mm->n_unresolved = sort_unique(v, k);
+	mm->n_unresolved = k;
 	return 0;
 }
 
@@ -530,7 +601,7 @@ static int cmp_export(const void *a, const void *b)
 static int set_exports(struct modtree *t, struct modtree_module *mm,
 		       const struct dg_module *m, const struct mt_extra *x)
 {
-	struct modtree_export *v = mt_keep(t, calloc(m->n_exports + 1, sizeof(*v)));
+	struct modtree_export *v = mt_alloc(t, m->n_exports, sizeof(*v));
 	size_t w = 0;
 
 	if (v == NULL)
@@ -652,7 +723,7 @@ int mt_cmp_module(const void *a, const void *b)
 static int build_model(struct modtree *t, const struct modtree_opts *o)
 {
 	struct mt_priv *pv = t->priv;
-	size_t n = depgraph_count(pv->dg);
+	size_t n = depgraph_count(pv->dg), n_files;
 	int r = 0;
 
 	for (size_t i = 0; i < n && r == 0; i++)
@@ -660,6 +731,7 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 	/* sorted for mt_load_builtin()'s lookups, then again with the builtins */
 	if (t->n > 1)
 		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
+	n_files = t->n;
 	if (r == 0)
 		r = mt_load_builtin(t, o->log);
 	if (r == 0 && t->n == 0 && pv->in_package) {
@@ -674,7 +746,7 @@ static int build_model(struct modtree *t, const struct modtree_opts *o)
 			r = -ENOTDIR;
 		}
 	}
-	if (r == 0 && t->n > 1)
+	if (r == 0 && t->n > n_files && t->n > 1)
 		qsort(t->mods, t->n, sizeof(*t->mods), mt_cmp_module);
 	if (r == 0)
 		r = build_symbols(t);
@@ -687,15 +759,22 @@ int modtree_load(const char *path, const struct modtree_opts *o, struct modtree 
 {
 	struct modtree *t = calloc(1, sizeof(*t));
 	_cleanup_free_ char *root = NULL;
+	struct mt_priv *pv;
+	struct timespec ts;
 	int r;
 
 	if (t == NULL || (t->priv = calloc(1, sizeof(struct mt_priv))) == NULL) {
 		free(t);
 		return -ENOMEM;
 	}
-	((struct mt_priv *)t->priv)->walk_log =
-		(struct mk_log){ errors_only, (void *)o->log };
-	r = find_side(t, path, o, &root);
+	pv = t->priv;
+	pv->walk_log = (struct mk_log){ errors_only, (void *)o->log };
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pv->start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	r = o->same_files ? mt_share_new(o->same_files, &pv->share) : 0;
+	pv->cache = mt_share_cache(pv->share);
+	if (r == 0)
+		r = find_side(t, path, o, &root);
 	if (r == 1)
 		r = mt_load_package(t, path, o);
 	else if (r == 0)

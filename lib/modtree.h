@@ -88,6 +88,12 @@ struct modtree_opts {
 	const char *system_map;
 	unsigned int n_threads;
 	const struct mk_log *log; /* what went wrong, in words */
+	/*
+	 * A side loaded before, which must outlive this one, or NULL: a module
+	 * file of this side that is one it read (the same device, inode, size and
+	 * times) is not read again (lib/modtree-share.c)
+	 */
+	const struct modtree *same_files;
 };
 
 /*

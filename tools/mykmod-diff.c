@@ -705,9 +705,9 @@ static int parse_args(int argc, char *argv[], struct diff_opts *o)
 	return -1;
 }
 
-/* @side: 0 OLD, 1 NEW */
+/* @side: 0 OLD, 1 NEW (@old: OLD's files are not read again) */
 static int load(const char *path, unsigned int side, const struct diff_opts *o,
-		struct modtree **out)
+		const struct modtree *old, struct modtree **out)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct modtree_opts mo = {
@@ -718,6 +718,7 @@ static int load(const char *path, unsigned int side, const struct diff_opts *o,
 				      : NULL,
 		.n_threads = ncpu > 0 ? (unsigned int)ncpu : 1,
 		.log = &tool_log,
+		.same_files = old,
 	};
 
 	return modtree_load(path, &mo, out);
@@ -729,9 +730,9 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 	struct modtree_diff d = { 0 };
 	int r, status = DIFF_TROUBLE;
 
-	r = load(old_path, 0, o, &old);
+	r = load(old_path, 0, o, NULL, &old);
 	if (r == 0)
-		r = load(new_path, 1, o, &new);
+		r = load(new_path, 1, o, old, &new);
 	/* an index set compares with the other side's index set */
 	if (r == 0)
 		r = only_check(o, old, new);
