@@ -36,21 +36,40 @@ static int archive_err(struct pkg_ctx *c, struct archive *a)
 	return -EBADMSG;
 }
 
-/* A new reader of the kinds a package can be (@ar: the outer one, ar too). */
-static struct archive *reader_new(bool ar)
+/*
+ * A new reader of the kinds a package can be (@ar: the outer one, ar and cpio too),
+ * with the compressions of kernel packages only: data.tar.{gz,bz2,xz,lzma,zst} of a
+ * .deb, the gzip, bzip2, xz, lzma and zstd payloads of an .rpm (docs/mykmod-diff.md
+ * §1). Not libarchive's every filter: some run an external program (lrzip, lzop,
+ * grzip), which a package read in place must not start, and so would one of these
+ * that libarchive was built without: that is an error, -ELIBACC.
+ */
+static int reader_new(struct pkg_ctx *c, bool ar, struct archive **out)
 {
+	int (*const kinds[])(struct archive *) = {
+		archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+		archive_read_support_filter_xz,	  archive_read_support_filter_lzma,
+		archive_read_support_filter_zstd, archive_read_support_filter_rpm,
+		archive_read_support_format_tar,  archive_read_support_format_ar,
+		archive_read_support_format_cpio,
+	};
 	struct archive *a = archive_read_new();
 
 	if (a == NULL)
-		return NULL;
-	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    (ar && (archive_read_support_format_ar(a) != ARCHIVE_OK ||
-		    archive_read_support_format_cpio(a) != ARCHIVE_OK))) {
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds) - (ar ? 0 : 2); i++) {
+		const char *why;
+
+		if (kinds[i](a) == ARCHIVE_OK)
+			continue;
+		why = archive_error_string(a);
+		mk_log(c->log, LOG_ERR, "%s: libarchive cannot read it itself: %s\n",
+		       c->file, why ? why : "unknown");
 		archive_read_free(a);
-		return NULL;
+		return -ELIBACC;
 	}
-	return a;
+	*out = a;
+	return 0;
 }
 
 /* The data of the current member, whole, into a new buffer. */
@@ -210,9 +229,9 @@ static int read_deb(struct pkg_ctx *c, struct archive *ar, struct archive_entry 
 		if (r < ARCHIVE_WARN)
 			return archive_err(c, ar);
 	}
-	inner = reader_new(false);
-	if (inner == NULL)
-		return -ENOMEM;
+	r = reader_new(c, false, &inner);
+	if (r < 0)
+		return r;
 	c->outer = ar;
 	if (archive_read_open(inner, c, NULL, pull, NULL) != ARCHIVE_OK)
 		r = archive_err(c, inner);
@@ -268,9 +287,9 @@ int pkg_read(const char *file, const struct pkg_visitor *v, const struct mk_log 
 		mk_log(log, LOG_ERR, "%s: %s\n", file, strerror(-r));
 		return r;
 	}
-	a = reader_new(true);
-	if (a == NULL)
-		return -ENOMEM;
+	r = reader_new(&c, true, &a);
+	if (r < 0)
+		return r;
 	/* libarchive reads the first bytes here, to tell the kind */
 	if (archive_read_open_fd(a, fd, PKG_BLOCK) != ARCHIVE_OK)
 		r = not_package(&c, a);
