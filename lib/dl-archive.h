@@ -37,7 +37,8 @@
 	X(s, archive_entry_size)                \
 	X(s, archive_entry_size_is_set)         \
 	X(s, archive_entry_symlink)             \
-	X(s, archive_entry_hardlink)
+	X(s, archive_entry_hardlink)            \
+	X(s, archive_entry_nlink)
 
 #if ENABLE_DLOPEN
 MK_DL_DECLARE(archive, MK_LIB_ARCHIVE, MK_DL_ARCHIVE_SYMS)
@@ -68,6 +69,7 @@ MK_DL_DECLARE(archive, MK_LIB_ARCHIVE, MK_DL_ARCHIVE_SYMS)
 #define archive_entry_size_is_set (mk_dl_archive.archive_entry_size_is_set)
 #define archive_entry_symlink (mk_dl_archive.archive_entry_symlink)
 #define archive_entry_hardlink (mk_dl_archive.archive_entry_hardlink)
+#define archive_entry_nlink (mk_dl_archive.archive_entry_nlink)
 #else
 static inline int mk_dl_archive_load(void)
 {

@@ -62,6 +62,12 @@ int mt_has_indexes(const struct modtree *t) _must_check_;
  */
 int mt_load_package(struct modtree *t, const char *file,
 		    const struct modtree_opts *o) _must_check_;
+/*
+ * A module member @path of the package @file that modscan_add_member() refused with
+ * @err: a warning for a path the package holds twice (-EEXIST), else an error, as
+ * the walk gives for a file it cannot take; the read goes on.
+ */
+void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, int err);
 /* A kept file: @name in the module directory (@in_moddir), else its whole path. */
 const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 				      bool in_moddir);

@@ -238,8 +238,7 @@ static int second_take(void *data, const char *path, void *buf, size_t len)
 		w->found = true;
 		r = modscan_add_member(pv->ms, w->link->path + plen, (int64_t)len, &m);
 		if (r < 0 && r != -ENOMEM) { /* as the walk: said, and skipped */
-			mk_log(s->log, LOG_ERR, "%s:%s: %s\n", s->file, w->link->path,
-			       strerror(-r));
+			mt_pkg_skip(s->log, s->file, w->link->path, r);
 			r = 0;
 		}
 		if (r < 0 || m == NULL)

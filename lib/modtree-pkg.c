@@ -125,8 +125,17 @@ static int want(void *data, const char *path, int64_t size)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) /* as the walk: said, and skipped */
-		mk_log(l->o->log, LOG_ERR, "%s:%s: %s\n", l->file, path, strerror(-r));
+		mt_pkg_skip(l->o->log, l->file, path, r);
 	return l->pending != NULL;
+}
+
+void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, int err)
+{
+	if (err == -EEXIST)
+		mk_log(log, LOG_WARNING,
+		       "%s:%s: in the package twice: the first one read\n", file, path);
+	else
+		mk_log(log, LOG_ERR, "%s:%s: %s\n", file, path, strerror(-err));
 }
 
 static int take(void *data, const char *path, void *buf, size_t len)

@@ -507,6 +507,45 @@ check "Lbad.tar: exit 0, no output, a warning for each bad link" \
 	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && sort "$TMPD/err" | cmp -s "$TMPD/exp.warn" -'
 [ "$rc" -eq 0 ] || diag <"$TMPD/err"
 
+# ---- hard links of a cpio (an .rpm's payload): the data comes with the last name ----
+# H: qnx4.ko under three hard-linked names and sysv.ko; its copy (cp -r: three files)
+H=$TMPD/H
+HM=lib/modules/9.9.5
+mkdir -p "$H/$HM/kernel" "$H/$HM/extra"
+cp "$src/$other" "$H/$HM/kernel/one.ko"
+cp "$src/$sysv" "$H/$HM/kernel/"
+ln "$H/$HM/kernel/one.ko" "$H/$HM/extra/two.ko"
+ln "$H/$HM/kernel/one.ko" "$H/$HM/extra/three.ko"
+cp -r "$H" "$TMPD/Hcopy"
+(cd "$H" && find . | cpio -o -H newc --quiet) >"$TMPD/H.cpio" || bail_out "cpio of H"
+# cpio -tv lists sizes: the linked names with no data (0), one with it
+check "H.cpio: two of the three linked names stored with no data" \
+	eval 'test "$(cpio -itv <"$TMPD/H.cpio" 2>/dev/null | awk "/^-/ && \$2 == 3 && \$5 == 0" | wc -l)" -eq 2'
+run_diff "$TMPD/H.cpio" "$TMPD/Hcopy/$HM"
+check "H.cpio against its copy: the linked names are the module (exit 0, no output, no message)" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+[ "$rc" -eq 0 ] || cat "$TMPD/out" "$TMPD/err" | diag
+sed -e 's|%{tree}/usr|%{tree}/lib|' -e 's|^/usr/lib/modules/9.9.3$|/lib/modules/9.9.5|' \
+	"$TMPD/x.spec" >"$TMPD/h.spec"
+top=$TMPD/rpm-h
+if rpmbuild -bb --quiet --define "_topdir $top" --define "tree $H" \
+	--define '__os_install_post %{nil}' --define 'debug_package %{nil}' \
+	"$TMPD/h.spec" >"$top.log" 2>&1 && mv "$(find "$top/RPMS" -name '*.rpm')" "$TMPD/H.rpm"; then
+	links=$(rpm2cpio "$TMPD/H.rpm" | cpio -itv 2>/dev/null | awk '/^-/ && $2 == 3 && $5 == 0' | wc -l)
+	run_diff "$TMPD/H.rpm" "$TMPD/Hcopy/$HM"
+	check "H.rpm ($links linked names with no data) against the copy: exit 0, no output, no message" \
+		eval 'test "$links" -eq 2 && test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+else
+	not_ok "rpmbuild of H"
+	diag <"$top.log"
+fi
+# a path twice in an archive (tar -r): the first read, a warning
+tar -C "$TMPD/Hcopy" -cf "$TMPD/D.tar" . && tar -C "$TMPD/Hcopy" -rf "$TMPD/D.tar" "./$HM/kernel/one.ko" ||
+	bail_out "tar -r"
+run_diff "$TMPD/D.tar" "$TMPD/Hcopy/$HM"
+check "a tar holding a module twice: exit 0, no output, a warning" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test "$(cat "$TMPD/err")" = "mykmod: WARNING: $TMPD/D.tar:$HM/kernel/one.ko: in the package twice: the first one read"'
+
 # bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
 # output, and the message matches PATTERN
 bad() {
