@@ -91,5 +91,8 @@ void mt_links_free(struct mt_links *l);
  */
 int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
 		   char **name, const char **data, size_t *len) _must_check_;
+/* The same for -F FILE, a kernel image package: its one boot/System.map-VER. */
+int mt_pkg_system_map(struct modtree *t, const char *file, const struct mk_log *log,
+		      char **name, const char **data, size_t *len) _must_check_;
 /* t->cycles from depmod's graph. */
 int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

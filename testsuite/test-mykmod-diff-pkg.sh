@@ -439,6 +439,45 @@ run_diff -E "$TMPD/trunc-hdr.deb" "$X" "$X"
 check "-E of a headers package cut in half: exit 2, named" \
 	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -q "^mykmod: ERROR: $TMPD/trunc-hdr.deb: .*[Tt]runcated" "$TMPD/err"'
 
+# ---- -F of a kernel image package: its boot/System.map-VER, read in place ----
+# Debian's image packages hold a stub System.map (the real one is in the -dbg
+# package): made here from the two Module.symvers, the kernel image's exports as
+# __ksymtab_ lines, in two image packages (a .deb, a zstd cpio as an .rpm holds)
+for s in new cloud; do
+	mkdir -p "$TMPD/img-$s/boot"
+	awk -F'\t' '$3 == "vmlinux" { printf "ffffffff81000000 r __ksymtab_%s\n", $2 }' \
+		"$TMPD/sv-$s" >"$TMPD/img-$s/boot/System.map-9.9.3"
+done
+mkdeb "$TMPD/img-new" "$TMPD/img-new.deb"
+rm -r "$TMPD/img-new/DEBIAN"
+(cd "$TMPD/img-cloud" && find . | cpio -o -H newc --quiet | zstd -q >"$TMPD/img-cloud.cpio.zst") ||
+	bail_out "cannot make img-cloud.cpio.zst"
+for j in "" --json; do
+	run_diff $j -F "$TMPD/img-new/boot/System.map-9.9.3" -F "$TMPD/img-cloud/boot/System.map-9.9.3" "$X" "$X"
+	cp "$TMPD/out" "$TMPD/map.out$j"
+	check "X against itself, -F of two System.map files $j: exit 1, symbols of vmlinux" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && grep -q vmlinux "$TMPD/out"'
+	run_diff $j -F "$TMPD/img-new.deb" -F "$TMPD/img-cloud.cpio.zst" "$X" "$X"
+	check "... -F of image packages holding them $j: the same report" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/map.out$j" "$TMPD/out"'
+done
+run_diff -F "$IMG_NEW" "$X" "$X"
+check "-F of Debian's $K_NEW image package: its one System.map found (exit 0, no message)" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+run_diff -F "$TMPD/x.deb" "$X" "$X"
+check "-F of a package with no System.map: exit 2, named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/x.deb: no boot/System.map-VER in it: not a kernel image package" "$TMPD/err"'
+mkdir -p "$TMPD/two-map/boot"
+cp "$TMPD/u-new/boot/System.map-$K_NEW" "$TMPD/two-map/boot/System.map-9.9.3"
+cp "$TMPD/u-cloud/boot/System.map-$K_CLOUD" "$TMPD/two-map/boot/System.map-9.9.4"
+tar -C "$TMPD/two-map" -cJf "$TMPD/two-map.tar.xz" ./boot
+run_diff -F "$TMPD/two-map.tar.xz" "$X" "$X"
+check "-F of a package with two System.map: exit 2, both named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/two-map.tar.xz: several System.map (boot/System.map-9.9.[34], boot/System.map-9.9.[34]): give the file" "$TMPD/err"'
+run_diff -E "$TMPD/sv-new" -F "$IMG_NEW" "$X" "$X"
+check "-E and -F of a package: -E wins, the package is not read (exit 0)" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+
 # ---- links inside a package (docs/mykmod-diff.md §1) ----
 # L: five modules, jfs.ko moved out of the module directory with an absolute link
 # to it, a relative link under another name (sysv2.ko), a link to a link out of the
