@@ -79,6 +79,8 @@ const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
  */
 struct mt_links;
 int mt_links_add(struct mt_links **l, const char *path, const char *target) _must_check_;
+/* A regular member @path, kept when it has a module's name (for links to directories). */
+int mt_links_add_member(struct mt_links **l, const char *path) _must_check_;
 int mt_links_read(struct modtree *t, const char *file, struct mt_links *l,
 		  const struct mk_log *log) _must_check_;
 void mt_links_free(struct mt_links *l);

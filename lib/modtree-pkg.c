@@ -108,6 +108,9 @@ static int want(void *data, const char *path, int64_t size)
 	int r;
 
 	l->pending = NULL;
+	r = mt_links_add_member(&l->links, path);
+	if (r < 0)
+		return r;
 	l->pending_file = is_kernel_syms(path);
 	if (l->pending_file)
 		return 1;

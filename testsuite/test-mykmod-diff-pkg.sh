@@ -546,6 +546,29 @@ check "Lbad.tar: exit 0, no output, a warning for each bad link" \
 	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && sort "$TMPD/err" | cmp -s "$TMPD/exp.warn" -'
 [ "$rc" -eq 0 ] || diag <"$TMPD/err"
 
+# ---- a link to a directory in a package: walked through, as a directory side does ----
+# G: sysv.ko in kernel/; kernel/extra a relative link to usr/share/m2 (qnx4.ko, and
+# jfs.ko in sub/), which the walk of G itself follows too; kernel/up a link to a
+# directory that holds it (the walk does not follow it; the package warns)
+G=$TMPD/G
+GM=lib/modules/9.9.6
+mkdir -p "$G/$GM/kernel" "$G/usr/share/m2/sub"
+cp "$src/$sysv" "$G/$GM/kernel/"
+cp "$src/$other" "$G/usr/share/m2/"
+cp "$src/$jfs" "$G/usr/share/m2/sub/"
+ln -s ../../../../usr/share/m2 "$G/$GM/kernel/extra"
+ln -s .. "$G/$GM/kernel/up"
+tar -C "$G" -cf "$TMPD/G.tar" . || bail_out "tar of G"
+run_diff "$TMPD/G.tar" "$G/$GM"
+check "G.tar (a link to a directory) against G: exit 0, no output, a warning for kernel/up" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test "$(cat "$TMPD/err")" = "mykmod: WARNING: $TMPD/G.tar:$GM/kernel/up: a link to .., a directory that holds it: not followed"'
+[ "$rc" -eq 0 ] || cat "$TMPD/out" "$TMPD/err" | diag
+mkdir -p "$TMPD/Gplain/$GM/kernel"
+cp "$G/$GM/kernel/sysv.ko" "$TMPD/Gplain/$GM/kernel/"
+run_diff "$TMPD/Gplain/$GM" "$TMPD/G.tar"
+check "G.tar against G without the links: the modules under kernel/extra added" \
+	eval 'test "$rc" -eq 1 && test "$(section "modules added" | sort | tr "\n" " ")" = "jfs kernel/extra/sub/jfs.ko qnx4 kernel/extra/qnx4.ko "'
+
 # ---- hard links of a cpio (an .rpm's payload): the data comes with the last name ----
 # H: qnx4.ko under three hard-linked names and sysv.ko; its copy (cp -r: three files)
 H=$TMPD/H
