@@ -2,8 +2,9 @@
 # Fuzz the kernel package reader (lib/pkgread.h) and the package side of mykmod
 # diff behind it (lib/modtree-pkg*.c: links, kernel symbols, -E and -F of a package)
 # for $FUZZ_SECONDS (60 in make check) with libFuzzer, ASan and UBSan. Seeds, made
-# now: one small kernel tree (three elfgen modules, modules.order, modules.builtin,
-# a System.map, a Module.symvers, a symbolic and a hard link to a module) as a .deb
+# now: one small kernel tree (elfgen modules, modules.order, modules.builtin,
+# a System.map, a Module.symvers, a symbolic and a hard link to a module, a link to
+# a directory holding a fourth) as a .deb
 # (uncompressed and xz), a tar (plain, xz, gzip), a cpio (newc, odc, zstd) and .rpm
 # files made with rpmbuild (uncompressed and gzip payload). Passes when the fuzzer
 # finds no crash, leak, hang or abort (an abort: a member handed over unnormalised,
@@ -31,6 +32,9 @@ printf 'kernel/a.ko\nkernel/b.ko\nextra/c.ko\n' >"$M/modules.order"
 printf 'kernel/fs/ext4.ko\n' >"$M/modules.builtin"
 ln -s ../kernel/a.ko "$M/extra/a2.ko"
 ln "$M/kernel/b.ko" "$M/extra/b2.ko"
+mkdir -p "$T/usr/share/m"
+"$ELFGEN" -o "$T/usr/share/m/d.ko" --modinfo alias=d-alias || bail_out "elfgen d.ko"
+ln -s ../../../../usr/share/m "$M/kernel/m"
 mkdir -p "$T/boot" "$T/usr/src/linux-headers-$K"
 printf 'ffffffff81000000 T k_fn\nffffffff82000000 r __ksymtab_k_fn\n' >"$T/boot/System.map-$K"
 printf '0x00000034\tk_fn\tvmlinux\tEXPORT_SYMBOL\t\n' \
@@ -61,6 +65,7 @@ cp -a %{tree}/. %{buildroot}/
 /lib/modules
 /boot
 /usr/src
+/usr/share/m
 SPEC
 for p in w.ufdio w9.gzdio; do
 	top=$TMPD/rpm-$p
