@@ -646,6 +646,20 @@ for i in range(len(b) // 2, len(b) - 64, 2048):
 open(sys.argv[2], "wb").write(b)
 EOF
 bad "$TMPD/corrupt.rpm" "^mykmod: ERROR: $TMPD/corrupt.rpm: " "an .rpm with a corrupt zstd payload"
+# a tar.lzo: libarchive reads lzop through the lzop program; a package read in
+# place starts none (docs/mykmod-diff.md §1): an lzop on PATH that says it ran
+if command -v lzop >/dev/null; then
+	mkdir -p "$TMPD/bin"
+	printf '#!/bin/sh\ntouch "%s"\nexec "%s" "$@"\n' "$TMPD/lzop-ran" "$(command -v lzop)" >"$TMPD/bin/lzop"
+	chmod +x "$TMPD/bin/lzop"
+	(cd "$TMPD/two" && tar --exclude=./DEBIAN -cf - . | lzop -c >"$TMPD/two.tar.lzo") || bail_out "lzop"
+	PATH=$TMPD/bin:$PATH bad "$TMPD/two.tar.lzo" \
+		"^mykmod: ERROR: $TMPD/two.tar.lzo: not a kernel package \(.deb, .rpm\) or module tree" \
+		"a tar.lzo (a compression read through a program)"
+	check "... the lzop on PATH never ran" test ! -e "$TMPD/lzop-ran"
+else
+	ok "# SKIP no lzop to make a tar.lzo"
+fi
 head -c 65536 /dev/urandom >"$TMPD/garbage.deb"
 bad "$TMPD/garbage.deb" "^mykmod: ERROR: $TMPD/garbage.deb: not a kernel package \(.deb, .rpm\) or module tree" \
 	"random bytes"
