@@ -400,11 +400,14 @@ int modscan_add_member(struct modscan *ms, const char *relpath, int64_t size,
 	}
 	if (strlen(path) >= PATH_MAX)
 		return -ENAMETOOLONG;
+	m = hash_find(ms->by_name, path_to_modname(path, name, NULL));
+	if (m != NULL && streq(m->path, path))
+		return -EEXIST; /* its reader has it already */
 	r = add_file(ms, path, (size_t)(base - relpath) + ms->dirnamelen + 1, NULL,
 		     false);
 	if (r < 0)
 		return r;
-	m = hash_find(ms->by_name, path_to_modname(path, name, NULL));
+	m = hash_find(ms->by_name, name);
 	if (m != NULL && streq(m->path, path)) {
 		m->size = size;
 		*added = m;

@@ -101,7 +101,8 @@ int modscan_add_path(struct modscan *ms, const char *path) _must_check_;
  * take it (not a module name, under build/, source/ or an excluded directory), else
  * added with the walk's rule for duplicate names. *@added: the new entry, or NULL
  * when skipped or a duplicate of higher priority kept its place. The add hook, if
- * any, is called as for a walk, with no directory.
+ * any, is called as for a walk, with no directory. -EEXIST: @relpath was added
+ * before (an archive may hold a path twice; a walk never sees it so), left as it was.
  */
 int modscan_add_member(struct modscan *ms, const char *relpath, int64_t size,
 		       struct modscan_mod **added) _must_check_;

@@ -92,6 +92,12 @@ int mt_has_indexes(const struct modtree *t) _must_check_;
  */
 int mt_load_package(struct modtree *t, const char *file,
 		    const struct modtree_opts *o) _must_check_;
+/*
+ * A module member @path of the package @file that modscan_add_member() refused with
+ * @err: a warning for a path the package holds twice (-EEXIST), else an error, as
+ * the walk gives for a file it cannot take; the read goes on.
+ */
+void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, int err);
 /* A kept file: @name in the module directory (@in_moddir), else its whole path. */
 const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 				      bool in_moddir);
@@ -103,6 +109,8 @@ const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
  */
 struct mt_links;
 int mt_links_add(struct mt_links **l, const char *path, const char *target) _must_check_;
+/* A regular member @path, kept when it has a module's name (for links to directories). */
+int mt_links_add_member(struct mt_links **l, const char *path) _must_check_;
 int mt_links_read(struct modtree *t, const char *file, struct mt_links *l,
 		  const struct mk_log *log) _must_check_;
 void mt_links_free(struct mt_links *l);
@@ -115,6 +123,9 @@ void mt_links_free(struct mt_links *l);
  */
 int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
 		   char **name, const char **data, size_t *len) _must_check_;
+/* The same for -F FILE, a kernel image package: its one boot/System.map-VER. */
+int mt_pkg_system_map(struct modtree *t, const char *file, const struct mk_log *log,
+		      char **name, const char **data, size_t *len) _must_check_;
 /*
  * The modules of @other (loaded before, kept while @t is loaded) that @t may take
  * as they are when a file of @t is the same (lib/modtree-share.c): *@out, or NULL

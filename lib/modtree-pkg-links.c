@@ -39,6 +39,8 @@ struct mt_wanted {
 struct mt_links {
 	struct mt_link *v;
 	size_t n, cap;
+	char **members; /* the regular members with a module's name */
+	size_t n_m, cap_m;
 	struct mt_wanted *w; /* sorted by member */
 	size_t n_w;
 };
@@ -64,10 +66,33 @@ int mt_links_add(struct mt_links **ls, const char *path, const char *target)
 	return 0;
 }
 
+int mt_links_add_member(struct mt_links **ls, const char *path)
+{
+	struct mt_links *l = *ls;
+	const char *base = strrchr(path, '/');
+	char *p;
+
+	base = base != NULL ? base + 1 : path;
+	if (!path_ends_with_kmod_ext(base, strlen(base)))
+		return 0;
+	if (l == NULL && (l = *ls = calloc(1, sizeof(*l))) == NULL)
+		return -ENOMEM;
+	p = strdup(path);
+	if (p == NULL || ARRAY_GROW(l->members, l->n_m, l->cap_m, 64) < 0) {
+		free(p);
+		return -ENOMEM;
+	}
+	l->members[l->n_m++] = p;
+	return 0;
+}
+
 void mt_links_free(struct mt_links *l)
 {
 	if (l == NULL)
 		return;
+	for (size_t i = 0; i < l->n_m; i++)
+		free(l->members[i]);
+	free(l->members);
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
 		free(l->v[i].target);
@@ -160,12 +185,74 @@ static int cmp_wanted(const void *a, const void *b)
 		      ((const struct mt_wanted *)b)->member);
 }
 
+/* A new link @path + @rest to the member @member, its target from the root. */
+static int add_through(struct mt_links **l, const char *path, const char *rest,
+		       const char *member)
+{
+	_cleanup_free_ char *p = NULL, *target = NULL;
+
+	if (asprintf(&p, "%s%s", path, rest) < 0 || asprintf(&target, "/%s", member) < 0)
+		return -ENOMEM;
+	return mt_links_add(l, p, target);
+}
+
+/*
+ * A link of the module directory to a directory of the package (kernel/extra ->
+ * ../updates): the walk of a directory side goes through it (lib/modscan.c), so
+ * each module member under that directory is a link at its place under the link's
+ * path. One that leads to a directory holding it is not followed, as the walk
+ * warns of; links to directories inside that directory are not followed. A module
+ * that is a member of the module directory too has two paths: the rule for
+ * duplicate names keeps the one added first, the member itself.
+ */
+static int expand_dir_links(struct mt_links *l, const char *moddir, const char *file,
+			    const struct mk_log *log)
+{
+	size_t plen = strlen(moddir), n = l->n;
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *dir = NULL, *lpath = NULL;
+		const char *base = strrchr(l->v[i].path, '/');
+		size_t dlen;
+
+		base = base != NULL ? base + 1 : l->v[i].path;
+		if (strncmp(l->v[i].path, moddir, plen) != 0 ||
+		    path_ends_with_kmod_ext(base, strlen(base)) ||
+		    follow(l, &l->v[i], &dir) != 0)
+			continue;
+		dlen = strlen(dir);
+		if (dlen == 0 || (strncmp(l->v[i].path, dir, dlen) == 0 &&
+				  l->v[i].path[dlen] == '/')) {
+			warn(file, &l->v[i], "a directory that holds it: not followed",
+			     log);
+			continue;
+		}
+		lpath = strdup(l->v[i].path); /* l->v moves as links are added */
+		if (lpath == NULL)
+			return -ENOMEM;
+		for (size_t m = 0; m < l->n_m; m++) {
+			const char *mem = l->members[m];
+			int r;
+
+			if (strncmp(mem, dir, dlen) != 0 || mem[dlen] != '/')
+				continue;
+			r = add_through(&l, lpath, mem + dlen, mem);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 /* The links of the module directory with a module's name, and where each leads. */
 static int choose(struct mt_links *l, const char *moddir, const char *file,
 		  const struct mk_log *log)
 {
 	size_t plen = strlen(moddir);
+	int r = expand_dir_links(l, moddir, file, log);
 
+	if (r < 0)
+		return r;
 	l->w = calloc(l->n + 1, sizeof(*l->w));
 	if (l->w == NULL)
 		return -ENOMEM;
@@ -173,7 +260,6 @@ static int choose(struct mt_links *l, const char *moddir, const char *file,
 		const struct mt_link *k = &l->v[i];
 		const char *base = strrchr(k->path, '/');
 		char *member;
-		int r;
 
 		base = base != NULL ? base + 1 : k->path;
 		if (strncmp(k->path, moddir, plen) != 0 ||
@@ -238,8 +324,7 @@ static int second_take(void *data, const char *path, void *buf, size_t len)
 		w->found = true;
 		r = modscan_add_member(pv->ms, w->link->path + plen, (int64_t)len, &m);
 		if (r < 0 && r != -ENOMEM) { /* as the walk: said, and skipped */
-			mk_log(s->log, LOG_ERR, "%s:%s: %s\n", s->file, w->link->path,
-			       strerror(-r));
+			mt_pkg_skip(s->log, s->file, w->link->path, r);
 			r = 0;
 		}
 		if (r < 0 || m == NULL)

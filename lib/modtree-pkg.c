@@ -108,6 +108,9 @@ static int want(void *data, const char *path, int64_t size)
 	int r;
 
 	l->pending = NULL;
+	r = mt_links_add_member(&l->links, path);
+	if (r < 0)
+		return r;
 	l->pending_file = is_kernel_syms(path);
 	if (l->pending_file)
 		return 1;
@@ -125,8 +128,17 @@ static int want(void *data, const char *path, int64_t size)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) /* as the walk: said, and skipped */
-		mk_log(l->o->log, LOG_ERR, "%s:%s: %s\n", l->file, path, strerror(-r));
+		mt_pkg_skip(l->o->log, l->file, path, r);
 	return l->pending != NULL;
+}
+
+void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, int err)
+{
+	if (err == -EEXIST)
+		mk_log(log, LOG_WARNING,
+		       "%s:%s: in the package twice: the first one read\n", file, path);
+	else
+		mk_log(log, LOG_ERR, "%s:%s: %s\n", file, path, strerror(-err));
 }
 
 static int take(void *data, const char *path, void *buf, size_t len)
@@ -229,10 +241,11 @@ const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 	return NULL;
 }
 
-/* ---- -E with a kernel headers package: its one Module.symvers ---- */
+/* ---- -E, -F with a package: its one Module.symvers, its one System.map ---- */
 
-struct symvers_load {
+struct member_load {
 	struct modtree *t;
+	bool (*match)(const char *path);
 	char *first, *second; /* the members found (the second is not read) */
 	const char *data;
 	size_t len;
@@ -254,12 +267,21 @@ static bool is_headers_symvers(const char *path)
 	return false;
 }
 
-static int symvers_want(void *data, const char *path, int64_t size)
+/* boot/System.map-X (Debian's linux-image, Fedora's kernel-core) */
+static bool is_system_map(const char *path)
 {
-	struct symvers_load *s = data;
+	const char *v = path + strlen("boot/System.map-");
+
+	return strstartswith(path, "boot/System.map-") && *v != '\0' &&
+	       strchr(v, '/') == NULL;
+}
+
+static int member_want(void *data, const char *path, int64_t size)
+{
+	struct member_load *s = data;
 
 	(void)size;
-	if (!is_headers_symvers(path) || s->second != NULL)
+	if (!s->match(path) || s->second != NULL)
 		return 0;
 	if (s->first != NULL) {
 		s->second = strdup(path);
@@ -269,9 +291,9 @@ static int symvers_want(void *data, const char *path, int64_t size)
 	return s->first != NULL ? 1 : -ENOMEM;
 }
 
-static int symvers_take(void *data, const char *path, void *buf, size_t len)
+static int member_take(void *data, const char *path, void *buf, size_t len)
 {
-	struct symvers_load *s = data;
+	struct member_load *s = data;
 
 	(void)path;
 	s->data = mt_keep(s->t, buf);
@@ -279,23 +301,29 @@ static int symvers_take(void *data, const char *path, void *buf, size_t len)
 	return s->data != NULL ? 0 : -ENOMEM;
 }
 
-int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
-		   char **name, const char **data, size_t *len)
+/* What -E or -F looks for in a package, and the words of its messages. */
+struct kernel_file {
+	bool (*match)(const char *path);
+	const char *what; /* "no <what> in it: <none>", "several <name> (A, B)" */
+	const char *none;
+	const char *name;
+};
+
+/* mt_pkg_symvers(), mt_pkg_system_map(): the one member @k matches, named. */
+static int pkg_kernel_file(struct modtree *t, const char *file,
+			   const struct kernel_file *k, const struct mk_log *log,
+			   char **name, const char **data, size_t *len)
 {
-	struct symvers_load s = { .t = t };
-	struct pkg_visitor v = { .want = symvers_want, .take = symvers_take, .data = &s };
+	struct member_load s = { .t = t, .match = k->match };
+	struct pkg_visitor v = { .want = member_want, .take = member_take, .data = &s };
 	int r = pkg_read(file, &v, log);
 
 	if (r == 0 && s.first == NULL) {
-		mk_log(log, LOG_ERR,
-		       "%s: no usr/src/linux-headers-VER/Module.symvers in it: not a "
-		       "kernel headers package\n",
-		       file);
+		mk_log(log, LOG_ERR, "%s: no %s in it: %s\n", file, k->what, k->none);
 		r = -ENOENT;
 	} else if (r == 0 && s.second != NULL) {
-		mk_log(log, LOG_ERR,
-		       "%s: several Module.symvers (%s, %s): give the file\n", file,
-		       s.first, s.second);
+		mk_log(log, LOG_ERR, "%s: several %s (%s, %s): give the file\n", file,
+		       k->name, s.first, s.second);
 		r = -EINVAL;
 	}
 	if (r == 0 && asprintf(name, "%s:%s", file, s.first) < 0) {
@@ -309,4 +337,25 @@ int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log
 	free(s.first);
 	free(s.second);
 	return r;
+}
+
+int mt_pkg_symvers(struct modtree *t, const char *file, const struct mk_log *log,
+		   char **name, const char **data, size_t *len)
+{
+	static const struct kernel_file k = { is_headers_symvers,
+					      "usr/src/linux-headers-VER/Module.symvers",
+					      "not a kernel headers package",
+					      "Module.symvers" };
+
+	return pkg_kernel_file(t, file, &k, log, name, data, len);
+}
+
+int mt_pkg_system_map(struct modtree *t, const char *file, const struct mk_log *log,
+		      char **name, const char **data, size_t *len)
+{
+	static const struct kernel_file k = { is_system_map, "boot/System.map-VER",
+					      "not a kernel image package",
+					      "System.map" };
+
+	return pkg_kernel_file(t, file, &k, log, name, data, len);
 }

@@ -363,6 +363,10 @@ static int find_kernel_syms(struct modtree *t, const char *root,
 		if (o->symvers != NULL && pkg_is_binary(o->symvers) > 0)
 			return mt_pkg_symvers(t, o->symvers, o->log, sv, &symvers->data,
 					      &symvers->len);
+		/* -F of a kernel image package (no -E, which would win) */
+		if (o->symvers == NULL && pkg_is_binary(o->system_map) > 0)
+			return mt_pkg_system_map(t, o->system_map, o->log, mp, &map->data,
+						 &map->len);
 		*sv = o->symvers ? strdup(o->symvers) : NULL;
 		*mp = o->system_map ? strdup(o->system_map) : NULL;
 		return *sv || *mp ? 0 : -ENOMEM;

@@ -25,6 +25,9 @@ struct pkg_ctx {
 	const struct mk_log *log;
 	struct archive *outer; /* the inner reader of a .deb pulls from it */
 	bool outer_failed; /* its error, not the inner one's, is the one to tell */
+	/* hard-linked names of a cpio still waiting for their data (defer()) */
+	char **deferred;
+	size_t n_deferred, cap_deferred;
 };
 
 static int archive_err(struct pkg_ctx *c, struct archive *a)
@@ -36,21 +39,40 @@ static int archive_err(struct pkg_ctx *c, struct archive *a)
 	return -EBADMSG;
 }
 
-/* A new reader of the kinds a package can be (@ar: the outer one, ar too). */
-static struct archive *reader_new(bool ar)
+/*
+ * A new reader of the kinds a package can be (@ar: the outer one, ar and cpio too),
+ * with the compressions of kernel packages only: data.tar.{gz,bz2,xz,lzma,zst} of a
+ * .deb, the gzip, bzip2, xz, lzma and zstd payloads of an .rpm (docs/mykmod-diff.md
+ * §1). Not libarchive's every filter: some run an external program (lrzip, lzop,
+ * grzip), which a package read in place must not start, and so would one of these
+ * that libarchive was built without: that is an error, -ELIBACC.
+ */
+static int reader_new(struct pkg_ctx *c, bool ar, struct archive **out)
 {
+	int (*const kinds[])(struct archive *) = {
+		archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+		archive_read_support_filter_xz,	  archive_read_support_filter_lzma,
+		archive_read_support_filter_zstd, archive_read_support_filter_rpm,
+		archive_read_support_format_tar,  archive_read_support_format_ar,
+		archive_read_support_format_cpio,
+	};
 	struct archive *a = archive_read_new();
 
 	if (a == NULL)
-		return NULL;
-	if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    (ar && (archive_read_support_format_ar(a) != ARCHIVE_OK ||
-		    archive_read_support_format_cpio(a) != ARCHIVE_OK))) {
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds) - (ar ? 0 : 2); i++) {
+		const char *why;
+
+		if (kinds[i](a) == ARCHIVE_OK)
+			continue;
+		why = archive_error_string(a);
+		mk_log(c->log, LOG_ERR, "%s: libarchive cannot read it itself: %s\n",
+		       c->file, why ? why : "unknown");
 		archive_read_free(a);
-		return NULL;
+		return -ELIBACC;
 	}
-	return a;
+	*out = a;
+	return 0;
 }
 
 /* The data of the current member, whole, into a new buffer. */
@@ -127,10 +149,74 @@ static int visit_link(struct pkg_ctx *c, struct archive_entry *e, const char *pa
 	return c->v->link(c->v->data, path, abs);
 }
 
+/*
+ * A cpio (an .rpm's payload) stores the data of hard-linked names once, with the
+ * last of them: the first comes with no data (and libarchive names it as the
+ * hard link of the others). It waits here for the one with the data; a link to
+ * that one then, or an empty file at the end when none came (undefer(), flush()).
+ */
+static int defer(struct pkg_ctx *c, const char *path)
+{
+	char *p = strdup(path);
+
+	if (p == NULL || ARRAY_GROW(c->deferred, c->n_deferred, c->cap_deferred, 4) < 0) {
+		free(p);
+		return -ENOMEM;
+	}
+	c->deferred[c->n_deferred++] = p;
+	return 0;
+}
+
+/* @path has the data of @first (as stored), and so of the names linked to it. */
+static int undefer(struct pkg_ctx *c, const char *first, const char *path)
+{
+	_cleanup_free_ char *abs = NULL;
+
+	first = normalise(first);
+	for (size_t i = 0; i < c->n_deferred; i++) {
+		char *p = c->deferred[i];
+		int r;
+
+		if (!streq(p, first))
+			continue;
+		c->deferred[i] = c->deferred[--c->n_deferred];
+		if (asprintf(&abs, "/%s", path) < 0) {
+			abs = NULL;
+			free(p);
+			return -ENOMEM;
+		}
+		r = c->v->link(c->v->data, p, abs);
+		free(p);
+		return r;
+	}
+	return 0;
+}
+
+/* At the end: the names whose data never came are empty files. */
+static int flush(struct pkg_ctx *c)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < c->n_deferred; i++) {
+		char *buf;
+
+		if (r == 0)
+			r = c->v->want(c->v->data, c->deferred[i], 0);
+		if (r > 0) {
+			buf = calloc(1, 1);
+			r = buf != NULL ? c->v->take(c->v->data, c->deferred[i], buf, 0)
+					: -ENOMEM;
+		}
+		free(c->deferred[i]);
+	}
+	c->n_deferred = 0;
+	return r < 0 ? r : 0;
+}
+
 /* One regular file: offered to the visitor, read when it wants it. A link: told. */
 static int visit(struct pkg_ctx *c, struct archive *a, struct archive_entry *e)
 {
-	const char *path = archive_entry_pathname(e);
+	const char *path = archive_entry_pathname(e), *hard;
 	int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
 	size_t len;
 	void *buf;
@@ -139,11 +225,19 @@ static int visit(struct pkg_ctx *c, struct archive *a, struct archive_entry *e)
 	if (path == NULL)
 		return 0;
 	path = normalise(path);
-	if (c->v->link != NULL && (archive_entry_filetype(e) == AE_IFLNK ||
-				   (archive_entry_hardlink(e) != NULL && size <= 0)))
+	hard = archive_entry_hardlink(e);
+	if (c->v->link != NULL &&
+	    (archive_entry_filetype(e) == AE_IFLNK || (hard != NULL && size <= 0)))
 		return visit_link(c, e, path);
 	if (archive_entry_filetype(e) != AE_IFREG)
 		return 0;
+	if (c->v->link != NULL && hard == NULL && size == 0 && archive_entry_nlink(e) > 1)
+		return defer(c, path);
+	if (c->v->link != NULL && hard != NULL) {
+		r = undefer(c, hard, path);
+		if (r < 0)
+			return r;
+	}
 	r = c->v->want(c->v->data, path, size);
 	if (r <= 0)
 		return r;
@@ -161,7 +255,7 @@ static int read_all(struct pkg_ctx *c, struct archive *a)
 		int r = archive_read_next_header(a, &e);
 
 		if (r == ARCHIVE_EOF)
-			return 0;
+			return flush(c);
 		if (r < ARCHIVE_WARN)
 			return archive_err(c, a);
 		r = visit(c, a, e);
@@ -210,9 +304,9 @@ static int read_deb(struct pkg_ctx *c, struct archive *ar, struct archive_entry 
 		if (r < ARCHIVE_WARN)
 			return archive_err(c, ar);
 	}
-	inner = reader_new(false);
-	if (inner == NULL)
-		return -ENOMEM;
+	r = reader_new(c, false, &inner);
+	if (r < 0)
+		return r;
 	c->outer = ar;
 	if (archive_read_open(inner, c, NULL, pull, NULL) != ARCHIVE_OK)
 		r = archive_err(c, inner);
@@ -268,15 +362,18 @@ int pkg_read(const char *file, const struct pkg_visitor *v, const struct mk_log 
 		mk_log(log, LOG_ERR, "%s: %s\n", file, strerror(-r));
 		return r;
 	}
-	a = reader_new(true);
-	if (a == NULL)
-		return -ENOMEM;
+	r = reader_new(&c, true, &a);
+	if (r < 0)
+		return r;
 	/* libarchive reads the first bytes here, to tell the kind */
 	if (archive_read_open_fd(a, fd, PKG_BLOCK) != ARCHIVE_OK)
 		r = not_package(&c, a);
 	else
 		r = read_outer(&c, a);
 	archive_read_free(a);
+	for (size_t i = 0; i < c.n_deferred; i++)
+		free(c.deferred[i]);
+	free(c.deferred);
 	return r;
 }
 

@@ -12,6 +12,10 @@
  * link(), when it has one: a symbolic link with its target as stored, a hard link
  * of a tar (a member with no data of its own) with the path of the member it
  * shares the data of, made absolute ("/usr/lib/...": from the package's root).
+ * A cpio stores such data with the last name instead: the names before it are
+ * told as links to that one once it comes (offered as empty files at the end when
+ * it never does). Only the compressions of kernel packages are read (gzip, bzip2,
+ * xz, lzma, zstd): no filter that runs an external program.
  */
 #pragma once
 
@@ -37,9 +41,10 @@ struct pkg_visitor {
 /*
  * Read the package @file. 0, or a negative errno after a message "<file>: <what>"
  * to @log: the error of opening it (-ENOENT...), -ELIBACC (libarchive could not be
- * loaded), -ENOTDIR (not an archive of a known kind, or an ar archive with no
- * data.tar member: not a package), -EBADMSG (truncated or corrupt), -EFBIG (a
- * wanted member over PKG_MEMBER_MAX), or what the visitor returned.
+ * loaded, or cannot read one of those compressions itself), -ENOTDIR (not an
+ * archive of a known kind, or an ar archive with no data.tar member: not a
+ * package), -EBADMSG (truncated or corrupt), -EFBIG (a wanted member over
+ * PKG_MEMBER_MAX), or what the visitor returned.
  */
 int pkg_read(const char *file, const struct pkg_visitor *v,
 	     const struct mk_log *log) _must_check_;

@@ -439,6 +439,45 @@ run_diff -E "$TMPD/trunc-hdr.deb" "$X" "$X"
 check "-E of a headers package cut in half: exit 2, named" \
 	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -q "^mykmod: ERROR: $TMPD/trunc-hdr.deb: .*[Tt]runcated" "$TMPD/err"'
 
+# ---- -F of a kernel image package: its boot/System.map-VER, read in place ----
+# Debian's image packages hold a stub System.map (the real one is in the -dbg
+# package): made here from the two Module.symvers, the kernel image's exports as
+# __ksymtab_ lines, in two image packages (a .deb, a zstd cpio as an .rpm holds)
+for s in new cloud; do
+	mkdir -p "$TMPD/img-$s/boot"
+	awk -F'\t' '$3 == "vmlinux" { printf "ffffffff81000000 r __ksymtab_%s\n", $2 }' \
+		"$TMPD/sv-$s" >"$TMPD/img-$s/boot/System.map-9.9.3"
+done
+mkdeb "$TMPD/img-new" "$TMPD/img-new.deb"
+rm -r "$TMPD/img-new/DEBIAN"
+(cd "$TMPD/img-cloud" && find . | cpio -o -H newc --quiet | zstd -q >"$TMPD/img-cloud.cpio.zst") ||
+	bail_out "cannot make img-cloud.cpio.zst"
+for j in "" --json; do
+	run_diff $j -F "$TMPD/img-new/boot/System.map-9.9.3" -F "$TMPD/img-cloud/boot/System.map-9.9.3" "$X" "$X"
+	cp "$TMPD/out" "$TMPD/map.out$j"
+	check "X against itself, -F of two System.map files $j: exit 1, symbols of vmlinux" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && grep -q vmlinux "$TMPD/out"'
+	run_diff $j -F "$TMPD/img-new.deb" -F "$TMPD/img-cloud.cpio.zst" "$X" "$X"
+	check "... -F of image packages holding them $j: the same report" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/map.out$j" "$TMPD/out"'
+done
+run_diff -F "$IMG_NEW" "$X" "$X"
+check "-F of Debian's $K_NEW image package: its one System.map found (exit 0, no message)" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+run_diff -F "$TMPD/x.deb" "$X" "$X"
+check "-F of a package with no System.map: exit 2, named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/x.deb: no boot/System.map-VER in it: not a kernel image package" "$TMPD/err"'
+mkdir -p "$TMPD/two-map/boot"
+cp "$TMPD/u-new/boot/System.map-$K_NEW" "$TMPD/two-map/boot/System.map-9.9.3"
+cp "$TMPD/u-cloud/boot/System.map-$K_CLOUD" "$TMPD/two-map/boot/System.map-9.9.4"
+tar -C "$TMPD/two-map" -cJf "$TMPD/two-map.tar.xz" ./boot
+run_diff -F "$TMPD/two-map.tar.xz" "$X" "$X"
+check "-F of a package with two System.map: exit 2, both named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/two-map.tar.xz: several System.map (boot/System.map-9.9.[34], boot/System.map-9.9.[34]): give the file" "$TMPD/err"'
+run_diff -E "$TMPD/sv-new" -F "$IMG_NEW" "$X" "$X"
+check "-E and -F of an image package: -E wins (exit 0, no output, no message)" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+
 # ---- links inside a package (docs/mykmod-diff.md §1) ----
 # L: five modules, jfs.ko moved out of the module directory with an absolute link
 # to it, a relative link under another name (sysv2.ko), a link to a link out of the
@@ -507,6 +546,68 @@ check "Lbad.tar: exit 0, no output, a warning for each bad link" \
 	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && sort "$TMPD/err" | cmp -s "$TMPD/exp.warn" -'
 [ "$rc" -eq 0 ] || diag <"$TMPD/err"
 
+# ---- a link to a directory in a package: walked through, as a directory side does ----
+# G: sysv.ko in kernel/; kernel/extra a relative link to usr/share/m2 (qnx4.ko, and
+# jfs.ko in sub/), which the walk of G itself follows too; kernel/up a link to a
+# directory that holds it (the walk does not follow it; the package warns)
+G=$TMPD/G
+GM=lib/modules/9.9.6
+mkdir -p "$G/$GM/kernel" "$G/usr/share/m2/sub"
+cp "$src/$sysv" "$G/$GM/kernel/"
+cp "$src/$other" "$G/usr/share/m2/"
+cp "$src/$jfs" "$G/usr/share/m2/sub/"
+ln -s ../../../../usr/share/m2 "$G/$GM/kernel/extra"
+ln -s .. "$G/$GM/kernel/up"
+tar -C "$G" -cf "$TMPD/G.tar" . || bail_out "tar of G"
+run_diff "$TMPD/G.tar" "$G/$GM"
+check "G.tar (a link to a directory) against G: exit 0, no output, a warning for kernel/up" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test "$(cat "$TMPD/err")" = "mykmod: WARNING: $TMPD/G.tar:$GM/kernel/up: a link to .., a directory that holds it: not followed"'
+[ "$rc" -eq 0 ] || cat "$TMPD/out" "$TMPD/err" | diag
+mkdir -p "$TMPD/Gplain/$GM/kernel"
+cp "$G/$GM/kernel/sysv.ko" "$TMPD/Gplain/$GM/kernel/"
+run_diff "$TMPD/Gplain/$GM" "$TMPD/G.tar"
+check "G.tar against G without the links: the modules under kernel/extra added" \
+	eval 'test "$rc" -eq 1 && test "$(section "modules added" | sort | tr "\n" " ")" = "jfs kernel/extra/sub/jfs.ko qnx4 kernel/extra/qnx4.ko "'
+
+# ---- hard links of a cpio (an .rpm's payload): the data comes with the last name ----
+# H: qnx4.ko under three hard-linked names and sysv.ko; its copy (cp -r: three files)
+H=$TMPD/H
+HM=lib/modules/9.9.5
+mkdir -p "$H/$HM/kernel" "$H/$HM/extra"
+cp "$src/$other" "$H/$HM/kernel/one.ko"
+cp "$src/$sysv" "$H/$HM/kernel/"
+ln "$H/$HM/kernel/one.ko" "$H/$HM/extra/two.ko"
+ln "$H/$HM/kernel/one.ko" "$H/$HM/extra/three.ko"
+cp -r "$H" "$TMPD/Hcopy"
+(cd "$H" && find . | cpio -o -H newc --quiet) >"$TMPD/H.cpio" || bail_out "cpio of H"
+# cpio -tv lists sizes: the linked names with no data (0), one with it
+check "H.cpio: two of the three linked names stored with no data" \
+	eval 'test "$(cpio -itv <"$TMPD/H.cpio" 2>/dev/null | awk "/^-/ && \$2 == 3 && \$5 == 0" | wc -l)" -eq 2'
+run_diff "$TMPD/H.cpio" "$TMPD/Hcopy/$HM"
+check "H.cpio against its copy: the linked names are the module (exit 0, no output, no message)" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+[ "$rc" -eq 0 ] || cat "$TMPD/out" "$TMPD/err" | diag
+sed -e 's|%{tree}/usr|%{tree}/lib|' -e 's|^/usr/lib/modules/9.9.3$|/lib/modules/9.9.5|' \
+	"$TMPD/x.spec" >"$TMPD/h.spec"
+top=$TMPD/rpm-h
+if rpmbuild -bb --quiet --define "_topdir $top" --define "tree $H" \
+	--define '__os_install_post %{nil}' --define 'debug_package %{nil}' \
+	"$TMPD/h.spec" >"$top.log" 2>&1 && mv "$(find "$top/RPMS" -name '*.rpm')" "$TMPD/H.rpm"; then
+	links=$(rpm2cpio "$TMPD/H.rpm" | cpio -itv 2>/dev/null | awk '/^-/ && $2 == 3 && $5 == 0' | wc -l)
+	run_diff "$TMPD/H.rpm" "$TMPD/Hcopy/$HM"
+	check "H.rpm ($links linked names with no data) against the copy: exit 0, no output, no message" \
+		eval 'test "$links" -eq 2 && test "$rc" -eq 0 && test ! -s "$TMPD/out" && test ! -s "$TMPD/err"'
+else
+	not_ok "rpmbuild of H"
+	diag <"$top.log"
+fi
+# a path twice in an archive (tar -r): the first read, a warning
+tar -C "$TMPD/Hcopy" -cf "$TMPD/D.tar" . && tar -C "$TMPD/Hcopy" -rf "$TMPD/D.tar" "./$HM/kernel/one.ko" ||
+	bail_out "tar -r"
+run_diff "$TMPD/D.tar" "$TMPD/Hcopy/$HM"
+check "a tar holding a module twice: exit 0, no output, a warning" \
+	eval 'test "$rc" -eq 0 && test ! -s "$TMPD/out" && test "$(cat "$TMPD/err")" = "mykmod: WARNING: $TMPD/D.tar:$HM/kernel/one.ko: in the package twice: the first one read"'
+
 # bad SIDE PATTERN DESC: diff with SIDE as OLD (NEW: a good package): exit 2, no
 # output, and the message matches PATTERN
 bad() {
@@ -545,6 +646,20 @@ for i in range(len(b) // 2, len(b) - 64, 2048):
 open(sys.argv[2], "wb").write(b)
 EOF
 bad "$TMPD/corrupt.rpm" "^mykmod: ERROR: $TMPD/corrupt.rpm: " "an .rpm with a corrupt zstd payload"
+# a tar.lzo: libarchive reads lzop through the lzop program; a package read in
+# place starts none (docs/mykmod-diff.md §1): an lzop on PATH that says it ran
+if command -v lzop >/dev/null; then
+	mkdir -p "$TMPD/bin"
+	printf '#!/bin/sh\ntouch "%s"\nexec "%s" "$@"\n' "$TMPD/lzop-ran" "$(command -v lzop)" >"$TMPD/bin/lzop"
+	chmod +x "$TMPD/bin/lzop"
+	(cd "$TMPD/two" && tar --exclude=./DEBIAN -cf - . | lzop -c >"$TMPD/two.tar.lzo") || bail_out "lzop"
+	PATH=$TMPD/bin:$PATH bad "$TMPD/two.tar.lzo" \
+		"^mykmod: ERROR: $TMPD/two.tar.lzo: not a kernel package \(.deb, .rpm\) or module tree" \
+		"a tar.lzo (a compression read through a program)"
+	check "... the lzop on PATH never ran" test ! -e "$TMPD/lzop-ran"
+else
+	ok "# SKIP no lzop to make a tar.lzo"
+fi
 head -c 65536 /dev/urandom >"$TMPD/garbage.deb"
 bad "$TMPD/garbage.deb" "^mykmod: ERROR: $TMPD/garbage.deb: not a kernel package \(.deb, .rpm\) or module tree" \
 	"random bytes"

@@ -354,6 +354,18 @@ for kinds in frimware added,frimware added,,firmware $(printf 'x%.0s' {1..70}); 
 	check "--only $(echo "$kinds" | cut -c1-30): exit 2, no output, the kind '$k' named" \
 		eval 'test "$rc" -eq 2 -a ! -s "$TMPD/out" && grep -qxF "mykmod: ERROR: --only: unknown kind '"'\$k'"' (the kinds: $KINDS)" "$TMPD/err"'
 done
+# the kinds the message lists are the ones --only takes, and the ones --help lists
+listed=$(sed -n "s/.*(the kinds: \(.*\), or a modinfo key of OLD or NEW)$/\1/p" "$TMPD/err" | tr -d ,)
+bad=
+for k in $listed; do
+	run_diff "$B" "$C" --only "$k"
+	[ "$rc" -le 1 ] && [ ! -s "$TMPD/err" ] || bad="$bad $k"
+done
+check "each of the $(wc -w <<<"$listed") kinds listed is one --only takes${bad:+ (not:$bad)}" \
+	test -n "$listed" -a -z "$bad"
+helped=$("$MYKMOD" diff --help | sed -n '/--only=/,/another word/p' | tr -s '\n\t ' ' ' |
+	sed 's/.*comma-separated://; s/); another word.*//; s/ or a modinfo key//' | tr -d , | xargs)
+check "--help lists the same kinds" test "$helped" = "$(xargs <<<"$listed")"
 # a key no module of either side has, but that the kernel defines: no typo
 run_diff "$B" "$C" --only signer,scmversion
 check "--only signer,scmversion (no module has them): exit 0, no output, no message" \

@@ -40,29 +40,35 @@ struct diff_opts {
 	unsigned int n_symvers, n_system_map;
 };
 
-/* Per class: its kind for --only, its count label, its detail heading. */
+/*
+ * Per class: its group and its kind for --only (each a kind: the one table of the
+ * kinds, with only_common_keys), its count label. A field class has no kind of its
+ * own: its kind is the modinfo key of the entry.
+ */
 static const struct class_info {
+	const char *group;
 	const char *kind;
 	const char *label;
 } classes[MTD_N_CLASSES] = {
-	[MTD_MODULE_ADDED] = { "added", "modules added" },
-	[MTD_MODULE_REMOVED] = { "removed", "modules removed" },
-	[MTD_MODULE_MOVED] = { "moved", "modules moved" },
-	[MTD_MODULE_BUILTIN] = { "builtin", "modules now builtin" },
-	[MTD_MODULE_LOADABLE] = { "builtin", "modules now loadable" },
-	[MTD_MODULE_RECOMPRESSED] = { "recompressed", "modules recompressed" },
-	[MTD_FIELD_ADDED] = { NULL, "values gained" },
-	[MTD_FIELD_REMOVED] = { NULL, "values lost" },
-	[MTD_FIELD_CHANGED] = { NULL, "values changed" },
-	[MTD_SYMBOL_ADDED] = { "symbols", "symbols added" },
-	[MTD_SYMBOL_REMOVED] = { "symbols", "symbols removed" },
-	[MTD_SYMBOL_CRC] = { "crc", "symbols with a new CRC" },
-	[MTD_SYMBOL_NAMESPACE] = { "namespace", "symbols with a new namespace" },
-	[MTD_SYMBOL_MOVED] = { "symbols", "symbols moved" },
-	[MTD_UNRESOLVED] = { "unresolved", "symbols newly unresolved" },
-	[MTD_CYCLE] = { "cycles", "new dependency cycles" },
-	[MTD_INDEX_ADDED] = { "indexes", "index entries added" },
-	[MTD_INDEX_REMOVED] = { "indexes", "index entries removed" },
+	[MTD_MODULE_ADDED] = { "modules", "added", "modules added" },
+	[MTD_MODULE_REMOVED] = { "modules", "removed", "modules removed" },
+	[MTD_MODULE_MOVED] = { "modules", "moved", "modules moved" },
+	[MTD_MODULE_BUILTIN] = { "modules", "builtin", "modules now builtin" },
+	[MTD_MODULE_LOADABLE] = { "modules", "builtin", "modules now loadable" },
+	[MTD_MODULE_RECOMPRESSED] = { "modules", "recompressed", "modules recompressed" },
+	[MTD_FIELD_ADDED] = { "fields", NULL, "values gained" },
+	[MTD_FIELD_REMOVED] = { "fields", NULL, "values lost" },
+	[MTD_FIELD_CHANGED] = { "fields", NULL, "values changed" },
+	[MTD_SYMBOL_ADDED] = { "symbols", "symbols", "symbols added" },
+	[MTD_SYMBOL_REMOVED] = { "symbols", "symbols", "symbols removed" },
+	[MTD_SYMBOL_CRC] = { "symbols", "crc", "symbols with a new CRC" },
+	[MTD_SYMBOL_NAMESPACE] = { "symbols", "namespace",
+				   "symbols with a new namespace" },
+	[MTD_SYMBOL_MOVED] = { "symbols", "symbols", "symbols moved" },
+	[MTD_UNRESOLVED] = { NULL, "unresolved", "symbols newly unresolved" },
+	[MTD_CYCLE] = { NULL, "cycles", "new dependency cycles" },
+	[MTD_INDEX_ADDED] = { NULL, "indexes", "index entries added" },
+	[MTD_INDEX_REMOVED] = { NULL, "indexes", "index entries removed" },
 };
 
 static bool is_module_class(enum mtd_class c)
@@ -79,13 +85,6 @@ static bool is_symbol_class(enum mtd_class c)
 {
 	return c >= MTD_SYMBOL_ADDED && c <= MTD_SYMBOL_MOVED;
 }
-
-/* The kinds of --only that are no modinfo key (the help lists them too). */
-static const char *const only_kinds[] = {
-	"modules",	"added",  "removed", "moved", "builtin",
-	"recompressed", "fields", "symbols", "crc",   "namespace",
-	"unresolved",	"cycles", "indexes",
-};
 
 /*
  * modinfo keys that are valid kinds whatever the sides hold (docs/mykmod-diff.md §3):
@@ -125,11 +124,46 @@ static bool in_list(const char *const *v, size_t n, const char *s)
 	return false;
 }
 
-/* A kind known before the sides are read: one of only_kinds, or a common key. */
+/* Is @kind a group or a kind of the classes table? */
+static bool is_class_kind(const char *kind)
+{
+	for (int c = 0; c < MTD_N_CLASSES; c++)
+		if ((classes[c].group != NULL && streq(classes[c].group, kind)) ||
+		    (classes[c].kind != NULL && streq(classes[c].kind, kind)))
+			return true;
+	return false;
+}
+
+/* A kind known before the sides are read: of the classes table, or a common key. */
 static bool only_known(const char *kind)
 {
-	return in_list(only_kinds, ARRAY_SIZE(only_kinds), kind) ||
+	return is_class_kind(kind) ||
 	       in_list(only_common_keys, ARRAY_SIZE(only_common_keys), kind);
+}
+
+/* Push @word and ", " to @sb unless it is there already (NULL: nothing). */
+static int push_kind(struct strbuf *sb, const char *word)
+{
+	const char *p = strbuf_str(sb);
+	size_t len;
+
+	if (word == NULL || p == NULL)
+		return p == NULL ? -ENOMEM : 0;
+	len = strlen(word);
+	for (; *p != '\0'; p += strcspn(p, ",") + 2)
+		if (strncmp(p, word, len) == 0 && p[len] == ',')
+			return 0;
+	return strbuf_pushstr(sb, word) < 0 || strbuf_pushstr(sb, ", ") < 0 ? -ENOMEM : 0;
+}
+
+/* The kinds of the classes table, each once, in its order, each followed by ", ". */
+static int class_kinds(struct strbuf *sb)
+{
+	for (int c = 0; c < MTD_N_CLASSES; c++)
+		if (push_kind(sb, classes[c].group) < 0 ||
+		    push_kind(sb, classes[c].kind) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 /* Does a module of @t have the modinfo key @key? */
@@ -160,10 +194,7 @@ static int only_check(const struct diff_opts *o, const struct modtree *old,
 		    (only_known(kind) || old == NULL || has_key(old, kind) ||
 		     has_key(new, kind)))
 			continue;
-		for (size_t i = 0; i < ARRAY_SIZE(only_kinds); i++)
-			if (strbuf_pushstr(&sb, only_kinds[i]) < 0 ||
-			    strbuf_pushstr(&sb, ", ") < 0)
-				break;
+		(void)class_kinds(&sb);
 		ERR("--only: unknown kind '%s%s' (the kinds: %sor a modinfo key of OLD "
 		    "or "
 		    "NEW)\n",
@@ -177,15 +208,11 @@ static int only_check(const struct diff_opts *o, const struct modtree *old,
 /* The kind of @e for --only: a module change, a modinfo key, a symbol change... */
 static bool kind_matches(const struct mtd_entry *e, const char *kind)
 {
-	if (streq(kind, "modules"))
-		return is_module_class(e->cls);
-	if (streq(kind, "fields"))
-		return is_field_class(e->cls);
-	if (streq(kind, "symbols") && is_symbol_class(e->cls))
+	const struct class_info *c = &classes[e->cls];
+
+	if (c->group != NULL && streq(kind, c->group))
 		return true;
-	if (is_field_class(e->cls))
-		return streq(kind, e->key);
-	return classes[e->cls].kind != NULL && streq(kind, classes[e->cls].kind);
+	return streq(kind, c->kind != NULL ? c->kind : e->key);
 }
 
 static bool only_matches(const struct diff_opts *o, const struct mtd_entry *e)
@@ -594,7 +621,8 @@ static void help(void)
 	       "\t-E, --symvers=FILE   the kernel's Module.symvers, or a headers "
 	       "package\n"
 	       "\t                     holding it (twice: OLD's, NEW's)\n"
-	       "\t-F, --filesyms=FILE  the kernel's System.map (twice: OLD's, NEW's)\n"
+	       "\t-F, --filesyms=FILE  the kernel's System.map, or an image package\n"
+	       "\t                     holding it (twice: OLD's, NEW's)\n"
 	       "\t    --ignore=FILE    glob patterns of modules, symbols, aliases to "
 	       "leave out\n"
 	       "\t    --only=KINDS     only these kinds (comma-separated: modules, "
