@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "depmod-cache.h"
@@ -41,6 +42,13 @@ static int bind_code(char bind)
 	const char *p = memchr(dmc_binds, bind, sizeof(dmc_binds));
 
 	return bind != '\0' && p != NULL ? (int)(p - dmc_binds) : -1;
+}
+
+/* May an export (else a need) have @bind? Exports G W L, needs U W. */
+static bool bind_allowed(char bind, bool export)
+{
+	return export ? bind == 'G' || bind == 'W' || bind == 'L'
+		      : bind == 'U' || bind == 'W';
 }
 
 struct dmc_entry {
@@ -205,12 +213,11 @@ static const char *check_entry(const struct depmod_cache *c, const struct dmc_en
 		return "an entry's strings out of bounds";
 	for (uint64_t k = *sym; k < *sym + n_sym; k++) {
 		uint32_t w = get32(c->syms + k * DMC_SYM + 4);
-		char bind = dmc_binds[w & (DMC_SYM_BIND_MASK)];
+		char bind = dmc_binds[w & DMC_SYM_BIND_MASK];
 		bool export = k < *sym + e->n_exports;
 
 		/* the name pool ends in NUL (load_owned()): a name in it ends there */
-		if ((w >> DMC_BIND_BITS) >= c->names_len ||
-		    (export ? bind == 'U' : bind != 'U' && bind != 'W'))
+		if ((w >> DMC_BIND_BITS) >= c->names_len || !bind_allowed(bind, export))
 			return "a bad symbol record";
 	}
 	for (uint64_t k = *info; k < *info + e->n_info; k++)
@@ -462,6 +469,14 @@ int dmc_fill(const struct depmod_cache *c, struct dg_module *m)
 	return r;
 }
 
+int64_t dmc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 bool dmc_settled(const struct dg_stat *st, int64_t start_ns)
 {
 	return st->mtime_ns < start_ns - DMC_RACY_NS &&
@@ -644,10 +659,8 @@ static bool fits_records(const struct dg_module *m)
 {
 	for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
 		const struct dg_sym *sy = &m->exports[k];
-		int code = bind_code(sy->bind);
 
-		if (sy->crc > UINT32_MAX || code < 0 ||
-		    (k < m->n_exports ? code == 3 : code != 1 && code != 3))
+		if (sy->crc > UINT32_MAX || !bind_allowed(sy->bind, k < m->n_exports))
 			return false;
 	}
 	return true;

@@ -101,6 +101,8 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
 		  struct strbuf *out) _must_check_;
 
+/* Now, as dmc_settled() takes the start of a run: CLOCK_REALTIME in ns. */
+int64_t dmc_now_ns(void);
 /*
  * Was the file of identity @st changed at least DMC_RACY_NS before @start_ns
  * (docs/depmod-cache.md §3)?

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "depgraph.h"
@@ -131,11 +130,9 @@ static int open_cache(struct run *run)
 	const struct depmod_opts *o = run->o;
 	_cleanup_free_ char *path = NULL;
 	const char *why = NULL;
-	struct timespec ts;
 	int r;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	run->start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	run->start_ns = dmc_now_ns();
 	if (dmc_make_key(o->kver, o->dirname, &run->cache_key) < 0 ||
 	    asprintf(&path, "%s/%s", o->outdirname, DMC_FILENAME) < 0) {
 		path = NULL;

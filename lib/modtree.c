@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
 
 #include "depgraph.h"
+#include "depmod-cache.h"
 #include "dynlib.h"
 #include "modsyms.h"
 #include "modtree-internal.h"
@@ -764,7 +764,6 @@ int modtree_load(const char *path, const struct modtree_opts *o, struct modtree 
 	struct modtree *t = calloc(1, sizeof(*t));
 	_cleanup_free_ char *root = NULL;
 	struct mt_priv *pv;
-	struct timespec ts;
 	int r;
 
 	if (t == NULL || (t->priv = calloc(1, sizeof(struct mt_priv))) == NULL) {
@@ -773,8 +772,7 @@ int modtree_load(const char *path, const struct modtree_opts *o, struct modtree 
 	}
 	pv = t->priv;
 	pv->walk_log = (struct mk_log){ errors_only, (void *)o->log };
-	clock_gettime(CLOCK_REALTIME, &ts);
-	pv->start_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	pv->start_ns = dmc_now_ns();
 	r = o->same_files ? mt_share_new(o->same_files, &pv->share) : 0;
 	pv->cache = mt_share_cache(pv->share);
 	if (r == 0)
