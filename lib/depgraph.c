@@ -35,7 +35,9 @@ struct depgraph {
 	struct dg_module *mods;
 	size_t n;
 	struct depgraph_opts opts;
-	struct hash *symbols;
+	struct hash *symbols; /* of struct dg_symbol, which @sym_blocks own */
+	struct dg_symbol **sym_blocks;
+	size_t n_sym_blocks, cap_sym_blocks;
 	char **kernel_strings; /* names from -E/-F, owned here */
 	size_t n_kernel_strings, cap_kernel_strings;
 	unsigned int mark;
@@ -56,7 +58,7 @@ int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts
 	if (dg == NULL)
 		return -ENOMEM;
 	dg->mods = calloc(n ? n : 1, sizeof(*dg->mods));
-	dg->symbols = hash_new(2048, free);
+	dg->symbols = hash_new(2048, NULL);
 	if (dg->mods == NULL || dg->symbols == NULL ||
 	    mem_budget_new(MK_DECOMPRESS_MAX, &dg->budget) < 0) {
 		depgraph_free(dg);
@@ -95,6 +97,9 @@ void depgraph_free(struct depgraph *dg)
 		if (dg->mods[i].extra != NULL)
 			dg->opts.reader->free(dg->mods[i].extra);
 	}
+	for (size_t i = 0; i < dg->n_sym_blocks; i++)
+		free(dg->sym_blocks[i]);
+	free(dg->sym_blocks);
 	for (size_t i = 0; i < dg->n_kernel_strings; i++)
 		free(dg->kernel_strings[i]);
 	free(dg->fast);
@@ -131,25 +136,45 @@ uint32_t dg_sym_hash(const char *name)
 	return fnv1a(name + (name[0] == '.'));
 }
 
+/* @n symbols in one block, which the graph frees (a replaced one too) */
+static struct dg_symbol *symbols_alloc(struct depgraph *dg, size_t n)
+{
+	struct dg_symbol *block;
+
+	if (dg->n_sym_blocks == dg->cap_sym_blocks) {
+		size_t cap = dg->cap_sym_blocks ? dg->cap_sym_blocks * 2 : 64;
+		struct dg_symbol **a = realloc(dg->sym_blocks, cap * sizeof(*a));
+
+		if (a == NULL)
+			return NULL;
+		dg->sym_blocks = a;
+		dg->cap_sym_blocks = cap;
+	}
+	block = malloc((n ? n : 1) * sizeof(*block));
+	if (block != NULL)
+		dg->sym_blocks[dg->n_sym_blocks++] = block;
+	return block;
+}
+
+/* -P: the name without the prefix */
+static const char *unprefixed(const struct depgraph *dg, const char *name)
+{
+	if (dg->opts.sym_prefix != '\0' && name[0] == dg->opts.sym_prefix)
+		return name + 1;
+	return name;
+}
+
 static int symbol_add(struct depgraph *dg, const char *name, bool prefix_skipped,
 		      uint64_t crc, struct dg_module *owner)
 {
-	struct dg_symbol *s;
-	int r;
+	struct dg_symbol *s = symbols_alloc(dg, 1);
 
-	if (!prefix_skipped && dg->opts.sym_prefix != '\0' &&
-	    name[0] == dg->opts.sym_prefix)
-		name++;
-	s = malloc(sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
-	s->name = name;
+	s->name = prefix_skipped ? name : unprefixed(dg, name);
 	s->crc = crc;
 	s->owner = owner;
-	r = hash_add(dg->symbols, s->name, s);
-	if (r < 0)
-		free(s);
-	return r;
+	return hash_add(dg->symbols, s->name, s);
 }
 
 /*
@@ -858,6 +883,39 @@ void dg_preload_free(struct dg_preload *p)
 	free(p);
 }
 
+/*
+ * Every module's exports, in module order, so that later exporters replace
+ * earlier ones as in kmod: in one hash_add_many(), which sorts each bucket once.
+ */
+static int add_exports(struct depgraph *dg)
+{
+	_cleanup_free_ struct hash_entry *add = NULL;
+	struct dg_symbol *syms;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < dg->n; i++)
+		if (dg->mods[i].exports_err >= 0)
+			n += dg->mods[i].n_exports;
+	syms = symbols_alloc(dg, n);
+	add = malloc((n ? n : 1) * sizeof(*add));
+	if (syms == NULL || add == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < dg->n; i++) {
+		struct dg_module *m = &dg->mods[i];
+
+		if (m->exports_err < 0)
+			continue;
+		for (size_t j = 0; j < m->n_exports; j++, k++) {
+			syms[k].name = unprefixed(dg, m->exports[j].name);
+			syms[k].crc = m->exports[j].crc;
+			syms[k].owner = m;
+			add[k] = (struct hash_entry){ .key = syms[k].name,
+						      .value = &syms[k] };
+		}
+	}
+	return hash_add_many(dg->symbols, add, n);
+}
+
 int depgraph_load_modules(struct depgraph *dg)
 {
 	char why[MK_LIB_STRERROR_MAX];
@@ -865,30 +923,19 @@ int depgraph_load_modules(struct depgraph *dg)
 
 	if (r < 0)
 		return r;
-	/* in module order, so that later exporters replace earlier ones as in kmod */
 	for (size_t i = 0; i < dg->n; i++) {
 		struct dg_module *m = &dg->mods[i];
+		int e = m->exports_err;
 
-		if (m->exports_err < 0) {
-			int e = m->exports_err;
-
-			if (e == -ENODATA || e == -ENOENT)
-				continue;
-			if (e == -EBADMSG)
-				e = -EINVAL; /* kmod's word for a corrupt stream */
-			mk_log(dg->opts.log, LOG_ERR,
-			       "failed to load symbols from %s: %s\n", m->scan->path,
-			       mk_lib_strerror(e, m->scan->path, why, sizeof(why)));
+		if (e >= 0 || e == -ENODATA || e == -ENOENT)
 			continue;
-		}
-		for (size_t k = 0; k < m->n_exports; k++) {
-			r = symbol_add(dg, m->exports[k].name, false, m->exports[k].crc,
-				       m);
-			if (r < 0)
-				return r;
-		}
+		if (e == -EBADMSG)
+			e = -EINVAL; /* kmod's word for a corrupt stream */
+		mk_log(dg->opts.log, LOG_ERR, "failed to load symbols from %s: %s\n",
+		       m->scan->path,
+		       mk_lib_strerror(e, m->scan->path, why, sizeof(why)));
 	}
-	return 0;
+	return add_exports(dg);
 }
 
 /* ---- resolution ---- */

@@ -8,11 +8,6 @@
 
 #include "hash.h"
 
-struct hash_entry {
-	const char *key;
-	const void *value;
-};
-
 struct hash_bucket {
 	struct hash_entry *entries;
 	unsigned int used;
@@ -182,6 +177,111 @@ static int hash_insert(struct hash *hash, const char *key, const void *value,
 int hash_add(struct hash *hash, const char *key, const void *value)
 {
 	return hash_insert(hash, key, value, true);
+}
+
+/* The new entries of one bucket, sorted by key then by position (stable). */
+static int cmp_new(const void *a, const void *b)
+{
+	const struct hash_entry *ea = *(const struct hash_entry *const *)a;
+	const struct hash_entry *eb = *(const struct hash_entry *const *)b;
+	int c = strcmp(ea->key, eb->key);
+
+	return c != 0 ? c : (ea > eb) - (ea < eb);
+}
+
+/*
+ * Merge @k new entries @in (sorted by cmp_new(), so the last of a key is the
+ * one that stays) into @bucket, as hash_add() one by one would leave it.
+ */
+static int merge_bucket(struct hash *hash, struct hash_bucket *bucket,
+			const struct hash_entry *const *in, size_t k)
+{
+	size_t cap, total = (size_t)bucket->used + k, i = 0, j = 0, n = 0;
+	struct hash_entry *out;
+
+	cap = total + hash->step - 1;
+	cap -= cap % hash->step;
+	if (cap > UINT32_MAX)
+		return -ENOMEM;
+	out = malloc(cap * sizeof(*out));
+	if (out == NULL)
+		return -ENOMEM;
+	while (i < bucket->used || j < k) {
+		const void *prev = NULL;
+		bool had;
+		int c;
+
+		if (j == k)
+			c = -1;
+		else if (i == bucket->used)
+			c = 1;
+		else
+			c = strcmp(bucket->entries[i].key, in[j]->key);
+		if (c < 0) {
+			out[n++] = bucket->entries[i++];
+			continue;
+		}
+		had = c == 0;
+		if (had)
+			prev = bucket->entries[i++].value;
+		else
+			hash->count++;
+		/* each of the key's new values replaces the one before, as in hash_add()
+		 */
+		for (;;) {
+			if (had && hash->free_value && prev != in[j]->value)
+				hash->free_value((void *)prev);
+			prev = in[j]->value;
+			had = true;
+			if (j + 1 == k || strcmp(in[j]->key, in[j + 1]->key) != 0)
+				break;
+			j++;
+		}
+		out[n++] = *in[j++];
+	}
+	free(bucket->entries);
+	bucket->entries = out;
+	bucket->used = (unsigned int)n;
+	bucket->total = (unsigned int)cap;
+	return 0;
+}
+
+int hash_add_many(struct hash *hash, const struct hash_entry *entries, size_t n)
+{
+	_cleanup_free_ const struct hash_entry **order = NULL;
+	_cleanup_free_ unsigned int *bucket = NULL;
+	_cleanup_free_ size_t *start = NULL;
+	size_t nb = hash->n_buckets;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	order = malloc(n * sizeof(*order));
+	bucket = malloc(n * sizeof(*bucket));
+	start = calloc(nb + 1, sizeof(*start));
+	if (order == NULL || bucket == NULL || start == NULL)
+		return -ENOMEM;
+	/* a counting sort by bucket, each bucket's entries in their order */
+	for (size_t i = 0; i < n; i++) {
+		const char *key = entries[i].key;
+
+		bucket[i] = hash_superfast(key, (unsigned int)strlen(key)) &
+			    (hash->n_buckets - 1);
+		start[bucket[i] + 1]++;
+	}
+	for (size_t b = 0; b < nb; b++)
+		start[b + 1] += start[b];
+	for (size_t i = 0; i < n; i++)
+		order[start[bucket[i]]++] = &entries[i];
+	for (size_t b = 0, from = 0; b < nb && r == 0; from = start[b], b++) {
+		size_t k = start[b] - from;
+
+		if (k == 0)
+			continue;
+		qsort(order + from, k, sizeof(*order), cmp_new);
+		r = merge_bucket(hash, &hash->buckets[b], order + from, k);
+	}
+	return r;
 }
 
 int hash_add_unique(struct hash *hash, const char *key, const void *value)

@@ -13,6 +13,12 @@
 
 struct hash;
 
+/* One key and its value, for hash_add_many(). */
+struct hash_entry {
+	const char *key;
+	const void *value;
+};
+
 struct hash_iter {
 	const struct hash *hash;
 	unsigned int bucket;
@@ -26,6 +32,14 @@ struct hash *hash_new(unsigned int n_buckets, void (*free_value)(void *value));
 void hash_free(struct hash *hash);
 /* Insert or replace (the old value is freed). 0 or -ENOMEM. */
 int hash_add(struct hash *hash, const char *key, const void *value) _must_check_;
+/*
+ * hash_add() of each of the @n @entries in turn, with the same result (the last
+ * value of a key stays; each replaced one is freed), sorted once per bucket
+ * rather than inserted one at a time. 0 or -ENOMEM (the table then holds part
+ * of them).
+ */
+int hash_add_many(struct hash *hash, const struct hash_entry *entries,
+		  size_t n) _must_check_;
 /* Insert; -EEXIST when the key is present. */
 int hash_add_unique(struct hash *hash, const char *key, const void *value) _must_check_;
 void *hash_find(const struct hash *hash, const char *key);

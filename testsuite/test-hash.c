@@ -494,6 +494,115 @@ static void test_collisions(void)
 	free(all);
 }
 
+/* the values a table freed */
+struct freed_log {
+	const void *v[4096];
+	size_t n;
+};
+
+static struct freed_log *cur_log;
+
+/* the free_value of test_add_many(): notes the value, frees nothing */
+static void logged_free(void *v)
+{
+	if (cur_log->n < sizeof(cur_log->v) / sizeof(cur_log->v[0]))
+		cur_log->v[cur_log->n++] = v;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	const void *pa = *(const void *const *)a, *pb = *(const void *const *)b;
+
+	return (pa > pb) - (pa < pb);
+}
+
+static bool same_tables(const struct hash *a, const struct hash *b)
+{
+	struct hash_iter ia, ib;
+	const char *ka, *kb;
+	const void *va, *vb;
+
+	if (hash_get_count(a) != hash_get_count(b))
+		return false;
+	hash_iter_init(a, &ia);
+	hash_iter_init(b, &ib);
+	for (;;) {
+		bool more_a = hash_iter_next(&ia, &ka, &va),
+		     more_b = hash_iter_next(&ib, &kb, &vb);
+
+		if (more_a != more_b)
+			return false;
+		if (!more_a)
+			return true;
+		if (ka != kb || va != vb)
+			return false;
+	}
+}
+
+/*
+ * hash_add_many() against hash_add() one by one: keys drawn from a small pool
+ * (so most repeat, also within one call), on a table that already holds some,
+ * values now and then the same pointer as the one they replace. Same entries,
+ * same keys and values in the same order, the same values freed.
+ */
+static void test_add_many(unsigned int n_buckets, size_t pool, size_t n)
+{
+	char **names = make_names(pool);
+	struct hash_entry *add = malloc(n * sizeof(*add));
+	struct freed_log *fa = calloc(1, sizeof(*fa)), *fb = calloc(1, sizeof(*fb));
+	struct hash *a, *b;
+	bool ok;
+
+	if (add == NULL || fa == NULL || fb == NULL)
+		abort();
+	/* values are never dereferenced: small distinct integers stand for them */
+	cur_log = fa;
+	a = hash_new(n_buckets, logged_free);
+	b = hash_new(n_buckets, logged_free);
+	ok = a != NULL && b != NULL;
+	for (size_t i = 0; ok && i < pool / 3; i++) {
+		const void *v = (const void *)(uintptr_t)(0x10000 + i);
+
+		cur_log = fa;
+		ok = hash_add(a, names[i * 3], v) == 0;
+		cur_log = fb;
+		ok = ok && hash_add(b, names[i * 3], v) == 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned int dice = rnd() % 8;
+
+		/* a quarter repeat the key before, half of those with its value */
+		add[i].key = i > 0 && dice < 2 ? add[i - 1].key : names[rnd() % pool];
+		add[i].value = i > 0 && dice == 0
+				       ? add[i - 1].value
+				       : (const void *)(uintptr_t)(0x100000 + i);
+	}
+	cur_log = fa;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = hash_add(a, add[i].key, add[i].value) == 0;
+	cur_log = fb;
+	ok = ok && hash_add_many(b, add, n) == 0;
+	ok = ok && same_tables(a, b) && fa->n == fb->n;
+	if (ok) {
+		qsort(fa->v, fa->n, sizeof(fa->v[0]), cmp_ptr);
+		qsort(fb->v, fb->n, sizeof(fb->v[0]), cmp_ptr);
+		ok = memcmp(fa->v, fb->v, fa->n * sizeof(fa->v[0])) == 0;
+	}
+	TAP_OK(ok,
+	       "hash_add_many(%zu of %zu keys, %u buckets) = hash_add one by one: "
+	       "%u entries, the same order, %zu values freed",
+	       n, pool, n_buckets, a != NULL ? hash_get_count(a) : 0, fa->n);
+	/* hash_free frees what is left, identically */
+	cur_log = fa;
+	hash_free(a);
+	cur_log = fb;
+	hash_free(b);
+	free(add);
+	free(fa);
+	free(fb);
+	free_names(names, pool);
+}
+
 int main(void)
 {
 	/* what was printed survives a crash of the code under test */
@@ -505,5 +614,8 @@ int main(void)
 	test_replace();
 	test_delete();
 	test_collisions();
+	test_add_many(4, 50, 300);
+	test_add_many(2048, 3000, 2500);
+	test_add_many(2048, 20, 1);
 	return tap_done();
 }
