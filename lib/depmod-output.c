@@ -586,6 +586,21 @@ struct job {
 };
 
 #define MAX_GEN_THREADS 8
+/* past this, a size hint is not believed */
+#define SIZE_HINT_MAX ((size_t)64 << 20)
+
+/*
+ * Room for an output of about @hint bytes at once: growing by doubling copies
+ * it and touches twice the memory. A hint only: when the room cannot be had,
+ * the buffer grows as it fills.
+ */
+static void reserve_hint(struct strbuf *sb, size_t hint)
+{
+	if (hint == 0 || hint > SIZE_HINT_MAX)
+		return;
+	if (strbuf_reserve(sb, hint + hint / 8) < 0)
+		strbuf_release(sb);
+}
 
 struct depmod_gen {
 	struct depgraph *dg;
@@ -673,6 +688,8 @@ int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *op
 	gen->dg = dg;
 	gen->opts = *opts;
 	gen->out = out;
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
+		reserve_hint(&out[i], opts->size_hint[i]);
 	for (int i = 0; i < N_JOBS; i++) {
 		struct job *j = &gen->jobs[i];
 

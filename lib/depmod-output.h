@@ -41,6 +41,11 @@ struct depmod_output_opts {
 	/* threads at work, the caller's included (it joins in depmod_output_end()) */
 	unsigned int n_threads;
 	const struct mk_log *log;
+	/*
+	 * What each output is expected to weigh (the file the last run wrote), or
+	 * 0: its buffer is made that big at once rather than grown by doubling
+	 */
+	size_t size_hint[DEPMOD_N_OUTPUTS];
 };
 
 struct depmod_gen;

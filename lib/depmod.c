@@ -5,6 +5,7 @@
  * there; the messages of the libraries it calls go through the same log.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "depgraph.h"
@@ -444,6 +446,22 @@ static int collect_unresolved(struct depgraph *dg, struct depmod_result *res)
 	return 0;
 }
 
+/* The size of each output file there now, 0 for one that is not a regular file. */
+static void output_sizes(const char *outdirname, size_t *sizes)
+{
+	_cleanup_close_ int dfd = open(outdirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {
+		struct stat st;
+
+		sizes[i] = 0;
+		if (dfd >= 0 &&
+		    fstatat(dfd, depmod_output_names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && (uint64_t)st.st_size <= SIZE_MAX)
+			sizes[i] = (size_t)st.st_size;
+	}
+}
+
 /* Every output; those that need no resolution are made while it goes on. */
 static int generate(struct run *run, struct depmod_result *res)
 {
@@ -458,6 +476,7 @@ static int generate(struct run *run, struct depmod_result *res)
 	struct depmod_gen *gen;
 	int r;
 
+	output_sizes(o->outdirname, oopts.size_hint);
 	r = depmod_output_begin(run->dg, &oopts, res->out, &gen);
 	if (r < 0)
 		return fail(o->log, LOG_ERR, r, "could not generate the index files",
