@@ -95,8 +95,9 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 		    const struct depmod_cache *old) _must_check_;
 /*
  * The cache, with @record, in @out (emptied first); @w is released. The same
- * modules and record give the same bytes. 1, @out left empty, when those bytes
- * would be @old's: all of its entries, nothing else, and the same record.
+ * modules and record give the same bytes. 1, @out left empty, when the entries
+ * are all of @old's and nothing else, and the record is @old's or there is none
+ * (@record_len 0): @old then stays as it is, its record included.
  */
 int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
 		  struct strbuf *out) _must_check_;

@@ -246,6 +246,26 @@ check "... and writes kmod's files" as_kmod reuse-leftover
 reuse_run
 check "then nothing is created again" eval '! created'
 
+# A module copied in just now (racy, §3) is not kept yet, so the run can make no
+# record; the cache's entries are the old ones, and the cache stays as it was, its
+# record included (§7), though that no longer describes the files. It must never
+# be taken for them: with the module gone again the inputs are the record's, the
+# files are not, and they are made again.
+settle
+"$REAL_MYDEPMOD" -b "$T" $K
+id=$(cache_id)
+mkmod "$T" $K extra/fresh.ko --modinfo alias=fresh-device
+reuse_run
+check "a module just copied in: kmod's files" as_kmod reuse-racy
+check "... the cache left as it was (same entries, no record to make)" \
+	test "$(cache_id)" = "$id"
+rm "$D/extra/fresh.ko"
+reuse_run
+check "that module gone: the old record is not taken, the files are made again" created
+check "... kmod's" as_kmod reuse-stale
+reuse_run
+check "... then, the record right again, nothing is created" eval '! created'
+
 # the files besides the modules that the outputs are made from
 printf '%s\n' kernel/fs/ext4.ko kernel/fs/xfs.ko >"$D/modules.builtin"
 printf 'ext4.alias=fs-ext4\0xfs.alias=fs-xfs\0' >"$D/modules.builtin.modinfo"
