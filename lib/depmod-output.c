@@ -226,17 +226,31 @@ static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 	return finish_index(w, bin, r);
 }
 
-static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
+/* modules.alias: "alias PATTERN MODULE" for each alias, in module order */
+static int gen_alias_lines(struct gen *g, struct strbuf *txt)
+{
+	int r = strbuf_pushstr(txt, "# Aliases extracted from modules themselves.\n");
+
+	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
+		struct dg_module *m = depgraph_module(g->dg, i);
+
+		for (size_t k = 0; k < m->n_info && r == 0; k++)
+			if (m->info[k].kind == DG_INFO_ALIAS)
+				r = push_line(txt, "alias ", m->info[k].value,
+					      m->scan->name);
+	}
+	return r;
+}
+
+/*
+ * modules.alias.bin, made apart from the text (the index is most of the work)
+ * so that the two are made at once; only the index has anything to say.
+ */
+static int gen_alias_index(struct gen *g, struct strbuf *bin)
 {
 	struct index_writer *w = NULL;
-	int r;
+	int r = start_index(bin, &w);
 
-	r = strbuf_pushstr(txt, "# Aliases extracted from modules themselves.\n");
-	if (r < 0)
-		return r;
-	r = start_index(bin, &w);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
 		struct dg_module *m = depgraph_module(g->dg, i);
 
@@ -244,9 +258,6 @@ static int gen_aliases(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 			char buf[PATH_MAX];
 
 			if (m->info[k].kind != DG_INFO_ALIAS)
-				continue;
-			r = push_line(txt, "alias ", m->info[k].value, m->scan->name);
-			if (r < 0 || w == NULL)
 				continue;
 			if (alias_normalize(m->info[k].value, buf, NULL) < 0) {
 				mk_log(g->log, LOG_WARNING, "Unmatched bracket in %s\n",
@@ -563,6 +574,7 @@ static int gen_devname(struct gen *g, struct strbuf *txt)
 enum job_id {
 	JOB_DEPS,
 	JOB_ALIASES,
+	JOB_ALIAS_INDEX,
 	JOB_SOFTDEP,
 	JOB_WEAKDEP,
 	JOB_SYMBOLS,
@@ -574,8 +586,8 @@ enum job_id {
 
 /* the order the workers take the jobs in: the longest first */
 static const enum job_id job_order[] = {
-	JOB_ALIASES, JOB_SYMBOLS, JOB_BUILTIN_ALIAS, JOB_DEVNAME,
-	JOB_SOFTDEP, JOB_WEAKDEP, JOB_BUILTIN,
+	JOB_ALIAS_INDEX, JOB_SYMBOLS, JOB_ALIASES, JOB_BUILTIN_ALIAS,
+	JOB_DEVNAME,	 JOB_SOFTDEP, JOB_WEAKDEP, JOB_BUILTIN,
 };
 
 struct job {
@@ -625,8 +637,11 @@ static int run_job(struct depmod_gen *gen, enum job_id id)
 			     bins ? &out[DEPMOD_OUT_DEP_BIN] : NULL);
 		break;
 	case JOB_ALIASES:
-		r = gen_aliases(g, &out[DEPMOD_OUT_ALIAS],
-				bins ? &out[DEPMOD_OUT_ALIAS_BIN] : NULL);
+		r = gen_alias_lines(g, &out[DEPMOD_OUT_ALIAS]);
+		break;
+	case JOB_ALIAS_INDEX:
+		if (bins)
+			r = gen_alias_index(g, &out[DEPMOD_OUT_ALIAS_BIN]);
 		break;
 	case JOB_SOFTDEP:
 		r = gen_info_lines(g, &out[DEPMOD_OUT_SOFTDEP], DG_INFO_SOFTDEP);
