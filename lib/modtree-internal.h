@@ -111,6 +111,14 @@ struct mt_links;
 int mt_links_add(struct mt_links **l, const char *path, const char *target) _must_check_;
 /* A regular member @path, kept when it has a module's name (for links to directories). */
 int mt_links_add_member(struct mt_links **l, const char *path) _must_check_;
+/*
+ * Where the link @path of @l leads, through the other links of @l: 0 and *@out
+ * (malloc'd, from the package's root, no link of @l), 1 when out of the package,
+ * 2 when round in circles (*@stored: its target as stored, in both), -ENOENT when
+ * @path is no link of @l, or -ENOMEM.
+ */
+int mt_links_follow(const struct mt_links *l, const char *path, char **out,
+		    const char **stored) _must_check_;
 int mt_links_read(struct modtree *t, const char *file, struct mt_links *l,
 		  const struct mk_log *log) _must_check_;
 void mt_links_free(struct mt_links *l);

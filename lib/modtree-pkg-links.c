@@ -172,6 +172,18 @@ static int follow(const struct mt_links *l, const struct mt_link *k, char **out)
 	return 2;
 }
 
+int mt_links_follow(const struct mt_links *l, const char *path, char **out,
+		    const char **stored)
+{
+	const struct mt_link *k = l != NULL ? find_link(l, path) : NULL;
+
+	*out = NULL;
+	if (k == NULL)
+		return -ENOENT;
+	*stored = k->target;
+	return follow(l, k, out);
+}
+
 static void warn(const char *file, const struct mt_link *k, const char *why,
 		 const struct mk_log *log)
 {
