@@ -98,6 +98,15 @@ int mt_load_package(struct modtree *t, const char *file,
  * the walk gives for a file it cannot take; the read goes on.
  */
 void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, int err);
+/*
+ * Is @path one of the files of a package side kept in memory (lib/modtree-pkg.c:
+ * modules.builtin, modules.builtin.modinfo, modules.order of the module directory,
+ * a System.map, a Module.symvers)? mt_pkg_keep_file() keeps @buf (malloc'd, taken
+ * in all cases) as the file @path: 0 or -ENOMEM.
+ */
+bool mt_pkg_is_kept(const struct modtree *t, const char *path);
+int mt_pkg_keep_file(struct modtree *t, const char *path, void *buf,
+		     size_t len) _must_check_;
 /* A kept file: @name in the module directory (@in_moddir), else its whole path. */
 const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 				      bool in_moddir);

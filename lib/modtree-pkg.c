@@ -141,27 +141,44 @@ void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, i
 		mk_log(log, LOG_ERR, "%s:%s: %s\n", file, path, strerror(-err));
 }
 
-static int take(void *data, const char *path, void *buf, size_t len)
+bool mt_pkg_is_kept(const struct modtree *t, const char *path)
 {
-	struct pkg_load *l = data;
-	struct mt_priv *pv = l->t->priv;
+	const struct mt_priv *pv = t->priv;
+	size_t plen = pv->pkg_moddir != NULL ? strlen(pv->pkg_moddir) : 0;
+
+	return is_kernel_syms(path) ||
+	       (plen > 0 && strncmp(path, pv->pkg_moddir, plen) == 0 &&
+		is_kept_file(path + plen));
+}
+
+int mt_pkg_keep_file(struct modtree *t, const char *path, void *buf, size_t len)
+{
+	struct mt_priv *pv = t->priv;
 	struct mt_pkg_file *f;
 
-	if (l->pending != NULL) {
-		dg_preload_add_image(pv->preload, l->pending, buf, len);
-		return 0;
-	}
-	if (mt_keep(l->t, buf) == NULL ||
+	if (mt_keep(t, buf) == NULL ||
 	    ARRAY_GROW(pv->pkg_files, pv->n_pkg_files, pv->cap_pkg_files, 8) < 0)
 		return -ENOMEM;
 	f = &pv->pkg_files[pv->n_pkg_files];
-	f->path = mt_keep(l->t, strdup(path));
+	f->path = mt_keep(t, strdup(path));
 	if (f->path == NULL)
 		return -ENOMEM;
 	f->data = buf;
 	f->len = len;
 	pv->n_pkg_files++;
 	return 0;
+}
+
+static int take(void *data, const char *path, void *buf, size_t len)
+{
+	struct pkg_load *l = data;
+	struct mt_priv *pv = l->t->priv;
+
+	if (l->pending != NULL) {
+		dg_preload_add_image(pv->preload, l->pending, buf, len);
+		return 0;
+	}
+	return mt_pkg_keep_file(l->t, path, buf, len);
 }
 
 static int add_link(void *data, const char *path, const char *target)

@@ -467,6 +467,25 @@ done
 run_diff -E "$TMPD/sv-new" -E "$TMPD/hl-lost.tar" "$X" "$X"
 check "-E of a tar whose Module.symvers links to a member it lacks: exit 2, named" \
 	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/hl-lost.tar:usr/src/linux-headers-9.9.3/Module.symvers: a link to /usr/src/linux-headers-9.9.3/scripts/Module.symvers, which is no file of the package" "$TMPD/err"'
+# a side whose own Module.symvers is hard-linked so (X and hl's usr/src): read
+# through the link too, in a cpio where the name comes first with no data and in a
+# tar where it is the hard link; the report of the directory against X with
+# $K_NEW's Module.symvers (CRCs of vmlinux: none without it)
+mkdir "$TMPD/xs" "$TMPD/xn"
+cp -a "$TMPD/x/usr" "$TMPD/hl/usr" "$TMPD/xs/" && cp -a "$TMPD/x/usr" "$TMPD/xn/" &&
+	mkdir -p "$TMPD/xn/$hl" && cp "$TMPD/sv-new" "$TMPD/xn/$hl/Module.symvers" &&
+	(cd "$TMPD/xs" && find . | sort | cpio -o -H newc --quiet >"$TMPD/xs.cpio" &&
+		tar -cf "$TMPD/xs.tar" $hl/scripts/Module.symvers ./usr/lib $hl/Module.symvers) ||
+	bail_out "cannot make xs.cpio, xs.tar"
+run_diff "$TMPD/xn" "$TMPD/xs"
+cp "$TMPD/out" "$TMPD/xs.out"
+check "X with $K_NEW's Module.symvers against X with $K_CLOUD's: exit 1, CRCs of vmlinux" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && grep -q "vmlinux.*0x" "$TMPD/out"'
+for f in xs.cpio xs.tar; do
+	run_diff "$TMPD/xn" "$TMPD/$f"
+	check "... against $f, its Module.symvers linked: the same report" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/xs.out" "$TMPD/out"'
+done
 cp "$TMPD/sv-new" "$TMPD/two-hdr/usr/src/linux-headers-9.9.3/Module.symvers"
 cp "$TMPD/sv-old" "$TMPD/two-hdr/usr/src/linux-headers-9.9.4/Module.symvers"
 mkdeb "$TMPD/two-hdr" "$TMPD/two-hdr.deb"
