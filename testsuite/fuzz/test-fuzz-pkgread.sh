@@ -3,8 +3,8 @@
 # diff behind it (lib/modtree-pkg*.c: links, kernel symbols, -E and -F of a package)
 # for $FUZZ_SECONDS (60 in make check) with libFuzzer, ASan and UBSan. Seeds, made
 # now: one small kernel tree (elfgen modules, modules.order, modules.builtin,
-# a System.map, a Module.symvers, a symbolic and a hard link to a module, a link to
-# a directory holding a fourth) as a .deb
+# a System.map, a Module.symvers hard-linked under a second name, a symbolic and a
+# hard link to a module, a link to a directory holding a fourth) as a .deb
 # (uncompressed and xz), a tar (plain, xz, gzip), a cpio (newc, odc, zstd) and .rpm
 # files made with rpmbuild (uncompressed and gzip payload). Passes when the fuzzer
 # finds no crash, leak, hang or abort (an abort: a member handed over unnormalised,
@@ -39,6 +39,8 @@ mkdir -p "$T/boot" "$T/usr/src/linux-headers-$K"
 printf 'ffffffff81000000 T k_fn\nffffffff82000000 r __ksymtab_k_fn\n' >"$T/boot/System.map-$K"
 printf '0x00000034\tk_fn\tvmlinux\tEXPORT_SYMBOL\t\n' \
 	>"$T/usr/src/linux-headers-$K/Module.symvers"
+mkdir "$T/usr/src/linux-headers-$K/scripts"
+ln "$T/usr/src/linux-headers-$K/Module.symvers" "$T/usr/src/linux-headers-$K/scripts/Module.symvers"
 
 # xz with a 64 KiB dictionary, not its 8 MiB default: liblzma allocates the
 # dictionary a header asks for, on every read of the input, and under ASan a buffer
