@@ -98,6 +98,15 @@ int mt_load_package(struct modtree *t, const char *file,
  * the walk gives for a file it cannot take; the read goes on.
  */
 void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, int err);
+/*
+ * Is @path one of the files of a package side kept in memory (lib/modtree-pkg.c:
+ * modules.builtin, modules.builtin.modinfo, modules.order of the module directory,
+ * a System.map, a Module.symvers)? mt_pkg_keep_file() keeps @buf (malloc'd, taken
+ * in all cases) as the file @path: 0 or -ENOMEM.
+ */
+bool mt_pkg_is_kept(const struct modtree *t, const char *path);
+int mt_pkg_keep_file(struct modtree *t, const char *path, void *buf,
+		     size_t len) _must_check_;
 /* A kept file: @name in the module directory (@in_moddir), else its whole path. */
 const struct mt_pkg_file *mt_pkg_find(const struct modtree *t, const char *name,
 				      bool in_moddir);
@@ -111,6 +120,14 @@ struct mt_links;
 int mt_links_add(struct mt_links **l, const char *path, const char *target) _must_check_;
 /* A regular member @path, kept when it has a module's name (for links to directories). */
 int mt_links_add_member(struct mt_links **l, const char *path) _must_check_;
+/*
+ * Where the link @path of @l leads, through the other links of @l: 0 and *@out
+ * (malloc'd, from the package's root, no link of @l), 1 when out of the package,
+ * 2 when round in circles (*@stored: its target as stored, in both), -ENOENT when
+ * @path is no link of @l, or -ENOMEM.
+ */
+int mt_links_follow(const struct mt_links *l, const char *path, char **out,
+		    const char **stored) _must_check_;
 int mt_links_read(struct modtree *t, const char *file, struct mt_links *l,
 		  const struct mk_log *log) _must_check_;
 void mt_links_free(struct mt_links *l);

@@ -8,6 +8,8 @@
  * (lib/pkgread.h); their targets are read by a second read, as their data may
  * have come before the link and is not kept. A link that leads out of the
  * package, to no file of it, or round in circles is a warning, and skipped.
+ * A link at the path of a file the side keeps (Module.symvers...) is read the same
+ * way, as that file.
  */
 #include "config.h"
 
@@ -172,6 +174,18 @@ static int follow(const struct mt_links *l, const struct mt_link *k, char **out)
 	return 2;
 }
 
+int mt_links_follow(const struct mt_links *l, const char *path, char **out,
+		    const char **stored)
+{
+	const struct mt_link *k = l != NULL ? find_link(l, path) : NULL;
+
+	*out = NULL;
+	if (k == NULL)
+		return -ENOENT;
+	*stored = k->target;
+	return follow(l, k, out);
+}
+
 static void warn(const char *file, const struct mt_link *k, const char *why,
 		 const struct mk_log *log)
 {
@@ -244,9 +258,12 @@ static int expand_dir_links(struct mt_links *l, const char *moddir, const char *
 	return 0;
 }
 
-/* The links of the module directory with a module's name, and where each leads. */
-static int choose(struct mt_links *l, const char *moddir, const char *file,
-		  const struct mk_log *log)
+/*
+ * The links of the module directory with a module's name, and those at the path of
+ * a file the side keeps (mt_pkg_is_kept(): Module.symvers...), and where each leads.
+ */
+static int choose(const struct modtree *t, struct mt_links *l, const char *moddir,
+		  const char *file, const struct mk_log *log)
 {
 	size_t plen = strlen(moddir);
 	int r = expand_dir_links(l, moddir, file, log);
@@ -262,8 +279,9 @@ static int choose(struct mt_links *l, const char *moddir, const char *file,
 		char *member;
 
 		base = base != NULL ? base + 1 : k->path;
-		if (strncmp(k->path, moddir, plen) != 0 ||
-		    !path_ends_with_kmod_ext(base, strlen(base)))
+		if ((strncmp(k->path, moddir, plen) != 0 ||
+		     !path_ends_with_kmod_ext(base, strlen(base))) &&
+		    !mt_pkg_is_kept(t, k->path))
 			continue;
 		r = follow(l, k, &member);
 		if (r < 0)
@@ -308,7 +326,18 @@ static int second_want(void *data, const char *path, int64_t size)
 	return wanted(s->l, path) != NULL;
 }
 
-/* The image of @path, for each link that leads to it: a module at the link's path. */
+/* A copy of @buf, with the NUL after its @len bytes. */
+static void *copy_of(const void *buf, size_t len)
+{
+	void *copy = malloc(len + 1);
+
+	return copy != NULL ? memcpy(copy, buf, len + 1) : NULL;
+}
+
+/*
+ * The image of @path, for each link that leads to it: a module at the link's path,
+ * or the file kept at the link's path.
+ */
 static int second_take(void *data, const char *path, void *buf, size_t len)
 {
 	struct second_read *s = data;
@@ -319,9 +348,16 @@ static int second_take(void *data, const char *path, void *buf, size_t len)
 	for (struct mt_wanted *w = wanted(s->l, path);
 	     r == 0 && w < s->l->w + s->l->n_w && streq(w->member, path); w++) {
 		struct modscan_mod *m;
-		char *copy;
+		void *copy;
 
 		w->found = true;
+		if (mt_pkg_is_kept(s->t, w->link->path)) {
+			copy = copy_of(buf, len);
+			r = copy != NULL
+				    ? mt_pkg_keep_file(s->t, w->link->path, copy, len)
+				    : -ENOMEM;
+			continue;
+		}
 		r = modscan_add_member(pv->ms, w->link->path + plen, (int64_t)len, &m);
 		if (r < 0 && r != -ENOMEM) { /* as the walk: said, and skipped */
 			mt_pkg_skip(s->log, s->file, w->link->path, r);
@@ -329,12 +365,11 @@ static int second_take(void *data, const char *path, void *buf, size_t len)
 		}
 		if (r < 0 || m == NULL)
 			continue;
-		copy = malloc(len + 1);
+		copy = copy_of(buf, len);
 		if (copy == NULL) {
 			r = -ENOMEM;
 			break;
 		}
-		memcpy(copy, buf, len + 1); /* the NUL after it too */
 		dg_preload_add_image(pv->preload, m, copy, len);
 	}
 	free(buf);
@@ -351,7 +386,7 @@ int mt_links_read(struct modtree *t, const char *file, struct mt_links *l,
 
 	if (l == NULL || pv->pkg_moddir == NULL)
 		return 0;
-	r = choose(l, pv->pkg_moddir, file, log);
+	r = choose(t, l, pv->pkg_moddir, file, log);
 	if (r < 0 || l->n_w == 0)
 		return r;
 	r = pkg_read(file, &v, log);

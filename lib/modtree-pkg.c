@@ -141,27 +141,44 @@ void mt_pkg_skip(const struct mk_log *log, const char *file, const char *path, i
 		mk_log(log, LOG_ERR, "%s:%s: %s\n", file, path, strerror(-err));
 }
 
-static int take(void *data, const char *path, void *buf, size_t len)
+bool mt_pkg_is_kept(const struct modtree *t, const char *path)
 {
-	struct pkg_load *l = data;
-	struct mt_priv *pv = l->t->priv;
+	const struct mt_priv *pv = t->priv;
+	size_t plen = pv->pkg_moddir != NULL ? strlen(pv->pkg_moddir) : 0;
+
+	return is_kernel_syms(path) ||
+	       (plen > 0 && strncmp(path, pv->pkg_moddir, plen) == 0 &&
+		is_kept_file(path + plen));
+}
+
+int mt_pkg_keep_file(struct modtree *t, const char *path, void *buf, size_t len)
+{
+	struct mt_priv *pv = t->priv;
 	struct mt_pkg_file *f;
 
-	if (l->pending != NULL) {
-		dg_preload_add_image(pv->preload, l->pending, buf, len);
-		return 0;
-	}
-	if (mt_keep(l->t, buf) == NULL ||
+	if (mt_keep(t, buf) == NULL ||
 	    ARRAY_GROW(pv->pkg_files, pv->n_pkg_files, pv->cap_pkg_files, 8) < 0)
 		return -ENOMEM;
 	f = &pv->pkg_files[pv->n_pkg_files];
-	f->path = mt_keep(l->t, strdup(path));
+	f->path = mt_keep(t, strdup(path));
 	if (f->path == NULL)
 		return -ENOMEM;
 	f->data = buf;
 	f->len = len;
 	pv->n_pkg_files++;
 	return 0;
+}
+
+static int take(void *data, const char *path, void *buf, size_t len)
+{
+	struct pkg_load *l = data;
+	struct mt_priv *pv = l->t->priv;
+
+	if (l->pending != NULL) {
+		dg_preload_add_image(pv->preload, l->pending, buf, len);
+		return 0;
+	}
+	return mt_pkg_keep_file(l->t, path, buf, len);
 }
 
 static int add_link(void *data, const char *path, const char *target)
@@ -247,6 +264,9 @@ struct member_load {
 	struct modtree *t;
 	bool (*match)(const char *path);
 	char *first, *second; /* the members found (the second is not read) */
+	struct mt_links *links; /* every link of the package */
+	char *target; /* the member that holds first's data, when first is a link */
+	bool taken; /* first's data */
 	const char *data;
 	size_t len;
 };
@@ -276,11 +296,9 @@ static bool is_system_map(const char *path)
 	       strchr(v, '/') == NULL;
 }
 
-static int member_want(void *data, const char *path, int64_t size)
+/* @path is one the search looks for: 1 when the first, 0 when not, or -ENOMEM. */
+static int member_found(struct member_load *s, const char *path)
 {
-	struct member_load *s = data;
-
-	(void)size;
 	if (!s->match(path) || s->second != NULL)
 		return 0;
 	if (s->first != NULL) {
@@ -291,6 +309,17 @@ static int member_want(void *data, const char *path, int64_t size)
 	return s->first != NULL ? 1 : -ENOMEM;
 }
 
+static int member_want(void *data, const char *path, int64_t size)
+{
+	struct member_load *s = data;
+	int r = member_found(s, path);
+
+	(void)size;
+	if (r != 0)
+		return r;
+	return s->target != NULL && !s->taken && streq(path, s->target);
+}
+
 static int member_take(void *data, const char *path, void *buf, size_t len)
 {
 	struct member_load *s = data;
@@ -298,7 +327,58 @@ static int member_take(void *data, const char *path, void *buf, size_t len)
 	(void)path;
 	s->data = mt_keep(s->t, buf);
 	s->len = len;
+	s->taken = true;
 	return s->data != NULL ? 0 : -ENOMEM;
+}
+
+/*
+ * A link. When it is the one found, its data is the member it leads to: in a
+ * cpio, the hard-linked name that comes next with the data (lib/pkgread.h), read
+ * then; else one that came before, read by a second read (link_second_read()).
+ */
+static int member_link(void *data, const char *path, const char *target)
+{
+	struct member_load *s = data;
+	const char *stored;
+	int r = mt_links_add(&s->links, path, target);
+
+	if (r == 0)
+		r = member_found(s, path);
+	if (r <= 0)
+		return r;
+	r = mt_links_follow(s->links, path, &s->target, &stored);
+	return r < 0 ? r : 0;
+}
+
+static int target_want(void *data, const char *path, int64_t size)
+{
+	struct member_load *s = data;
+
+	(void)size;
+	return !s->taken && streq(path, s->target);
+}
+
+/* The data of the link found, when it has not come yet: -ENOENT when it never does. */
+static int link_second_read(struct member_load *s, const char *file,
+			    const struct mk_log *log)
+{
+	struct pkg_visitor v = { .want = target_want, .take = member_take, .data = s };
+	const char *stored = NULL, *why = "which is no file of the package";
+	int r;
+
+	free(s->target);
+	r = mt_links_follow(s->links, s->first, &s->target, &stored);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		r = pkg_read(file, &v, log);
+		if (r < 0 || s->taken)
+			return r;
+	} else {
+		why = r == 1 ? "out of the package" : "through too many links";
+	}
+	mk_log(log, LOG_ERR, "%s:%s: a link to %s, %s\n", file, s->first, stored, why);
+	return -ENOENT;
 }
 
 /* What -E or -F looks for in a package, and the words of its messages. */
@@ -315,7 +395,9 @@ static int pkg_kernel_file(struct modtree *t, const char *file,
 			   char **name, const char **data, size_t *len)
 {
 	struct member_load s = { .t = t, .match = k->match };
-	struct pkg_visitor v = { .want = member_want, .take = member_take, .data = &s };
+	struct pkg_visitor v = {
+		.want = member_want, .take = member_take, .link = member_link, .data = &s
+	};
 	int r = pkg_read(file, &v, log);
 
 	if (r == 0 && s.first == NULL) {
@@ -326,6 +408,8 @@ static int pkg_kernel_file(struct modtree *t, const char *file,
 		       k->name, s.first, s.second);
 		r = -EINVAL;
 	}
+	if (r == 0 && !s.taken)
+		r = link_second_read(&s, file, log);
 	if (r == 0 && asprintf(name, "%s:%s", file, s.first) < 0) {
 		*name = NULL;
 		r = -ENOMEM;
@@ -336,6 +420,8 @@ static int pkg_kernel_file(struct modtree *t, const char *file,
 	}
 	free(s.first);
 	free(s.second);
+	free(s.target);
+	mt_links_free(s.links);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -16,8 +17,10 @@
 
 MK_DL_DEFINE(archive);
 
-/* read() size of the package file */
+/* read() size of the package file (of its size, when smaller) */
 #define PKG_BLOCK ((size_t)1 << 20)
+/* first buffer of a member of known size (of that size, when smaller): it grows */
+#define PKG_FIRST_ALLOC ((size_t)1 << 20)
 
 struct pkg_ctx {
 	const char *file;
@@ -75,11 +78,16 @@ static int reader_new(struct pkg_ctx *c, bool ar, struct archive **out)
 	return 0;
 }
 
-/* The data of the current member, whole, into a new buffer. */
+/*
+ * The data of the current member, whole, into a new buffer. The buffer grows
+ * with the data, from PKG_FIRST_ALLOC at most, rather than taking the size of the
+ * header at its word: a corrupt header may claim up to PKG_MEMBER_MAX for a few
+ * bytes of data.
+ */
 static int read_member(struct pkg_ctx *c, struct archive *a, const char *path,
 		       int64_t size, void **out, size_t *len)
 {
-	size_t cap = size >= 0 ? (size_t)size : 65536, n = 0;
+	size_t max = size >= 0 ? (size_t)size : PKG_MEMBER_MAX, cap = 0, n = 0;
 	char *buf = NULL;
 
 	if (size >= 0 && (uint64_t)size > PKG_MEMBER_MAX)
@@ -90,9 +98,10 @@ static int read_member(struct pkg_ctx *c, struct archive *a, const char *path,
 		if (buf == NULL || n == cap) {
 			char *p;
 
-			if (buf != NULL && (size >= 0 || cap >= PKG_MEMBER_MAX))
+			if (buf != NULL && cap >= max)
 				break; /* the member is not longer than its header says */
-			cap = buf != NULL ? cap * 2 : cap;
+			cap = buf != NULL ? cap * 2 : size >= 0 ? PKG_FIRST_ALLOC : 65536;
+			cap = cap < max ? cap : max;
 			p = realloc(buf, cap + 1);
 			if (p == NULL) {
 				free(buf);
@@ -343,6 +352,17 @@ static int read_outer(struct pkg_ctx *c, struct archive *a)
 	return r < 0 ? r : read_all(c, a);
 }
 
+/* The read() size for @fd: PKG_BLOCK, or its size rounded up to a page when smaller. */
+static size_t block_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size >= PKG_BLOCK)
+		return PKG_BLOCK;
+	return ((size_t)st.st_size + 4095) & ~(size_t)4095;
+}
+
 int pkg_read(const char *file, const struct pkg_visitor *v, const struct mk_log *log)
 {
 	struct pkg_ctx c = { .file = file, .v = v, .log = log };
@@ -366,7 +386,7 @@ int pkg_read(const char *file, const struct pkg_visitor *v, const struct mk_log 
 	if (r < 0)
 		return r;
 	/* libarchive reads the first bytes here, to tell the kind */
-	if (archive_read_open_fd(a, fd, PKG_BLOCK) != ARCHIVE_OK)
+	if (archive_read_open_fd(a, fd, block_size(fd)) != ARCHIVE_OK)
 		r = not_package(&c, a);
 	else
 		r = read_outer(&c, a);

@@ -35,8 +35,14 @@ struct pkg_visitor {
 	void *data;
 };
 
-/* Largest member read into memory (1 GiB), like the largest module image. */
+/*
+ * Largest member read into memory (1 GiB), like the largest module image. A build
+ * may set it lower: the fuzz target's does (mk/mykmod.am), so that an input of a
+ * few KiB cannot decompress to a member of hundreds of MiB.
+ */
+#ifndef PKG_MEMBER_MAX
 #define PKG_MEMBER_MAX ((size_t)1 << 30)
+#endif
 
 /*
  * Read the package @file. 0, or a negative errno after a message "<file>: <what>"

@@ -18,7 +18,7 @@ KMOD_MODINFO=${KMOD_MODINFO:-/usr/sbin/modinfo}
 CACHE=${MYKMOD_PKG_CACHE:-/var/tmp/mykmod-pkgs}
 [ -x "$MYKMOD" ] || bail_out "mykmod not built: $MYKMOD"
 [ -x "$KMOD_MODINFO" ] || bail_out "kmod's modinfo not found at $KMOD_MODINFO"
-for c in apt-get apt-cache dpkg-deb python3 cpio zstd rpmbuild rpm; do
+for c in apt-get apt-cache dpkg-deb python3 cpio zstd rpmbuild rpm rpm2cpio; do
 	command -v $c >/dev/null || bail_out "$c not found"
 done
 export LC_ALL=C
@@ -425,6 +425,67 @@ tar -C "$TMPD/devel" -cJf "$TMPD/devel.tar.xz" ./usr
 run_diff -E "$TMPD/sv-new" -E "$TMPD/devel.tar.xz" "$X" "$X"
 check "-E of a tar with usr/src/kernels/VER/Module.symvers: the same report" \
 	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/sv.out" "$TMPD/out"'
+# Module.symvers hard-linked under two names (the other: scripts/Module.symvers, no
+# match): a cpio (an .rpm's payload) stores the data once, with the last name, a tar
+# with the first; so the name found comes first with no data (the .rpm, sorted by
+# path, and a cpio in that order), last with it (a cpio in the other order), or as
+# a tar's hard link to the other, or a symbolic link to it (before it); the same
+# report as the plain file, each time
+H=$TMPD/hl/usr/src/linux-headers-9.9.3
+mkdir -p "$H/scripts"
+cp "$TMPD/sv-cloud" "$H/Module.symvers"
+ln "$H/Module.symvers" "$H/scripts/Module.symvers"
+hl=./usr/src/linux-headers-9.9.3
+(cd "$TMPD/hl" && printf '%s\n' $hl/Module.symvers $hl/scripts/Module.symvers |
+	cpio -o -H newc --quiet >"$TMPD/hl-first.cpio" &&
+	printf '%s\n' $hl/scripts/Module.symvers $hl/Module.symvers |
+	cpio -o -H newc --quiet >"$TMPD/hl-last.cpio" &&
+	tar -cf "$TMPD/hl-link.tar" $hl/scripts/Module.symvers $hl/Module.symvers &&
+	cp "$TMPD/hl-link.tar" "$TMPD/hl-lost.tar" &&
+	tar --delete -f "$TMPD/hl-lost.tar" $hl/scripts/Module.symvers) ||
+	bail_out "cannot make the archives of a hard-linked Module.symvers"
+sed 's|^cp -a %{tree}/usr|cp -a %{hl}/usr|; s|^/usr/lib/modules/9.9.3|/usr/src/linux-headers-9.9.3|' \
+	"$TMPD/x.spec" >"$TMPD/hl.spec"
+top=$TMPD/rpm-hl
+rpmbuild -bb --quiet --define "_topdir $top" --define "hl $TMPD/hl" \
+	--define '__os_install_post %{nil}' --define 'debug_package %{nil}' \
+	"$TMPD/hl.spec" >"$top.log" 2>&1 && mv "$(find "$top/RPMS" -name '*.rpm')" "$TMPD/hl.rpm" ||
+	{ diag <"$top.log" && bail_out "rpmbuild of a hard-linked Module.symvers"; }
+mkdir -p "$TMPD/hs/$hl/scripts"
+cp "$TMPD/sv-cloud" "$TMPD/hs/$hl/scripts/Module.symvers"
+ln -s scripts/Module.symvers "$TMPD/hs/$hl/Module.symvers"
+tar -C "$TMPD/hs" -cf "$TMPD/hl-sym.tar" $hl/Module.symvers $hl/scripts/Module.symvers ||
+	bail_out "cannot make hl-sym.tar"
+# the test is only worth something if the name found does come with no data
+hdr=$(rpm2cpio "$TMPD/hl.rpm" | cpio -itv --quiet 2>/dev/null | awk '/linux-headers-9.9.3\/Module.symvers$/ { print $2, $5 }')
+check "hl.rpm: the name found comes first, with no data (links, size: $hdr)" test "$hdr" = "2 0"
+for f in hl.rpm hl-first.cpio hl-last.cpio hl-link.tar hl-sym.tar; do
+	run_diff -E "$TMPD/sv-new" -E "$TMPD/$f" "$X" "$X"
+	check "-E of $f, Module.symvers linked: the report of the plain file" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/sv.out" "$TMPD/out"'
+done
+run_diff -E "$TMPD/sv-new" -E "$TMPD/hl-lost.tar" "$X" "$X"
+check "-E of a tar whose Module.symvers links to a member it lacks: exit 2, named" \
+	eval 'test "$rc" -eq 2 && test ! -s "$TMPD/out" && grep -qx "mykmod: ERROR: $TMPD/hl-lost.tar:usr/src/linux-headers-9.9.3/Module.symvers: a link to /usr/src/linux-headers-9.9.3/scripts/Module.symvers, which is no file of the package" "$TMPD/err"'
+# a side whose own Module.symvers is hard-linked so (X and hl's usr/src): read
+# through the link too, in a cpio where the name comes first with no data and in a
+# tar where it is the hard link; the report of the directory against X with
+# $K_NEW's Module.symvers (CRCs of vmlinux: none without it)
+mkdir "$TMPD/xs" "$TMPD/xn"
+cp -a "$TMPD/x/usr" "$TMPD/hl/usr" "$TMPD/xs/" && cp -a "$TMPD/x/usr" "$TMPD/xn/" &&
+	mkdir -p "$TMPD/xn/$hl" && cp "$TMPD/sv-new" "$TMPD/xn/$hl/Module.symvers" &&
+	(cd "$TMPD/xs" && find . | sort | cpio -o -H newc --quiet >"$TMPD/xs.cpio" &&
+		tar -cf "$TMPD/xs.tar" $hl/scripts/Module.symvers ./usr/lib $hl/Module.symvers) ||
+	bail_out "cannot make xs.cpio, xs.tar"
+run_diff "$TMPD/xn" "$TMPD/xs"
+cp "$TMPD/out" "$TMPD/xs.out"
+check "X with $K_NEW's Module.symvers against X with $K_CLOUD's: exit 1, CRCs of vmlinux" \
+	eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && grep -q "vmlinux.*0x" "$TMPD/out"'
+for f in xs.cpio xs.tar; do
+	run_diff "$TMPD/xn" "$TMPD/$f"
+	check "... against $f, its Module.symvers linked: the same report" \
+		eval 'test "$rc" -eq 1 && test ! -s "$TMPD/err" && cmp -s "$TMPD/xs.out" "$TMPD/out"'
+done
 cp "$TMPD/sv-new" "$TMPD/two-hdr/usr/src/linux-headers-9.9.3/Module.symvers"
 cp "$TMPD/sv-old" "$TMPD/two-hdr/usr/src/linux-headers-9.9.4/Module.symvers"
 mkdeb "$TMPD/two-hdr" "$TMPD/two-hdr.deb"
