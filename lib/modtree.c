@@ -278,9 +278,8 @@ static int find_moddir(struct modtree *t, const char *path, char **root)
 	return 0;
 }
 
-/* 0: a tree, found; 1: a file, to read as a kernel package; or -errno. */
-static int find_side(struct modtree *t, const char *path, const struct modtree_opts *o,
-		     char **root)
+int mt_find_side(struct modtree *t, const char *path, const struct modtree_opts *o,
+		 char **root)
 {
 	static const char *const subs[] = { "lib/modules", "usr/lib/modules" };
 	struct stat st;
@@ -455,7 +454,8 @@ static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 	if (r < 0)
 		return r;
 	dg_preload_set_reader(pv->preload, &mt_reader);
-	dg_preload_set_cache(pv->preload, &pv->cache);
+	if (pv->stat_files)
+		dg_preload_set_cache(pv->preload, &pv->cache);
 	modscan_set_add_hook(pv->ms, dg_preload_add, pv->preload);
 	modscan_set_lazy_links(pv->ms, true);
 	r = modscan_walk(pv->ms);
@@ -477,7 +477,7 @@ static int make_graph(struct modtree *t, const struct modtree_opts *o, const cha
 		.n_threads = o->n_threads,
 		.log = o->log,
 		.reader = &mt_reader,
-		.cache = pv->in_package ? NULL : &pv->cache,
+		.cache = pv->stat_files && !pv->in_package ? &pv->cache : NULL,
 		/* each module's count of unresolved needs, for set_unresolved() */
 		.print_unknown = true,
 		.count_only = true,
@@ -775,8 +775,10 @@ int modtree_load(const char *path, const struct modtree_opts *o, struct modtree 
 	pv->start_ns = dmc_now_ns();
 	r = o->same_files ? mt_share_new(o->same_files, &pv->share) : 0;
 	pv->cache = mt_share_cache(pv->share);
+	/* a file's identity costs a stat: only for sides that share files */
+	pv->stat_files = o->same_files != NULL || o->keep_identity;
 	if (r == 0)
-		r = find_side(t, path, o, &root);
+		r = mt_find_side(t, path, o, &root);
 	if (r == 1)
 		r = mt_load_package(t, path, o);
 	else if (r == 0)
