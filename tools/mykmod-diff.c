@@ -12,6 +12,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -756,6 +757,14 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 	struct modtree_diff d = { 0 };
 	int r, status = DIFF_TROUBLE;
 
+	/*
+	 * Each module's reader takes and frees a buffer of the file's size among the
+	 * models' many small blocks, which stay (lib/modfile.c): memory that malloc
+	 * gives back to the kernel, or maps anew for a big buffer, costs page faults
+	 * again for the next module. Keep what the run took until it ends.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	r = modtree_load_pair((const char *const[2]){ old_path, new_path }, mo, side);
 	old = side[0];
 	new = side[1];
