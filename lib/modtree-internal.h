@@ -60,6 +60,7 @@ struct mt_priv {
 	int64_t start_ns;
 	struct mt_share *share;
 	struct dg_cache cache;
+	bool stat_files; /* the readers use @cache (same_files, keep_identity) */
 };
 
 extern const struct dg_reader mt_reader;
@@ -72,6 +73,13 @@ void *mt_keep(struct modtree *t, void *p);
  * small arrays of the model.
  */
 void *mt_alloc(struct modtree *t, size_t n, size_t size);
+/*
+ * Where the side @path is (lib/modtree.h): t->dirname and t->kver of a tree, and
+ * *@root (malloc'd) when it is <root>/[usr/]lib/modules/VER. 0: a tree, found; 1:
+ * a file, to read as a kernel package; or a negative errno after a message.
+ */
+int mt_find_side(struct modtree *t, const char *path, const struct modtree_opts *o,
+		 char **root) _must_check_;
 /* A new zeroed entry at the end of t->mods, or NULL. */
 struct modtree_module *mt_push_module(struct modtree *t);
 
@@ -150,6 +158,14 @@ int mt_pkg_system_map(struct modtree *t, const char *file, const struct mk_log *
  */
 int mt_share_new(const struct modtree *other, struct mt_share **out) _must_check_;
 void mt_share_free(struct mt_share *s);
+/*
+ * Whether the sides @path (OLD, then NEW) likely hold the same module files: both
+ * trees, and the first module file of NEW's module directory is the file at the
+ * same place in OLD's (lib/modtree-share.c). Only a guess, which decides whether
+ * NEW waits for OLD to take its files (lib/modtree-pair.c): the models do not
+ * depend on it.
+ */
+bool mt_share_likely(const char *const path[2], const struct modtree_opts o[2]);
 /*
  * The dg_cache of a side's readers (lib/depgraph.h): each module file is stat'ed
  * before it is read (its identity kept in dg_module.st), and one that is the same

@@ -16,9 +16,15 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "depmod-cache.h"
 #include "modtree-internal.h"
@@ -140,4 +146,94 @@ static int share_fill(void *data _unused_, struct dg_module *m _unused_)
 struct dg_cache mt_share_cache(struct mt_share *s)
 {
 	return (struct dg_cache){ .lookup = share_lookup, .fill = share_fill, .data = s };
+}
+
+/* ---- whether two sides share their files, guessed before either is read ---- */
+
+/* directory entries the guess looks at, at most, and how deep */
+#define PROBE_ENTRIES 4096
+#define PROBE_DEPTH 8
+
+/*
+ * The first module file under the directory @dfd (taken, closed), in readdir
+ * order, as the walk of lib/modscan.c meets them (not build/ or source/ of the
+ * module directory): its path in @rel (PATH_MAX bytes, @len already there, then
+ * the name), 1; else 0.
+ */
+static int first_module(int dfd, char *rel, size_t len, unsigned int depth,
+			size_t *budget)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int r = 0;
+
+	if (d == NULL) {
+		close(dfd);
+		return 0;
+	}
+	while (r == 0 && *budget > 0 && (e = readdir(d)) != NULL) {
+		size_t nl = strlen(e->d_name);
+		int fd;
+
+		(*budget)--;
+		if (e->d_name[0] == '.' || len + nl + 2 > PATH_MAX ||
+		    (depth == 0 &&
+		     (streq(e->d_name, "build") || streq(e->d_name, "source"))))
+			continue;
+		memcpy(rel + len, e->d_name, nl + 1);
+		if (path_ends_with_kmod_ext(e->d_name, nl))
+			r = 1;
+		else if (depth < PROBE_DEPTH &&
+			 (e->d_type == DT_DIR || e->d_type == DT_LNK ||
+			  e->d_type == DT_UNKNOWN) &&
+			 (fd = openat(dirfd(d), e->d_name,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			rel[len + nl] = '/';
+			r = first_module(fd, rel, len + nl + 1, depth + 1, budget);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* @rel in both module directories @dir: the same file (not a dangling link). */
+static bool same_file(char *const dir[2], const char *rel)
+{
+	struct stat st[2];
+
+	for (int i = 0; i < 2; i++) {
+		_cleanup_free_ char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", dir[i], rel) < 0 || stat(p, &st[i]) < 0)
+			return false;
+	}
+	return st[0].st_dev == st[1].st_dev && st[0].st_ino == st[1].st_ino;
+}
+
+bool mt_share_likely(const char *const path[2], const struct modtree_opts o[2])
+{
+	struct modtree t[2] = { 0 };
+	size_t budget = PROBE_ENTRIES;
+	char rel[PATH_MAX];
+	bool same = false;
+	int fd;
+
+	for (int i = 0; i < 2; i++) {
+		struct modtree_opts quiet = o[i];
+		_cleanup_free_ char *root = NULL;
+
+		/* its errors are the load's to tell */
+		quiet.log = NULL;
+		if (mt_find_side(&t[i], path[i], &quiet, &root) != 0)
+			goto out;
+	}
+	fd = open(t[1].dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && first_module(fd, rel, 0, 0, &budget) > 0)
+		same = same_file((char *const[2]){ t[0].dirname, t[1].dirname }, rel);
+out:
+	for (int i = 0; i < 2; i++) {
+		free(t[i].dirname);
+		free(t[i].kver);
+	}
+	return same;
 }

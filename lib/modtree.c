@@ -11,11 +11,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "depgraph.h"
 #include "depmod-cache.h"
@@ -278,9 +281,8 @@ static int find_moddir(struct modtree *t, const char *path, char **root)
 	return 0;
 }
 
-/* 0: a tree, found; 1: a file, to read as a kernel package; or -errno. */
-static int find_side(struct modtree *t, const char *path, const struct modtree_opts *o,
-		     char **root)
+int mt_find_side(struct modtree *t, const char *path, const struct modtree_opts *o,
+		 char **root)
 {
 	static const char *const subs[] = { "lib/modules", "usr/lib/modules" };
 	struct stat st;
@@ -434,13 +436,51 @@ out:
 
 /* ---- the walk and the readers, as depmod -a (lib/depmod.c) ---- */
 
+/*
+ * Two errors of the walk name a directory by its descriptor, in kmod's words
+ * (lib/modscan.c): "fstatat(FD, NAME): ..." and "openat(FD, NAME, O_RDONLY): ...".
+ * Its number depends on what else is open, with two sides read at once
+ * (lib/modtree-pair.c) on the threads' timing: the diff names the directory by
+ * its path instead. False (nothing said) for another message, or a descriptor
+ * that /proc does not name.
+ */
+__attribute__((format(printf, 3, 0))) static bool
+dir_by_path(const struct mk_log *log, int prio, const char *fmt, va_list ap)
+{
+	bool is_stat = streq(fmt, "fstatat(%d, %s): %s\n");
+	const char *name, *why;
+	char link[64], dir[PATH_MAX];
+	va_list aq;
+	ssize_t n;
+	int fd;
+
+	if (!is_stat && !streq(fmt, "openat(%d, %s, O_RDONLY): %s\n"))
+		return false;
+	va_copy(aq, ap);
+	fd = va_arg(aq, int);
+	name = va_arg(aq, const char *);
+	why = va_arg(aq, const char *);
+	va_end(aq);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return false;
+	dir[n] = '\0';
+	if (is_stat)
+		mk_log(log, prio, "fstatat(%s, %s): %s\n", dir, name, why);
+	else
+		mk_log(log, prio, "openat(%s, %s, O_RDONLY): %s\n", dir, name, why);
+	return true;
+}
+
 /* The walk's errors only: its warnings (no modules.order) are depmod's concern. */
 __attribute__((format(printf, 3, 0))) static void errors_only(void *data, int prio,
 							      const char *fmt, va_list ap)
 {
 	const struct mk_log *log = data;
 
-	if (prio <= LOG_ERR && log != NULL && log->fn != NULL)
+	if (prio <= LOG_ERR && log != NULL && log->fn != NULL &&
+	    !dir_by_path(log, prio, fmt, ap))
 		log->fn(log->data, prio, fmt, ap);
 }
 
@@ -455,7 +495,8 @@ static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 	if (r < 0)
 		return r;
 	dg_preload_set_reader(pv->preload, &mt_reader);
-	dg_preload_set_cache(pv->preload, &pv->cache);
+	if (pv->stat_files)
+		dg_preload_set_cache(pv->preload, &pv->cache);
 	modscan_set_add_hook(pv->ms, dg_preload_add, pv->preload);
 	modscan_set_lazy_links(pv->ms, true);
 	r = modscan_walk(pv->ms);
@@ -477,7 +518,7 @@ static int make_graph(struct modtree *t, const struct modtree_opts *o, const cha
 		.n_threads = o->n_threads,
 		.log = o->log,
 		.reader = &mt_reader,
-		.cache = pv->in_package ? NULL : &pv->cache,
+		.cache = pv->stat_files && !pv->in_package ? &pv->cache : NULL,
 		/* each module's count of unresolved needs, for set_unresolved() */
 		.print_unknown = true,
 		.count_only = true,
@@ -775,8 +816,10 @@ int modtree_load(const char *path, const struct modtree_opts *o, struct modtree 
 	pv->start_ns = dmc_now_ns();
 	r = o->same_files ? mt_share_new(o->same_files, &pv->share) : 0;
 	pv->cache = mt_share_cache(pv->share);
+	/* a file's identity costs a stat: only for sides that share files */
+	pv->stat_files = o->same_files != NULL || o->keep_identity;
 	if (r == 0)
-		r = find_side(t, path, o, &root);
+		r = mt_find_side(t, path, o, &root);
 	if (r == 1)
 		r = mt_load_package(t, path, o);
 	else if (r == 0)

@@ -94,6 +94,11 @@ struct modtree_opts {
 	 * times) is not read again (lib/modtree-share.c)
 	 */
 	const struct modtree *same_files;
+	/*
+	 * Stat each module file before it is read (a stat more per module), so that
+	 * a side loaded later can take it as same_files
+	 */
+	bool keep_identity;
 };
 
 /*
@@ -103,6 +108,17 @@ struct modtree_opts {
  */
 int modtree_load(const char *path, const struct modtree_opts *opts,
 		 struct modtree **out) _must_check_;
+/*
+ * Both sides at once, OLD @path[0] with @o[0] and NEW @path[1] with @o[1]
+ * (lib/modtree-pair.c): concurrently, on two threads, unless NEW likely holds
+ * OLD's files, when NEW is loaded after OLD and takes what OLD read of them
+ * (o[1].same_files, the loaded OLD; o[].same_files are ignored). The messages
+ * and the result are those of modtree_load() of OLD, then of NEW when OLD could
+ * be loaded: each side's messages are held and passed on in that order. 0 (both
+ * in @out; OLD must outlive NEW), or the first side's negative errno (none).
+ */
+int modtree_load_pair(const char *const path[2], const struct modtree_opts o[2],
+		      struct modtree *out[2]) _must_check_;
 void modtree_free(struct modtree *t);
 /* Decode every modules.*.bin of the module directory into t->indexes (once). */
 int modtree_load_indexes(struct modtree *t, const struct mk_log *log) _must_check_;

@@ -409,6 +409,29 @@ new_case
 	--truncate 200
 trouble "a truncated module" "$B" "$C"
 check "a truncated module: named" grep -qF "kernel/drivers/other.ko" "$TMPD/err"
+# the sides are read at once (docs/mykmod-diff.md §4): what each says comes out
+# as when they are read in turn, OLD's then NEW's, and only OLD's when it fails
+C0=$C
+new_case
+"$ELFGEN" -o "$C/$M/kernel/drivers/comp.ko" --modinfo name=comp --truncate 200
+trouble "a truncated module on both sides" "$C" "$C0"
+check "a truncated module on both sides: OLD's only, as OLD is read first" eval \
+	'grep -qF "$C/$M/kernel/drivers/comp.ko" "$TMPD/err" && ! grep -qF "$C0/" "$TMPD/err"'
+new_case
+ln -s "$TMPD/nothing.ko" "$C/$M/kernel/old-dangling.ko"
+C1=$C
+new_case
+ln -s "$TMPD/nothing.ko" "$C/$M/kernel/new-dangling.ko"
+printf 'mykmod: ERROR: fstatat(%s, %s): No such file or directory\n' \
+	"$(realpath "$C1/$M/kernel")" old-dangling.ko \
+	"$(realpath "$C/$M/kernel")" new-dangling.ko >"$TMPD/err.expected"
+same_err=true
+for i in 1 2 3 4 5; do
+	run_diff "$C1" "$C"
+	[ "$rc" -eq 0 ] && cmp -s "$TMPD/err" "$TMPD/err.expected" || same_err=false
+done
+check "a dangling link on each side: both errors, OLD's first, the directory by its path, every time" \
+	"$same_err"
 new_case
 printf 'kernel/fs/ext4.ko\n\001\002garbage\n' >"$C/$M/modules.builtin"
 trouble "garbage in modules.builtin" "$B" "$C"

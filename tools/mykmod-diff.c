@@ -12,6 +12,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -733,12 +734,12 @@ static int parse_args(int argc, char *argv[], struct diff_opts *o)
 	return -1;
 }
 
-/* @side: 0 OLD, 1 NEW (@old: OLD's files are not read again) */
-static int load(const char *path, unsigned int side, const struct diff_opts *o,
-		const struct modtree *old, struct modtree **out)
+/* The options of @side: 0 OLD, 1 NEW. */
+static struct modtree_opts side_opts(unsigned int side, const struct diff_opts *o)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct modtree_opts mo = {
+
+	return (struct modtree_opts){
 		.kver = o->kver,
 		.symvers = o->n_symvers ? o->symvers[o->n_symvers == 2 ? side : 0] : NULL,
 		.system_map = o->n_system_map
@@ -746,21 +747,27 @@ static int load(const char *path, unsigned int side, const struct diff_opts *o,
 				      : NULL,
 		.n_threads = ncpu > 0 ? (unsigned int)ncpu : 1,
 		.log = &tool_log,
-		.same_files = old,
 	};
-
-	return modtree_load(path, &mo, out);
 }
 
 static int run(const struct diff_opts *o, const char *old_path, const char *new_path)
 {
-	struct modtree *old = NULL, *new = NULL;
+	const struct modtree_opts mo[2] = { side_opts(0, o), side_opts(1, o) };
+	struct modtree *side[2] = { NULL, NULL }, *old, *new;
 	struct modtree_diff d = { 0 };
 	int r, status = DIFF_TROUBLE;
 
-	r = load(old_path, 0, o, NULL, &old);
-	if (r == 0)
-		r = load(new_path, 1, o, old, &new);
+	/*
+	 * Each module's reader takes and frees a buffer of the file's size among the
+	 * models' many small blocks, which stay (lib/modfile.c): memory that malloc
+	 * gives back to the kernel, or maps anew for a big buffer, costs page faults
+	 * again for the next module. Keep what the run took until it ends.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	r = modtree_load_pair((const char *const[2]){ old_path, new_path }, mo, side);
+	old = side[0];
+	new = side[1];
 	/* an index set compares with the other side's index set */
 	if (r == 0)
 		r = only_check(o, old, new);

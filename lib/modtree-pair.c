@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The two sides of mykmod diff, loaded at once (lib/modtree.h modtree_load_pair(),
+ * docs/mykmod-diff.md §4). A side's load has long stretches on one core (the
+ * walk, the resolution, the model), and two module directories that share no
+ * file cost twice one: loading OLD on a thread of its own while this one loads
+ * NEW keeps every core busy. Each side keeps its own context (struct modtree, its
+ * walk, readers and graph): nothing is shared between the threads but the
+ * options, read only. Two sides that hold the same files (symlinked copies) are
+ * loaded one after the other instead, so that NEW takes what OLD read
+ * (lib/modtree-share.c).
+ *
+ * What a side says goes to a log of its own, held (lib/util.h mk_log_hold()), and
+ * is passed on after the join, OLD's then NEW's (none when OLD failed): the
+ * messages come out as when the sides are loaded in turn, whatever the timing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "modtree-internal.h"
+#include "modtree.h"
+
+struct mt_side {
+	const char *path;
+	struct modtree_opts o;
+	struct mk_log log;
+	struct mk_log_held held;
+	struct modtree *t;
+	int r;
+};
+
+static void *load_side(void *arg)
+{
+	struct mt_side *s = arg;
+
+	s->r = modtree_load(s->path, &s->o, &s->t);
+	return NULL;
+}
+
+/*
+ * The readers of a side loaded beside the other: a tree takes half the cores,
+ * the other side the rest; a package all of them, as its reading thread spends
+ * its time decompressing (on one core) while the others parse what it read
+ * (docs/mykmod-diff.md §1): what it leaves idle goes to the other side.
+ */
+static unsigned int side_threads(const char *path, unsigned int n)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return n;
+	return n > 1 ? n / 2 : 1;
+}
+
+/* OLD, then NEW, which takes OLD's files: modtree_load() twice. */
+static int load_in_turn(const char *const path[2], const struct modtree_opts o[2],
+			struct modtree *out[2])
+{
+	struct modtree_opts oo = o[0], no = o[1];
+	int r;
+
+	oo.same_files = NULL;
+	oo.keep_identity = true;
+	r = modtree_load(path[0], &oo, &out[0]);
+	if (r < 0)
+		return r;
+	no.same_files = out[0];
+	r = modtree_load(path[1], &no, &out[1]);
+	if (r < 0) {
+		modtree_free(out[0]);
+		out[0] = NULL;
+	}
+	return r;
+}
+
+int modtree_load_pair(const char *const path[2], const struct modtree_opts o[2],
+		      struct modtree *out[2])
+{
+	struct mt_side side[2] = { 0 };
+	pthread_t th;
+	bool joined;
+
+	out[0] = out[1] = NULL;
+	if (mt_share_likely(path, o))
+		return load_in_turn(path, o, out);
+	for (int i = 0; i < 2; i++) {
+		side[i].path = path[i];
+		side[i].o = o[i];
+		side[i].o.same_files = NULL;
+		side[i].o.keep_identity = false;
+		side[i].o.n_threads = side_threads(path[i], o[i].n_threads);
+		mk_log_hold(&side[i].log, &side[i].held);
+		side[i].o.log = &side[i].log;
+	}
+	joined = pthread_create(&th, NULL, load_side, &side[0]) == 0;
+	if (!joined)
+		load_side(&side[0]);
+	load_side(&side[1]);
+	if (joined)
+		pthread_join(th, NULL);
+	mk_log_release(&side[0].held, o[0].log, true);
+	mk_log_release(&side[1].held, o[1].log, side[0].r == 0);
+	if (side[0].r < 0 || side[1].r < 0) {
+		modtree_free(side[0].t);
+		modtree_free(side[1].t);
+		return side[0].r < 0 ? side[0].r : side[1].r;
+	}
+	out[0] = side[0].t;
+	out[1] = side[1].t;
+	return 0;
+}
