@@ -75,19 +75,30 @@ static int push_setting(struct strbuf *sb, const struct depmod_opts *o, int64_t 
 	return r;
 }
 
+/* May @m be in a record (docs/depmod-cache.md §7)? */
+static bool recordable(const struct dg_module *m, int64_t start_ns, bool cached_only)
+{
+	return m != NULL && dmc_trusted(m, start_ns) && (!cached_only || m->from_cache);
+}
+
 int dmr_digest(const struct depmod_opts *o, const struct dg_module *const *mods, size_t n,
 	       int64_t start_ns, bool cached_only, uint64_t *digest)
 {
 	_cleanup_(strbuf_release) struct strbuf sb = STRBUF_INIT;
-	int r = push_setting(&sb, o, start_ns);
+	int r;
 
+	/*
+	 * Every module first, which is cheap: the run after a module's
+	 * installation, which can make or use no record, then hashes nothing
+	 */
+	for (size_t i = 0; i < n; i++)
+		if (!recordable(mods[i], start_ns, cached_only))
+			return 0;
+	r = push_setting(&sb, o, start_ns);
 	for (size_t i = 0; r > 0 && i < n; i++) {
 		const struct dg_module *m = mods[i];
 		uint64_t sort_idx;
 
-		if (m == NULL || !dmc_trusted(m, start_ns) ||
-		    (cached_only && !m->from_cache))
-			return 0;
 		sort_idx = (uint64_t)(int64_t)m->scan->sort_idx;
 		if (strbuf_push(&sb, m->scan->path, strlen(m->scan->path) + 1) < 0 ||
 		    strbuf_push(&sb, &sort_idx, sizeof(sort_idx)) < 0 ||
