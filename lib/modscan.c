@@ -39,6 +39,7 @@ struct modscan {
 	unsigned int live_dirs, max_live_dirs;
 	/* lazy links: the walk's messages are held until modscan_walk_end() */
 	bool lazy_links;
+	bool dirs_by_path; /* modscan_set_dirs_by_path() */
 	bool must_rewalk;
 	const struct mk_log *real_log;
 	struct mk_log hold_log;
@@ -512,15 +513,37 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir,
 	}
 }
 
+/*
+ * A failed fstatat() (@opening false) or openat() of @name in @dir, whose path
+ * is the first @baselen bytes of @path (with a final '/'): errno says why.
+ */
+static void entry_error(const struct modscan *ms, const struct modscan_dir *dir,
+			bool opening, const char *name, const char *path, size_t baselen)
+{
+	const char *why = strerror(errno);
+	int dirlen = (int)(baselen > 1 ? baselen - 1 : baselen);
+
+	if (!ms->dirs_by_path && opening)
+		mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n", dir->fd, name,
+		       why);
+	else if (!ms->dirs_by_path)
+		mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dir->fd, name, why);
+	else if (opening)
+		mk_log(ms->log, LOG_ERR, "openat(%.*s, %s, O_RDONLY): %s\n", dirlen, path,
+		       name, why);
+	else
+		mk_log(ms->log, LOG_ERR, "fstatat(%.*s, %s): %s\n", dirlen, path, name,
+		       why);
+}
+
 /* An entry whose d_type does not say: a directory, a regular file, or -1 (reported). */
 static int stat_type(const struct modscan *ms, const struct modscan_dir *dir,
-		     const char *name, const char *path, bool *is_dir)
+		     const char *name, const char *path, size_t baselen, bool *is_dir)
 {
 	struct stat st;
 
 	if (fstatat(dir->fd, name, &st, 0) < 0) {
-		mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dir->fd, name,
-		       strerror(errno));
+		entry_error(ms, dir, false, name, path, baselen);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
@@ -555,7 +578,7 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 	}
 	if (d_type == DT_REG || d_type == DT_DIR)
 		is_dir = d_type == DT_DIR;
-	else if (stat_type(ms, dir, name, path->buf, &is_dir) < 0)
+	else if (stat_type(ms, dir, name, path->buf, baselen, &is_dir) < 0)
 		return 0;
 
 	if (is_dir) {
@@ -571,8 +594,7 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 		}
 		fd = openat(dir->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
-			mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n",
-			       dir->fd, name, strerror(errno));
+			entry_error(ms, dir, true, name, path->buf, baselen);
 			return 0;
 		}
 		r = dir_chain_push(&link, chain, fd);
@@ -687,6 +709,11 @@ int modscan_walk(struct modscan *ms)
 void modscan_set_lazy_links(struct modscan *ms, bool lazy)
 {
 	ms->lazy_links = lazy;
+}
+
+void modscan_set_dirs_by_path(struct modscan *ms, bool by_path)
+{
+	ms->dirs_by_path = by_path;
 }
 
 int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir)

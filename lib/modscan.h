@@ -67,6 +67,13 @@ int modscan_dir_fd(const struct modscan_dir *dir);
  * into it or reported it), the walk must be done again, the strict way.
  */
 void modscan_set_lazy_links(struct modscan *ms, bool lazy);
+/*
+ * The walk's errors about an entry name its directory by descriptor, as kmod's
+ * do ("fstatat(5, NAME)"); with @by_path, by its path: a descriptor's number
+ * depends on what else the process has open, which for mykmod diff's two sides,
+ * walked at once, is a matter of timing.
+ */
+void modscan_set_dirs_by_path(struct modscan *ms, bool by_path);
 /* 0 when @m is known to be a regular file, -ENOTSUP (marked) when it is not. */
 int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir) _must_check_;
 /*

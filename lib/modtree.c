@@ -11,14 +11,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "depgraph.h"
 #include "depmod-cache.h"
@@ -436,51 +433,13 @@ out:
 
 /* ---- the walk and the readers, as depmod -a (lib/depmod.c) ---- */
 
-/*
- * Two errors of the walk name a directory by its descriptor, in kmod's words
- * (lib/modscan.c): "fstatat(FD, NAME): ..." and "openat(FD, NAME, O_RDONLY): ...".
- * Its number depends on what else is open, with two sides read at once
- * (lib/modtree-pair.c) on the threads' timing: the diff names the directory by
- * its path instead. False (nothing said) for another message, or a descriptor
- * that /proc does not name.
- */
-__attribute__((format(printf, 3, 0))) static bool
-dir_by_path(const struct mk_log *log, int prio, const char *fmt, va_list ap)
-{
-	bool is_stat = streq(fmt, "fstatat(%d, %s): %s\n");
-	const char *name, *why;
-	char link[64], dir[PATH_MAX];
-	va_list aq;
-	ssize_t n;
-	int fd;
-
-	if (!is_stat && !streq(fmt, "openat(%d, %s, O_RDONLY): %s\n"))
-		return false;
-	va_copy(aq, ap);
-	fd = va_arg(aq, int);
-	name = va_arg(aq, const char *);
-	why = va_arg(aq, const char *);
-	va_end(aq);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, dir, sizeof(dir) - 1);
-	if (n <= 0)
-		return false;
-	dir[n] = '\0';
-	if (is_stat)
-		mk_log(log, prio, "fstatat(%s, %s): %s\n", dir, name, why);
-	else
-		mk_log(log, prio, "openat(%s, %s, O_RDONLY): %s\n", dir, name, why);
-	return true;
-}
-
 /* The walk's errors only: its warnings (no modules.order) are depmod's concern. */
 __attribute__((format(printf, 3, 0))) static void errors_only(void *data, int prio,
 							      const char *fmt, va_list ap)
 {
 	const struct mk_log *log = data;
 
-	if (prio <= LOG_ERR && log != NULL && log->fn != NULL &&
-	    !dir_by_path(log, prio, fmt, ap))
+	if (prio <= LOG_ERR && log != NULL && log->fn != NULL)
 		log->fn(log->data, prio, fmt, ap);
 }
 
@@ -498,6 +457,8 @@ static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 	if (pv->stat_files)
 		dg_preload_set_cache(pv->preload, &pv->cache);
 	modscan_set_add_hook(pv->ms, dg_preload_add, pv->preload);
+	/* the other side's walk, at the same time, opens descriptors too */
+	modscan_set_dirs_by_path(pv->ms, true);
 	modscan_set_lazy_links(pv->ms, true);
 	r = modscan_walk(pv->ms);
 	dg_preload_finish(pv->preload);
