@@ -1014,6 +1014,11 @@ int depgraph_resolve(struct depgraph *dg)
 	return 0;
 }
 
+bool depgraph_need_known(const struct depgraph *dg, const struct dg_sym *need)
+{
+	return symbol_find(dg, need->name, need->hash) != NULL;
+}
+
 int depgraph_symbol_owner(const struct depgraph *dg, const char *name,
 			  struct dg_module **owner)
 {

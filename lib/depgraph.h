@@ -194,6 +194,8 @@ int depgraph_sort(struct depgraph *dg) _must_check_;
 size_t depgraph_count(const struct depgraph *dg);
 struct dg_module *depgraph_module(const struct depgraph *dg, size_t i);
 
+/* Is @need (one of a module's needs) exported by a module or the kernel? */
+bool depgraph_need_known(const struct depgraph *dg, const struct dg_sym *need);
 /* The module owning symbol @name (NULL for the kernel's); -ENOENT when unknown. */
 int depgraph_symbol_owner(const struct depgraph *dg, const char *name,
 			  struct dg_module **owner) _must_check_;

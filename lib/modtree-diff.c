@@ -315,26 +315,67 @@ static bool newly_unresolved(const struct modtree *a, const struct modtree *b,
 	return e != NULL && !streq(e->module, "vmlinux");
 }
 
+/* The same names in the same order: a module file both sides have, or a copy. */
+static bool same_names(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i] != b[i] && !streq(a[i], b[i]))
+			return false;
+	return true;
+}
+
+/* A sorted copy of the names @v, each once, in *@out (freed by the caller). */
+static int sorted_copy(const char *const *v, size_t n, const char ***out, size_t *n_out)
+{
+	*out = malloc((n ? n : 1) * sizeof(**out));
+	if (*out == NULL)
+		return -ENOMEM;
+	if (n > 0)
+		memcpy(*out, v, n * sizeof(*v));
+	*n_out = modtree_sort_names(*out, n);
+	return 0;
+}
+
+/* @mb's unresolved symbols that OLD resolved (@ma: its module in OLD, or NULL). */
+static int diff_module_unresolved(struct modtree_diff *d, const struct modtree *a,
+				  const struct modtree *b,
+				  const struct modtree_module *ma,
+				  const struct modtree_module *mb)
+{
+	const char **va = NULL, **vb = NULL;
+	size_t na = 0, nb = 0, i = 0;
+	int r;
+
+	/* every symbol was unresolved in OLD too: nothing is newly unresolved */
+	if (ma != NULL && same_names(ma->unresolved, ma->n_unresolved, mb->unresolved,
+				     mb->n_unresolved))
+		return 0;
+	r = sorted_copy(mb->unresolved, mb->n_unresolved, &vb, &nb);
+	if (r == 0 && ma != NULL)
+		r = sorted_copy(ma->unresolved, ma->n_unresolved, &va, &na);
+	for (size_t k = 0; k < nb && r == 0; k++) {
+		bool was = ma != NULL && sorted_has(va, na, &i, vb[k]);
+
+		if (newly_unresolved(a, b, ma, vb[k], was))
+			r = push(d, MTD_UNRESOLVED, mb->name, vb[k], NULL, NULL);
+	}
+	free(va);
+	free(vb);
+	return r;
+}
+
 /* Needed symbols nothing in NEW exports that OLD resolved; new cycles. */
 static int diff_unresolved(struct modtree_diff *d, const struct modtree *a,
 			   const struct modtree *b)
 {
 	int r = 0;
 
-	for (size_t j = 0; j < b->n && r == 0; j++) {
-		const struct modtree_module *mb = &b->mods[j];
-		const struct modtree_module *ma = modtree_find(a, mb->name);
-		size_t i = 0;
-
-		for (size_t k = 0; k < mb->n_unresolved && r == 0; k++) {
-			const char *sym = mb->unresolved[k];
-			bool was = ma != NULL &&
-				   sorted_has(ma->unresolved, ma->n_unresolved, &i, sym);
-
-			if (newly_unresolved(a, b, ma, sym, was))
-				r = push(d, MTD_UNRESOLVED, mb->name, sym, NULL, NULL);
-		}
-	}
+	for (size_t j = 0; j < b->n && r == 0; j++)
+		if (b->mods[j].n_unresolved > 0)
+			r = diff_module_unresolved(
+				d, a, b, modtree_find(a, b->mods[j].name), &b->mods[j]);
 	for (size_t j = 0; j < b->n_cycles && r == 0; j++)
 		if (!str_in((const char *const *)a->cycles, a->n_cycles, b->cycles[j]))
 			r = push(d, MTD_CYCLE, NULL, NULL, NULL, b->cycles[j]);

@@ -507,8 +507,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Sort @v and drop repeats; the new count. */
-static size_t sort_unique(const char **v, size_t n)
+size_t modtree_sort_names(const char **v, size_t n)
 {
 	size_t w = 0;
 
@@ -530,14 +529,14 @@ static int set_depends(struct modtree *t, struct modtree_module *mm,
 	for (size_t i = 0; i < m->n_deps; i++)
 		v[i] = m->deps[i]->scan->name;
 	mm->depends = v;
-	mm->n_depends = sort_unique(v, m->n_deps);
+	mm->n_depends = modtree_sort_names(v, m->n_deps);
 	return 0;
 }
 
 /*
- * The names of @m's needs that are not weak, sorted, each once: made once per
- * file, in its reader's extra @x, which a module of NEW with the same file copies
- * (lib/modtree-share.c); kept with the tree that made it.
+ * The names of @m's needs that are not weak, in the order of its symbol table:
+ * made once per file, in its reader's extra @x, which a module of NEW with the
+ * same file copies (lib/modtree-share.c); kept with the tree that made it.
  */
 static int set_needed(struct modtree *t, const struct dg_module *m, struct mt_extra *x)
 {
@@ -553,21 +552,23 @@ static int set_needed(struct modtree *t, const struct dg_module *m, struct mt_ex
 		if (m->needs[i].bind != 'W')
 			v[k++] = m->needs[i].name;
 	x->needed = v;
-	x->n_needed = sort_unique(v, k);
+	x->n_needed = k;
 	return 0;
 }
 
 /*
  * The needs (not weak) nobody exports, of which the graph counted m->n_unknown
- * (depgraph_opts.print_unknown, count_only): none, all, or those of the sorted
- * set_needed() list that the graph does not resolve.
+ * (depgraph_opts.print_unknown, count_only): none, all (the set_needed() list),
+ * or those the graph does not resolve, in the same order. Not sorted: most
+ * modules have the same list on both sides, which modtree_diff() sees without
+ * sorting (a sort per module was a tenth of a diff's time).
  */
 static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 			  const struct dg_module *m)
 {
 	struct mt_priv *pv = t->priv;
 	struct mt_extra *x = m->extra;
-	size_t strong = 0, k = 0;
+	size_t k = 0;
 	const char **v;
 	int r;
 
@@ -576,23 +577,18 @@ static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 	r = set_needed(t, m, x);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < m->n_needs; i++)
-		strong += m->needs[i].bind != 'W';
-	if (m->n_unknown == strong) {
+	if (m->n_unknown == x->n_needed) {
 		mm->unresolved = x->needed;
 		mm->n_unresolved = x->n_needed;
 		return 0;
 	}
-	v = mt_alloc(t, x->n_needed, sizeof(*v));
+	v = mt_alloc(t, m->n_unknown, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	/* without the kernel's symbols these include the kernel's: see modtree.h */
-	for (size_t i = 0; i < x->n_needed; i++) {
-		struct dg_module *owner;
-
-		if (depgraph_symbol_owner(pv->dg, x->needed[i], &owner) < 0)
-			v[k++] = x->needed[i];
-	}
+	for (size_t i = 0; i < m->n_needs && k < m->n_unknown; i++)
+		if (m->needs[i].bind != 'W' && !depgraph_need_known(pv->dg, &m->needs[i]))
+			v[k++] = m->needs[i].name;
 	mm->unresolved = v;
 	mm->n_unresolved = k;
 	return 0;

@@ -47,7 +47,9 @@ struct modtree_module {
 	size_t n_fields;
 	const char **depends; /* depmod's direct dependencies, sorted names */
 	size_t n_depends;
-	/* needed (not weak), owned by nobody (no module, without kernel symbols); sorted
+	/*
+	 * needed (not weak), owned by nobody (no module, without kernel symbols); in
+	 * the order of the module's symbol table, a name possibly more than once
 	 */
 	const char **unresolved;
 	size_t n_unresolved;
@@ -124,6 +126,8 @@ void modtree_free(struct modtree *t);
 int modtree_load_indexes(struct modtree *t, const struct mk_log *log) _must_check_;
 
 const struct modtree_module *modtree_find(const struct modtree *t, const char *name);
+/* Sort the names @v and drop repeats; the new count. */
+size_t modtree_sort_names(const char **v, size_t n);
 /* The export @name wins in @t's table (a module's or the kernel image's), or NULL. */
 const struct modtree_export *modtree_find_symbol(const struct modtree *t,
 						 const char *name);
