@@ -223,7 +223,9 @@ static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name
 
 		for (size_t i = h & dg->fast_mask; dg->fast[i] != NULL;
 		     i = (i + 1) & dg->fast_mask)
-			if (dg->fast_hash[i] == h && streq(dg->fast[i]->name, name))
+			/* the cache's modules share one copy of each name */
+			if (dg->fast_hash[i] == h &&
+			    (dg->fast[i]->name == name || streq(dg->fast[i]->name, name)))
 				return dg->fast[i];
 		return NULL;
 	}
@@ -655,6 +657,7 @@ struct dg_preload {
 	struct preload_item *queue;
 	size_t n, cap, next;
 	bool done;
+	unsigned int n_waiting; /* workers waiting for the queue to fill */
 	pthread_t *th;
 	unsigned int n_th;
 	struct mem_budget *budget; /* as in struct depgraph */
@@ -709,8 +712,11 @@ static bool preload_take(struct dg_preload *p, bool wait, struct modscan_mod **s
 			 struct dg_source *src)
 {
 	pthread_mutex_lock(&p->lock);
-	while (wait && p->next == p->n && !p->done)
+	while (wait && p->next == p->n && !p->done) {
+		p->n_waiting++;
 		pthread_cond_wait(&p->cond, &p->lock);
+		p->n_waiting--;
+	}
 	if (p->next == p->n) {
 		pthread_mutex_unlock(&p->lock);
 		return false;
@@ -760,6 +766,11 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 
 /* queued modules beyond which the walk reads one itself */
 #define PRELOAD_BACKLOG 24
+/*
+ * queued modules that wake a waiting worker: one wake-up per module cost more
+ * than a module the cache answers for (a futex call and a task switch)
+ */
+#define PRELOAD_WAKE 8
 
 void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader)
 {
@@ -796,7 +807,8 @@ static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
 	p->queue[p->n].mod = m;
 	p->queue[p->n++].src = *src;
 	backlog = p->n - p->next;
-	pthread_cond_signal(&p->cond);
+	if (p->n_waiting > 0 && backlog >= PRELOAD_WAKE)
+		pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 
 	/*
