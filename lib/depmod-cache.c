@@ -21,7 +21,7 @@
 #include "hash64.h"
 
 #define DMC_MAGIC "MYDEPMC\n"
-#define DMC_VERSION 3u
+#define DMC_VERSION 4u
 #define DMC_HEADER 72u
 #define DMC_MAX_RECORD 4096u
 #define DMC_ENTRY 72u
@@ -31,6 +31,8 @@
 #define DMC_MAX_NAMES (1u << (32 - DMC_BIND_BITS))
 #define DMC_SYM_BIND_MASK ((1u << DMC_BIND_BITS) - 1)
 #define DMC_INFO 8u
+/* each symbol name is preceded by its dg_sym_hash(), 4 bytes */
+#define DMC_NAME_HASH 4u
 /* far beyond a real tree's few MB: a larger file is not read */
 #define DMC_MAX_SIZE (256u << 20)
 
@@ -216,8 +218,12 @@ static const char *check_entry(const struct depmod_cache *c, const struct dmc_en
 		char bind = dmc_binds[w & DMC_SYM_BIND_MASK];
 		bool export = k < *sym + e->n_exports;
 
-		/* the name pool ends in NUL (load_owned()): a name in it ends there */
-		if ((w >> DMC_BIND_BITS) >= c->names_len || !bind_allowed(bind, export))
+		/*
+		 * the name pool ends in NUL (load_owned()): a name in it ends there;
+		 * its hash is the 4 bytes before it
+		 */
+		if ((w >> DMC_BIND_BITS) >= c->names_len ||
+		    (w >> DMC_BIND_BITS) < DMC_NAME_HASH || !bind_allowed(bind, export))
 			return "a bad symbol record";
 	}
 	for (uint64_t k = *info; k < *info + e->n_info; k++)
@@ -429,7 +435,11 @@ static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
 		sym->name = c->names + (w >> DMC_BIND_BITS);
 		sym->crc = get32(r);
 		sym->bind = dmc_binds[w & DMC_SYM_BIND_MASK];
-		sym->hash = k < e->n_exports ? 0 : dg_sym_hash(sym->name);
+		/* as copy_out() has it: a need's hash (the file's), none for an export */
+		sym->hash =
+			k < e->n_exports
+				? 0
+				: get32((const unsigned char *)sym->name - DMC_NAME_HASH);
 	}
 	p += strlen(p) + 1; /* the path */
 	for (size_t k = 0; k < e->n_info; k++) {
@@ -528,7 +538,9 @@ static int pool_grow(struct name_pool *np)
 
 		if (np->slots[i] == 0)
 			continue;
-		j = dg_sym_hash(np->buf.buf + np->slots[i] - 1) & (cap - 1);
+		j = get32((const unsigned char *)np->buf.buf + np->slots[i] - 1 -
+			  DMC_NAME_HASH) &
+		    (cap - 1);
 		while (slots[j] != 0)
 			j = (j + 1) & (cap - 1);
 		slots[j] = np->slots[i];
@@ -539,21 +551,31 @@ static int pool_grow(struct name_pool *np)
 	return 0;
 }
 
-/* The offset of @name (hashed @h, as dg_sym_hash()) in the pool, added if new. */
+/*
+ * The offset of @name (hashed @h, as dg_sym_hash()) in the pool, added if new,
+ * after its hash.
+ */
 static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t *off)
 {
 	size_t j, len = strlen(name) + 1;
+	unsigned char hash[DMC_NAME_HASH];
 
 	if ((np->n + 1) * 2 > np->cap && pool_grow(np) < 0)
 		return -ENOMEM;
 	for (j = h & (np->cap - 1); np->slots[j] != 0; j = (j + 1) & (np->cap - 1)) {
-		if (streq(np->buf.buf + np->slots[j] - 1, name)) {
+		const char *have = np->buf.buf + np->slots[j] - 1;
+
+		if (get32((const unsigned char *)have - DMC_NAME_HASH) == h &&
+		    streq(have, name)) {
 			*off = np->slots[j] - 1;
 			return 0;
 		}
 	}
-	if (np->buf.used + len >= DMC_MAX_NAMES)
+	if (np->buf.used + DMC_NAME_HASH + len >= DMC_MAX_NAMES)
 		return -E2BIG;
+	put32(hash, h);
+	if (strbuf_push(&np->buf, hash, sizeof(hash)) < 0)
+		return -ENOMEM;
 	*off = (uint32_t)np->buf.used;
 	if (strbuf_push(&np->buf, name, len) < 0)
 		return -ENOMEM;

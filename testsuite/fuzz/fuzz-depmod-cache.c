@@ -39,12 +39,14 @@ static void check_module(const struct dg_module *m)
 {
 	size_t total = 0;
 
-	for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
-		total += strlen(m->exports[k].name);
-		if (k >= m->n_exports &&
-		    m->exports[k].hash != dg_sym_hash(m->exports[k].name))
-			abort();
-	}
+	/*
+	 * every name is read whole (ASan sees one that leaves the mapping); a
+	 * need's hash is the one the file holds before its name, which only a
+	 * forged file makes wrong (docs/depmod-cache.md §2), so it is read and
+	 * not compared
+	 */
+	for (size_t k = 0; k < m->n_exports + m->n_needs; k++)
+		total += strlen(m->exports[k].name) + (m->exports[k].hash & 1);
 	for (size_t k = 0; k < m->n_info; k++)
 		total += strlen(m->info[k].value) + m->info[k].kind;
 	if (total == SIZE_MAX)
