@@ -499,6 +499,38 @@ static int generate(struct run *run, struct depmod_result *res)
 	return 0;
 }
 
+static void *release_thread(void *data)
+{
+	run_release(data);
+	free(data);
+	return NULL;
+}
+
+/*
+ * Free what a run that went well built (4,000 modules' arrays, the graph, the
+ * old cache's mapping: 2 ms on Debian's tree) on a thread of its own while the
+ * caller writes the files; depmod_result_release() waits for it. Nothing of it
+ * is in @res, its reading is over (no hook is called back), and freeing says
+ * nothing.
+ */
+static void release_later(struct run *run, struct depmod_result *res)
+{
+	struct run *copy;
+
+	/* nothing may still use @run itself: the cache's thread has ended */
+	cache_wait(run);
+	copy = malloc(sizeof(*copy));
+	if (copy != NULL) {
+		*copy = *run;
+		if (pthread_create(&res->releasing, NULL, release_thread, copy) == 0) {
+			res->release_started = true;
+			return;
+		}
+		free(copy);
+	}
+	run_release(run);
+}
+
 int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 {
 	struct run run = { .o = o };
@@ -511,6 +543,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 	res->n_unresolved = 0;
 	res->cache = (struct strbuf)STRBUF_INIT;
 	res->current = false;
+	res->release_started = false;
 	if (o->quick) {
 		if (o->text_only)
 			return 1;
@@ -529,7 +562,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		r = outputs_current(&run);
 	if (r == 1) { /* nothing to make or write (docs/depmod-cache.md §7) */
 		res->current = true;
-		run_release(&run);
+		release_later(&run, res);
 		return 0;
 	}
 	cache = all && o->make_cache && (!o->cache_if_present || run.cache_present);
@@ -541,12 +574,18 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		r = generate(&run, res);
 	if (r == 0 && cache)
 		r = make_cache(&run, res);
-	run_release(&run);
+	if (r == 0)
+		release_later(&run, res);
+	else
+		run_release(&run);
 	return r;
 }
 
 void depmod_result_release(struct depmod_result *res)
 {
+	if (res->release_started)
+		pthread_join(res->releasing, NULL);
+	res->release_started = false;
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		strbuf_release(&res->out[i]);
 	strbuf_release(&res->cache);

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -77,6 +78,9 @@ struct depmod_result {
 	struct strbuf cache;
 	/* reuse_outputs found the files as they would be made: @out is empty */
 	bool current;
+	/* what the run built is freed on this thread meanwhile (lib/depmod.c) */
+	pthread_t releasing;
+	bool release_started;
 };
 
 /*
