@@ -41,6 +41,11 @@ base_tree() {
 		--weak helper_fn --modinfo alias=block-major-8-0 --modinfo alias=devname:sdx
 	mkmod "$r" $K kernel/drivers/mod-nomajor.ko --modinfo name=mod-nomajor \
 		--modinfo alias=devname:lonely --modinfo 'alias=bad[bracket'
+	# devname: kmod takes the major and minor last seen once both are known
+	mkmod "$r" $K kernel/drivers/mod-twomajor.ko --modinfo alias=char-major-1-2 \
+		--modinfo alias=block-major-3-4 --modinfo alias=devname:twomajor
+	mkmod "$r" $K kernel/drivers/mod-devfirst.ko --modinfo alias=devname:devfirst \
+		--modinfo alias=char-major-5-6 --modinfo alias=char-major-7-8
 	mkmod "$r" $K kernel/fs/mod-ksymtab.ko --ksymtab-string ks_only_fn \
 		--ksymtab-string ks_other --need core_fn:0x1234
 	mkmod "$r" $K kernel/fs/mod-user2.ko --need ks_only_fn --need unknown_sym:0x5 \
