@@ -817,11 +817,46 @@ static int stable_sort(struct modscan_mod **a, size_t n)
 	return 0;
 }
 
+/*
+ * The modules by uncompressed relative path, for the lines of modules.order:
+ * only looked up, so open addressing (a kmod hash grows each of its buckets by
+ * malloc, 4,000 of them for Debian's tree).
+ */
+struct path_table {
+	struct modscan_mod **slots;
+	size_t mask;
+};
+
+static size_t path_slot(const struct path_table *t, const char *path)
+{
+	size_t j = hash_superfast(path, (unsigned int)strlen(path)) & t->mask;
+
+	while (t->slots[j] != NULL && !streq(t->slots[j]->uncrelpath, path))
+		j = (j + 1) & t->mask;
+	return j;
+}
+
+static int path_table_init(struct path_table *t, struct modscan_mod **mods, size_t n)
+{
+	size_t size = 64;
+
+	while (size < 2 * n)
+		size *= 2;
+	t->slots = calloc(size, sizeof(*t->slots));
+	if (t->slots == NULL)
+		return -ENOMEM;
+	t->mask = size - 1;
+	for (size_t i = 0; i < n; i++)
+		if (mods[i]->uncrelpath != NULL) /* a later one replaces, as hash_add() */
+			t->slots[path_slot(t, mods[i]->uncrelpath)] = mods[i];
+	return 0;
+}
+
 static int sort_by_order_file(struct modscan *ms)
 {
 	_cleanup_free_ char *data = NULL;
 	_cleanup_free_ char *fname = NULL;
-	struct hash *by_unc;
+	struct path_table by_unc;
 	size_t len, nlines = 0, pos, line_no;
 	int r;
 
@@ -857,19 +892,9 @@ static int sort_by_order_file(struct modscan *ms)
 		pos = (size_t)(nl - data) + 1;
 	}
 
-	by_unc = hash_new(512, NULL);
-	if (by_unc == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < ms->n_array; i++) {
-		if (ms->array[i]->uncrelpath == NULL)
-			continue;
-		r = hash_add(by_unc, ms->array[i]->uncrelpath, ms->array[i]);
-		if (r < 0) {
-			hash_free(by_unc);
-			return r;
-		}
-	}
-
+	r = path_table_init(&by_unc, ms->array, ms->n_array);
+	if (r < 0)
+		return r;
 	for (pos = 0, line_no = 0; pos < len;) {
 		char *line = data + pos;
 		char *nl = memchr(line, '\n', len - pos);
@@ -878,11 +903,11 @@ static int sort_by_order_file(struct modscan *ms)
 		*nl = '\0';
 		pos = (size_t)(nl - data) + 1;
 		line_no++;
-		m = hash_find(by_unc, line);
+		m = by_unc.slots[path_slot(&by_unc, line)];
 		if (m != NULL) /* the last occurrence wins, as in kmod 30 */
 			m->sort_idx = (int)line_no - (int)(nlines + 1);
 	}
-	hash_free(by_unc);
+	free(by_unc.slots);
 	return stable_sort(ms->array, ms->n_array);
 }
 
