@@ -132,16 +132,22 @@ static const char *arena_strdup(struct index_writer *w, const char *s, size_t le
 	return p;
 }
 
+/* Is @s 7-bit ASCII? Its length in *@len. Eight bytes at a time. */
 static bool is_ascii(const char *s, size_t *len)
 {
-	size_t i;
+	size_t n = strlen(s), i = 0;
+	uint64_t seen = 0;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if ((unsigned char)s[i] >= 0x80)
-			return false;
+	for (; i + sizeof(seen) <= n; i += sizeof(seen)) {
+		uint64_t w;
+
+		memcpy(&w, s + i, sizeof(w));
+		seen |= w;
 	}
-	*len = i;
-	return true;
+	for (; i < n; i++)
+		seen |= (unsigned char)s[i];
+	*len = n;
+	return (seen & 0x8080808080808080ull) == 0;
 }
 
 int index_writer_add(struct index_writer *w, const char *key, const char *value,

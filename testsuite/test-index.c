@@ -363,7 +363,7 @@ static void test_value_order(void)
 
 static void test_refusals(void)
 {
-	struct index_writer *w = index_writer_new();
+	struct index_writer *w = index_writer_new(), *w2;
 	struct strbuf sb = STRBUF_INIT;
 	struct index *idx;
 	int r;
@@ -372,6 +372,18 @@ static void test_refusals(void)
 	       "a key with a byte >= 0x80 is refused");
 	TAP_OK(index_writer_add(w, "x", "\x80", 0) == -EINVAL,
 	       "a value with a byte >= 0x80 is refused");
+	/* the check goes 8 bytes at a time: a byte inside a word, and after one */
+	TAP_OK(index_writer_add(w, "abcdefg\xffhijklmnop", "x", 0) == -EINVAL,
+	       "a key with a byte >= 0x80 in its first 8 bytes is refused");
+	TAP_OK(index_writer_add(w, "x", "0123456789abcdef\x80", 0) == -EINVAL,
+	       "a value with a byte >= 0x80 after 16 bytes is refused");
+	w2 = index_writer_new();
+	TAP_OK(w2 != NULL && index_writer_add(w2, "0123456789abcdef~",
+					      "\x7f"
+					      "0123456789",
+					      0) == 0,
+	       "keys and values of 7-bit bytes only are taken, whatever their length");
+	index_writer_free(w2);
 	r = index_writer_serialize(w, &sb);
 	TAP_OK(r == 0 && sb.used == 12 &&
 		       memcmp(sb.buf, "\xb0\x07\xf4\x57\x00\x02\x00\x01\x00\x00\x00\x0c",
