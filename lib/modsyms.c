@@ -379,19 +379,36 @@ static int load_versions(struct modfile *mf)
 	return 0;
 }
 
-/* Open-addressing map from __versions name to its first index. */
+/*
+ * Open-addressing map from __versions name to its first index. The needs come
+ * mostly in the order of __versions (modpost writes one from the other), so a
+ * lookup tries the entry after the one found last before it hashes: that entry
+ * is the answer when it has the name and no entry before it has.
+ */
 struct vermap {
 	uint32_t *slots; /* index + 1; 0 = empty */
 	size_t mask;
+	uint8_t *first; /* first[i]: no entry before i has its name */
+	size_t next; /* the entry after the one found last */
 };
 
+/* FNV-1a over 8-byte words, then a final mix: two hashes per need */
 static uint32_t str_hash(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 14695981039346656037ull, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+	for (; i + sizeof(w) <= len; i += sizeof(w)) {
+		memcpy(&w, s + i, sizeof(w));
+		h = (h ^ w) * 1099511628211ull;
+	}
+	w = 0;
+	memcpy(&w, s + i, len - i);
+	h = (h ^ w ^ ((uint64_t)len << 56)) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static int vermap_build(struct vermap *m, const struct symlist *v)
@@ -401,9 +418,15 @@ static int vermap_build(struct vermap *m, const struct symlist *v)
 	while (size < v->n * 2)
 		size *= 2;
 	m->slots = calloc(size, sizeof(*m->slots));
-	if (m->slots == NULL)
+	m->first = malloc(v->n ? v->n : 1);
+	if (m->slots == NULL || m->first == NULL) {
+		free(m->slots);
+		free(m->first);
+		*m = (struct vermap){ 0 };
 		return -ENOMEM;
+	}
 	m->mask = size - 1;
+	m->next = 0;
 	for (size_t i = 0; i < v->n; i++) {
 		size_t h = str_hash(v->syms[i].name, strlen(v->syms[i].name)) & m->mask;
 
@@ -412,23 +435,34 @@ static int vermap_build(struct vermap *m, const struct symlist *v)
 				break;
 			h = (h + 1) & m->mask;
 		}
+		m->first[i] = m->slots[h] == 0;
 		if (m->slots[h] == 0)
 			m->slots[h] = (uint32_t)i + 1;
 	}
 	return 0;
 }
 
-static long vermap_find(const struct vermap *m, const struct symlist *v, const char *name,
+static bool name_is(const char *cand, const char *name, size_t len)
+{
+	return strncmp(cand, name, len) == 0 && cand[len] == '\0';
+}
+
+static long vermap_find(struct vermap *m, const struct symlist *v, const char *name,
 			size_t len)
 {
-	size_t h = str_hash(name, len) & m->mask;
+	size_t g = m->next, h;
 
-	while (m->slots[h] != 0) {
-		const char *cand = v->syms[m->slots[h] - 1].name;
+	if (g < v->n && m->first[g] && name_is(v->syms[g].name, name, len)) {
+		m->next = g + 1;
+		return (long)g;
+	}
+	for (h = str_hash(name, len) & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask) {
+		size_t i = m->slots[h] - 1;
 
-		if (strncmp(cand, name, len) == 0 && cand[len] == '\0')
-			return (long)m->slots[h] - 1;
-		h = (h + 1) & m->mask;
+		if (name_is(v->syms[i].name, name, len)) {
+			m->next = i + 1;
+			return (long)i;
+		}
 	}
 	return -1;
 }
@@ -437,7 +471,7 @@ static long vermap_find(const struct vermap *m, const struct symlist *v, const c
  * The UNDEF symbols of @st in index order, each with the CRC of the first entry of
  * that name in __versions @v (marked in @visited), else 0.
  */
-static int needs_from_symtab(const struct symtab *st, const struct vermap *map,
+static int needs_from_symtab(const struct symtab *st, struct vermap *map,
 			     const struct symlist *v, uint8_t *visited,
 			     struct symbuild *b)
 {
@@ -520,6 +554,7 @@ static int load_needs(struct modfile *mf)
 		mf->needs.loaded = true;
 out:
 	free(map.slots);
+	free(map.first);
 	if (r < 0)
 		symbuild_release(&b);
 	return r;

@@ -51,6 +51,15 @@ for machine in "x86_64" "i386" "ppc64" "s390x" "arm"; do
 		'needs U 0x55556666 module_layout' 'needs U 0x77778888 gamma'
 done
 
+# a need takes the first __versions entry of its name even where the reader
+# guesses the entry after the last one found (lib/modsyms.c): here a later one
+f=$TMPD/dupvers.ko
+"$GEN" -o "$f" --modinfo 'name=dupvers' --need bsym --need asym \
+	--version asym:0x1 --version bsym:0x2 --version asym:0x3 ||
+	bail_out "elfgen failed for dupvers.ko"
+expect "needs out of __versions order, a name twice: the first entry's CRC" "$f" needs \
+	'needs U 0x00000002 bsym' 'needs U 0x00000001 asym' 'needs U 0x00000003 asym'
+
 # no modversions: exports fall back to __ksymtab_strings, CRC 0
 f=$TMPD/nocrc.ko
 "$GEN" -o "$f" --modinfo 'name=nocrc' --ksymtab-string one --ksymtab-string two --need three
