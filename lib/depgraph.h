@@ -66,6 +66,7 @@ struct dg_module {
 	bool cacheable;
 	bool from_cache; /* found by dg_cache.lookup, not read */
 	const void *cache_entry; /* found, not yet filled (dg_cache.fill) */
+	const void *cache_found; /* where it was found (kept once filled), or NULL */
 	struct dg_stat st;
 	void *extra; /* what opts.reader read, or NULL */
 	int extra_err; /* the reader's error (not -ENOMEM), 0 when none */

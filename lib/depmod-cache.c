@@ -464,6 +464,7 @@ int dmc_lookup(const struct depmod_cache *c, struct dg_module *m)
 	m->exports_err = e->exports_err;
 	m->from_cache = true;
 	m->cache_entry = e;
+	m->cache_found = e;
 	return 1;
 }
 
@@ -893,6 +894,46 @@ static int write_body(struct strbuf *out, const char *key, const struct dg_modul
 	return 0;
 }
 
+/*
+ * Would the entries to write be @old's, one each? What pick_modules(),
+ * carry_unseen() and same_entries() answer, without their sorts by path (the
+ * run after a module's installation asks it of every entry): every module
+ * pick_modules() takes was found in @old, at an entry no other module was;
+ * every other entry is one no module of the run has the path of (a module read
+ * rather than found is looked up by its path), its file still there. false
+ * when not so, or when unsure: they then answer.
+ */
+static bool quick_same(const struct depmod_cache *old, const char *dirname,
+		       int64_t start_ns, const struct dg_module *const *all, size_t n_all)
+{
+	_cleanup_free_ uint8_t *seen = calloc((size_t)old->n_entries + 1, 1);
+
+	if (seen == NULL)
+		return false;
+	for (size_t i = 0; i < n_all; i++) {
+		const struct dg_module *m = all[i];
+		const struct dmc_entry *e = m->from_cache ? m->cache_found : NULL;
+		bool picked = dmc_trusted(m, start_ns) &&
+			      (m->cache_entry != NULL || fits_records(m));
+
+		if (e == NULL || e < old->entries || e >= old->entries + old->n_entries) {
+			/* a new entry, or an old one's path without it */
+			if (picked || find_entry(old, dg_module_path(m)) != NULL)
+				return false;
+			continue;
+		}
+		if (!picked || seen[e - old->entries]) /* its entry dropped, or twice */
+			return false;
+		seen[e - old->entries] = 1;
+	}
+	for (uint32_t i = 0; i < old->n_entries; i++)
+		if (!seen[i] &&
+		    !still_there(dirname, old->strings + old->entries[i].str_off,
+				 &old->entries[i]))
+			return false;
+	return true;
+}
+
 int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 		    int64_t start_ns, const struct dg_module *const *all, size_t n_all,
 		    const struct depmod_cache *old)
@@ -902,11 +943,14 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 	struct name_pool np = { .buf = STRBUF_INIT };
 	struct carried carried = { NULL, NULL };
 	size_t n = 0;
-	int r = pick_modules(all, n_all, start_ns, &mods, &n);
+	int r;
 
 	w->body = (struct strbuf)STRBUF_INIT;
 	w->old = old;
-	w->same_as_old = false;
+	w->same_as_old = old != NULL && quick_same(old, dirname, start_ns, all, n_all);
+	if (w->same_as_old) /* dmc_write_end() takes the old body */
+		return 0;
+	r = pick_modules(all, n_all, start_ns, &mods, &n);
 	if (r == 0 && old != NULL)
 		r = carry_unseen(old, dirname, all, n_all, &mods, &n, &carried);
 	if (r == 0 && old != NULL && same_entries(old, mods, n)) {

@@ -94,6 +94,7 @@ rm "$D/kernel/fs/ks.ko"
 settle
 check "a module removed: none read, its symbol gone" step removed 0 "$T"
 check "... user2 lost its dependency" grep -qx 'kernel/fs/user2.ko:' "$D/modules.dep"
+check "... its entry is gone from the cache" bash -c "! grep -qa kernel/fs/ks.ko '$D/$CACHE'"
 
 # same size, same inode, the old mtime: only the ctime says it changed
 cp -p "$D/extra/aaaa.ko" "$TMPD/aaaa.old"
