@@ -122,18 +122,15 @@ struct dg_module *depgraph_module(const struct depgraph *dg, size_t i)
 
 /* ---- the symbol table ---- */
 
-static uint32_t fnv1a(const char *s)
+/* a name's hash in the resolution table and in dg_sym.hash */
+static uint32_t name_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return mk_strhash(s, strlen(s));
 }
 
 uint32_t dg_sym_hash(const char *name)
 {
-	return fnv1a(name + (name[0] == '.'));
+	return name_hash(name + (name[0] == '.'));
 }
 
 /* @n symbols in one block, which the graph frees (a replaced one too) */
@@ -197,7 +194,7 @@ static int build_fast_table(struct depgraph *dg)
 	hash_iter_init(dg->symbols, &it);
 	while (hash_iter_next(&it, NULL, &v)) {
 		struct dg_symbol *s = (struct dg_symbol *)v;
-		uint32_t h = fnv1a(s->name);
+		uint32_t h = name_hash(s->name);
 		size_t i = h & dg->fast_mask;
 
 		while (dg->fast[i] != NULL)
@@ -208,7 +205,7 @@ static int build_fast_table(struct depgraph *dg)
 	return 0;
 }
 
-/* @hash: fnv1a of @name without a leading '.', or 0 to compute it here */
+/* @hash: name_hash() of @name without a leading '.', or 0 to compute it here */
 static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name,
 				     uint32_t hash)
 {
@@ -219,7 +216,7 @@ static struct dg_symbol *symbol_find(const struct depgraph *dg, const char *name
 		hash = 0;
 	}
 	if (dg->fast != NULL) {
-		uint32_t h = hash ? hash : fnv1a(name);
+		uint32_t h = hash ? hash : name_hash(name);
 
 		for (size_t i = h & dg->fast_mask; dg->fast[i] != NULL;
 		     i = (i + 1) & dg->fast_mask)

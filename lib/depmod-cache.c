@@ -21,7 +21,7 @@
 #include "hash64.h"
 
 #define DMC_MAGIC "MYDEPMC\n"
-#define DMC_VERSION 4u
+#define DMC_VERSION 5u
 #define DMC_HEADER 72u
 #define DMC_MAX_RECORD 4096u
 #define DMC_ENTRY 72u

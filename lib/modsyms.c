@@ -392,25 +392,6 @@ struct vermap {
 	size_t next; /* the entry after the one found last */
 };
 
-/* FNV-1a over 8-byte words, then a final mix: two hashes per need */
-static uint32_t str_hash(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037ull, w;
-	size_t i = 0;
-
-	for (; i + sizeof(w) <= len; i += sizeof(w)) {
-		memcpy(&w, s + i, sizeof(w));
-		h = (h ^ w) * 1099511628211ull;
-	}
-	w = 0;
-	memcpy(&w, s + i, len - i);
-	h = (h ^ w ^ ((uint64_t)len << 56)) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 static int vermap_build(struct vermap *m, const struct symlist *v)
 {
 	size_t size = 16;
@@ -428,7 +409,7 @@ static int vermap_build(struct vermap *m, const struct symlist *v)
 	m->mask = size - 1;
 	m->next = 0;
 	for (size_t i = 0; i < v->n; i++) {
-		size_t h = str_hash(v->syms[i].name, strlen(v->syms[i].name)) & m->mask;
+		size_t h = mk_strhash(v->syms[i].name, strlen(v->syms[i].name)) & m->mask;
 
 		while (m->slots[h] != 0) {
 			if (streq(v->syms[m->slots[h] - 1].name, v->syms[i].name))
@@ -456,7 +437,8 @@ static long vermap_find(struct vermap *m, const struct symlist *v, const char *n
 		m->next = g + 1;
 		return (long)g;
 	}
-	for (h = str_hash(name, len) & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask) {
+	for (h = mk_strhash(name, len) & m->mask; m->slots[h] != 0;
+	     h = (h + 1) & m->mask) {
 		size_t i = m->slots[h] - 1;
 
 		if (name_is(v->syms[i].name, name, len)) {

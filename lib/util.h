@@ -48,6 +48,31 @@ static inline bool streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * A 32-bit hash of the @len bytes at @s for the tables of symbol names, which
+ * hash each name of each module: FNV-1a's step on 8-byte words, the last word
+ * holding the length, then a final mix. Not the same on machines of another
+ * byte order (the depmod cache, which stores these, is native-order only).
+ */
+static inline uint32_t mk_strhash(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ull, w;
+	size_t i = 0;
+
+	for (; i + sizeof(w) <= len; i += sizeof(w)) {
+		memcpy(&w, s + i, sizeof(w));
+		h = (h ^ w) * 1099511628211ull;
+	}
+	w = (uint64_t)len << 56;
+	for (unsigned int k = 0; i < len; i++, k += 8)
+		w ^= (uint64_t)(unsigned char)s[i] << k;
+	h = (h ^ w) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
 static inline bool strstartswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
