@@ -558,7 +558,7 @@ static int pool_grow(struct name_pool *np)
  */
 static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t *off)
 {
-	size_t j, len = strlen(name) + 1;
+	size_t j, len;
 	unsigned char hash[DMC_NAME_HASH];
 
 	if ((np->n + 1) * 2 > np->cap && pool_grow(np) < 0)
@@ -572,6 +572,7 @@ static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t
 			return 0;
 		}
 	}
+	len = strlen(name) + 1; /* a new name: most are found */
 	if (np->buf.used + DMC_NAME_HASH + len >= DMC_MAX_NAMES)
 		return -E2BIG;
 	put32(hash, h);
