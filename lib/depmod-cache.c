@@ -690,6 +690,12 @@ static bool fits_records(const struct dg_module *m)
 	return true;
 }
 
+/* Is @m one to write: trusted, and either found in the cache or fitting it? */
+static bool to_write(const struct dg_module *m, int64_t start_ns)
+{
+	return dmc_trusted(m, start_ns) && (m->cache_entry != NULL || fits_records(m));
+}
+
 /* The cached ones of @all, sorted by path, one entry per path. */
 static int pick_modules(const struct dg_module *const *all, size_t total,
 			int64_t start_ns, const struct dg_module ***out, size_t *n)
@@ -700,8 +706,7 @@ static int pick_modules(const struct dg_module *const *all, size_t total,
 	if (mods == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < total; i++)
-		if (dmc_trusted(all[i], start_ns) &&
-		    (all[i]->cache_entry != NULL || fits_records(all[i])))
+		if (to_write(all[i], start_ns))
 			mods[k++] = all[i];
 	qsort(mods, k, sizeof(*mods), cmp_path);
 	*n = 0;
@@ -914,8 +919,7 @@ static bool quick_same(const struct depmod_cache *old, const char *dirname,
 	for (size_t i = 0; i < n_all; i++) {
 		const struct dg_module *m = all[i];
 		const struct dmc_entry *e = m->from_cache ? m->cache_found : NULL;
-		bool picked = dmc_trusted(m, start_ns) &&
-			      (m->cache_entry != NULL || fits_records(m));
+		bool picked = to_write(m, start_ns);
 
 		if (e == NULL || e < old->entries || e >= old->entries + old->n_entries) {
 			/* a new entry, or an old one's path without it */
