@@ -660,6 +660,14 @@ struct preload_block {
 	struct dg_module mods[PRELOAD_BLOCK];
 };
 
+/*
+ * queued modules that wake a waiting worker: one wake-up per module cost more
+ * than a module the cache answers for (a futex call and a task switch); files
+ * are queued that many at a time, and taken up to that many at a time, so that
+ * the walk and a worker rarely meet on the lock (each meeting is a futex call)
+ */
+#define PRELOAD_WAKE 8
+
 struct dg_preload {
 	pthread_mutex_t lock;
 	struct preload_block *blocks; /* the newest first, under @lock */
@@ -669,6 +677,9 @@ struct dg_preload {
 	size_t n, cap, next;
 	bool done;
 	unsigned int n_waiting; /* workers waiting for the queue to fill */
+	/* files the walk found and has not queued yet: the walk's own */
+	struct preload_item pend[PRELOAD_WAKE];
+	unsigned int n_pend;
 	pthread_t *th;
 	unsigned int n_th;
 	struct mem_budget *budget; /* as in struct depgraph */
@@ -676,12 +687,11 @@ struct dg_preload {
 	const struct dg_cache *cache;
 };
 
-/* A zeroed module of the current block, or NULL (no memory). */
-static struct dg_module *preload_module(struct dg_preload *p)
+/* A zeroed module of the current block, or NULL (no memory); under p->lock. */
+static struct dg_module *preload_module_locked(struct dg_preload *p)
 {
 	struct dg_module *d = NULL;
 
-	pthread_mutex_lock(&p->lock);
 	if (p->blocks == NULL || p->block_used == PRELOAD_BLOCK) {
 		struct preload_block *b = calloc(1, sizeof(*b));
 
@@ -693,6 +703,15 @@ static struct dg_module *preload_module(struct dg_preload *p)
 	}
 	if (p->blocks != NULL && p->block_used < PRELOAD_BLOCK)
 		d = &p->blocks->mods[p->block_used++];
+	return d;
+}
+
+static struct dg_module *preload_module(struct dg_preload *p)
+{
+	struct dg_module *d;
+
+	pthread_mutex_lock(&p->lock);
+	d = preload_module_locked(p);
 	pthread_mutex_unlock(&p->lock);
 	return d;
 }
@@ -702,24 +721,25 @@ static struct dg_module *preload_module(struct dg_preload *p)
  * is not: its failure is kept as the module's error, as a file's would be).
  */
 static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
-			const struct dg_source *src)
+			const struct dg_source *src, struct dg_module *slot)
 {
 	struct dg_module *d = NULL;
 	struct dg_source s = *src;
 	struct stat st;
 	int r;
 
+	/* @slot: a module of a block taken with it, or NULL for one taken here */
 	if (src->image != NULL) {
-		d = preload_module(p);
+		d = slot ? slot : preload_module(p);
 	} else if (p->cache != NULL) {
 		/* the cache needs the file's identity: one stat for both */
 		r = modscan_stat(sm, src->dir, &st);
 		if (r == 0)
 			s.st = &st;
 		if (!sm->not_regular)
-			d = preload_module(p);
+			d = slot ? slot : preload_module(p);
 	} else if (modscan_check_type(sm, src->dir) == 0) {
-		d = preload_module(p);
+		d = slot ? slot : preload_module(p);
 	}
 	if (d == NULL) {
 		modscan_dir_unref(src->dir);
@@ -738,35 +758,54 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 	sm->user = d; /* read by the main thread after the join */
 }
 
-/* Take the next queued module (@wait: until there is one or the walk ended). */
-static bool preload_take(struct dg_preload *p, bool wait, struct modscan_mod **sm,
-			 struct dg_source *src)
+/* what a thread takes from the queue at once, with a module of a block for each */
+struct preload_take {
+	struct preload_item item[PRELOAD_WAKE];
+	struct dg_module *slot[PRELOAD_WAKE];
+	unsigned int n;
+};
+
+/*
+ * Take queued modules (@wait: until there is one or the walk ended): a share of
+ * those queued, up to PRELOAD_WAKE, so that the other threads get theirs too.
+ * False when none was left.
+ */
+static bool preload_take(struct dg_preload *p, bool wait, struct preload_take *t)
 {
+	size_t left, share;
+
 	pthread_mutex_lock(&p->lock);
 	while (wait && p->next == p->n && !p->done) {
 		p->n_waiting++;
 		pthread_cond_wait(&p->cond, &p->lock);
 		p->n_waiting--;
 	}
-	if (p->next == p->n) {
-		pthread_mutex_unlock(&p->lock);
-		return false;
+	left = p->n - p->next;
+	share = left / (p->n_th + 1);
+	share = share < 1 ? 1 : share > PRELOAD_WAKE ? PRELOAD_WAKE : share;
+	t->n = 0;
+	while (t->n < share && p->next < p->n) {
+		t->item[t->n] = p->queue[p->next];
+		p->queue[p->next++].src = (struct dg_source){ 0 };
+		t->slot[t->n++] = preload_module_locked(p);
 	}
-	*sm = p->queue[p->next].mod;
-	*src = p->queue[p->next].src;
-	p->queue[p->next++].src = (struct dg_source){ 0 };
 	pthread_mutex_unlock(&p->lock);
-	return true;
+	return t->n > 0;
+}
+
+static void preload_taken(struct dg_preload *p, struct preload_take *t)
+{
+	for (unsigned int i = 0; i < t->n; i++)
+		preload_one(p, t->item[i].mod, &t->item[i].src, t->slot[i]);
 }
 
 static void *preload_worker(void *arg)
 {
 	struct dg_preload *p = arg;
-	struct modscan_mod *sm;
-	struct dg_source src;
+	struct preload_take t;
 
-	while (preload_take(p, true, &sm, &src))
-		preload_one(p, sm, &src);
+	while (preload_take(p, true, &t))
+		preload_taken(p, &t);
 	return NULL;
 }
 
@@ -795,13 +834,8 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 	return 0;
 }
 
-/* queued modules beyond which the walk reads one itself */
+/* queued modules beyond which the walk reads some itself */
 #define PRELOAD_BACKLOG 24
-/*
- * queued modules that wake a waiting worker: one wake-up per module cost more
- * than a module the cache answers for (a futex call and a task switch)
- */
-#define PRELOAD_WAKE 8
 
 void dg_preload_set_reader(struct dg_preload *p, const struct dg_reader *reader)
 {
@@ -813,34 +847,62 @@ void dg_preload_set_cache(struct dg_preload *p, const struct dg_cache *cache)
 	p->cache = cache;
 }
 
-static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
-			  const struct dg_source *src)
+/*
+ * Queue the walk's pending files and @extra (NULL, or an image to read), with
+ * one lock; what cannot be queued (no memory) is left to depgraph_load_modules()
+ * for a file, read here for an image. The number queued and not taken.
+ */
+static size_t preload_flush(struct dg_preload *p, const struct preload_item *extra)
 {
-	size_t backlog;
+	size_t k = p->n_pend + (extra != NULL), backlog;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->n == p->cap) {
+	if (p->cap - p->n < k) {
 		size_t cap = p->cap ? p->cap * 2 : 1024;
 		struct preload_item *a = realloc(p->queue, cap * sizeof(*a));
 
 		if (a == NULL) {
 			pthread_mutex_unlock(&p->lock);
-			/* not queued: a file is read by depgraph_load_modules() */
-			if (src->image != NULL)
-				preload_one(p, m, src);
-			return;
+			for (unsigned int i = 0; i < p->n_pend; i++)
+				modscan_dir_unref(p->pend[i].src.dir);
+			p->n_pend = 0;
+			if (extra != NULL)
+				preload_one(p, extra->mod, &extra->src, NULL);
+			return 0;
 		}
 		p->queue = a;
 		p->cap = cap;
 	}
-	if (src->dir != NULL)
-		modscan_dir_ref(src->dir);
-	p->queue[p->n].mod = m;
-	p->queue[p->n++].src = *src;
+	memcpy(&p->queue[p->n], p->pend, p->n_pend * sizeof(*p->pend));
+	p->n += p->n_pend;
+	p->n_pend = 0;
+	if (extra != NULL)
+		p->queue[p->n++] = *extra;
 	backlog = p->n - p->next;
 	if (p->n_waiting > 0 && backlog >= PRELOAD_WAKE)
 		pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+	return backlog;
+}
+
+/* One producer (the walk, or a package's reader) queues, the workers take. */
+static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
+			  const struct dg_source *src)
+{
+	struct preload_item item = { .mod = m, .src = *src };
+	struct preload_take t;
+	size_t backlog;
+
+	if (src->image == NULL) {
+		if (src->dir != NULL)
+			modscan_dir_ref(src->dir);
+		p->pend[p->n_pend++] = item;
+		if (p->n_pend < PRELOAD_WAKE)
+			return;
+		backlog = preload_flush(p, NULL);
+	} else {
+		backlog = preload_flush(p, &item);
+	}
 
 	/*
 	 * The walk is quicker than the readers: rather than run far ahead, keeping
@@ -848,13 +910,8 @@ static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
 	 * threaded process waits for an RCU grace period), or images in memory, it
 	 * reads some too.
 	 */
-	if (backlog > PRELOAD_BACKLOG) {
-		struct modscan_mod *sm;
-		struct dg_source s;
-
-		if (preload_take(p, false, &sm, &s))
-			preload_one(p, sm, &s);
-	}
+	if (backlog > PRELOAD_BACKLOG && preload_take(p, false, &t))
+		preload_taken(p, &t);
 }
 
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
@@ -870,16 +927,17 @@ void dg_preload_add_image(struct dg_preload *p, struct modscan_mod *m, void *ima
 
 void dg_preload_finish(struct dg_preload *p)
 {
-	struct modscan_mod *sm;
-	struct dg_source src;
+	struct preload_take left;
 
+	if (p->n_pend > 0)
+		preload_flush(p, NULL);
 	pthread_mutex_lock(&p->lock);
 	p->done = true;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	/* read what is left alongside the workers */
-	while (preload_take(p, false, &sm, &src))
-		preload_one(p, sm, &src);
+	while (preload_take(p, false, &left))
+		preload_taken(p, &left);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
@@ -904,6 +962,8 @@ void dg_preload_free(struct dg_preload *p)
 		return;
 	if (p->n_th > 0)
 		dg_preload_finish(p);
+	for (unsigned int i = 0; i < p->n_pend; i++) /* the walk stopped early */
+		modscan_dir_unref(p->pend[i].src.dir);
 	for (size_t i = 0; i < p->n; i++) {
 		struct dg_module *d = p->queue[i].mod->user;
 
