@@ -389,92 +389,54 @@ static int gen_builtin(struct gen *g, struct strbuf *bin)
 	return finish_index(w, bin, r);
 }
 
-struct bmod {
-	const char *name;
-	size_t namelen;
-};
-
-static bool seen_before(const struct bmod *mods, size_t n, const char *name, size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (mods[i].namelen == len && memcmp(mods[i].name, name, len) == 0)
-			return true;
-	return false;
-}
-
 /*
- * The builtin modules of modules.builtin.modinfo ("mod.key=value\0"...), as
- * libkmod lists them: a name each time it changes along the file, a module whose
- * records are not contiguous listed once. The names point into @data.
+ * modules.builtin.alias.bin: the "<mod>.alias=<value>" records of
+ * modules.builtin.modinfo ("mod.key=value\0"...), priority 0, inserted in file
+ * order, so that of two values of one alias the later record comes first; an
+ * empty index when the file has none. What kmod 30 writes, for records apart and
+ * odd ones too (docs/index-format.md §10): a record without a '.' or with an
+ * empty module name or value is skipped; one without a '=', or without its NUL
+ * at the end of the file, ends the list. One pass over the file.
  */
-static int list_builtin_mods(const char *data, size_t len, struct bmod **out, size_t *n)
+static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 {
-	struct bmod *mods = NULL;
-	size_t n_mods = 0, cap = 0;
-	const char *prev = NULL;
-	size_t prevlen = 0;
+	_cleanup_free_ char *data = NULL;
+	struct index_writer *w;
+	size_t len;
+	int r;
 
-	for (size_t pos = 0; pos < len;) {
-		const char *rec = data + pos;
-		const char *nul = memchr(rec, '\0', len - pos);
-		size_t reclen = nul ? (size_t)(nul - rec) : len - pos;
-		const char *dot = memchr(rec, '.', reclen);
-
-		pos += reclen + 1;
-		if (dot == NULL)
-			continue;
-		if (prev != NULL && prevlen == (size_t)(dot - rec) &&
-		    memcmp(prev, rec, prevlen) == 0)
-			continue;
-		prev = rec;
-		prevlen = (size_t)(dot - rec);
-		if (seen_before(mods, n_mods, prev, prevlen))
-			continue;
-		if (n_mods == cap) {
-			size_t c = cap ? cap * 2 : 256;
-			struct bmod *a = realloc(mods, c * sizeof(*a));
-
-			if (a == NULL) {
-				free(mods);
-				return -ENOMEM;
-			}
-			mods = a;
-			cap = c;
-		}
-		mods[n_mods].name = prev;
-		mods[n_mods].namelen = prevlen;
-		n_mods++;
-	}
-	*out = mods;
-	*n = n_mods;
-	return 0;
-}
-
-/* Index each "<mod>.alias=<value>" record of @mod, in file order. */
-static int add_builtin_aliases(struct gen *g, struct index_writer *w, const char *data,
-			       size_t len, const struct bmod *mod)
-{
-	char modname[PATH_MAX];
-	size_t nl = mod->namelen < PATH_MAX - 1 ? mod->namelen : PATH_MAX - 1;
-	int r = 0;
-
-	memcpy(modname, mod->name, nl);
-	modname[nl] = '\0';
+	r = open_input(g->opts->dirname, "modules.builtin.modinfo", g->log, &data, &len);
+	if (r < 0)
+		return 0;
+	r = start_index(bin, &w);
+	if (r < 0)
+		return r;
 	for (size_t pos = 0; pos < len && r >= 0;) {
 		const char *rec = data + pos;
 		const char *nul = memchr(rec, '\0', len - pos);
 		size_t reclen = nul ? (size_t)(nul - rec) : len - pos;
-		char alias[PATH_MAX], value[PATH_MAX];
-		size_t vl;
+		const char *dot = memchr(rec, '.', reclen), *eq;
+		char modname[PATH_MAX], alias[PATH_MAX], value[PATH_MAX];
+		size_t nl, vl;
 
+		if (nul == NULL)
+			break;
 		pos += reclen + 1;
-		if (reclen < nl + 7 || memcmp(rec, modname, nl) != 0 ||
-		    memcmp(rec + nl, ".alias=", 7) != 0)
+		if (dot == NULL || dot == rec)
 			continue;
-		vl = reclen - nl - 7;
-		if (vl >= PATH_MAX)
+		nl = (size_t)(dot - rec);
+		eq = memchr(dot, '=', reclen - nl);
+		if (eq == NULL)
+			break;
+		vl = reclen - (size_t)(eq + 1 - rec);
+		if (eq - dot != 6 || memcmp(dot, ".alias", 6) != 0 || vl == 0 ||
+		    nl > PATH_MAX - 1)
+			continue;
+		memcpy(modname, rec, nl);
+		modname[nl] = '\0';
+		if (vl > PATH_MAX - 1)
 			vl = PATH_MAX - 1;
-		memcpy(value, rec + nl + 7, vl);
+		memcpy(value, eq + 1, vl);
 		value[vl] = '\0';
 		if (alias_normalize(value, alias, NULL) < 0) {
 			mk_log(g->log, LOG_WARNING, "Unmatched bracket in %s\n", value);
@@ -482,32 +444,6 @@ static int add_builtin_aliases(struct gen *g, struct index_writer *w, const char
 		}
 		r = idx_add(g, w, alias, modname, 0, NULL);
 	}
-	return r;
-}
-
-/*
- * modules.builtin.alias.bin: each builtin module's aliases, priority 0, so the
- * later insertion comes first.
- */
-static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
-{
-	_cleanup_free_ char *data = NULL;
-	_cleanup_free_ struct bmod *mods = NULL;
-	size_t n_mods, len;
-	struct index_writer *w;
-	int r;
-
-	r = open_input(g->opts->dirname, "modules.builtin.modinfo", g->log, &data, &len);
-	if (r < 0)
-		return 0;
-	r = list_builtin_mods(data, len, &mods, &n_mods);
-	if (r < 0 || n_mods == 0)
-		return r;
-	r = start_index(bin, &w);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n_mods && r >= 0; i++)
-		r = add_builtin_aliases(g, w, data, len, &mods[i]);
 	return finish_index(w, bin, r);
 }
 

@@ -60,7 +60,10 @@ base_tree() {
 		kernel/drivers/mod-weakuser.ko kernel/fs/mod-ksymtab.ko \
 		kernel/drivers/mod-nomajor.ko >"$r/lib/modules/$K/modules.order"
 	printf '%s\n' kernel/fs/ext4.ko kernel/crypto/crc32c-generic.ko >"$r/lib/modules/$K/modules.builtin"
-	printf 'ext4.alias=fs-ext4\0ext4.license=GPL\0crc32c_generic.alias=crypto-crc32c\0crc32c_generic.alias=crc32c\0ext4.alias=ext3\0' \
+	# records of a module apart, and an alias of two: kmod takes the aliases module
+	# by module (in the order the names first come), not in file order, which
+	# decides which of the two comes first in modules.builtin.alias.bin
+	printf 'ext4.alias=fs-ext4\0ext4.license=GPL\0crc32c_generic.alias=crypto-crc32c\0crc32c_generic.alias=shared\0crc32c_generic.alias=crc32c\0ext4.alias=ext3\0ext4.alias=shared\0' \
 		>"$r/lib/modules/$K/modules.builtin.modinfo"
 }
 
@@ -423,6 +426,25 @@ check "the symlink is replaced by a file" test ! -L "$D/modules.softdep"
 check "the file with other bytes of the same size is written again" \
 	cmp -s "$D/modules.builtin.bin" "$TMPD/keep.modules.builtin.bin"
 check "what was kept is what kmod writes" differential keep "$T" $K
+
+# ---- modules.builtin.modinfo: which records kmod takes, in which order ----
+# Records of a module apart, an alias of two modules (the later record first),
+# and odd records: no '.', an empty module name or value, a key without '=' (it
+# ends the list), a last record without its NUL, none at all (an empty index).
+T=$TMPD/builtin
+mkmod "$T" $K kernel/a.ko --export a_fn
+printf 'kernel/x.ko\nkernel/y.ko\n' >"$T/lib/modules/$K/modules.builtin"
+n=0
+for recs in 'y.alias=q\0x.alias=k\0y.alias=k\0' 'x.alias=k\0y.alias=k\0x.alias=k\0' \
+	'x.alias=\0y.alias=b\0' '.alias=z\0y.alias=b\0' 'nodot\0\0y.alias=b\0' \
+	'y.alias=b\0x.license\0w.alias=c\0' 'y.alias=b\0x.alias=d\0x.foo\0w.alias=c\0' \
+	'y.alias=b\0w.alias=c\0w.alias=d' 'y.alias=b\0w.alias==c\0x.alias=[a\0' \
+	'x.aliasx=k\0x.alia=k\0x..alias=b\0x.=alias\0y.alias=b\0' 'nodot\0' ''; do
+	n=$((n + 1))
+	printf "$recs" >"$T/lib/modules/$K/modules.builtin.modinfo"
+	check "modules.builtin.modinfo case $n ($recs): same files and messages" \
+		differential builtin-$n "$T" $K
+done
 
 # ---- -j: the output does not depend on the number of threads ----
 T=$TMPD/base
