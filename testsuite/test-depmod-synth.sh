@@ -446,6 +446,30 @@ for recs in 'y.alias=q\0x.alias=k\0y.alias=k\0' 'x.alias=k\0y.alias=k\0x.alias=k
 		differential builtin-$n "$T" $K
 done
 
+# ---- the index writer's order: aliases sharing prefixes near 8 and 16 bytes ----
+# (its sort takes the keys 8 bytes at a time), keys that are prefixes of others,
+# and the same alias in one module and in several (the priority and tie rules)
+T=$TMPD/aliases
+RANDOM=7
+stems=(a abcdefg abcdefgh abcdefghi abcdefghijklmno abcdefghijklmnop abcdefghijklmnopq
+	pci:v0000 pci:v00008086d usb:v1234p)
+for m in $(seq 1 30); do
+	args=()
+	for k in $(seq 1 $((RANDOM % 25 + 1))); do
+		s=${stems[RANDOM % ${#stems[@]}]}
+		case $((RANDOM % 4)) in
+		0) a=$s ;;
+		1) a=$s$((RANDOM % 3)) ;;
+		2) a=$s$(printf '%x' $((RANDOM % 300))) ;;
+		*) a=${s:0:$((RANDOM % ${#s} + 1))} ;;
+		esac
+		args+=(--modinfo "alias=$a")
+	done
+	mkmod "$T" $K kernel/m$((m % 4))/mod-r$m.ko "${args[@]}"
+done
+printf 'kernel/m%s/mod-r%s.ko\n' 1 9 2 14 3 3 0 20 >"$T/lib/modules/$K/modules.order"
+check "random aliases sharing prefixes: same indexes as kmod" differential aliases "$T" $K
+
 # ---- -j: the output does not depend on the number of threads ----
 T=$TMPD/base
 ok=1
