@@ -637,7 +637,19 @@ int outset_commit(struct outset *os)
 	for (size_t i = 0; i < os->n; i++)
 		changed += !os->files[i].kept;
 
-	if (changed > 0) {
+	/*
+	 * One file to change (the cache of a first run, modules.dep alone): its
+	 * rename is all or nothing by itself, with no journal to write and sync
+	 */
+	if (changed == 1) {
+		r = rename_all(os);
+		if (r == 0 && fsync(os->dfd) < 0) {
+			snprintf(os->failed, sizeof(os->failed), ".");
+			r = -errno;
+		}
+		if (r < 0)
+			return r;
+	} else if (changed > 0) {
 		if (asprintf(&os->journal, TMP_TAG "commit-%s", os->tag) < 0) {
 			os->journal = NULL;
 			return -ENOMEM;
