@@ -657,6 +657,20 @@ static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
 	np->offs = malloc((*n_syms ? *n_syms : 1) * sizeof(*np->offs));
 	if (np->offs == NULL)
 		return -ENOMEM;
+	/*
+	 * room for a distinct name per 4 symbols at once (Debian's tree: 250,000
+	 * symbols, 45,000 names), not five doublings of the table, each rehashing it
+	 */
+	if (np->cap == 0 && *n_syms / 2 > 4096) {
+		size_t cap = 4096;
+
+		while (cap < *n_syms / 2 && cap < (size_t)1 << 24)
+			cap *= 2;
+		np->slots = calloc(cap, sizeof(*np->slots));
+		if (np->slots == NULL)
+			return -ENOMEM;
+		np->cap = cap;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct dg_module *m = mods[i];
 
