@@ -12,8 +12,8 @@
  * link until the end, so no rename frees blocks) and recorded first in an
  * fsync'd journal: if the process dies among them, the next outset_open() in
  * that directory completes the set. A set with a single changed file needs no
- * journal: its one rename is all or nothing. Temporary names are ".<name>.mydepmod-<tag>",
- * the tag "<pid>-<random>" unique across PID namespaces.
+ * journal: its one rename is all or nothing. Temporary names are
+ * ".<name>.mydepmod-<tag>", the tag "<pid>-<random>" unique across PID namespaces.
  *
  * One outset at a time writes in a directory: outset_open() takes an exclusive
  * flock on it (waiting for the holder) until outset_free(). Holding it, every file
