@@ -41,9 +41,19 @@ static const char dmc_binds[4] = { 'G', 'W', 'L', 'U' };
 
 static int bind_code(char bind)
 {
-	const char *p = memchr(dmc_binds, bind, sizeof(dmc_binds));
-
-	return bind != '\0' && p != NULL ? (int)(p - dmc_binds) : -1;
+	/* dmc_binds[] read backwards: a call per symbol record written */
+	switch (bind) {
+	case 'G':
+		return 0;
+	case 'W':
+		return 1;
+	case 'L':
+		return 2;
+	case 'U':
+		return 3;
+	default:
+		return -1;
+	}
 }
 
 /* May an export (else a need) have @bind? Exports G W L, needs U W. */

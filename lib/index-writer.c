@@ -323,6 +323,19 @@ static void sort_entries_at(struct entry *a, size_t n, size_t depth, unsigned in
 	sort_entries(a, n, depth, budget);
 }
 
+/*
+ * entry_cmp_from(@a, @b, @depth) for two entries whose words are those at
+ * @depth: the keys' bytes are read only when the words are equal and go on.
+ */
+static int entry_cmp_word(const struct entry *a, const struct entry *b, size_t depth)
+{
+	if (a->word != b->word)
+		return a->word < b->word ? -1 : 1;
+	if ((a->word & 0xff) == 0) /* both keys end in this word */
+		return tie_cmp(a, b);
+	return entry_cmp_from(a, b, depth + sizeof(a->word));
+}
+
 /* a[0..n): their words are those at @depth */
 static void sort_entries(struct entry *a, size_t n, size_t depth, unsigned int budget)
 {
@@ -337,7 +350,7 @@ static void sort_entries(struct entry *a, size_t n, size_t depth, unsigned int b
 		if (n < 12) {
 			for (size_t k = 1; k < n; k++)
 				for (size_t j = k;
-				     j > 0 && entry_cmp_from(&a[j - 1], &a[j], depth) > 0;
+				     j > 0 && entry_cmp_word(&a[j - 1], &a[j], depth) > 0;
 				     j--)
 					swap_entries(&a[j - 1], &a[j]);
 			return;
