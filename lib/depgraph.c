@@ -726,21 +726,23 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 	struct dg_module *d = NULL;
 	struct dg_source s = *src;
 	struct stat st;
+	bool wanted;
 	int r;
 
-	/* @slot: a module of a block taken with it, or NULL for one taken here */
 	if (src->image != NULL) {
-		d = slot ? slot : preload_module(p);
+		wanted = true;
 	} else if (p->cache != NULL) {
 		/* the cache needs the file's identity: one stat for both */
 		r = modscan_stat(sm, src->dir, &st);
 		if (r == 0)
 			s.st = &st;
-		if (!sm->not_regular)
-			d = slot ? slot : preload_module(p);
-	} else if (modscan_check_type(sm, src->dir) == 0) {
-		d = slot ? slot : preload_module(p);
+		wanted = !sm->not_regular;
+	} else {
+		wanted = modscan_check_type(sm, src->dir) == 0;
 	}
+	/* @slot: a module of a block taken with it, or NULL for one taken here */
+	if (wanted)
+		d = slot ? slot : preload_module(p);
 	if (d == NULL) {
 		modscan_dir_unref(src->dir);
 		free(src->image);
