@@ -309,18 +309,14 @@ static int qsort_cmp(const void *pa, const void *pb, void *depth)
 	return entry_cmp_from(pa, pb, *(const size_t *)depth);
 }
 
-static void sort_entries(struct entry *a, size_t n, size_t depth, unsigned int budget);
-
 /*
- * Sort a[0..n), which agree on their first @depth bytes: each key's word at
- * @depth is read once, here, and the partitions at this depth compare the copies
- * in the entries, in one array, rather than reach every key again.
+ * Each key's word at @depth, read once into its entry: the partitions at that
+ * depth compare the copies, in one array, rather than reach every key again.
  */
-static void sort_entries_at(struct entry *a, size_t n, size_t depth, unsigned int budget)
+static void load_words(struct entry *a, size_t n, size_t depth)
 {
 	for (size_t i = 0; i < n; i++)
 		a[i].word = key_word(&a[i], depth);
-	sort_entries(a, n, depth, budget);
 }
 
 /*
@@ -386,8 +382,7 @@ static void sort_entries(struct entry *a, size_t n, size_t depth, unsigned int b
 			return;
 		}
 		depth += sizeof(pivot);
-		for (size_t k = 0; k < n; k++)
-			a[k].word = key_word(&a[k], depth);
+		load_words(a, n, depth);
 	}
 }
 
@@ -611,7 +606,8 @@ static int serialize(struct index_writer *w, struct strbuf *out, bool preorder)
 
 	dups_drop(w); /* entry indices change */
 	if (w->n > 0) {
-		sort_entries_at(w->entries, w->n, 0, 128);
+		load_words(w->entries, w->n, 0);
+		sort_entries(w->entries, w->n, 0, 128);
 		keys = calloc(w->n, sizeof(*keys));
 		if (keys == NULL)
 			return -ENOMEM;
