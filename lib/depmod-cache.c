@@ -537,9 +537,9 @@ static void pool_release(struct name_pool *np)
 	free(np->offs);
 }
 
-static int pool_grow(struct name_pool *np)
+/* The table with @cap slots (a power of two, above the names it holds). */
+static int pool_resize(struct name_pool *np, size_t cap)
 {
-	size_t cap = np->cap ? np->cap * 2 : 4096;
 	uint32_t *slots = calloc(cap, sizeof(*slots));
 
 	if (slots == NULL)
@@ -571,7 +571,8 @@ static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t
 	size_t j, len;
 	unsigned char hash[DMC_NAME_HASH];
 
-	if ((np->n + 1) * 2 > np->cap && pool_grow(np) < 0)
+	if ((np->n + 1) * 2 > np->cap &&
+	    pool_resize(np, np->cap ? np->cap * 2 : 4096) < 0)
 		return -ENOMEM;
 	for (j = h & (np->cap - 1); np->slots[j] != 0; j = (j + 1) & (np->cap - 1)) {
 		const char *have = np->buf.buf + np->slots[j] - 1;
@@ -676,10 +677,8 @@ static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
 
 		while (cap < *n_syms / 2 && cap < (size_t)1 << 24)
 			cap *= 2;
-		np->slots = calloc(cap, sizeof(*np->slots));
-		if (np->slots == NULL)
+		if (pool_resize(np, cap) < 0)
 			return -ENOMEM;
-		np->cap = cap;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct dg_module *m = mods[i];
