@@ -716,7 +716,9 @@ static bool fits_records(const struct dg_module *m)
 /* Is @m one to write: trusted, and either found in the cache or fitting it? */
 static bool to_write(const struct dg_module *m, int64_t start_ns)
 {
-	return dmc_trusted(m, start_ns) && (m->cache_entry != NULL || fits_records(m));
+	/* one found in the cache was made from its records: they fit (once filled it
+	 * has no cache_entry, so that cannot tell) */
+	return dmc_trusted(m, start_ns) && (m->from_cache || fits_records(m));
 }
 
 /* The cached ones of @all, sorted by path, one entry per path. */
