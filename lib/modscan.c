@@ -103,13 +103,9 @@ int modscan_dir_fd(const struct modscan_dir *d)
 	return d->fd;
 }
 
+/* one allocation: the strings follow the structure (mod_new()) */
 static void mod_free(struct modscan_mod *m)
 {
-	if (m == NULL)
-		return;
-	free(m->path);
-	free(m->uncrelpath);
-	free(m->name);
 	free(m);
 }
 
@@ -165,47 +161,49 @@ void modscan_free(struct modscan *ms)
 	free(ms);
 }
 
-static struct modscan_mod *mod_new(const struct modscan *ms, const char *path)
+/*
+ * A module for the file @path, its name @name (@namelen bytes, from
+ * path_to_modname()): the structure and its three strings in one allocation, as
+ * the walk makes one for each of thousands of files.
+ */
+static struct modscan_mod *mod_new(const struct modscan *ms, const char *path,
+				   const char *name, size_t namelen)
 {
-	struct modscan_mod *m = calloc(1, sizeof(*m));
-	char buf[PATH_MAX];
-	const char *slash;
-	size_t namelen;
+	size_t pathlen = strlen(path), uncrellen = 0, dirpart = 0, size;
+	const char *slash = strrchr(path, '/');
+	size_t baselen = slash ? (size_t)(slash - path) + 1 : 0;
+	bool under = strncmp(path, ms->dirname, ms->dirnamelen) == 0 &&
+		     path[ms->dirnamelen] == '/';
+	struct modscan_mod *m;
+	char *p;
 
-	if (m == NULL)
-		return NULL;
-	m->path = strdup(path);
-	if (m->path == NULL)
-		goto fail;
-	path_to_modname(path, buf, &namelen);
-	m->name = strdup(buf);
-	if (m->name == NULL)
-		goto fail;
-	slash = strrchr(m->path, '/');
-	m->baselen = slash ? (size_t)(slash - m->path) + 1 : 0;
-	m->sort_idx = 1;
-	m->size = -1;
-	if (strncmp(m->path, ms->dirname, ms->dirnamelen) == 0 &&
-	    m->path[ms->dirnamelen] == '/') {
-		size_t dirpart, len;
-
-		m->relpath = m->path + ms->dirnamelen + 1;
+	if (under) {
 		/*
 		 * kmod cuts the relative path after the first strlen(name) characters of
 		 * the basename and appends ".ko"; that drops the compression suffix.
 		 */
-		dirpart = (size_t)(m->path + m->baselen - m->relpath);
-		len = dirpart + namelen;
-		m->uncrelpath = malloc(len + 4);
-		if (m->uncrelpath == NULL)
-			goto fail;
-		memcpy(m->uncrelpath, m->relpath, len);
-		memcpy(m->uncrelpath + len, ".ko", 4);
+		dirpart = baselen - ms->dirnamelen - 1;
+		uncrellen = dirpart + namelen + 3;
+	}
+	size = sizeof(*m) + pathlen + 1 + namelen + 1 + (under ? uncrellen + 1 : 0);
+	m = calloc(1, size);
+	if (m == NULL)
+		return NULL;
+	p = (char *)(m + 1);
+	m->path = memcpy(p, path, pathlen + 1);
+	p += pathlen + 1;
+	m->name = memcpy(p, name, namelen + 1);
+	p += namelen + 1;
+	m->baselen = baselen;
+	m->sort_idx = 1;
+	m->size = -1;
+	if (under) {
+		m->relpath = m->path + ms->dirnamelen + 1;
+		m->uncrelpath = p;
+		memcpy(p, m->relpath, dirpart + namelen);
+		memcpy(p + dirpart + namelen, ".ko", 4);
 	}
 	return m;
-fail:
-	mod_free(m);
-	return NULL;
 }
 
 /*
@@ -330,7 +328,7 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 		hash_del(ms->by_name, old->name);
 		ms->dead[ms->n_dead++] = old;
 	}
-	m = mod_new(ms, path);
+	m = mod_new(ms, path, buf, namelen);
 	if (m == NULL)
 		return -ENOMEM;
 	m->type_unchecked = unchecked;
@@ -351,16 +349,17 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 int modscan_add_path(struct modscan *ms, const char *path)
 {
 	char buf[PATH_MAX];
+	size_t namelen;
 	struct modscan_mod *m;
 	struct stat st;
 	int r;
 
 	if (stat(path, &st) < 0)
 		return -errno;
-	path_to_modname(path, buf, NULL);
+	path_to_modname(path, buf, &namelen);
 	if (hash_find(ms->by_name, buf) != NULL)
 		return -EEXIST;
-	m = mod_new(ms, path);
+	m = mod_new(ms, path, buf, namelen);
 	if (m == NULL)
 		return -ENOMEM;
 	r = hash_add_unique(ms->by_name, m->name, m);
@@ -451,37 +450,62 @@ struct dirent64_hdr {
 /*
  * The directories on the path being walked, innermost first, by (device, inode):
  * a symbolic link to one of them ("l -> .", "l -> ..") would make the walk go
- * round for ever (docs/depmod-outputs.md §2.1).
+ * round for ever (docs/depmod-outputs.md §2.1). Only a directory reached through
+ * a link (or of a type getdents() did not say) can be one of them, so a
+ * directory's identity is asked of its descriptor only then: the walk enters
+ * some 900 directories of Debian's tree, all but a few without a link.
  */
 struct dir_chain {
+	int fd; /* open while the directory is walked */
+	bool known; /* @dev and @ino are set */
 	dev_t dev;
 	ino_t ino;
-	const struct dir_chain *up;
+	struct dir_chain *up;
 };
 
-/* 0 with @link set up below @up, or 1 when @fd is a directory already on the path */
-static int dir_chain_push(struct dir_chain *link, const struct dir_chain *up, int fd)
+static int dir_chain_identify(struct dir_chain *c)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) < 0)
+	if (c->known)
+		return 0;
+	if (fstat(c->fd, &st) < 0)
 		return -errno;
-	for (const struct dir_chain *c = up; c != NULL; c = c->up)
-		if (c->dev == st.st_dev && c->ino == st.st_ino)
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->known = true;
+	return 0;
+}
+
+/*
+ * 0 with @link set up below @up for the directory @fd, or 1 when it is one
+ * already on the path; @check: it was reached through a link, else it is not
+ * checked.
+ */
+static int dir_chain_push(struct dir_chain *link, struct dir_chain *up, int fd,
+			  bool check)
+{
+	*link = (struct dir_chain){ .fd = fd, .up = up };
+	if (!check)
+		return 0;
+	for (struct dir_chain *c = link; c != NULL; c = c->up) {
+		int r = dir_chain_identify(c);
+
+		if (r < 0)
+			return r;
+		if (c != link && c->dev == link->dev && c->ino == link->ino)
 			return 1;
-	link->dev = st.st_dev;
-	link->ino = st.st_ino;
-	link->up = up;
+	}
 	return 0;
 }
 
 static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
-		      const struct dir_chain *chain, const char *name,
-		      unsigned char d_type, struct strbuf *path, size_t baselen);
+		      struct dir_chain *chain, const char *name, unsigned char d_type,
+		      struct strbuf *path, size_t baselen);
 
 /* @path holds the directory path with a trailing '/', @baselen bytes. */
-static int walk_dir(struct modscan *ms, struct modscan_dir *dir,
-		    const struct dir_chain *chain, struct strbuf *path, size_t baselen)
+static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chain *chain,
+		    struct strbuf *path, size_t baselen)
 {
 	_cleanup_free_ char *buf = malloc(DIRBUF_SIZE);
 
@@ -556,8 +580,8 @@ static int stat_type(const struct modscan *ms, const struct modscan_dir *dir,
 }
 
 static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
-		      const struct dir_chain *chain, const char *name,
-		      unsigned char d_type, struct strbuf *path, size_t baselen)
+		      struct dir_chain *chain, const char *name, unsigned char d_type,
+		      struct strbuf *path, size_t baselen)
 {
 	size_t namelen = strlen(name);
 	bool is_dir;
@@ -597,7 +621,7 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 			entry_error(ms, dir, true, name, path->buf, baselen);
 			return 0;
 		}
-		r = dir_chain_push(&link, chain, fd);
+		r = dir_chain_push(&link, chain, fd, d_type != DT_DIR);
 		if (r != 0) {
 			close(fd);
 			if (r < 0)
@@ -647,7 +671,7 @@ static int walk_path(struct modscan *ms, const char *dir)
 		       strerror(-r));
 		return r;
 	}
-	r = dir_chain_push(&root, NULL, fd);
+	r = dir_chain_push(&root, NULL, fd, false);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -936,7 +960,8 @@ int modscan_build(struct modscan *ms, struct modscan_mod ***mods, size_t *n)
 	return 0;
 }
 
-static int newer_in_dir(int dfd, const struct dir_chain *up, time_t mtime,
+/* @linked: @dfd was reached through a link (or an entry of unknown type) */
+static int newer_in_dir(int dfd, struct dir_chain *up, bool linked, time_t mtime,
 			const struct mk_log *log)
 {
 	struct dir_chain link;
@@ -944,7 +969,7 @@ static int newer_in_dir(int dfd, const struct dir_chain *up, time_t mtime,
 	DIR *d;
 	int r;
 
-	r = dir_chain_push(&link, up, dfd);
+	r = dir_chain_push(&link, up, dfd, linked);
 	if (r != 0) {
 		close(dfd);
 		return r < 0 ? r : 0; /* a loop: its files are seen where it leads */
@@ -977,7 +1002,7 @@ static int newer_in_dir(int dfd, const struct dir_chain *up, time_t mtime,
 
 			if (fd < 0)
 				continue;
-			r = newer_in_dir(fd, &link, mtime, log);
+			r = newer_in_dir(fd, &link, de->d_type != DT_DIR, mtime, log);
 			continue;
 		}
 		if (!path_ends_with_kmod_ext(name, strlen(name)))
@@ -1006,7 +1031,7 @@ int modscan_depfile_up_to_date(const char *dirname, const char *depfile,
 	fd = open(dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = newer_in_dir(fd, NULL, st.st_mtime, log);
+	r = newer_in_dir(fd, NULL, false, st.st_mtime, log);
 	if (r < 0)
 		return r;
 	return r == 0 ? 1 : 0;
