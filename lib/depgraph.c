@@ -721,7 +721,7 @@ static struct dg_module *preload_module(struct dg_preload *p)
  * is not: its failure is kept as the module's error, as a file's would be).
  */
 static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
-			const struct dg_source *src, struct dg_module *slot)
+			const struct dg_source *src, struct dg_module *slot, bool fill)
 {
 	struct dg_module *d = NULL;
 	struct dg_source s = *src;
@@ -757,7 +757,40 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 		free(d->arena);
 		return; /* its place in the block stays unused */
 	}
+	/* a worker fills one found in the cache too, while the walk goes on */
+	if (fill && d->cache_entry != NULL)
+		p->cache->fill(p->cache->data, d); /* else filled later */
 	sm->user = d; /* read by the main thread after the join */
+}
+
+/*
+ * polls of the queue before a worker sleeps: waking a sleeping worker cost the
+ * walk a futex call and an interprocessor interrupt each time (a sixth of the
+ * walk's time when the cache answers for the modules, and the worker, faster
+ * than the walk, kept falling asleep); a few tens of microseconds of polling
+ * covers the walk's time to find the next files
+ */
+#define PRELOAD_SPIN 2000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* Poll, without the lock, until a module is queued or the walk ended, or for a while. */
+static void preload_spin(struct dg_preload *p)
+{
+	for (unsigned int i = 0; i < PRELOAD_SPIN; i++) {
+		if (__atomic_load_n(&p->n, __ATOMIC_RELAXED) !=
+			    __atomic_load_n(&p->next, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&p->done, __ATOMIC_RELAXED))
+			return;
+		cpu_relax();
+	}
 }
 
 /* what a thread takes from the queue at once, with a module of a block for each */
@@ -776,6 +809,8 @@ static bool preload_take(struct dg_preload *p, bool wait, struct preload_take *t
 {
 	size_t left, share;
 
+	if (wait)
+		preload_spin(p);
 	pthread_mutex_lock(&p->lock);
 	while (wait && p->next == p->n && !p->done) {
 		p->n_waiting++;
@@ -788,17 +823,18 @@ static bool preload_take(struct dg_preload *p, bool wait, struct preload_take *t
 	t->n = 0;
 	while (t->n < share && p->next < p->n) {
 		t->item[t->n] = p->queue[p->next];
-		p->queue[p->next++].src = (struct dg_source){ 0 };
+		p->queue[p->next].src = (struct dg_source){ 0 };
+		__atomic_store_n(&p->next, p->next + 1, __ATOMIC_RELAXED);
 		t->slot[t->n++] = preload_module_locked(p);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return t->n > 0;
 }
 
-static void preload_taken(struct dg_preload *p, struct preload_take *t)
+static void preload_taken(struct dg_preload *p, struct preload_take *t, bool fill)
 {
 	for (unsigned int i = 0; i < t->n; i++)
-		preload_one(p, t->item[i].mod, &t->item[i].src, t->slot[i]);
+		preload_one(p, t->item[i].mod, &t->item[i].src, t->slot[i], fill);
 }
 
 static void *preload_worker(void *arg)
@@ -807,7 +843,7 @@ static void *preload_worker(void *arg)
 	struct preload_take t;
 
 	while (preload_take(p, true, &t))
-		preload_taken(p, &t);
+		preload_taken(p, &t, true);
 	return NULL;
 }
 
@@ -869,17 +905,18 @@ static size_t preload_flush(struct dg_preload *p, const struct preload_item *ext
 				modscan_dir_unref(p->pend[i].src.dir);
 			p->n_pend = 0;
 			if (extra != NULL)
-				preload_one(p, extra->mod, &extra->src, NULL);
+				preload_one(p, extra->mod, &extra->src, NULL, false);
 			return 0;
 		}
 		p->queue = a;
 		p->cap = cap;
 	}
 	memcpy(&p->queue[p->n], p->pend, p->n_pend * sizeof(*p->pend));
-	p->n += p->n_pend;
-	p->n_pend = 0;
 	if (extra != NULL)
-		p->queue[p->n++] = *extra;
+		p->queue[p->n + p->n_pend] = *extra;
+	p->n_pend = 0;
+	/* with a store a polling worker sees whole (preload_spin()) */
+	__atomic_store_n(&p->n, p->n + k, __ATOMIC_RELAXED);
 	backlog = p->n - p->next;
 	if (p->n_waiting > 0 && backlog >= PRELOAD_WAKE)
 		pthread_cond_signal(&p->cond);
@@ -913,7 +950,7 @@ static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
 	 * reads some too.
 	 */
 	if (backlog > PRELOAD_BACKLOG && preload_take(p, false, &t))
-		preload_taken(p, &t);
+		preload_taken(p, &t, false);
 }
 
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
@@ -934,12 +971,12 @@ void dg_preload_finish(struct dg_preload *p)
 	if (p->n_pend > 0)
 		preload_flush(p, NULL);
 	pthread_mutex_lock(&p->lock);
-	p->done = true;
+	__atomic_store_n(&p->done, true, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	/* read what is left alongside the workers */
 	while (preload_take(p, false, &left))
-		preload_taken(p, &left);
+		preload_taken(p, &left, false);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
