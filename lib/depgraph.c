@@ -949,7 +949,10 @@ static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
 	 * threaded process waits for an RCU grace period), or images in memory, it
 	 * reads some too.
 	 */
-	if (backlog > PRELOAD_BACKLOG && preload_take(p, false, &t))
+	if (backlog > PRELOAD_BACKLOG &&
+	    (p->cache == NULL || p->cache->ready == NULL ||
+	     p->cache->ready(p->cache->data)) &&
+	    preload_take(p, false, &t))
 		preload_taken(p, &t, false);
 }
 

@@ -117,6 +117,11 @@ struct dg_cache {
 	 * only when the graph needs its data: 0, or -ENOMEM.
 	 */
 	int (*fill)(void *data, struct dg_module *m);
+	/*
+	 * NULL, or false while @lookup would wait (the cache is still being read):
+	 * the walk's own thread then leaves the reading to the workers.
+	 */
+	bool (*ready)(void *data);
 	void *data;
 };
 

@@ -35,6 +35,21 @@ struct run {
 	struct depmod_cache *cache;
 	char *cache_key;
 	struct dg_cache cache_hook;
+	/*
+	 * The old cache is read and checked on a thread of its own while the walk
+	 * starts (2 ms for Debian's tree, an eighth of an incremental run's walk);
+	 * a lookup waits for it (cache_lookup())
+	 */
+	struct cache_load {
+		pthread_t thread;
+		bool running;
+		pthread_mutex_t lock;
+		pthread_cond_t cond;
+		bool done; /* @cache, @r and @why are set: under @lock, or atomically */
+		char *path;
+		const char *why;
+		int r;
+	} load;
 	int64_t start_ns;
 	/* the graph's modules, in its order (modscan_build()) */
 	struct modscan_mod **mods;
@@ -60,9 +75,11 @@ struct run {
 };
 
 static int cache_wait(struct run *run);
+static int cache_loaded(struct run *run);
 
 static void run_release(struct run *run)
 {
+	cache_loaded(run);
 	cache_wait(run);
 	strbuf_release(&run->job.writing.body);
 	free(run->job.mods);
@@ -113,45 +130,110 @@ __attribute__((format(printf, 3, 0))) static void count_said(void *data, int pri
 		run->said_to->fn(run->said_to->data, prio, fmt, ap);
 }
 
+static bool cache_ready(void *data)
+{
+	struct run *run = data;
+
+	return __atomic_load_n(&run->load.done, __ATOMIC_ACQUIRE);
+}
+
+static void cache_wait_ready(struct run *run)
+{
+	if (cache_ready(run))
+		return;
+	pthread_mutex_lock(&run->load.lock);
+	while (!run->load.done)
+		pthread_cond_wait(&run->load.cond, &run->load.lock);
+	pthread_mutex_unlock(&run->load.lock);
+}
+
 static int cache_lookup(void *data, struct dg_module *m)
 {
-	return data != NULL ? dmc_lookup(data, m) : 0;
+	struct run *run = data;
+
+	cache_wait_ready(run);
+	return run->cache != NULL ? dmc_lookup(run->cache, m) : 0;
 }
 
 static int cache_fill(void *data, struct dg_module *m)
 {
-	return dmc_fill(data, m);
+	struct run *run = data;
+
+	return dmc_fill(run->cache, m); /* only after a lookup found it */
+}
+
+static void *cache_load_run(void *data)
+{
+	struct run *run = data;
+	struct cache_load *l = &run->load;
+
+	l->r = dmc_read_file(l->path, run->cache_key, &run->cache, &l->why);
+	pthread_mutex_lock(&l->lock);
+	__atomic_store_n(&l->done, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
 }
 
 /*
- * The cache of the last run, when there is a valid one: a cache that is not
- * (docs/depmod-cache.md §4) is reported once, then ignored and replaced.
+ * Start reading the cache of the last run (docs/depmod-cache.md §4), on a thread
+ * of its own when one can be had; cache_loaded() tells how it went.
  */
 static int open_cache(struct run *run)
 {
 	const struct depmod_opts *o = run->o;
-	_cleanup_free_ char *path = NULL;
-	const char *why = NULL;
-	int r;
+	struct cache_load *l = &run->load;
 
 	run->start_ns = dmc_now_ns();
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->cond, NULL);
+	run->cache_hook = (struct dg_cache){
+		.lookup = cache_lookup,
+		.fill = cache_fill,
+		.ready = cache_ready,
+		.data = run,
+	};
 	if (dmc_make_key(o->kver, o->dirname, &run->cache_key) < 0 ||
-	    asprintf(&path, "%s/%s", o->outdirname, DMC_FILENAME) < 0) {
-		path = NULL;
+	    asprintf(&l->path, "%s/%s", o->outdirname, DMC_FILENAME) < 0) {
+		l->path = NULL;
+		l->done = true;
 		return out_of_memory(o->log);
 	}
-	run->cache_hook = (struct dg_cache){ .lookup = cache_lookup, .fill = cache_fill };
-	if (!o->read_cache)
+	if (!o->read_cache) {
+		l->r = -ENOENT;
+		l->done = true;
 		return 0;
-	r = dmc_read_file(path, run->cache_key, &run->cache, &why);
-	if (r == -ENOMEM)
-		return out_of_memory(o->log);
-	run->cache_present = r != -ENOENT && r != -ENOTDIR;
-	if (r < 0 && run->cache_present)
-		mk_log(o->log, LOG_WARNING, "%s: %s, rebuilt\n", path,
-		       why != NULL ? why : strerror(-r));
-	run->cache_hook.data = run->cache;
+	}
+	l->running = pthread_create(&l->thread, NULL, cache_load_run, run) == 0;
+	if (!l->running)
+		cache_load_run(run);
 	return 0;
+}
+
+/*
+ * Wait for the old cache: 0 with run->cache when there is a valid one; a cache
+ * that is not is reported once, then ignored and replaced.
+ */
+static int cache_loaded(struct run *run)
+{
+	struct cache_load *l = &run->load;
+	int r;
+
+	if (l->path == NULL)
+		return 0; /* not asked for, or said already */
+	if (l->running)
+		pthread_join(l->thread, NULL);
+	l->running = false;
+	r = l->r;
+	run->cache_present = r != -ENOENT && r != -ENOTDIR;
+	if (r < 0 && r != -ENOMEM && run->cache_present)
+		mk_log(run->o->log, LOG_WARNING, "%s: %s, rebuilt\n", l->path,
+		       l->why != NULL ? l->why : strerror(-r));
+	free(l->path);
+	l->path = NULL;
+	pthread_mutex_destroy(&l->lock);
+	pthread_cond_destroy(&l->cond);
+	return r == -ENOMEM ? out_of_memory(run->o->log) : 0;
 }
 
 static void *cache_job_run(void *data)
@@ -556,6 +638,8 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		r = open_cache(&run);
 	if (r == 0)
 		r = all ? scan_tree(&run) : scan_files(&run);
+	if (r == 0)
+		r = cache_loaded(&run);
 	if (r == 0)
 		r = build_order(&run);
 	if (r == 0 && all)
