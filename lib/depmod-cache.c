@@ -21,8 +21,8 @@
 #include "hash64.h"
 
 #define DMC_MAGIC "MYDEPMC\n"
-#define DMC_VERSION 5u
-#define DMC_HEADER 72u
+#define DMC_VERSION 6u
+#define DMC_HEADER 88u
 #define DMC_MAX_RECORD 4096u
 #define DMC_ENTRY 72u
 #define DMC_SYM 8u
@@ -31,6 +31,10 @@
 #define DMC_MAX_NAMES (1u << (32 - DMC_BIND_BITS))
 #define DMC_SYM_BIND_MASK ((1u << DMC_BIND_BITS) - 1)
 #define DMC_INFO 8u
+/* a directory: device, inode, size, mtime, ctime, its listing's offset and length */
+#define DMC_DIR 48u
+/* the longest name a directory entry has (NAME_MAX) */
+#define DMC_ENTRY_NAME_MAX 255u
 /* each symbol name is preceded by its dg_sym_hash(), 4 bytes */
 #define DMC_NAME_HASH 4u
 /* far beyond a real tree's few MB: a larger file is not read */
@@ -83,6 +87,9 @@ struct depmod_cache {
 	const char *names; /* the symbol names, each once */
 	uint32_t names_len;
 	const char *strings;
+	/* the directories' listings, by (device, inode) increasing */
+	struct modscan_listing *dirs;
+	uint32_t n_dirs;
 };
 
 static uint32_t get32(const unsigned char *p)
@@ -130,9 +137,11 @@ int dmc_make_key(const char *kver, const char *dirname, char **out)
 
 /* The fixed header: the sections' sizes add up to the file's, the key matches. */
 static const char *check_header(const unsigned char *d, size_t len, const char *key,
-				uint32_t *n_entries, uint32_t *n_syms, uint32_t *n_infos)
+				uint32_t *n_entries, uint32_t *n_syms, uint32_t *n_infos,
+				uint32_t *n_dirs)
 {
 	uint64_t key_len, strings_len, names_len, rec_len, total = DMC_HEADER, part;
+	uint64_t listed_len;
 
 	if (len < DMC_HEADER || memcmp(d, DMC_MAGIC, 8) != 0)
 		return "not a mykmod cache";
@@ -150,8 +159,12 @@ static const char *check_header(const unsigned char *d, size_t len, const char *
 	strings_len = get64(d + 48);
 	names_len = get64(d + 24);
 	rec_len = get32(d + 64);
+	*n_dirs = get32(d + 72);
+	listed_len = get64(d + 80);
 	if (get32(d + 68) != 0 || rec_len > DMC_MAX_RECORD)
 		return "a bad record size";
+	if (get32(d + 76) != 0 || listed_len > UINT32_MAX)
+		return "a bad listing size";
 	if (uadd64_overflow(total, key_len, &total) ||
 	    uadd64_overflow(total, rec_len, &total) ||
 	    umul64_overflow(*n_entries, DMC_ENTRY, &part) ||
@@ -161,7 +174,10 @@ static const char *check_header(const unsigned char *d, size_t len, const char *
 	    umul64_overflow(*n_infos, DMC_INFO, &part) ||
 	    uadd64_overflow(total, part, &total) ||
 	    uadd64_overflow(total, names_len, &total) ||
-	    uadd64_overflow(total, strings_len, &total) || total != len ||
+	    uadd64_overflow(total, strings_len, &total) ||
+	    umul64_overflow(*n_dirs, DMC_DIR, &part) ||
+	    uadd64_overflow(total, part, &total) ||
+	    uadd64_overflow(total, listed_len, &total) || total != len ||
 	    strings_len > UINT32_MAX || names_len > UINT32_MAX)
 		return "sections do not add up";
 	if (key_len != strlen(key) || memcmp(d + DMC_HEADER, key, key_len) != 0)
@@ -267,7 +283,76 @@ static const char *check_entries(struct depmod_cache *c, const unsigned char *ta
 	return NULL;
 }
 
-/* dmc_load() on @data, which it takes (freed on failure). */
+/*
+ * One listing of @len bytes: entries of a type byte and a name of 1 to 255 bytes
+ * without '/', each ending in NUL, up to the end exactly.
+ */
+static bool listing_valid(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+
+	while (p < end) {
+		const unsigned char *nul;
+		size_t n;
+
+		p++; /* the type: any byte, as getdents() gives it */
+		nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+		if (nul == NULL)
+			return false;
+		n = (size_t)(nul - p);
+		if (n == 0 || n > DMC_ENTRY_NAME_MAX || memchr(p, '/', n) != NULL)
+			return false;
+		p = nul + 1;
+	}
+	return true;
+}
+
+static int listing_cmp(uint64_t dev, uint64_t ino, const struct modscan_listing *l)
+{
+	if (dev != l->dev)
+		return dev < l->dev ? -1 : 1;
+	if (ino != l->ino)
+		return ino < l->ino ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The directories' table at @table and their listings after it (@listed_len
+ * bytes): identities strictly increasing, each listing the next bytes, valid.
+ */
+static const char *check_dirs(struct depmod_cache *c, const unsigned char *table,
+			      uint64_t listed_len)
+{
+	const unsigned char *listed = table + (size_t)c->n_dirs * DMC_DIR;
+	uint64_t at = 0;
+
+	for (uint32_t i = 0; i < c->n_dirs; i++) {
+		const unsigned char *p = table + (size_t)i * DMC_DIR;
+		struct modscan_listing *l = &c->dirs[i];
+		uint32_t off = get32(p + 40), len = get32(p + 44);
+
+		*l = (struct modscan_listing){
+			.dev = get64(p),
+			.ino = get64(p + 8),
+			.size = get64(p + 16),
+			.mtime_ns = (int64_t)get64(p + 24),
+			.ctime_ns = (int64_t)get64(p + 32),
+			.len = len,
+		};
+		if (off != at || !range_valid(off, len, listed_len))
+			return "a directory's listing out of bounds";
+		if (i > 0 && listing_cmp(l->dev, l->ino, &c->dirs[i - 1]) <= 0)
+			return "directories out of order";
+		l->entries = listed + off;
+		if (!listing_valid(l->entries, len))
+			return "a bad directory listing";
+		at += len;
+	}
+	if (at != listed_len)
+		return "listing bytes no directory owns";
+	return NULL;
+}
+
 /* @data of @len bytes, mapped or malloc'd. */
 static void release_data(unsigned char *data, size_t len, bool mapped)
 {
@@ -281,10 +366,10 @@ static int load_owned(unsigned char *data, size_t len, bool mapped, const char *
 		      struct depmod_cache **out, const char **why)
 {
 	struct depmod_cache *c;
-	uint32_t n_syms = 0, n_infos = 0, n_entries = 0;
+	uint32_t n_syms = 0, n_infos = 0, n_entries = 0, n_dirs = 0;
 	size_t off;
 
-	*why = check_header(data, len, key, &n_entries, &n_syms, &n_infos);
+	*why = check_header(data, len, key, &n_entries, &n_syms, &n_infos, &n_dirs);
 	if (*why != NULL) {
 		release_data(data, len, mapped);
 		return -EBADMSG;
@@ -298,7 +383,9 @@ static int load_owned(unsigned char *data, size_t len, bool mapped, const char *
 	c->len = len;
 	c->mapped = mapped;
 	c->entries = calloc(n_entries ? n_entries : 1, sizeof(*c->entries));
-	if (c->entries == NULL) {
+	c->dirs = calloc(n_dirs ? n_dirs : 1, sizeof(*c->dirs));
+	c->n_dirs = n_dirs;
+	if (c->entries == NULL || c->dirs == NULL) {
 		dmc_free(c);
 		return -ENOMEM;
 	}
@@ -318,6 +405,10 @@ static int load_owned(unsigned char *data, size_t len, bool mapped, const char *
 	}
 	*why = check_entries(c, c->data + off - (size_t)n_entries * DMC_ENTRY, n_syms,
 			     n_infos, get64(c->data + 48));
+	if (*why == NULL)
+		*why = check_dirs(c,
+				  (const unsigned char *)c->strings + get64(c->data + 48),
+				  get64(c->data + 80));
 	if (*why != NULL) {
 		dmc_free(c);
 		return -EBADMSG;
@@ -370,6 +461,7 @@ void dmc_free(struct depmod_cache *c)
 	if (c == NULL)
 		return;
 	free(c->entries);
+	free(c->dirs);
 	release_data(c->data, c->len, c->mapped);
 	free(c);
 }
@@ -476,6 +568,41 @@ int dmc_lookup(const struct depmod_cache *c, struct dg_module *m)
 	m->cache_entry = e;
 	m->cache_found = e;
 	return 1;
+}
+
+const struct modscan_listing *dmc_find_listing(const struct depmod_cache *c,
+					       const struct modscan_listing *want)
+{
+	size_t lo = 0, hi = c->n_dirs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = listing_cmp(want->dev, want->ino, &c->dirs[mid]);
+
+		if (d == 0) {
+			const struct modscan_listing *l = &c->dirs[mid];
+
+			return l->size == want->size && l->mtime_ns == want->mtime_ns &&
+					       l->ctime_ns == want->ctime_ns
+				       ? l
+				       : NULL;
+		}
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+size_t dmc_listing_count(const struct depmod_cache *c)
+{
+	return c->n_dirs;
+}
+
+const struct modscan_listing *dmc_listing_at(const struct depmod_cache *c, size_t i)
+{
+	return &c->dirs[i];
 }
 
 int dmc_fill(const struct depmod_cache *c, struct dg_module *m)
@@ -881,18 +1008,24 @@ static void free_filled(struct dg_module *filled, size_t n)
 		free(filled[i].arena);
 }
 
-/* Everything but the record, for @n modules @mods, into @out. */
+/* Everything but the record, for @n modules @mods and @n_dirs @dirs, into @out. */
 static int write_body(struct strbuf *out, const char *key, const struct dg_module **mods,
-		      size_t n, struct name_pool *np)
+		      size_t n, struct name_pool *np,
+		      const struct modscan_listing *const *dirs, size_t n_dirs)
 {
-	uint64_t n_syms = 0, n_infos = 0, strings = 0;
+	uint64_t n_syms = 0, n_infos = 0, strings = 0, listed = 0;
 	size_t key_len = strlen(key), ents, syms, infos, names, str_at, total;
+	size_t dirs_at, listed_at;
 	uint32_t sym = 0, info = 0, str = 0;
 	unsigned char *d;
 	int r = measure(mods, n, &n_syms, &n_infos, &strings, np);
 
 	if (r == 0 && key_len > UINT32_MAX)
 		r = -E2BIG;
+	for (size_t i = 0; r == 0 && i < n_dirs; i++)
+		if (uadd64_overflow(listed, dirs[i]->len, &listed) ||
+		    listed > UINT32_MAX || n_dirs > UINT32_MAX)
+			r = -E2BIG;
 	if (r < 0)
 		return r;
 	ents = DMC_HEADER + key_len;
@@ -900,7 +1033,9 @@ static int write_body(struct strbuf *out, const char *key, const struct dg_modul
 	infos = syms + (size_t)n_syms * DMC_SYM;
 	names = infos + (size_t)n_infos * DMC_INFO;
 	str_at = names + np->buf.used;
-	total = str_at + (size_t)strings;
+	dirs_at = str_at + (size_t)strings;
+	listed_at = dirs_at + n_dirs * DMC_DIR;
+	total = listed_at + (size_t)listed;
 	/* room for the record, appended by dmc_write_end() */
 	if (strbuf_reserve(out, total + DMC_MAX_RECORD) < 0)
 		return -ENOMEM;
@@ -915,13 +1050,77 @@ static int write_body(struct strbuf *out, const char *key, const struct dg_modul
 	put32(d + 40, (uint32_t)n_syms);
 	put32(d + 44, (uint32_t)n_infos);
 	put64(d + 48, strings);
+	put32(d + 72, (uint32_t)n_dirs);
+	put64(d + 80, listed);
 	memcpy(d + DMC_HEADER, key, key_len);
 	if (np->buf.used > 0)
 		memcpy(d + names, np->buf.buf, np->buf.used);
 	for (size_t i = 0; i < n; i++)
 		put_module(d + ents + i * DMC_ENTRY, mods[i], d, syms, infos, str_at, np,
 			   &sym, &info, &str);
+	listed = 0;
+	for (size_t i = 0; i < n_dirs; i++) {
+		const struct modscan_listing *l = dirs[i];
+		unsigned char *p = d + dirs_at + i * DMC_DIR;
+
+		put64(p, l->dev);
+		put64(p + 8, l->ino);
+		put64(p + 16, l->size);
+		put64(p + 24, (uint64_t)l->mtime_ns);
+		put64(p + 32, (uint64_t)l->ctime_ns);
+		put32(p + 40, (uint32_t)listed);
+		put32(p + 44, (uint32_t)l->len);
+		if (l->len > 0)
+			memcpy(d + listed_at + listed, l->entries, l->len);
+		listed += l->len;
+	}
 	out->used = total;
+	return 0;
+}
+
+static int cmp_listing(const void *a, const void *b)
+{
+	const struct modscan_listing *la = *(const struct modscan_listing *const *)a;
+	const struct modscan_listing *lb = *(const struct modscan_listing *const *)b;
+
+	return listing_cmp(la->dev, la->ino, lb);
+}
+
+/*
+ * The listings to write, by identity: those of directories changed at least
+ * DMC_RACY_NS before @start_ns (a directory changed within the timestamp
+ * granularity could change again without its times changing, as a file can);
+ * a directory listed twice differently (it changed during the walk) not at all.
+ */
+static int pick_listings(const struct modscan_listing *all, size_t n_all,
+			 int64_t start_ns, const struct modscan_listing ***out, size_t *n)
+{
+	const struct modscan_listing **a = malloc((n_all ? n_all : 1) * sizeof(*a));
+	size_t k = 0, w = 0;
+
+	if (a == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_all; i++)
+		if (all[i].mtime_ns < start_ns - DMC_RACY_NS &&
+		    all[i].ctime_ns < start_ns - DMC_RACY_NS)
+			a[k++] = &all[i];
+	qsort(a, k, sizeof(*a), cmp_listing);
+	for (size_t i = 0; i < k;) {
+		size_t j = i + 1;
+		bool same = true;
+
+		for (; j < k && listing_cmp(a[i]->dev, a[i]->ino, a[j]) == 0; j++)
+			same = same && a[j]->size == a[i]->size &&
+			       a[j]->mtime_ns == a[i]->mtime_ns &&
+			       a[j]->ctime_ns == a[i]->ctime_ns &&
+			       a[j]->len == a[i]->len &&
+			       memcmp(a[j]->entries, a[i]->entries, a[i]->len) == 0;
+		if (same)
+			a[w++] = a[i];
+		i = j;
+	}
+	*out = a;
+	*n = w;
 	return 0;
 }
 
@@ -964,11 +1163,25 @@ static bool quick_same(const struct depmod_cache *old, const char *dirname,
 	return true;
 }
 
+/* Has @old each of the @n listings @l, of the same identity (so the same entries)? */
+static bool listings_known(const struct depmod_cache *old,
+			   const struct modscan_listing *const *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dmc_find_listing(old, l[i]) == NULL)
+			return false;
+	return true;
+}
+
 int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 		    int64_t start_ns, const struct dg_module *const *all, size_t n_all,
+		    const struct modscan_listing *dirs, size_t n_dirs,
 		    const struct depmod_cache *old)
 {
 	_cleanup_free_ const struct dg_module **mods = NULL;
+	_cleanup_free_ const struct modscan_listing **listings = NULL;
+	size_t n_listings = 0;
+	bool old_lists;
 	_cleanup_free_ struct dg_module *filled = NULL;
 	struct name_pool np = { .buf = STRBUF_INIT };
 	struct carried carried = { NULL, NULL };
@@ -977,18 +1190,23 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 
 	w->body = (struct strbuf)STRBUF_INIT;
 	w->old = old;
-	w->same_as_old = old != NULL && quick_same(old, dirname, start_ns, all, n_all);
+	r = pick_listings(dirs, n_dirs, start_ns, &listings, &n_listings);
+	if (r < 0)
+		return r;
+	/* a settled directory the old cache lacks is worth writing it (§3) */
+	old_lists = old != NULL && listings_known(old, listings, n_listings);
+	w->same_as_old = old_lists && quick_same(old, dirname, start_ns, all, n_all);
 	if (w->same_as_old) /* dmc_write_end() takes the old body */
 		return 0;
 	r = pick_modules(all, n_all, start_ns, &mods, &n);
 	if (r == 0 && old != NULL)
 		r = carry_unseen(old, dirname, all, n_all, &mods, &n, &carried);
-	if (r == 0 && old != NULL && same_entries(old, mods, n)) {
+	if (r == 0 && old_lists && same_entries(old, mods, n)) {
 		w->same_as_old = true; /* dmc_write_end() takes the old body */
 	} else if (r == 0) {
 		r = fill_pending(old, mods, n, &filled);
 		if (r == 0)
-			r = write_body(&w->body, key, mods, n, &np);
+			r = write_body(&w->body, key, mods, n, &np, listings, n_listings);
 	}
 	pool_release(&np);
 	free_filled(filled, n);

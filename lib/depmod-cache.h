@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "depgraph.h"
+#include "modscan.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -68,6 +69,17 @@ int dmc_lookup(const struct depmod_cache *c, struct dg_module *m) _must_check_;
 int dmc_fill(const struct depmod_cache *c, struct dg_module *m) _must_check_;
 
 /*
+ * The listing of the directory of identity @want (device, inode, size, mtime,
+ * ctime) when the cache has one of exactly that identity (docs/depmod-cache.md
+ * §3), else NULL. It lives as long as @c.
+ */
+const struct modscan_listing *dmc_find_listing(const struct depmod_cache *c,
+					       const struct modscan_listing *want);
+/* The number of listings, and listing @i (< that), for tests and fuzzing. */
+size_t dmc_listing_count(const struct depmod_cache *c);
+const struct modscan_listing *dmc_listing_at(const struct depmod_cache *c, size_t i);
+
+/*
  * A cache being written, in two steps so that the first can run while the
  * index files are made: dmc_write_begin() serialises every entry, and
  * dmc_write_end() adds the record of those files (dmc_record()) and the
@@ -86,12 +98,16 @@ struct dmc_writing {
  * of two with one path. @old is the cache the run looked modules up in (NULL
  * for none); it must outlive the writing. Its entries for files none of @mods
  * is, when the file under the module directory @dirname (or the entry's whole
- * path) is still the same, are kept. The modules are only read: this may
+ * path) is still the same, are kept. @dirs, the @n_dirs listings of the walk
+ * (modscan_listings()), are written when they changed at least DMC_RACY_NS
+ * before @start_ns; one of those that @old lacks is a reason to write a new
+ * cache, as a new entry is. The modules are only read: this may
  * run beside what reads the graph. 0, or -ENOMEM, or -E2BIG past the format's
  * 32-bit counts; either way @w is then for dmc_write_end() alone.
  */
 int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 		    int64_t start_ns, const struct dg_module *const *mods, size_t n,
+		    const struct modscan_listing *dirs, size_t n_dirs,
 		    const struct depmod_cache *old) _must_check_;
 /*
  * The cache, with @record, in @out (emptied first); @w is released. The same

@@ -69,6 +69,8 @@ struct run {
 		bool running;
 		const struct dg_module **mods;
 		size_t n;
+		const struct modscan_listing *dirs; /* the walk's (modscan_listings()) */
+		size_t n_dirs;
 		struct dmc_writing writing;
 		int r;
 	} job;
@@ -162,6 +164,20 @@ static int cache_fill(void *data, struct dg_module *m)
 	return dmc_fill(run->cache, m); /* only after a lookup found it */
 }
 
+/*
+ * A directory's listing from the cache, for the walk: none while the cache is
+ * still being read (the walk does not wait for it; the directory is read).
+ */
+static const struct modscan_listing *
+cache_find_listing(void *data, const struct modscan_listing *want)
+{
+	struct run *run = data;
+
+	if (!cache_ready(run) || run->cache == NULL)
+		return NULL;
+	return dmc_find_listing(run->cache, want);
+}
+
 static void *cache_load_run(void *data)
 {
 	struct run *run = data;
@@ -242,7 +258,8 @@ static void *cache_job_run(void *data)
 	struct cache_job *job = &run->job;
 
 	job->r = dmc_write_begin(&job->writing, run->cache_key, run->o->dirname,
-				 run->start_ns, job->mods, job->n, run->cache);
+				 run->start_ns, job->mods, job->n, job->dirs, job->n_dirs,
+				 run->cache);
 	return NULL;
 }
 
@@ -267,6 +284,7 @@ static int cache_start(struct run *run)
 	for (size_t i = 0; i < n_pre; i++)
 		if (dg_preload_unused(run->preload, i) != NULL)
 			job->mods[job->n++] = dg_preload_unused(run->preload, i);
+	job->n_dirs = modscan_listings(run->ms, &job->dirs);
 	job->running = pthread_create(&job->thread, NULL, cache_job_run, run) == 0;
 	if (!job->running)
 		cache_job_run(run);
@@ -341,8 +359,10 @@ static int scan_tree(struct run *run)
 		return out_of_memory(o->log);
 	modscan_set_add_hook(run->ms, dg_preload_add, run->preload);
 	modscan_set_lazy_links(run->ms, true);
-	if (run->cache_key != NULL)
+	if (run->cache_key != NULL) {
 		dg_preload_set_cache(run->preload, &run->cache_hook);
+		modscan_set_listings(run->ms, cache_find_listing, run, o->make_cache);
+	}
 	r = modscan_walk(run->ms);
 	dg_preload_finish(run->preload);
 	if (modscan_walk_end(run->ms) > 0) {

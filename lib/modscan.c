@@ -49,7 +49,69 @@ struct modscan {
 	/* modules.order given in memory (modscan_set_order), else the file */
 	const char *order;
 	size_t order_len;
+	/* modscan_set_listings(): @kept's entries are offsets into @kept_bytes */
+	const struct modscan_listing *(*find_listing)(void *data,
+						      const struct modscan_listing *want);
+	void *listing_data;
+	bool keep_listings;
+	struct strbuf kept_bytes;
+	struct modscan_listing *kept;
+	size_t n_kept, cap_kept;
 };
+
+void modscan_set_listings(struct modscan *ms,
+			  const struct modscan_listing *(*find)(
+				  void *data, const struct modscan_listing *want),
+			  void *data, bool keep)
+{
+	ms->find_listing = find;
+	ms->listing_data = data;
+	ms->keep_listings = keep;
+}
+
+/* Keep listing @l (its bytes are copied), as modscan_listings() will give it. */
+static int keep_listing(struct modscan *ms, const struct modscan_listing *l)
+{
+	struct modscan_listing *k;
+
+	if (ms->n_kept == ms->cap_kept) {
+		size_t cap = ms->cap_kept ? ms->cap_kept * 2 : 256;
+		struct modscan_listing *a = reallocarray(ms->kept, cap, sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		ms->kept = a;
+		ms->cap_kept = cap;
+	}
+	k = &ms->kept[ms->n_kept];
+	*k = *l;
+	k->entries = (const unsigned char *)(uintptr_t)ms->kept_bytes.used;
+	if (strbuf_push(&ms->kept_bytes, l->entries, l->len) < 0)
+		return -ENOMEM;
+	ms->n_kept++;
+	return 0;
+}
+
+size_t modscan_listings(struct modscan *ms, const struct modscan_listing **out)
+{
+	const unsigned char *base = (const unsigned char *)ms->kept_bytes.buf;
+
+	/* the offsets become pointers once: nothing is kept after the walk */
+	for (size_t i = 0; i < ms->n_kept; i++)
+		if (base != NULL)
+			ms->kept[i].entries = base + (uintptr_t)ms->kept[i].entries;
+	ms->keep_listings = false;
+	*out = ms->kept;
+	return ms->n_kept;
+}
+
+static void forget_listings(struct modscan *ms)
+{
+	strbuf_release(&ms->kept_bytes);
+	free(ms->kept);
+	ms->kept = NULL;
+	ms->n_kept = ms->cap_kept = 0;
+}
 
 void modscan_set_add_hook(struct modscan *ms,
 			  void (*fn)(void *data, struct modscan_mod *m,
@@ -157,6 +219,7 @@ void modscan_free(struct modscan *ms)
 	free_modules(ms);
 	free(ms->dead);
 	free(ms->dirname);
+	forget_listings(ms);
 	mk_log_release(&ms->held, NULL, false);
 	free(ms);
 }
@@ -503,12 +566,72 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 		      struct dir_chain *chain, const char *name, unsigned char d_type,
 		      struct strbuf *path, size_t baselen);
 
-/* @path holds the directory path with a trailing '/', @baselen bytes. */
-static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chain *chain,
-		    struct strbuf *path, size_t baselen)
+/* The entries of listing @l, each walked in turn. */
+static int walk_listing(struct modscan *ms, struct modscan_dir *dir,
+			struct dir_chain *chain, const struct modscan_listing *l,
+			struct strbuf *path, size_t baselen)
 {
-	_cleanup_free_ char *buf = malloc(DIRBUF_SIZE);
+	const unsigned char *p = l->entries, *end = l->entries + l->len;
 
+	while (p < end) {
+		unsigned char d_type = *p++;
+		const char *name = (const char *)p;
+		int r;
+
+		p += strlen(name) + 1;
+		r = walk_entry(ms, dir, chain, name, d_type, path, baselen);
+		if (r == -ENOMEM)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * @path holds the directory path with a trailing '/', @baselen bytes. With
+ * listings (modscan_set_listings()), the directory's identity is asked first:
+ * a listing of it may stand for getdents(), and what is listed may be kept
+ * (@keep: not the module directory itself, where depmod writes its files, which
+ * changes with every run that writes one).
+ */
+static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chain *chain,
+		    struct strbuf *path, size_t baselen, bool keep)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct strbuf listed = STRBUF_INIT;
+	struct modscan_listing id = { 0 };
+	bool known = false;
+	int r = 0;
+
+	if (ms->find_listing != NULL || ms->keep_listings) {
+		struct stat st;
+
+		if (fstat(dir->fd, &st) == 0) {
+			id = (struct modscan_listing){
+				.dev = (uint64_t)st.st_dev,
+				.ino = (uint64_t)st.st_ino,
+				.size = (uint64_t)st.st_size,
+				.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+					    st.st_mtim.tv_nsec,
+				.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
+					    st.st_ctim.tv_nsec,
+			};
+			chain->dev = st.st_dev;
+			chain->ino = st.st_ino;
+			chain->known = true;
+			known = true;
+		}
+	}
+	if (known && ms->find_listing != NULL) {
+		const struct modscan_listing *l = ms->find_listing(ms->listing_data, &id);
+
+		if (l != NULL) {
+			r = walk_listing(ms, dir, chain, l, path, baselen);
+			if (r == 0 && keep && ms->keep_listings)
+				r = keep_listing(ms, l);
+			return r;
+		}
+	}
+	buf = malloc(DIRBUF_SIZE);
 	if (buf == NULL)
 		return -ENOMEM;
 	for (;;) {
@@ -517,24 +640,42 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return 0; /* readdir() ends the same way */
+			break; /* readdir() ends the same way; nothing to keep */
 		}
-		if (n == 0)
-			return 0;
+		if (n == 0) {
+			if (known && keep && ms->keep_listings) {
+				id.entries = (const unsigned char *)listed.buf;
+				id.len = listed.used;
+				r = keep_listing(ms, &id);
+			}
+			break;
+		}
 		for (ssize_t pos = 0; pos < n;) {
 			const struct dirent64_hdr *de =
 				(const struct dirent64_hdr *)(buf + pos);
-			int r;
 
-			if (de->d_reclen == 0 || de->d_reclen > n - pos)
+			if (de->d_reclen == 0 || de->d_reclen > n - pos) {
+				strbuf_release(&listed);
 				return 0;
+			}
 			pos += de->d_reclen;
-			r = walk_entry(ms, dir, chain, de->d_name, de->d_type, path,
-				       baselen);
-			if (r == -ENOMEM)
+			if (known && keep && ms->keep_listings &&
+			    (strbuf_pushchar(&listed, (char)de->d_type) < 0 ||
+			     strbuf_push(&listed, de->d_name, strlen(de->d_name) + 1) <
+				     0))
+				r = -ENOMEM;
+			if (r == 0)
+				r = walk_entry(ms, dir, chain, de->d_name, de->d_type,
+					       path, baselen);
+			if (r == -ENOMEM) {
+				strbuf_release(&listed);
 				return r;
+			}
+			r = 0;
 		}
 	}
+	strbuf_release(&listed);
+	return r;
 }
 
 /*
@@ -639,7 +780,7 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 		}
 		r = strbuf_pushchar(path, '/');
 		if (r == 0)
-			r = walk_dir(ms, sub, &link, path, baselen + namelen + 1);
+			r = walk_dir(ms, sub, &link, path, baselen + namelen + 1, true);
 		modscan_dir_unref(sub);
 	} else {
 		if (!path_ends_with_kmod_ext(name, namelen))
@@ -685,7 +826,7 @@ static int walk_path(struct modscan *ms, const char *dir)
 	if (r == 0)
 		r = strbuf_pushchar(&path, '/');
 	if (r == 0)
-		r = walk_dir(ms, d, &root, &path, path.used);
+		r = walk_dir(ms, d, &root, &path, path.used, !streq(dir, ms->dirname));
 	modscan_dir_unref(d);
 	strbuf_release(&path);
 	return r;
@@ -800,6 +941,11 @@ int modscan_rewalk(struct modscan *ms)
 	ms->lazy_links = false;
 	ms->must_rewalk = false;
 	ms->add_hook = NULL;
+	/* what the first walk kept is listed again */
+	if (ms->keep_listings) {
+		strbuf_clear(&ms->kept_bytes);
+		ms->n_kept = 0;
+	}
 	mk_log_release(&ms->held, NULL, false);
 	return walk_all(ms);
 }

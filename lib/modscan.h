@@ -74,6 +74,37 @@ void modscan_set_lazy_links(struct modscan *ms, bool lazy);
  * walked at once, is a matter of timing.
  */
 void modscan_set_dirs_by_path(struct modscan *ms, bool by_path);
+/*
+ * A directory's listing: the directory's identity as fstat() gave it when it
+ * was listed, and its entries in the order getdents() gave them, each its d_type
+ * byte, its name and a NUL.
+ */
+struct modscan_listing {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	const unsigned char *entries;
+	size_t len;
+};
+
+/*
+ * Listings from elsewhere (mydepmod's cache, docs/depmod-cache.md §3): for each
+ * directory it enters, the walk calls @find with the directory's identity
+ * (@want's entries NULL) and, when it returns a listing of exactly that
+ * identity, takes its entries instead of reading the directory. @find may be
+ * NULL. With @keep, the walk keeps the listing of every directory it lists,
+ * read or taken, for modscan_listings().
+ */
+void modscan_set_listings(struct modscan *ms,
+			  const struct modscan_listing *(*find)(
+				  void *data, const struct modscan_listing *want),
+			  void *data, bool keep);
+/*
+ * The listings the walk kept, in the order it listed the directories (a
+ * directory listed twice, twice): their number, *@out owned by @ms and valid
+ * until the next walk or modscan_free(). The walk keeps no more after this.
+ */
+size_t modscan_listings(struct modscan *ms, const struct modscan_listing **out);
+
 /* 0 when @m is known to be a regular file, -ENOTSUP (marked) when it is not. */
 int modscan_check_type(struct modscan_mod *m, struct modscan_dir *dir) _must_check_;
 /*

@@ -20,7 +20,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* the header's size: the key follows it (docs/depmod-cache.md §2) */
-#define HEADER 72u
+#define HEADER 88u
 
 /* The key the input holds, or "" when it holds none. */
 static char *key_of(const uint8_t *d, size_t size)
@@ -81,6 +81,32 @@ static void check_entries(const struct depmod_cache *c)
 	}
 }
 
+/* Every listing is found by its identity, read whole, and not by another. */
+static void check_listings(const struct depmod_cache *c)
+{
+	for (size_t i = 0; i < dmc_listing_count(c); i++) {
+		const struct modscan_listing *l = dmc_listing_at(c, i);
+		struct modscan_listing want = *l;
+		size_t total = 0;
+
+		if (dmc_find_listing(c, &want) != l)
+			abort();
+		for (const unsigned char *p = l->entries; p < l->entries + l->len;) {
+			size_t n = strlen((const char *)p + 1);
+
+			if (n == 0 || n > 255 || memchr(p + 1, '/', n) != NULL)
+				abort();
+			total += n + *p;
+			p += n + 2;
+		}
+		if (total == SIZE_MAX)
+			abort();
+		want.ctime_ns++;
+		if (dmc_find_listing(c, &want) != NULL)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *buf = malloc(size ? size : 1);
@@ -98,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (dmc_load(buf, size, key, &c, &why) == 0) {
 		check_entries(c);
+		check_listings(c);
 		dmc_free(c);
 	} else if (why == NULL) {
 		abort(); /* a refusal always says why (-ENOMEM aside: not with these

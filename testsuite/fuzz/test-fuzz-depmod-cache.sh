@@ -2,8 +2,8 @@
 # Fuzz mydepmod's cache reader (docs/depmod-cache.md §2) for $FUZZ_SECONDS (60 in
 # make check) with libFuzzer, ASan and UBSan; the target fixes the checksum and
 # takes the key from the input, so that mutations reach the checks behind them.
-# Seeds: caches mydepmod writes for an elfgen tree (every kind of record) and for
-# an empty one. Passes when the fuzzer finds no crash, leak, hang or abort.
+# Seeds: caches mydepmod writes for an elfgen tree (every kind of record, and the
+# listings of its two directories) and for an empty one. Passes when the fuzzer finds no crash, leak, hang or abort.
 . "${top_srcdir:-$(dirname "$0")/../..}/testsuite/tap.sh"
 . "$top_srcdir/testsuite/fuzz/run-fuzzer.sh"
 . "$top_srcdir/testsuite/depmod/lib.sh"
@@ -29,8 +29,9 @@ cp "$D/modules.mykmod-cache.bin" "$TMPD/seeds/tree"
 "$MYDEPMOD" --cache -b "$TMPD/empty" $K 2>/dev/null || bail_out "mydepmod failed on the empty tree"
 cp "$TMPD/empty/lib/modules/$K/modules.mykmod-cache.bin" "$TMPD/seeds/empty"
 entries=$(od -An -tu4 -j 36 -N4 "$TMPD/seeds/tree" | tr -d ' ')
-check "seeds: a cache with 3 entries ($entries) and an empty one" \
-	test "$entries" -eq 3 -a -s "$TMPD/seeds/empty"
+dirs=$(od -An -tu4 -j 72 -N4 "$TMPD/seeds/tree" | tr -d ' ')
+check "seeds: a cache with 3 entries ($entries) and 2 directories' listings ($dirs), and an empty one" \
+	test "$entries" -eq 3 -a "$dirs" -eq 2 -a -s "$TMPD/seeds/empty"
 
 # the target takes each seed's key and fixes its checksum: both seeds must load,
 # or mutations would stop at the key (as they did while the target read the key
