@@ -526,18 +526,22 @@ struct dir_chain {
 	struct dir_chain *up;
 };
 
+/* fstat() @c's directory into @st, its identity kept in @c */
+static int dir_chain_stat(struct dir_chain *c, struct stat *st)
+{
+	if (fstat(c->fd, st) < 0)
+		return -errno;
+	c->dev = st->st_dev;
+	c->ino = st->st_ino;
+	c->known = true;
+	return 0;
+}
+
 static int dir_chain_identify(struct dir_chain *c)
 {
 	struct stat st;
 
-	if (c->known)
-		return 0;
-	if (fstat(c->fd, &st) < 0)
-		return -errno;
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
-	c->known = true;
-	return 0;
+	return c->known ? 0 : dir_chain_stat(c, &st);
 }
 
 /*
@@ -599,34 +603,30 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 	_cleanup_free_ char *buf = NULL;
 	struct strbuf listed = STRBUF_INIT;
 	struct modscan_listing id = { 0 };
-	bool known = false;
+	bool known = false, keeping;
+	struct stat st;
 	int r = 0;
 
-	if (ms->find_listing != NULL || ms->keep_listings) {
-		struct stat st;
-
-		if (fstat(dir->fd, &st) == 0) {
-			id = (struct modscan_listing){
-				.dev = (uint64_t)st.st_dev,
-				.ino = (uint64_t)st.st_ino,
-				.size = (uint64_t)st.st_size,
-				.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-					    st.st_mtim.tv_nsec,
-				.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
-					    st.st_ctim.tv_nsec,
-			};
-			chain->dev = st.st_dev;
-			chain->ino = st.st_ino;
-			chain->known = true;
-			known = true;
-		}
+	if ((ms->find_listing != NULL || ms->keep_listings) &&
+	    dir_chain_stat(chain, &st) == 0) {
+		id = (struct modscan_listing){
+			.dev = (uint64_t)st.st_dev,
+			.ino = (uint64_t)st.st_ino,
+			.size = (uint64_t)st.st_size,
+			.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+				    st.st_mtim.tv_nsec,
+			.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
+				    st.st_ctim.tv_nsec,
+		};
+		known = true;
 	}
+	keeping = known && keep && ms->keep_listings;
 	if (known && ms->find_listing != NULL) {
 		const struct modscan_listing *l = ms->find_listing(ms->listing_data, &id);
 
 		if (l != NULL) {
 			r = walk_listing(ms, dir, chain, l, path, baselen);
-			if (r == 0 && keep && ms->keep_listings)
+			if (r == 0 && keeping)
 				r = keep_listing(ms, l);
 			return r;
 		}
@@ -643,7 +643,7 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 			break; /* readdir() ends the same way; nothing to keep */
 		}
 		if (n == 0) {
-			if (known && keep && ms->keep_listings) {
+			if (keeping) {
 				id.entries = (const unsigned char *)listed.buf;
 				id.len = listed.used;
 				r = keep_listing(ms, &id);
@@ -659,19 +659,17 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 				return 0;
 			}
 			pos += de->d_reclen;
-			if (known && keep && ms->keep_listings &&
-			    (strbuf_pushchar(&listed, (char)de->d_type) < 0 ||
-			     strbuf_push(&listed, de->d_name, strlen(de->d_name) + 1) <
-				     0))
+			if (keeping && (strbuf_pushchar(&listed, (char)de->d_type) < 0 ||
+					strbuf_push(&listed, de->d_name,
+						    strlen(de->d_name) + 1) < 0))
 				r = -ENOMEM;
-			if (r == 0)
+			else /* 0, or -ENOMEM */
 				r = walk_entry(ms, dir, chain, de->d_name, de->d_type,
 					       path, baselen);
-			if (r == -ENOMEM) {
+			if (r < 0) {
 				strbuf_release(&listed);
 				return r;
 			}
-			r = 0;
 		}
 	}
 	strbuf_release(&listed);
