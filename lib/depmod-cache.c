@@ -307,6 +307,19 @@ static bool listing_valid(const unsigned char *p, size_t len)
 	return true;
 }
 
+/* Two listings of one directory (device and inode) made in the same state of it? */
+static bool same_state(const struct modscan_listing *a, const struct modscan_listing *b)
+{
+	return a->size == b->size && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_ns == b->ctime_ns;
+}
+
+/* Changed at least DMC_RACY_NS before @start_ns (docs/depmod-cache.md §3)? */
+static bool times_settled(int64_t mtime_ns, int64_t ctime_ns, int64_t start_ns)
+{
+	return mtime_ns < start_ns - DMC_RACY_NS && ctime_ns < start_ns - DMC_RACY_NS;
+}
+
 static int listing_cmp(uint64_t dev, uint64_t ino, const struct modscan_listing *l)
 {
 	if (dev != l->dev)
@@ -580,12 +593,7 @@ const struct modscan_listing *dmc_find_listing(const struct depmod_cache *c,
 		int d = listing_cmp(want->dev, want->ino, &c->dirs[mid]);
 
 		if (d == 0) {
-			const struct modscan_listing *l = &c->dirs[mid];
-
-			return l->size == want->size && l->mtime_ns == want->mtime_ns &&
-					       l->ctime_ns == want->ctime_ns
-				       ? l
-				       : NULL;
+			return same_state(&c->dirs[mid], want) ? &c->dirs[mid] : NULL;
 		}
 		if (d < 0)
 			hi = mid;
@@ -627,8 +635,7 @@ int64_t dmc_now_ns(void)
 
 bool dmc_settled(const struct dg_stat *st, int64_t start_ns)
 {
-	return st->mtime_ns < start_ns - DMC_RACY_NS &&
-	       st->ctime_ns < start_ns - DMC_RACY_NS;
+	return times_settled(st->mtime_ns, st->ctime_ns, start_ns);
 }
 
 bool dmc_trusted(const struct dg_module *m, int64_t start_ns)
@@ -1101,8 +1108,7 @@ static int pick_listings(const struct modscan_listing *all, size_t n_all,
 	if (a == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n_all; i++)
-		if (all[i].mtime_ns < start_ns - DMC_RACY_NS &&
-		    all[i].ctime_ns < start_ns - DMC_RACY_NS)
+		if (times_settled(all[i].mtime_ns, all[i].ctime_ns, start_ns))
 			a[k++] = &all[i];
 	qsort(a, k, sizeof(*a), cmp_listing);
 	for (size_t i = 0; i < k;) {
@@ -1110,10 +1116,7 @@ static int pick_listings(const struct modscan_listing *all, size_t n_all,
 		bool same = true;
 
 		for (; j < k && listing_cmp(a[i]->dev, a[i]->ino, a[j]) == 0; j++)
-			same = same && a[j]->size == a[i]->size &&
-			       a[j]->mtime_ns == a[i]->mtime_ns &&
-			       a[j]->ctime_ns == a[i]->ctime_ns &&
-			       a[j]->len == a[i]->len &&
+			same = same && same_state(a[j], a[i]) && a[j]->len == a[i]->len &&
 			       memcmp(a[j]->entries, a[i]->entries, a[i]->len) == 0;
 		if (same)
 			a[w++] = a[i];
