@@ -114,7 +114,8 @@ struct dg_cache {
 	int (*lookup)(void *data, struct dg_module *m);
 	/*
 	 * A module @lookup found is marked loaded with @cache_entry set, and filled
-	 * only when the graph needs its data: 0, or -ENOMEM.
+	 * by a preload worker right away, else when the graph needs its data: 0,
+	 * or -ENOMEM (then it is filled later).
 	 */
 	int (*fill)(void *data, struct dg_module *m);
 	/*
