@@ -2,11 +2,12 @@
 /*
  * Comparing two lib/modtree.h models (lib/modtree-diff.h): sorted merges of the
  * modules, of each module's fields, of the symbol tables, of the unresolved
- * symbols and of the cycles.
+ * symbols and of the cycles. Two threads share the work (docs/mykmod-diff.md §4).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,16 +173,16 @@ static int diff_module(struct modtree_diff *d, const struct modtree_module *a,
 	return r;
 }
 
-static int diff_modules(struct modtree_diff *d, const struct modtree *a,
-			const struct modtree *b)
+/* The modules of OLD from @i to @ni, and of NEW from @j to @nj. */
+static int diff_modules(struct modtree_diff *d, const struct modtree *a, size_t i,
+			size_t ni, const struct modtree *b, size_t j, size_t nj)
 {
-	size_t i = 0, j = 0;
 	int r = 0;
 
-	while (r == 0 && (i < a->n || j < b->n)) {
-		int c = i == a->n   ? 1
-			: j == b->n ? -1
-				    : strcmp(a->mods[i].name, b->mods[j].name);
+	while (r == 0 && (i < ni || j < nj)) {
+		int c = i == ni	  ? 1
+			: j == nj ? -1
+				  : strcmp(a->mods[i].name, b->mods[j].name);
 
 		if (c < 0) {
 			r = push(d, MTD_MODULE_REMOVED, a->mods[i].name, NULL,
@@ -366,16 +367,25 @@ static int diff_module_unresolved(struct modtree_diff *d, const struct modtree *
 	return r;
 }
 
-/* Needed symbols nothing in NEW exports that OLD resolved; new cycles. */
+/* Needed symbols nothing in NEW exports that OLD resolved: NEW's modules @j to @nj. */
 static int diff_unresolved(struct modtree_diff *d, const struct modtree *a,
-			   const struct modtree *b)
+			   const struct modtree *b, size_t j, size_t nj)
 {
 	int r = 0;
 
-	for (size_t j = 0; j < b->n && r == 0; j++)
+	for (; j < nj && r == 0; j++)
 		if (b->mods[j].n_unresolved > 0)
 			r = diff_module_unresolved(
 				d, a, b, modtree_find(a, b->mods[j].name), &b->mods[j]);
+	return r;
+}
+
+/* Cycles new in NEW. */
+static int diff_cycles(struct modtree_diff *d, const struct modtree *a,
+		       const struct modtree *b)
+{
+	int r = 0;
+
 	for (size_t j = 0; j < b->n_cycles && r == 0; j++)
 		if (!str_in((const char *const *)a->cycles, a->n_cycles, b->cycles[j]))
 			r = push(d, MTD_CYCLE, NULL, NULL, NULL, b->cycles[j]);
@@ -423,41 +433,138 @@ static int diff_indexes(struct modtree_diff *d, const struct modtree *a,
 	return r;
 }
 
-/* Group by class, keeping each class in the merges' order. */
-static int group_by_class(struct modtree_diff *d)
+/*
+ * Group the entries of @part (in this order) by class, keeping each class in the
+ * order of the parts and of their merges, into @d.
+ */
+static int group_by_class(struct modtree_diff *d, const struct modtree_diff *part,
+			  size_t n_parts)
 {
-	struct mtd_entry *v = calloc(d->n + 1, sizeof(*v));
-	size_t k = 0;
+	size_t n = 0, k = 0;
+	struct mtd_entry *v;
 
+	for (size_t p = 0; p < n_parts; p++)
+		n += part[p].n;
+	v = calloc(n + 1, sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
 	for (int cls = 0; cls < MTD_N_CLASSES; cls++)
-		for (size_t i = 0; i < d->n; i++)
-			if ((int)d->v[i].cls == cls)
-				v[k++] = d->v[i];
-	free(d->v);
+		for (size_t p = 0; p < n_parts; p++)
+			for (size_t i = 0; i < part[p].n; i++)
+				if ((int)part[p].v[i].cls == cls)
+					v[k++] = part[p].v[i];
 	d->v = v;
-	d->cap = d->n + 1;
+	d->n = n;
+	d->cap = n + 1;
 	return 0;
+}
+
+/*
+ * One thread's share of the comparison of two trees: the modules of NEW from
+ * @j to @nj (the merge of their fields, then their unresolved symbols) and those
+ * of OLD between the same names (@i to @ni); the symbol tables, the cycles when
+ * told.
+ */
+struct diff_part {
+	const struct modtree *a, *b;
+	size_t i, ni, j, nj;
+	bool symbols, cycles;
+	struct modtree_diff d;
+	int r;
+};
+
+static void *diff_part_run(void *arg)
+{
+	struct diff_part *p = arg;
+	int r;
+
+	r = diff_modules(&p->d, p->a, p->i, p->ni, p->b, p->j, p->nj);
+	if (r == 0)
+		r = diff_unresolved(&p->d, p->a, p->b, p->j, p->nj);
+	if (r == 0 && p->symbols)
+		r = diff_symbols(&p->d, p->a, p->b);
+	if (r == 0 && p->cycles)
+		r = diff_cycles(&p->d, p->a, p->b);
+	p->r = r;
+	return NULL;
+}
+
+/* The first module of @t from whose name on @name would be: a lower bound. */
+static size_t module_lower_bound(const struct modtree *t, const char *name)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(t->mods[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Below this many modules on a side a second thread costs more than it saves. */
+#define DIFF_SPLIT_MIN 256
+
+/*
+ * The two halves of NEW's modules (and the modules of OLD up to the first name
+ * of the second half, then the rest) on two threads: the module merges are
+ * independent, and each part keeps the merges' order, so that the parts put end
+ * to end are the single merge's entries. The first part also compares the
+ * symbol tables, the second the cycles.
+ */
+static int diff_trees(struct modtree_diff *out, const struct modtree *a,
+		      const struct modtree *b)
+{
+	struct diff_part part[2] = {
+		{ a, b, 0, a->n, 0, b->n, true, true, { 0 }, 0 },
+		{ a, b, a->n, a->n, b->n, b->n, false, false, { 0 }, 0 },
+	};
+	struct modtree_diff d[2];
+	pthread_t th;
+	bool joined = false;
+	int r;
+
+	if (a->n >= DIFF_SPLIT_MIN && b->n >= DIFF_SPLIT_MIN) {
+		part[0].nj = part[1].j = b->n / 2;
+		part[0].ni = part[1].i = module_lower_bound(a, b->mods[b->n / 2].name);
+		part[0].cycles = false;
+		part[1].cycles = true;
+		joined = pthread_create(&th, NULL, diff_part_run, &part[0]) == 0;
+	}
+	if (!joined)
+		diff_part_run(&part[0]);
+	diff_part_run(&part[1]);
+	if (joined)
+		pthread_join(th, NULL);
+	d[0] = part[0].d;
+	d[1] = part[1].d;
+	r = part[0].r < 0 ? part[0].r : part[1].r;
+	if (r == 0)
+		r = group_by_class(out, d, 2);
+	out->image_not_compared = d[0].image_not_compared;
+	modtree_diff_release(&d[0]);
+	modtree_diff_release(&d[1]);
+	return r;
 }
 
 int modtree_diff(const struct modtree *old, const struct modtree *new,
 		 struct modtree_diff *out)
 {
+	struct modtree_diff d = { 0 };
 	int r;
 
 	*out = (struct modtree_diff){ 0 };
 	if (old->index_only || new->index_only) {
-		r = diff_indexes(out, old, new);
+		r = diff_indexes(&d, old, new);
+		if (r == 0)
+			r = group_by_class(out, &d, 1);
+		modtree_diff_release(&d);
 	} else {
-		r = diff_modules(out, old, new);
-		if (r == 0)
-			r = diff_symbols(out, old, new);
-		if (r == 0)
-			r = diff_unresolved(out, old, new);
+		r = diff_trees(out, old, new);
 	}
-	if (r == 0)
-		r = group_by_class(out);
 	if (r < 0)
 		modtree_diff_release(out);
 	return r;

@@ -122,6 +122,8 @@ int modtree_load(const char *path, const struct modtree_opts *opts,
 int modtree_load_pair(const char *const path[2], const struct modtree_opts o[2],
 		      struct modtree *out[2]) _must_check_;
 void modtree_free(struct modtree *t);
+/* modtree_free() of both (either may be NULL), OLD's on a thread of its own. */
+void modtree_free_pair(struct modtree *t[2]);
 /* Decode every modules.*.bin of the module directory into t->indexes (once). */
 int modtree_load_indexes(struct modtree *t, const struct mk_log *log) _must_check_;
 

@@ -796,8 +796,7 @@ static int run(const struct diff_opts *o, const char *old_path, const char *new_
 		}
 	}
 	modtree_diff_release(&d);
-	modtree_free(new);
-	modtree_free(old);
+	modtree_free_pair(side);
 	return status;
 }
 
