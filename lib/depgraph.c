@@ -45,6 +45,9 @@ struct depgraph {
 	struct dg_symbol **fast;
 	uint32_t *fast_hash;
 	size_t fast_mask;
+	/* count_only: every module's unknown needs, one run each (depgraph_unknown()) */
+	const char **unknown;
+	size_t n_unknown, cap_unknown;
 	/* the decompressed images the readers hold at once (docs/depmod-outputs.md §2.1)
 	 */
 	struct mem_budget *budget;
@@ -104,6 +107,7 @@ void depgraph_free(struct depgraph *dg)
 		free(dg->kernel_strings[i]);
 	free(dg->fast);
 	free(dg->fast_hash);
+	free(dg->unknown);
 	free(dg->kernel_strings);
 	free(dg->mods);
 	mem_budget_free(dg->budget);
@@ -1117,14 +1121,25 @@ static int add_dependency(struct depgraph *dg, struct dg_module *m, struct dg_sy
 	return 0;
 }
 
-/* -e: kmod's line, or only the count with count_only */
-static void report_unknown(struct depgraph *dg, struct dg_module *m, const char *name)
+/*
+ * -e: kmod's line, or with count_only the count, and the name kept: a module's
+ * unknown needs are one run of dg->unknown, as the modules are resolved in turn.
+ */
+static int report_unknown(struct depgraph *dg, struct dg_module *m, const char *name)
 {
-	if (m->n_unknown++ == 0)
+	if (m->n_unknown++ == 0) {
 		m->first_unknown = name;
-	if (!dg->opts.count_only)
+		m->unknown_at = dg->n_unknown;
+	}
+	if (!dg->opts.count_only) {
 		mk_log(dg->opts.log, LOG_WARNING, "%s needs unknown symbol %s\n",
 		       m->scan->path, name);
+		return 0;
+	}
+	if (ARRAY_GROW(dg->unknown, dg->n_unknown, dg->cap_unknown, 256) < 0)
+		return -ENOMEM;
+	dg->unknown[dg->n_unknown++] = name;
+	return 0;
 }
 
 static void report_badcrc(struct depgraph *dg, struct dg_module *m, const char *name)
@@ -1152,7 +1167,9 @@ int depgraph_resolve(struct depgraph *dg)
 
 			if (sym == NULL) {
 				if (dg->opts.print_unknown && !weak)
-					report_unknown(dg, m, need->name);
+					r = report_unknown(dg, m, need->name);
+				if (r < 0)
+					return r;
 				continue;
 			}
 			if (dg->opts.check_symvers && sym->crc != need->crc && !weak &&
@@ -1166,9 +1183,9 @@ int depgraph_resolve(struct depgraph *dg)
 	return 0;
 }
 
-bool depgraph_need_known(const struct depgraph *dg, const struct dg_sym *need)
+const char *const *depgraph_unknown(const struct depgraph *dg, const struct dg_module *m)
 {
-	return symbol_find(dg, need->name, need->hash) != NULL;
+	return m->n_unknown ? dg->unknown + m->unknown_at : NULL;
 }
 
 int depgraph_symbol_owner(const struct depgraph *dg, const char *name,

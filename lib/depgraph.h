@@ -77,6 +77,7 @@ struct dg_module {
 	 */
 	unsigned int n_unknown, n_badcrc;
 	const char *first_unknown, *first_badcrc;
+	size_t unknown_at; /* count_only: where its unknown needs are kept */
 
 	/* the graph */
 	struct dg_module **deps; /* direct, in discovery order (then sorted) */
@@ -201,8 +202,12 @@ int depgraph_sort(struct depgraph *dg) _must_check_;
 size_t depgraph_count(const struct depgraph *dg);
 struct dg_module *depgraph_module(const struct depgraph *dg, size_t i);
 
-/* Is @need (one of a module's needs) exported by a module or the kernel? */
-bool depgraph_need_known(const struct depgraph *dg, const struct dg_sym *need);
+/*
+ * With print_unknown and count_only, after depgraph_resolve(): the m->n_unknown
+ * needs of @m that nobody exports (weak ones left out), in the order of its
+ * needs, kept until depgraph_free().
+ */
+const char *const *depgraph_unknown(const struct depgraph *dg, const struct dg_module *m);
 /* The module owning symbol @name (NULL for the kernel's); -ENOENT when unknown. */
 int depgraph_symbol_owner(const struct depgraph *dg, const char *name,
 			  struct dg_module **owner) _must_check_;

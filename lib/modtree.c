@@ -557,19 +557,17 @@ static int set_needed(struct modtree *t, const struct dg_module *m, struct mt_ex
 }
 
 /*
- * The needs (not weak) nobody exports, of which the graph counted m->n_unknown
- * (depgraph_opts.print_unknown, count_only): none, all (the set_needed() list),
- * or those the graph does not resolve, in the same order. Not sorted: most
- * modules have the same list on both sides, which modtree_diff() sees without
- * sorting (a sort per module was a tenth of a diff's time).
+ * The needs (not weak) nobody exports, which the graph kept (depgraph_opts
+ * .print_unknown, count_only): none, all (the set_needed() list), or those the
+ * graph did not resolve, in the same order. Not sorted: most modules have the
+ * same list on both sides, which modtree_diff() sees without sorting (a sort per
+ * module was a tenth of a diff's time).
  */
 static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 			  const struct dg_module *m)
 {
 	struct mt_priv *pv = t->priv;
 	struct mt_extra *x = m->extra;
-	size_t k = 0;
-	const char **v;
 	int r;
 
 	if (m->n_unknown == 0)
@@ -577,20 +575,14 @@ static int set_unresolved(struct modtree *t, struct modtree_module *mm,
 	r = set_needed(t, m, x);
 	if (r < 0)
 		return r;
+	/* without the kernel's symbols these include the kernel's: see modtree.h */
 	if (m->n_unknown == x->n_needed) {
 		mm->unresolved = x->needed;
 		mm->n_unresolved = x->n_needed;
-		return 0;
+	} else {
+		mm->unresolved = depgraph_unknown(pv->dg, m);
+		mm->n_unresolved = m->n_unknown;
 	}
-	v = mt_alloc(t, m->n_unknown, sizeof(*v));
-	if (v == NULL)
-		return -ENOMEM;
-	/* without the kernel's symbols these include the kernel's: see modtree.h */
-	for (size_t i = 0; i < m->n_needs && k < m->n_unknown; i++)
-		if (m->needs[i].bind != 'W' && !depgraph_need_known(pv->dg, &m->needs[i]))
-			v[k++] = m->needs[i].name;
-	mm->unresolved = v;
-	mm->n_unresolved = k;
 	return 0;
 }
 

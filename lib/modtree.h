@@ -51,7 +51,7 @@ struct modtree_module {
 	 * needed (not weak), owned by nobody (no module, without kernel symbols); in
 	 * the order of the module's symbol table, a name possibly more than once
 	 */
-	const char **unresolved;
+	const char *const *unresolved;
 	size_t n_unresolved;
 	struct modtree_export *exports; /* sorted by name */
 	size_t n_exports;
