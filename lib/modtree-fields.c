@@ -8,33 +8,56 @@
 #include "modtree-fields.h"
 #include "strbuf.h"
 
-/* Fields as offsets into one string buffer until they are copied out. */
+/*
+ * Fields as offsets into one string buffer until they are copied out. Each key
+ * is kept once (@keys): consecutive entries mostly share it, and the sort then
+ * tells two keys apart by their offsets, comparing only the values of one key.
+ */
 struct fbuild {
 	struct strbuf s;
 	size_t (*off)[2];
 	size_t n, cap;
+	size_t (*keys)[2]; /* offset, length */
+	size_t n_keys, cap_keys;
 };
+
+/* The offset of @key (@keylen bytes) in the buffer, added when new; or -ENOMEM. */
+static int fb_key(struct fbuild *b, const char *key, size_t keylen, size_t *off)
+{
+	for (size_t i = b->n_keys; i-- > 0;)
+		if (b->keys[i][1] == keylen &&
+		    memcmp(b->s.buf + b->keys[i][0], key, keylen) == 0) {
+			*off = b->keys[i][0];
+			return 0;
+		}
+	if (ARRAY_GROW(b->keys, b->n_keys, b->cap_keys, 16) < 0 ||
+	    strbuf_push(&b->s, key, keylen) < 0 || strbuf_pushchar(&b->s, '\0') < 0)
+		return -ENOMEM;
+	*off = b->s.used - keylen - 1;
+	b->keys[b->n_keys][0] = *off;
+	b->keys[b->n_keys][1] = keylen;
+	b->n_keys++;
+	return 0;
+}
 
 static int fb_add(struct fbuild *b, const char *key, size_t keylen, const char *value,
 		  size_t valuelen)
 {
-	size_t k = b->s.used;
-	char *p;
+	size_t k;
+	int r;
 
 	if (ARRAY_GROW(b->off, b->n, b->cap, 32) < 0)
 		return -ENOMEM;
-	/* "KEY\0VALUE\0": lengths of strings in memory, no overflow */
-	if (strbuf_reserve(&b->s, keylen + valuelen + 2) < 0)
-		return -ENOMEM;
-	p = b->s.buf + k;
-	memcpy(p, key, keylen);
-	p[keylen] = '\0';
-	memcpy(p + keylen + 1, value, valuelen);
-	p[keylen + 1 + valuelen] = '\0';
-	b->s.used += keylen + valuelen + 2;
-	b->s.buf[b->s.used] = '\0'; /* as strbuf_push() leaves it: reserved */
+	r = fb_key(b, key, keylen, &k);
+	if (r < 0)
+		return r;
 	b->off[b->n][0] = k;
-	b->off[b->n][1] = k + keylen + 1;
+	b->off[b->n][1] = b->s.used;
+	r = strbuf_push(&b->s, value, valuelen);
+	if (r == 0)
+		r = strbuf_pushchar(&b->s, '\0');
+	if (r < 0)
+		return r;
 	b->n++;
 	return 0;
 }
@@ -42,27 +65,6 @@ static int fb_add(struct fbuild *b, const char *key, size_t keylen, const char *
 static bool key_is(const struct modinfo_entry *e, const char *key)
 {
 	return e->keylen == strlen(key) && memcmp(e->key, key, e->keylen) == 0;
-}
-
-/* @e names parameter @name (@nl bytes): "NAME:..." */
-static bool names_param(const struct modinfo_entry *e, const char *name, size_t nl)
-{
-	return strncmp(e->value, name, nl) == 0 && e->value[nl] == ':';
-}
-
-/*
- * The last "NAME:..." of the parm (@type false) or parmtype entries @p (indexes
- * into @e) for parameter @name (@nl bytes), after the ':'.
- */
-static const char *param_part(const struct modinfo_entry *e, const size_t *p, size_t n_p,
-			      bool type, const char *name, size_t nl)
-{
-	const char *found = NULL;
-
-	for (size_t i = 0; i < n_p; i++)
-		if ((e[p[i]].keylen == 8) == type && names_param(&e[p[i]], name, nl))
-			found = e[p[i]].value + nl + 1;
-	return found;
 }
 
 /* "NAME:DESC (TYPE)" as modinfo -F parm prints it, "NAME: (TYPE)", "NAME:DESC". */
@@ -85,32 +87,66 @@ static int param_value(struct strbuf *v, const char *name, size_t nl, const char
 	return r;
 }
 
+/* A parm or parmtype entry "NAME:REST", as add_params() groups them. */
+struct param_part {
+	const char *name;
+	size_t nl;
+	const char *rest; /* after the ':' */
+	size_t order; /* among the entries */
+	bool type; /* parmtype */
+};
+
+/* By name, then in the entries' order. */
+static int cmp_param_part(const void *a, const void *b)
+{
+	const struct param_part *x = a, *y = b;
+	int c = memcmp(x->name, y->name, x->nl < y->nl ? x->nl : y->nl);
+
+	if (c == 0 && x->nl != y->nl)
+		c = x->nl < y->nl ? -1 : 1;
+	if (c == 0)
+		c = x->order < y->order ? -1 : 1;
+	return c;
+}
+
 /*
  * One "parm" field per parameter name, in modinfo's words (tools/mymodinfo.c),
- * from the parm and parmtype entries with a ':' (@p, indexes into @e).
+ * from the parm and parmtype entries with a ':' (@p, indexes into @e): the last
+ * description and the last type given for the name.
  */
 static int add_params(struct fbuild *b, const struct modinfo_entry *e, const size_t *p,
 		      size_t n_p)
 {
-	struct strbuf v = STRBUF_INIT;
-	int r = 0;
+	_cleanup_free_ struct param_part *v = malloc((n_p ? n_p : 1) * sizeof(*v));
+	struct strbuf val = STRBUF_INIT;
+	int r = v ? 0 : -ENOMEM;
 
 	for (size_t i = 0; i < n_p && r == 0; i++) {
-		const char *name = e[p[i]].value;
-		size_t nl = (size_t)(strchr(name, ':') - name);
-		bool seen = false;
+		const char *colon = strchr(e[p[i]].value, ':');
 
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = names_param(&e[p[k]], name, nl);
-		if (seen)
-			continue;
-		strbuf_clear(&v);
-		r = param_value(&v, name, nl, param_part(e, p, n_p, false, name, nl),
-				param_part(e, p, n_p, true, name, nl));
-		if (r == 0)
-			r = fb_add(b, "parm", 4, v.buf, v.used);
+		v[i] = (struct param_part){ e[p[i]].value,
+					    (size_t)(colon - e[p[i]].value), colon + 1, i,
+					    e[p[i]].keylen == 8 };
 	}
-	strbuf_release(&v);
+	if (r == 0 && n_p > 1)
+		qsort(v, n_p, sizeof(*v), cmp_param_part);
+	for (size_t i = 0, j; i < n_p && r == 0; i = j) {
+		const char *desc = NULL, *type = NULL;
+
+		for (j = i; j < n_p && v[j].nl == v[i].nl &&
+			    memcmp(v[j].name, v[i].name, v[i].nl) == 0;
+		     j++) {
+			if (v[j].type)
+				type = v[j].rest;
+			else
+				desc = v[j].rest;
+		}
+		strbuf_clear(&val);
+		r = param_value(&val, v[i].name, v[i].nl, desc, type);
+		if (r == 0)
+			r = fb_add(b, "parm", 4, val.buf, val.used);
+	}
+	strbuf_release(&val);
 	return r;
 }
 
@@ -120,6 +156,10 @@ static int fb_collect(struct fbuild *b, const struct modinfo_entry *e, size_t n_
 	_cleanup_free_ size_t *p = malloc((n_e ? n_e : 1) * sizeof(*p));
 	size_t n_p = 0;
 	int r = p ? 0 : -ENOMEM;
+
+	/* room for every field at once (and a signature's two) */
+	if (r == 0)
+		r = ARRAY_GROW(b->off, 0, b->cap, n_e + 2);
 
 	for (size_t i = 0; i < n_e && r == 0; i++) {
 		if (key_is(&e[i], "parm") || key_is(&e[i], "parmtype")) {
@@ -141,12 +181,12 @@ static int fb_collect(struct fbuild *b, const struct modinfo_entry *e, size_t n_
 	return r;
 }
 
+/* Two keys of one module are the same string when equal (struct fbuild). */
 static int cmp_field(const void *a, const void *b)
 {
 	const struct modtree_field *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
 
-	return c ? c : strcmp(x->value, y->value);
+	return x->key != y->key ? strcmp(x->key, y->key) : strcmp(x->value, y->value);
 }
 
 /* Copy into one block, sorted, without repeats. */
@@ -190,5 +230,6 @@ int modtree_fields_build(const struct modinfo_entry *e, size_t n_e,
 		r = fb_finish(&b, out, n);
 	strbuf_release(&b.s);
 	free(b.off);
+	free(b.keys);
 	return r;
 }

@@ -206,6 +206,26 @@ check "parameter changed: the new one gained" has "values gained" "core parm: de
 jcheck "parameter changed" 'd["changed"]["core"]["parm"] == {"added": ["debug:How much to say (int)"],
 	"removed": ["debug:Debug level (int)"]}'
 
+# parameters given in odd ways: one described twice, types before and after the
+# description, a type or a description only, names that begin one another, an
+# entry without ':'. Expected: what kmod's modinfo -F parm makes of them
+new_case
+core_with 'parm=debug:Debug level' 'parm=debug:Debug level' \
+	--modinfo 'parm=debug:How much to say' --modinfo parmtype=speed:uint \
+	--modinfo 'parm=speed:Link speed' --modinfo parmtype=debug2:bool \
+	--modinfo 'parm=deb:Short name' --modinfo parmtype=deb:charp \
+	--modinfo parmtype=deb:int --modinfo 'parm=noname' --modinfo 'parm=only:Described'
+# (kmod's modinfo complains of the entry without ':')
+"$KMOD_MODINFO" -F parm "$C/$M/kernel/lib/core.ko" 2>/dev/null | sort -u >"$TMPD/parm.new"
+"$KMOD_MODINFO" -F parm "$B/$M/kernel/lib/core.ko" | sort -u >"$TMPD/parm.old"
+run_diff "$B" "$C"
+section "values gained" | sed -n 's/^core parm: //p' | sort >"$TMPD/parm.gained"
+section "values lost" | sed -n 's/^core parm: //p' | sort >"$TMPD/parm.lost"
+check "odd parameters: those gained, as kmod's modinfo tells ($(wc -l <"$TMPD/parm.new"))" \
+	cmp -s "$TMPD/parm.gained" <(comm -13 "$TMPD/parm.old" "$TMPD/parm.new")
+check "odd parameters: the one lost, as kmod's modinfo tells" \
+	cmp -s "$TMPD/parm.lost" <(comm -23 "$TMPD/parm.old" "$TMPD/parm.new")
+
 new_case
 core_with firmware=core.bin firmware=core2.bin
 run_diff "$B" "$C"
