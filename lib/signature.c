@@ -232,10 +232,11 @@ static int signer_fields(const struct tlv *si, struct fast_fields *f)
 	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0)
 		return 1;
 	r = t.content;
+	rend = r + t.len;
 	f->oid_der = r;
-	f->oid_end = rend = r + t.len;
 	if (tlv_expect(&r, rend, UNIVERSAL, V_ASN1_OBJECT, false, &t) < 0)
 		return 1;
+	f->oid_end = r; /* the OID's own TLV, without the parameters */
 	/* no authenticated attributes; the signature algorithm; the signature, last */
 	if (tlv_expect(&q, qend, UNIVERSAL, V_ASN1_SEQUENCE, true, &t) < 0 ||
 	    tlv_expect(&q, qend, UNIVERSAL, V_ASN1_OCTET_STRING, false, &f->sig) < 0 ||
@@ -244,12 +245,47 @@ static int signer_fields(const struct tlv *si, struct fast_fields *f)
 	return 0;
 }
 
+/*
+ * The DER (tag, length, content) of the digest OIDs hash_name() names, told
+ * apart by their bytes: libcrypto's decoding and table lookup of the OID cost
+ * more than the rest of the fast parse. Any other OID goes to hash_name().
+ */
+static const struct {
+	const char *der;
+	unsigned char len;
+	const char *name;
+} digest_oids[] = {
+	{ "\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01", 11, "sha256" },
+	{ "\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x02", 11, "sha384" },
+	{ "\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x03", 11, "sha512" },
+	{ "\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x04", 11, "sha224" },
+	{ "\x06\x05\x2b\x0e\x03\x02\x1a", 7, "sha1" },
+	{ "\x06\x08\x2a\x86\x48\x86\xf7\x0d\x02\x04", 10, "md4" },
+	{ "\x06\x08\x2a\x86\x48\x86\xf7\x0d\x02\x05", 10, "md5" },
+	{ "\x06\x05\x2b\x24\x03\x02\x01", 7, "rmd160" },
+	{ "\x06\x08\x2a\x81\x1c\xcf\x55\x01\x83\x11", 10, "sm3" },
+};
+
+static const char *digest_name(const unsigned char *der, const unsigned char *end)
+{
+	ASN1_OBJECT *obj;
+	const char *name;
+
+	for (size_t i = 0; i < ARRAY_SIZE(digest_oids); i++)
+		if ((size_t)(end - der) == digest_oids[i].len &&
+		    memcmp(der, digest_oids[i].der, digest_oids[i].len) == 0)
+			return digest_oids[i].name;
+	obj = d2i_ASN1_OBJECT(NULL, &der, end - der);
+	name = obj ? hash_name(obj) : "unknown";
+	ASN1_OBJECT_free(obj);
+	return name;
+}
+
 static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 {
 	struct fast_fields f;
 	struct modsig_pkcs7 *res;
 	struct tlv si;
-	ASN1_OBJECT *obj;
 
 	if (len > LONG_MAX || only_signer(der, len, &si) != 0 ||
 	    signer_fields(&si, &f) != 0)
@@ -268,9 +304,7 @@ static int pkcs7_fast(const uint8_t *der, size_t len, struct modsig_pkcs7 **out)
 	res->sig_len = (size_t)f.sig.len;
 	res->signer = f.cn;
 	res->signer_len = f.cn ? (size_t)f.cn_len : 0;
-	obj = d2i_ASN1_OBJECT(NULL, &f.oid_der, f.oid_end - f.oid_der);
-	res->hash_algo = obj ? hash_name(obj) : "unknown";
-	ASN1_OBJECT_free(obj);
+	res->hash_algo = digest_name(f.oid_der, f.oid_end);
 	*out = res;
 	return 0;
 }

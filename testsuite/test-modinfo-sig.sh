@@ -5,7 +5,9 @@
 # commonName and no attributes, so test-modinfo.sh never sees a serial with its top
 # bit set (DER keeps a leading zero byte, kmod does not print it), a negative or
 # zero serial, an issuer without commonName (kmod takes its last attribute) or with
-# it first, other hashes, or signed attributes (another shape than sign-file's).
+# it first, other hashes (each digest OID lib/signature.c tells by its bytes but
+# sm3, which this openssl cannot sign with), or signed attributes (another shape
+# than sign-file's).
 . "$top_srcdir/testsuite/tap.sh"
 tap_tmpdir
 MY=$TOOLS/mymodinfo
@@ -74,6 +76,9 @@ no-cn 7 /O=Org/OU=Unit -noattr -md sha512
 cn-first 9 /CN=First/O=Org -noattr -md sha1
 sha224 0x123456 /CN=sha224 -noattr -md sha224
 attributes 0x8001 /CN=attrs -md sha256
+md5 0x55 /CN=md5 -noattr -md md5
+rmd160 0x56 /CN=rmd160 -noattr -md ripemd160
+md4 0x57 /CN=md4 -noattr -md md4 -provider legacy -provider default
 EOF
 
 done_testing
