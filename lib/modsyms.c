@@ -556,6 +556,13 @@ static const char *ns_of(const struct sym *sym, size_t ksec, const uint8_t *str,
 	return s;
 }
 
+/* "__kstrtabns_" and more: mostly told by the first character, as is_crc_name(). */
+static inline bool is_kstrtabns_name(const char *name)
+{
+	return name[0] == '_' && name[1] == '_' && name[2] == 'k' &&
+	       strncmp(name + 3, "strtabns_", 9) == 0;
+}
+
 /* One pass to count (@out NULL), one to fill @out and the strings at @pool. */
 static size_t ns_pass(const struct symtab *st, size_t ksec, const uint8_t *str,
 		      size_t size, struct modsym_ns *out, char *pool, size_t *bytes)
@@ -568,7 +575,7 @@ static size_t ns_pass(const struct symtab *st, size_t ksec, const uint8_t *str,
 		const char *name = symtab_name(st, &sym), *ns;
 		size_t ln, lns;
 
-		if (name == NULL || !strstartswith(name, "__kstrtabns_"))
+		if (name == NULL || !is_kstrtabns_name(name))
 			continue;
 		ns = ns_of(&sym, ksec, str, size);
 		if (ns == NULL)
