@@ -117,10 +117,15 @@ static int cmp_param_part(const void *a, const void *b)
 static int add_params(struct fbuild *b, const struct modinfo_entry *e, const size_t *p,
 		      size_t n_p)
 {
-	_cleanup_free_ struct param_part *v = malloc((n_p ? n_p : 1) * sizeof(*v));
+	_cleanup_free_ struct param_part *v = NULL;
 	struct strbuf val = STRBUF_INIT;
-	int r = v ? 0 : -ENOMEM;
+	int r = 0;
 
+	if (n_p == 0)
+		return 0;
+	v = malloc(n_p * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
 	for (size_t i = 0; i < n_p && r == 0; i++) {
 		const char *colon = strchr(e[p[i]].value, ':');
 
@@ -160,7 +165,6 @@ static int fb_collect(struct fbuild *b, const struct modinfo_entry *e, size_t n_
 	/* room for every field at once (and a signature's two) */
 	if (r == 0)
 		r = ARRAY_GROW(b->off, 0, b->cap, n_e + 2);
-
 	for (size_t i = 0; i < n_e && r == 0; i++) {
 		if (key_is(&e[i], "parm") || key_is(&e[i], "parmtype")) {
 			/* kmod skips those without a ':' too */
