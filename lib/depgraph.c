@@ -681,6 +681,9 @@ struct dg_preload {
 	size_t n, cap, next;
 	bool done;
 	unsigned int n_waiting; /* workers waiting for the queue to fill */
+	/* threads lending a hand (dg_preload_help()); none comes once @closed */
+	unsigned int n_helping;
+	bool closed;
 	/* files the walk found and has not queued yet: the walk's own */
 	struct preload_item pend[PRELOAD_WAKE];
 	unsigned int n_pend;
@@ -851,6 +854,37 @@ static void *preload_worker(void *arg)
 	return NULL;
 }
 
+void dg_preload_help(struct dg_preload *p)
+{
+	struct preload_take t;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->closed) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	p->n_helping++;
+	pthread_mutex_unlock(&p->lock);
+	while (preload_take(p, true, &t))
+		preload_taken(p, &t, true);
+	pthread_mutex_lock(&p->lock);
+	if (--p->n_helping == 0)
+		pthread_cond_broadcast(&p->cond); /* preload_close() may wait */
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The walk ended: wake the waiting threads, and wait for the helpers to leave. */
+static void preload_close(struct dg_preload *p)
+{
+	pthread_mutex_lock(&p->lock);
+	__atomic_store_n(&p->done, true, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&p->cond);
+	while (p->n_helping > 0)
+		pthread_cond_wait(&p->cond, &p->lock);
+	p->closed = true;
+	pthread_mutex_unlock(&p->lock);
+}
+
 int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 {
 	struct dg_preload *p = calloc(1, sizeof(*p));
@@ -981,12 +1015,13 @@ void dg_preload_finish(struct dg_preload *p)
 	__atomic_store_n(&p->done, true, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
-	/* read what is left alongside the workers */
+	/* read what is left alongside the workers (and helpers) */
 	while (preload_take(p, false, &left))
 		preload_taken(p, &left, false);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
+	preload_close(p);
 }
 
 size_t dg_preload_count(const struct dg_preload *p)
@@ -1008,6 +1043,8 @@ void dg_preload_free(struct dg_preload *p)
 		return;
 	if (p->n_th > 0)
 		dg_preload_finish(p);
+	else if (!p->closed)
+		preload_close(p);
 	for (unsigned int i = 0; i < p->n_pend; i++) /* the walk stopped early */
 		modscan_dir_unref(p->pend[i].src.dir);
 	for (size_t i = 0; i < p->n; i++) {

@@ -167,6 +167,14 @@ void dg_preload_add_image(struct dg_preload *p, struct modscan_mod *m, void *ima
 			  size_t size);
 void dg_preload_finish(struct dg_preload *p);
 /*
+ * Read modules @p's walk queues on the calling thread, as a worker, until the
+ * walk ended and none is left: a thread with nothing else to do (the side of
+ * mykmod diff loaded first) lends its core. @p must stay allocated during the
+ * call; dg_preload_finish() and dg_preload_free() wait for the helpers, and a
+ * call after them returns at once.
+ */
+void dg_preload_help(struct dg_preload *p);
+/*
  * After depgraph_new(): the @i-th module the walk handed over (of
  * dg_preload_count()) when it was read but is not in the graph (a duplicate
  * that lost), else NULL. Its data stays until dg_preload_free().

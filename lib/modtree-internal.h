@@ -173,5 +173,17 @@ bool mt_share_likely(const char *const path[2], const struct modtree_opts o[2]);
  */
 struct dg_cache mt_share_cache(struct mt_share *s);
 
+/*
+ * Two sides loaded at once (lib/modtree-pair.c): a tree side publishes its
+ * readers on the link while its walk goes on (mt_link_publish()), and withdraws
+ * them (mt_link_withdraw(), which waits for a helper to leave) after
+ * dg_preload_finish(), before they are freed. A side whose modules are read
+ * then lends its thread to the readers of side @other, if they are still
+ * published, until that walk ends (mt_link_help()). @l NULL: none of it.
+ */
+void mt_link_publish(struct mt_pair_link *l, unsigned int side, struct dg_preload *p);
+void mt_link_withdraw(struct mt_pair_link *l, unsigned int side);
+void mt_link_help(struct mt_pair_link *l, unsigned int other);
+
 /* t->cycles from depmod's graph. */
 int mt_find_cycles(struct modtree *t, struct depgraph *dg) _must_check_;

@@ -10,6 +10,10 @@
  * loaded one after the other instead, so that NEW takes what OLD read
  * (lib/modtree-share.c).
  *
+ * The side loaded first then reads modules of the other's walk with it (struct
+ * mt_pair_link): two sides of different sizes, or read at different speeds,
+ * would otherwise leave a core idle while the larger one is read on the other.
+ *
  * What a side says goes to a log of its own, held (lib/util.h mk_log_hold()), and
  * is passed on after the join, OLD's then NEW's (none when OLD failed): the
  * messages come out as when the sides are loaded in turn, whatever the timing.
@@ -23,6 +27,57 @@
 
 #include "modtree-internal.h"
 #include "modtree.h"
+
+/*
+ * Each tree side's readers while its walk goes on (lib/modtree-internal.h), and
+ * how many helpers hold each: a side withdraws its readers before freeing them.
+ */
+struct mt_pair_link {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct dg_preload *readers[2];
+	unsigned int pins[2];
+};
+
+void mt_link_publish(struct mt_pair_link *l, unsigned int side, struct dg_preload *p)
+{
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->readers[side] = p;
+	pthread_mutex_unlock(&l->lock);
+}
+
+void mt_link_withdraw(struct mt_pair_link *l, unsigned int side)
+{
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->readers[side] = NULL;
+	while (l->pins[side] > 0)
+		pthread_cond_wait(&l->cond, &l->lock);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void mt_link_help(struct mt_pair_link *l, unsigned int other)
+{
+	struct dg_preload *p;
+
+	if (l == NULL)
+		return;
+	pthread_mutex_lock(&l->lock);
+	p = l->readers[other];
+	if (p != NULL)
+		l->pins[other]++;
+	pthread_mutex_unlock(&l->lock);
+	if (p == NULL)
+		return;
+	dg_preload_help(p);
+	pthread_mutex_lock(&l->lock);
+	if (--l->pins[other] == 0)
+		pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
 
 struct mt_side {
 	const char *path;
@@ -38,6 +93,8 @@ static void *load_side(void *arg)
 	struct mt_side *s = arg;
 
 	s->r = modtree_load(s->path, &s->o, &s->t);
+	/* a package side, or a tree side whose walk the other's outlasted */
+	mt_link_help(s->o.link, 1 - s->o.side);
 	return NULL;
 }
 
@@ -81,6 +138,8 @@ int modtree_load_pair(const char *const path[2], const struct modtree_opts o[2],
 		      struct modtree *out[2])
 {
 	struct mt_side side[2] = { 0 };
+	struct mt_pair_link link = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				     .cond = PTHREAD_COND_INITIALIZER };
 	pthread_t th;
 	bool joined;
 
@@ -93,6 +152,8 @@ int modtree_load_pair(const char *const path[2], const struct modtree_opts o[2],
 		side[i].o.same_files = NULL;
 		side[i].o.keep_identity = false;
 		side[i].o.n_threads = side_threads(path[i], o[i].n_threads);
+		side[i].o.link = &link;
+		side[i].o.side = (unsigned int)i;
 		mk_log_hold(&side[i].log, &side[i].held);
 		side[i].o.log = &side[i].log;
 	}

@@ -460,8 +460,13 @@ static int scan_and_read(struct modtree *t, const struct modtree_opts *o)
 	/* the other side's walk, at the same time, opens descriptors too */
 	modscan_set_dirs_by_path(pv->ms, true);
 	modscan_set_lazy_links(pv->ms, true);
+	mt_link_publish(o->link, o->side, pv->preload);
 	r = modscan_walk(pv->ms);
 	dg_preload_finish(pv->preload);
+	mt_link_withdraw(o->link, o->side);
+	/* read first: the other side's readers get this core until its walk ends */
+	if (o->link != NULL)
+		mt_link_help(o->link, 1 - o->side);
 	if (modscan_walk_end(pv->ms) > 0) {
 		dg_preload_free(pv->preload);
 		pv->preload = NULL;

@@ -101,6 +101,9 @@ struct modtree_opts {
 	 * a side loaded later can take it as same_files
 	 */
 	bool keep_identity;
+	/* lib/modtree-pair.c's link between two sides loaded at once, or NULL */
+	struct mt_pair_link *link;
+	unsigned int side; /* on @link: 0 OLD, 1 NEW */
 };
 
 /*
