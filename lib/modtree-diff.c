@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -523,8 +522,6 @@ static int diff_trees(struct modtree_diff *out, const struct modtree *a,
 		{ a, b, a->n, a->n, b->n, b->n, false, false, { 0 }, 0 },
 	};
 	struct modtree_diff d[2];
-	pthread_t th;
-	bool joined = false;
 	int r;
 
 	if (a->n >= DIFF_SPLIT_MIN && b->n >= DIFF_SPLIT_MIN) {
@@ -532,13 +529,10 @@ static int diff_trees(struct modtree_diff *out, const struct modtree *a,
 		part[0].ni = part[1].i = module_lower_bound(a, b->mods[b->n / 2].name);
 		part[0].cycles = false;
 		part[1].cycles = true;
-		joined = pthread_create(&th, NULL, diff_part_run, &part[0]) == 0;
+		mk_run_two(diff_part_run, &part[0], &part[1]);
+	} else {
+		diff_part_run(&part[0]); /* all of it: the second part is empty */
 	}
-	if (!joined)
-		diff_part_run(&part[0]);
-	diff_part_run(&part[1]);
-	if (joined)
-		pthread_join(th, NULL);
 	d[0] = part[0].d;
 	d[1] = part[1].d;
 	r = part[0].r < 0 ? part[0].r : part[1].r;

@@ -140,8 +140,6 @@ int modtree_load_pair(const char *const path[2], const struct modtree_opts o[2],
 	struct mt_side side[2] = { 0 };
 	struct mt_pair_link link = { .lock = PTHREAD_MUTEX_INITIALIZER,
 				     .cond = PTHREAD_COND_INITIALIZER };
-	pthread_t th;
-	bool joined;
 
 	out[0] = out[1] = NULL;
 	if (mt_share_likely(path, o))
@@ -157,12 +155,7 @@ int modtree_load_pair(const char *const path[2], const struct modtree_opts o[2],
 		mk_log_hold(&side[i].log, &side[i].held);
 		side[i].o.log = &side[i].log;
 	}
-	joined = pthread_create(&th, NULL, load_side, &side[0]) == 0;
-	if (!joined)
-		load_side(&side[0]);
-	load_side(&side[1]);
-	if (joined)
-		pthread_join(th, NULL);
+	mk_run_two(load_side, &side[0], &side[1]);
 	mk_log_release(&side[0].held, o[0].log, true);
 	mk_log_release(&side[1].held, o[1].log, side[0].r == 0);
 	if (side[0].r < 0 || side[1].r < 0) {
@@ -184,14 +177,11 @@ static void *free_side(void *arg)
 /* Each model is many blocks: freeing the two at once halves the wait. */
 void modtree_free_pair(struct modtree *t[2])
 {
-	pthread_t th;
-	bool joined = t[0] != NULL && t[1] != NULL &&
-		      pthread_create(&th, NULL, free_side, t[0]) == 0;
-
-	if (!joined)
+	if (t[0] != NULL && t[1] != NULL) {
+		mk_run_two(free_side, t[0], t[1]);
+	} else {
 		modtree_free(t[0]);
-	modtree_free(t[1]);
-	if (joined)
-		pthread_join(th, NULL);
+		modtree_free(t[1]);
+	}
 	t[0] = t[1] = NULL;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -390,4 +391,16 @@ int array_grow_(void *pv, size_t *cap, size_t n, size_t size, size_t first)
 	memcpy(pv, &v, sizeof(v));
 	*cap = ncap;
 	return 0;
+}
+
+void mk_run_two(void *(*fn)(void *), void *first, void *second)
+{
+	pthread_t th;
+	bool joined = pthread_create(&th, NULL, fn, first) == 0;
+
+	if (!joined)
+		fn(first);
+	fn(second);
+	if (joined)
+		pthread_join(th, NULL);
 }

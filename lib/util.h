@@ -196,6 +196,12 @@ int mkdir_parents(const char *path, mode_t mode) _must_check_;
 int array_grow_(void *pv, size_t *cap, size_t n, size_t size, size_t first) _must_check_;
 
 /*
+ * @fn(@first) on a thread of its own (on this one when none can be started) and
+ * @fn(@second) on this one, at once; back when both returned.
+ */
+void mk_run_two(void *(*fn)(void *), void *first, void *second);
+
+/*
  * Module parameters from command-line words, joined by single spaces into *@out
  * (malloc'd). modprobe (@quote_spaces) puts a value holding a space in double quotes
  * ("a=b c" -> a="b c") unless it is quoted already; insmod joins them as they are.
