@@ -74,15 +74,8 @@ static int keep_listing(struct modscan *ms, const struct modscan_listing *l)
 {
 	struct modscan_listing *k;
 
-	if (ms->n_kept == ms->cap_kept) {
-		size_t cap = ms->cap_kept ? ms->cap_kept * 2 : 256;
-		struct modscan_listing *a = reallocarray(ms->kept, cap, sizeof(*a));
-
-		if (a == NULL)
-			return -ENOMEM;
-		ms->kept = a;
-		ms->cap_kept = cap;
-	}
+	if (ARRAY_GROW(ms->kept, ms->n_kept, ms->cap_kept, 256) < 0)
+		return -ENOMEM;
 	k = &ms->kept[ms->n_kept];
 	*k = *l;
 	k->entries = (const unsigned char *)(uintptr_t)ms->kept_bytes.used;
