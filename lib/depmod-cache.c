@@ -630,7 +630,7 @@ int64_t dmc_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return mk_timespec_ns(&ts);
 }
 
 bool dmc_settled(const struct dg_stat *st, int64_t start_ns)

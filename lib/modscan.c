@@ -606,10 +606,8 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 			.dev = (uint64_t)st.st_dev,
 			.ino = (uint64_t)st.st_ino,
 			.size = (uint64_t)st.st_size,
-			.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-				    st.st_mtim.tv_nsec,
-			.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
-				    st.st_ctim.tv_nsec,
+			.mtime_ns = mk_timespec_ns(&st.st_mtim),
+			.ctime_ns = mk_timespec_ns(&st.st_ctim),
 		};
 		known = true;
 	}
