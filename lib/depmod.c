@@ -749,11 +749,15 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 			    o->outdirname);
 	/* an index that comes out the same is not written again (docs/compat.md) */
 	outset_keep_unchanged(os, file_mode);
+	/*
+	 * the cache first: its writeback (3.8 MB for Debian's tree) then goes on
+	 * while the index files are compared with those on disk
+	 */
+	if (res->cache.used > 0)
+		r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
 	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
 		r = outset_add(os, depmod_output_names[i],
 			       res->out[i].buf ? res->out[i].buf : "", res->out[i].used);
-	if (r == 0 && res->cache.used > 0)
-		r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
 	if (r == 0)
 		r = outset_commit(os);
 	if (r < 0)
