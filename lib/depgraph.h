@@ -19,7 +19,7 @@ struct dg_sym {
 	const char *name;
 	uint64_t crc;
 	char bind; /* exports: 'G', 'W', 'L'; needs: 'U' or 'W' */
-	uint32_t hash; /* needs: of the name without a leading '.', for resolution */
+	uint32_t hash; /* dg_sym_hash() of the name: resolution, the cache's name pool */
 };
 
 enum dg_info_kind {
@@ -65,6 +65,11 @@ struct dg_module {
 	 */
 	bool cacheable;
 	bool from_cache; /* found by dg_cache.lookup, not read */
+	/*
+	 * a CRC wider than 32 bits, or a binding other than an export's G, W, L or
+	 * a need's U, W: what the cache's records cannot hold (read with the rest)
+	 */
+	bool odd_syms;
 	const void *cache_entry; /* found, not yet filled (dg_cache.fill) */
 	const void *cache_found; /* where it was found (kept once filled), or NULL */
 	struct dg_stat st;
@@ -127,7 +132,7 @@ struct dg_cache {
 	void *data;
 };
 
-/* The hash of dg_sym.hash for a needed symbol @name. */
+/* The hash of dg_sym.hash for a symbol @name. */
 uint32_t dg_sym_hash(const char *name);
 
 struct depgraph_opts {

@@ -550,11 +550,7 @@ static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
 		sym->name = c->names + (w >> DMC_BIND_BITS);
 		sym->crc = get32(r);
 		sym->bind = dmc_binds[w & DMC_SYM_BIND_MASK];
-		/* as copy_out() has it: a need's hash (the file's), none for an export */
-		sym->hash =
-			k < e->n_exports
-				? 0
-				: get32((const unsigned char *)sym->name - DMC_NAME_HASH);
+		sym->hash = get32((const unsigned char *)sym->name - DMC_NAME_HASH);
 	}
 	p += strlen(p) + 1; /* the path */
 	for (size_t k = 0; k < e->n_info; k++) {
@@ -566,6 +562,7 @@ static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
 	m->n_exports = e->n_exports;
 	m->n_needs = e->n_needs;
 	m->n_info = e->n_info;
+	m->odd_syms = false; /* its records held them */
 	return 0;
 }
 
@@ -757,7 +754,10 @@ static void put_module(unsigned char *ent, const struct dg_module *m, unsigned c
 				     (uint32_t)bind_code(sy->bind));
 	}
 	for (size_t k = 0; k < m->n_info; k++) {
-		put32(base + infos + ((size_t)*info + k) * DMC_INFO, m->info[k].kind);
+		unsigned char *r = base + infos + ((size_t)*info + k) * DMC_INFO;
+
+		put32(r, m->info[k].kind);
+		put32(r + 4, 0);
 		PUT_STR(m->info[k].value);
 	}
 #undef PUT_STR
@@ -819,9 +819,7 @@ static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
 
 		for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
 			const struct dg_sym *sy = &m->exports[k];
-			/* a need's hash is there already, an export's is not */
-			uint32_t h = k < m->n_exports ? dg_sym_hash(sy->name) : sy->hash;
-			int r = pool_add(np, sy->name, h, &np->offs[at++]);
+			int r = pool_add(np, sy->name, sy->hash, &np->offs[at++]);
 
 			if (r < 0)
 				return r;
@@ -832,27 +830,10 @@ static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
 	return 0;
 }
 
-/*
- * Does what was read of @m fit the records: 32-bit CRCs (a CRC is 32 bits; a
- * module with a wider one is read every time), bindings the format knows?
- */
-static bool fits_records(const struct dg_module *m)
-{
-	for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
-		const struct dg_sym *sy = &m->exports[k];
-
-		if (sy->crc > UINT32_MAX || !bind_allowed(sy->bind, k < m->n_exports))
-			return false;
-	}
-	return true;
-}
-
-/* Is @m one to write: trusted, and either found in the cache or fitting it? */
+/* Is @m one to write: trusted, and fitting the records? */
 static bool to_write(const struct dg_module *m, int64_t start_ns)
 {
-	/* one found in the cache was made from its records: they fit (once filled it
-	 * has no cache_entry, so that cannot tell) */
-	return dmc_trusted(m, start_ns) && (m->from_cache || fits_records(m));
+	return dmc_trusted(m, start_ns) && !m->odd_syms;
 }
 
 /* The cached ones of @all, sorted by path, one entry per path. */
@@ -1047,7 +1028,8 @@ static int write_body(struct strbuf *out, const char *key, const struct dg_modul
 	if (strbuf_reserve(out, total + DMC_MAX_RECORD) < 0)
 		return -ENOMEM;
 	d = (unsigned char *)out->buf;
-	memset(d, 0, total);
+	/* the rest is written whole below, but for the info records' padding */
+	memset(d, 0, DMC_HEADER);
 	memcpy(d, DMC_MAGIC, 8);
 	put32(d + 16, DMC_VERSION);
 	put32(d + 20, DMC_HEADER);
