@@ -1083,7 +1083,7 @@ void dg_preload_free(struct dg_preload *p)
  * Every module's exports, in module order, so that later exporters replace
  * earlier ones as in kmod: in one hash_add_many(), which sorts each bucket once.
  */
-static int add_exports(struct depgraph *dg)
+int depgraph_add_exports(struct depgraph *dg)
 {
 	_cleanup_free_ struct hash_entry *add = NULL;
 	struct dg_symbol *syms;
@@ -1112,7 +1112,7 @@ static int add_exports(struct depgraph *dg)
 	return hash_add_many(dg->symbols, add, n);
 }
 
-int depgraph_load_modules(struct depgraph *dg)
+int depgraph_read_modules(struct depgraph *dg)
 {
 	char why[MK_LIB_STRERROR_MAX];
 	int r = read_all_modules(dg);
@@ -1131,7 +1131,14 @@ int depgraph_load_modules(struct depgraph *dg)
 		       m->scan->path,
 		       mk_lib_strerror(e, m->scan->path, why, sizeof(why)));
 	}
-	return add_exports(dg);
+	return 0;
+}
+
+int depgraph_load_modules(struct depgraph *dg)
+{
+	int r = depgraph_read_modules(dg);
+
+	return r < 0 ? r : depgraph_add_exports(dg);
 }
 
 /* ---- resolution ---- */

@@ -203,8 +203,15 @@ int depgraph_load_symvers_mem(struct depgraph *dg, const char *filename, const c
 int depgraph_load_system_map_mem(struct depgraph *dg, const char *filename,
 				 const char *data, size_t len) _must_check_;
 
-/* Read every module (in parallel), build the symbol table, resolve and sort. */
+/*
+ * Read every module not read yet (in parallel) and report those that failed,
+ * then add their exports to the symbol table: depgraph_read_modules() and
+ * depgraph_add_exports(), which run in turn when something is to start between
+ * them (the modules are complete after the first; the second only reads them).
+ */
 int depgraph_load_modules(struct depgraph *dg) _must_check_;
+int depgraph_read_modules(struct depgraph *dg) _must_check_;
+int depgraph_add_exports(struct depgraph *dg) _must_check_;
 int depgraph_resolve(struct depgraph *dg) _must_check_;
 /*
  * Topological order; on a cycle, reports each one as kmod does, then

@@ -479,7 +479,8 @@ static int outputs_current(struct run *run)
 }
 
 /* The module order, the kernel's symbols (-E or -F), then every module's. */
-static int load_graph(struct run *run)
+/* The graph, with the cache's job started beside it when @cache. */
+static int load_graph(struct run *run, bool cache)
 {
 	const struct depmod_opts *o = run->o;
 	const char *kernel_syms = o->symvers ? o->symvers : o->system_map;
@@ -506,7 +507,16 @@ static int load_graph(struct run *run)
 		r = depgraph_load_system_map(run->dg, o->system_map);
 	if (r < 0)
 		return fail(o->log, LOG_CRIT, r, "could not load", kernel_syms);
-	r = depgraph_load_modules(run->dg);
+	r = depgraph_read_modules(run->dg);
+	/*
+	 * the cache's job starts once the modules are complete: it then has the
+	 * symbol table's making (a CPU the generation does not use yet) to run
+	 * beside
+	 */
+	if (r == 0 && cache && cache_start(run) < 0)
+		return -ENOMEM; /* said */
+	if (r == 0)
+		r = depgraph_add_exports(run->dg);
 	if (r < 0)
 		return fail(o->log, LOG_ERR, r, "could not load the modules", NULL);
 	return 0;
@@ -671,9 +681,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 	}
 	cache = all && o->make_cache && (!o->cache_if_present || run.cache_present);
 	if (r == 0)
-		r = load_graph(&run);
-	if (r == 0 && cache)
-		r = cache_start(&run);
+		r = load_graph(&run, cache);
 	if (r == 0)
 		r = generate(&run, res);
 	if (r == 0 && cache)
