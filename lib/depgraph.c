@@ -444,7 +444,8 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 		m->exports[i].crc = ex[i].crc;
 		m->exports[i].bind = b;
 		m->exports[i].hash = dg_sym_hash(ex[i].name);
-		m->odd_syms |= ex[i].crc > UINT32_MAX || (b != 'G' && b != 'W' && b != 'L');
+		m->odd_syms |=
+			ex[i].crc > UINT32_MAX || (b != 'G' && b != 'W' && b != 'L');
 	}
 	for (size_t i = 0; i < n_nd; i++) {
 		COPY_STR(m->needs[i].name, nd[i].name);
