@@ -21,8 +21,8 @@
 #include "hash64.h"
 
 #define DMC_MAGIC "MYDEPMC\n"
-#define DMC_VERSION 6u
-#define DMC_HEADER 88u
+#define DMC_VERSION 7u
+#define DMC_HEADER DMC_HEAD_BYTES
 #define DMC_MAX_RECORD 4096u
 #define DMC_ENTRY 72u
 #define DMC_SYM 8u
@@ -118,11 +118,40 @@ static void put64(unsigned char *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* The hash of a body's bytes past the header (@len bytes of body at @d). */
+static uint64_t body_hash(const unsigned char *d, size_t len)
+{
+	return hash64(d + DMC_HEADER, len - DMC_HEADER, 0);
+}
+
+/*
+ * The checksum of @len bytes at @d whose body hashes to @body (body_hash()) and
+ * whose last @rec_len bytes are the record: of the header past the checksum, and
+ * of the hashes of the body and of the record (docs/depmod-cache.md §2). The
+ * body's, the bulk, can then be had as soon as the body is made.
+ */
+static uint64_t checksum_of(const unsigned char *d, size_t len, uint64_t body,
+			    size_t rec_len)
+{
+	unsigned char buf[DMC_HEADER - 16 + 16];
+
+	memcpy(buf, d + 16, DMC_HEADER - 16);
+	put64(buf + DMC_HEADER - 16, body);
+	put64(buf + DMC_HEADER - 8, hash64(d + len - rec_len, rec_len, 0));
+	return hash64(buf, sizeof(buf), len);
+}
+
 uint64_t dmc_checksum(const void *data, size_t len)
 {
-	const unsigned char *p = data;
+	const unsigned char *d = data;
+	size_t rec_len;
 
-	return len > 16 ? hash64(p + 16, len - 16, len) : hash64(p, 0, len);
+	if (len < DMC_HEADER) /* no cache: any value */
+		return hash64(d, len, len);
+	rec_len = get32(d + 64);
+	if (rec_len > len - DMC_HEADER) /* a bad header: no record */
+		rec_len = 0;
+	return checksum_of(d, len, body_hash(d, len - rec_len), rec_len);
 }
 
 int dmc_make_key(const char *kver, const char *dirname, char **out)
@@ -997,8 +1026,9 @@ static void free_filled(struct dg_module *filled, size_t n)
 }
 
 /* Everything but the record, for @n modules @mods and @n_dirs @dirs, into @out. */
-static int write_body(struct strbuf *out, const char *key, const struct dg_module **mods,
-		      size_t n, struct name_pool *np,
+/* The body of the cache into @out, and its body_hash() into *@sum. */
+static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
+		      const struct dg_module **mods, size_t n, struct name_pool *np,
 		      const struct modscan_listing *const *dirs, size_t n_dirs)
 {
 	uint64_t n_syms = 0, n_infos = 0, strings = 0, listed = 0;
@@ -1064,6 +1094,7 @@ static int write_body(struct strbuf *out, const char *key, const struct dg_modul
 		listed += l->len;
 	}
 	out->used = total;
+	*sum = body_hash(d, total);
 	return 0;
 }
 
@@ -1174,6 +1205,7 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 	int r;
 
 	w->body = (struct strbuf)STRBUF_INIT;
+	w->body_hash = 0;
 	w->old = old;
 	r = pick_listings(dirs, n_dirs, start_ns, &listings, &n_listings);
 	if (r < 0)
@@ -1191,7 +1223,8 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 	} else if (r == 0) {
 		r = fill_pending(old, mods, n, &filled);
 		if (r == 0)
-			r = write_body(&w->body, key, mods, n, &np, listings, n_listings);
+			r = write_body(&w->body, &w->body_hash, key, mods, n, &np,
+				       listings, n_listings);
 	}
 	pool_release(&np);
 	free_filled(filled, n);
@@ -1207,6 +1240,7 @@ int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
 {
 	const struct depmod_cache *old = w->old;
 	struct strbuf *body = &w->body;
+	uint64_t sum = w->body_hash;
 	unsigned char *d;
 	size_t total;
 
@@ -1231,6 +1265,7 @@ int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
 			strbuf_release(body);
 			return -ENOMEM;
 		}
+		sum = body_hash((const unsigned char *)body->buf, body->used);
 	}
 	d = (unsigned char *)body->buf;
 	total = body->used + record_len;
@@ -1238,7 +1273,7 @@ int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
 		memcpy(d + body->used, record, record_len);
 	put64(d + 56, total);
 	put32(d + 64, (uint32_t)record_len);
-	put64(d + 8, dmc_checksum(d, total));
+	put64(d + 8, checksum_of(d, total, sum, record_len));
 	body->used = total;
 	strbuf_release(out);
 	*out = *body;

@@ -33,7 +33,10 @@ struct depmod_cache;
  */
 int dmc_make_key(const char *kver, const char *dirname, char **out) _must_check_;
 
-/* The checksum a cache file holds at offset 8, computed over bytes 16 to @len. */
+/*
+ * The checksum a cache file of @len bytes holds at offset 8, of bytes 16 to
+ * @len (docs/depmod-cache.md §2).
+ */
 uint64_t dmc_checksum(const void *data, size_t len);
 
 /*
@@ -85,8 +88,16 @@ const struct modscan_listing *dmc_listing_at(const struct depmod_cache *c, size_
  * dmc_write_end() adds the record of those files (dmc_record()) and the
  * checksum.
  */
+/*
+ * The bytes of a cache's header: dmc_write_end() completes them in the body
+ * dmc_write_begin() made and keeps the rest of it as it is, so the file may be
+ * written ahead from that body but for these (outset_write_ahead()).
+ */
+#define DMC_HEAD_BYTES 88u
+
 struct dmc_writing {
 	struct strbuf body;
+	uint64_t body_hash; /* of @body past its header (docs/depmod-cache.md §2) */
 	const struct depmod_cache *old;
 	bool same_as_old; /* the entries are @old's: its body is taken as it is */
 };

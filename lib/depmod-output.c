@@ -573,6 +573,19 @@ struct depmod_gen {
 	unsigned int n_th;
 };
 
+/* The outputs each job makes (DEPMOD_N_OUTPUTS: none). */
+static const enum depmod_output_id job_outputs[N_JOBS][2] = {
+	[JOB_DEPS] = { DEPMOD_OUT_DEP, DEPMOD_OUT_DEP_BIN },
+	[JOB_ALIASES] = { DEPMOD_OUT_ALIAS, DEPMOD_N_OUTPUTS },
+	[JOB_ALIAS_INDEX] = { DEPMOD_OUT_ALIAS_BIN, DEPMOD_N_OUTPUTS },
+	[JOB_SOFTDEP] = { DEPMOD_OUT_SOFTDEP, DEPMOD_N_OUTPUTS },
+	[JOB_WEAKDEP] = { DEPMOD_OUT_WEAKDEP, DEPMOD_N_OUTPUTS },
+	[JOB_SYMBOLS] = { DEPMOD_OUT_SYMBOLS, DEPMOD_OUT_SYMBOLS_BIN },
+	[JOB_BUILTIN] = { DEPMOD_OUT_BUILTIN_BIN, DEPMOD_N_OUTPUTS },
+	[JOB_BUILTIN_ALIAS] = { DEPMOD_OUT_BUILTIN_ALIAS_BIN, DEPMOD_N_OUTPUTS },
+	[JOB_DEVNAME] = { DEPMOD_OUT_DEVNAME, DEPMOD_N_OUTPUTS },
+};
+
 static int run_job(struct depmod_gen *gen, enum job_id id)
 {
 	struct gen *g = &gen->jobs[id].g;
@@ -617,6 +630,13 @@ static int run_job(struct depmod_gen *gen, enum job_id id)
 		break;
 	}
 	dupcheck_reset(&g->dup);
+	for (int k = 0; r == 0 && gen->opts.hash != NULL && k < 2; k++) {
+		enum depmod_output_id o = job_outputs[id][k];
+
+		if (o < DEPMOD_N_OUTPUTS)
+			gen->opts.hashes[o] =
+				gen->opts.hash(out[o].buf ? out[o].buf : "", out[o].used);
+	}
 	return r;
 }
 

@@ -46,6 +46,13 @@ struct depmod_output_opts {
 	 * 0: its buffer is made that big at once rather than grown by doubling
 	 */
 	size_t size_hint[DEPMOD_N_OUTPUTS];
+	/*
+	 * NULL, or what each output is hashed with into @hashes (by the thread
+	 * that made it, while it is in the CPU's cache: mydepmod's record of its
+	 * files, docs/depmod-cache.md §7)
+	 */
+	uint64_t (*hash)(const void *data, size_t len);
+	uint64_t *hashes; /* DEPMOD_N_OUTPUTS of them */
 };
 
 struct depmod_gen;

@@ -120,13 +120,13 @@ uint64_t dmr_file_hash(const void *data, size_t len)
 #define DMR_WORDS (DMR_LEN / sizeof(uint64_t))
 
 void dmr_make(uint64_t digest, const struct strbuf out[DEPMOD_N_OUTPUTS],
-	      unsigned char rec[DMR_LEN])
+	      const uint64_t hash[DEPMOD_N_OUTPUTS], unsigned char rec[DMR_LEN])
 {
 	uint64_t v[DMR_WORDS] = { digest, DEPMOD_N_OUTPUTS };
 
 	for (size_t i = 0; i < DEPMOD_N_OUTPUTS; i++) {
 		v[2 + 2 * i] = out[i].used;
-		v[3 + 2 * i] = dmr_file_hash(out[i].buf ? out[i].buf : "", out[i].used);
+		v[3 + 2 * i] = hash[i];
 	}
 	memcpy(rec, v, DMR_LEN);
 }

@@ -34,9 +34,12 @@ struct dmr_files {
 int dmr_digest(const struct depmod_opts *o, const struct dg_module *const *mods, size_t n,
 	       int64_t start_ns, bool cached_only, uint64_t *digest) _must_check_;
 
-/* The record of @out (the outputs made from inputs of @digest) into @rec. */
+/*
+ * The record of @out (the outputs made from inputs of @digest), whose
+ * dmr_file_hash() values are @hash, into @rec.
+ */
 void dmr_make(uint64_t digest, const struct strbuf out[DEPMOD_N_OUTPUTS],
-	      unsigned char rec[DMR_LEN]);
+	      const uint64_t hash[DEPMOD_N_OUTPUTS], unsigned char rec[DMR_LEN]);
 
 /* The digest and files of record @rec (@len bytes): false when it is none. */
 bool dmr_parse(const void *rec, size_t len, uint64_t *digest, struct dmr_files *files);

@@ -73,7 +73,16 @@ struct run {
 		size_t n_dirs;
 		struct dmc_writing writing;
 		int r;
+		/* its body in the output directory, written while the index files are
+		 * made */
+		struct outset_ahead *ahead;
+		/* dmr_digest() of the graph's modules, and its result */
+		uint64_t digest;
+		int digest_r;
 	} job;
+	/* with the cache: each output's dmr_file_hash(), for the record (§7) */
+	bool hash_outputs;
+	uint64_t out_hash[DEPMOD_N_OUTPUTS];
 };
 
 static int cache_wait(struct run *run);
@@ -84,6 +93,7 @@ static void run_release(struct run *run)
 	cache_loaded(run);
 	cache_wait(run);
 	strbuf_release(&run->job.writing.body);
+	outset_ahead_free(run->job.ahead);
 	free(run->job.mods);
 	depgraph_free(run->dg);
 	dmc_free(run->cache);
@@ -260,6 +270,18 @@ static void *cache_job_run(void *data)
 	job->r = dmc_write_begin(&job->writing, run->cache_key, run->o->dirname,
 				 run->start_ns, job->mods, job->n, job->dirs, job->n_dirs,
 				 run->cache);
+	/*
+	 * a new body (3.8 MB for Debian's tree) goes to its file now, the writeback
+	 * on its way before the commit; -ENOMEM leaves it to be written in turn
+	 */
+	if (job->r == 0 && job->writing.body.used > 0 &&
+	    outset_write_ahead(run->o->outdirname, job->writing.body.buf,
+			       job->writing.body.used, &job->ahead) < 0)
+		job->ahead = NULL;
+	/* the record's digest, of the graph's modules (job->mods begins with them) */
+	if (job->r == 0)
+		job->digest_r = dmr_digest(run->o, job->mods, depgraph_count(run->dg),
+					   run->start_ns, false, &job->digest);
 	return NULL;
 }
 
@@ -304,14 +326,11 @@ static int cache_wait(struct run *run)
 /* The new cache, with the record of the outputs when a later run can trust it (§7). */
 static int make_cache(struct run *run, struct depmod_result *res)
 {
-	size_t n = depgraph_count(run->dg);
-	_cleanup_free_ const struct dg_module **mods = malloc((n + 1) * sizeof(*mods));
 	unsigned char rec[DMR_LEN];
 	size_t rec_len = 0;
-	uint64_t digest;
 	int r = cache_wait(run);
 
-	if (r == -ENOMEM || mods == NULL) {
+	if (r == -ENOMEM) {
 		strbuf_release(&run->job.writing.body);
 		return out_of_memory(run->o->log);
 	}
@@ -319,17 +338,14 @@ static int make_cache(struct run *run, struct depmod_result *res)
 		strbuf_release(&run->job.writing.body);
 		return 0;
 	}
-	/* the graph's order, as sorted since the job started */
-	for (size_t i = 0; i < n; i++)
-		mods[i] = depgraph_module(run->dg, i);
-	r = run->n_said == 0 ? dmr_digest(run->o, mods, n, run->start_ns, false, &digest)
-			     : 0;
+	/* a run that said something makes no record */
+	r = run->n_said == 0 ? run->job.digest_r : 0;
 	if (r < 0) {
 		strbuf_release(&run->job.writing.body);
 		return out_of_memory(run->o->log);
 	}
 	if (r > 0) {
-		dmr_make(digest, res->out, rec);
+		dmr_make(run->job.digest, res->out, run->out_hash, rec);
 		rec_len = sizeof(rec);
 	}
 	/* 1: the same as the old one, which stays: nothing to write or compare */
@@ -338,6 +354,10 @@ static int make_cache(struct run *run, struct depmod_result *res)
 		return out_of_memory(run->o->log);
 	if (r < 0)
 		strbuf_clear(&res->cache);
+	if (r == 0) { /* the bytes written ahead are those of this cache */
+		res->cache_ahead = run->job.ahead;
+		run->job.ahead = NULL;
+	}
 	return 0;
 }
 
@@ -589,6 +609,10 @@ static int generate(struct run *run, struct depmod_result *res)
 	int r;
 
 	output_sizes(o->outdirname, oopts.size_hint);
+	if (run->hash_outputs) {
+		oopts.hash = dmr_file_hash;
+		oopts.hashes = run->out_hash;
+	}
 	r = depmod_output_begin(run->dg, &oopts, res->out, &gen);
 	if (r < 0)
 		return fail(o->log, LOG_ERR, r, "could not generate the index files",
@@ -654,6 +678,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 	res->unresolved = NULL;
 	res->n_unresolved = 0;
 	res->cache = (struct strbuf)STRBUF_INIT;
+	res->cache_ahead = NULL;
 	res->current = false;
 	res->release_started = false;
 	if (o->quick) {
@@ -680,6 +705,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		return 0;
 	}
 	cache = all && o->make_cache && (!o->cache_if_present || run.cache_present);
+	run.hash_outputs = cache;
 	if (r == 0)
 		r = load_graph(&run, cache);
 	if (r == 0)
@@ -701,6 +727,8 @@ void depmod_result_release(struct depmod_result *res)
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		strbuf_release(&res->out[i]);
 	strbuf_release(&res->cache);
+	outset_ahead_free(res->cache_ahead);
+	res->cache_ahead = NULL;
 	for (size_t i = 0; i < res->n_unresolved; i++) {
 		free(res->unresolved[i].path);
 		free(res->unresolved[i].first_unknown);
@@ -761,7 +789,10 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 	 * the cache first: its writeback (3.8 MB for Debian's tree) then goes on
 	 * while the index files are compared with those on disk
 	 */
-	if (res->cache.used > 0)
+	if (res->cache.used > 0 && res->cache_ahead != NULL)
+		r = outset_add_ahead(os, DMC_FILENAME, res->cache_ahead, res->cache.buf,
+				     res->cache.used, DMC_HEAD_BYTES);
+	else if (res->cache.used > 0)
 		r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
 	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
 		r = outset_add(os, depmod_output_names[i],

@@ -76,6 +76,8 @@ struct depmod_result {
 	size_t n_unresolved;
 	/* with make_cache: the new cache, written with the outputs when not empty */
 	struct strbuf cache;
+	/* NULL, or the file of the cache written ahead, but for its header */
+	struct outset_ahead *cache_ahead;
 	/* reuse_outputs found the files as they would be made: @out is empty */
 	bool current;
 	/* what the run built is freed on this thread meanwhile (lib/depmod.c) */

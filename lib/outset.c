@@ -469,18 +469,91 @@ static bool same_file(int dfd, const char *name, const void *data, size_t len,
 	       (st.st_mode & 07777) == mode && st.st_uid == geteuid();
 }
 
-int outset_add(struct outset *os, const char *name, const void *data, size_t len)
+struct outset_ahead {
+	int fd; /* -1 once named */
+	size_t len; /* bytes written */
+	int err; /* the write's error */
+};
+
+int outset_write_ahead(const char *dir, const void *data, size_t len,
+		       struct outset_ahead **out)
+{
+	struct outset_ahead *a;
+	int fd;
+
+	*out = NULL;
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == ENOMEM ? -ENOMEM : 0;
+	a = malloc(sizeof(*a));
+	if (a == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	a->fd = fd;
+	a->len = len;
+	a->err = write_all(fd, data, len);
+	if (a->err == 0 && len > 0)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	*out = a;
+	return 0;
+}
+
+void outset_ahead_free(struct outset_ahead *a)
+{
+	if (a == NULL)
+		return;
+	if (a->fd >= 0)
+		close(a->fd);
+	free(a);
+}
+
+/*
+ * Give @a's file the name @tmpname in @dfd: through its descriptor (which needs
+ * CAP_DAC_READ_SEARCH), else through /proc. 0, or -errno.
+ */
+static int name_ahead(int dfd, const struct outset_ahead *a, const char *tmpname)
+{
+	char proc[64];
+
+	if (linkat(a->fd, "", dfd, tmpname, AT_EMPTY_PATH) == 0)
+		return 0;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", a->fd);
+	if (linkat(AT_FDCWD, proc, dfd, tmpname, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return -errno;
+}
+
+/* @data's bytes but those @a holds from @head on: 0, or -errno */
+static int write_rest(int fd, const struct outset_ahead *a, const void *data, size_t len,
+		      size_t head)
+{
+	int r = 0;
+
+	if (head > 0 && lseek(fd, 0, SEEK_SET) != 0)
+		r = -errno;
+	if (r == 0)
+		r = write_all(fd, data, head);
+	if (r == 0 && lseek(fd, (off_t)a->len, SEEK_SET) != (off_t)a->len)
+		r = -errno;
+	if (r == 0)
+		r = write_all(fd, (const char *)data + a->len, len - a->len);
+	return r;
+}
+
+static int add_file(struct outset *os, const char *name, const void *data, size_t len,
+		    struct outset_ahead *a, size_t head)
 {
 	struct outfile *f;
 	int fd, r;
 
 	if (os->n == os->cap) {
 		size_t cap = os->cap ? os->cap * 2 : 16;
-		struct outfile *a = realloc(os->files, cap * sizeof(*a));
+		struct outfile *files = realloc(os->files, cap * sizeof(*files));
 
-		if (a == NULL)
+		if (files == NULL)
 			return -ENOMEM;
-		os->files = a;
+		os->files = files;
 		os->cap = cap;
 	}
 	f = &os->files[os->n];
@@ -499,7 +572,20 @@ int outset_add(struct outset *os, const char *name, const void *data, size_t len
 		os->failed[0] = '\0';
 		return 0;
 	}
-	fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (a != NULL && a->err != 0) {
+		free(f->name);
+		free(f->tmpname);
+		return a->err;
+	}
+	if (a != NULL && a->len <= len && head <= a->len &&
+	    name_ahead(os->dfd, a, f->tmpname) == 0) {
+		fd = a->fd;
+		a->fd = -1;
+	} else {
+		a = NULL;
+		fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			    0644);
+	}
 	if (fd < 0) {
 		r = -errno;
 		free(f->name);
@@ -508,13 +594,24 @@ int outset_add(struct outset *os, const char *name, const void *data, size_t len
 	}
 	f->fd = fd;
 	os->n++; /* from here on the temporary file is ours to remove */
-	r = write_all(fd, data, len);
+	r = a != NULL ? write_rest(fd, a, data, len, head) : write_all(fd, data, len);
 	/* start the writeback now; the fsync in the commit then mostly waits less */
 	if (r == 0 && len > 0)
 		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (r == 0)
 		os->failed[0] = '\0';
 	return r;
+}
+
+int outset_add(struct outset *os, const char *name, const void *data, size_t len)
+{
+	return add_file(os, name, data, len, NULL, 0);
+}
+
+int outset_add_ahead(struct outset *os, const char *name, struct outset_ahead *a,
+		     const void *data, size_t len, size_t head)
+{
+	return add_file(os, name, data, len, a, head);
 }
 
 /*

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * faultinject.so: an LD_PRELOAD shim that makes the Nth call of write(), fsync()
- * (fdatasync() too), rename() (renameat(), renameat2() too) or pread() fail, or
- * kills the process right before it, to test that a failing disk or a crash never
- * leaves a broken index.
+ * (fdatasync() too), rename() (renameat(), renameat2() too), pread() or linkat()
+ * fail, or kills the process right before it, to test that a failing disk or a
+ * crash never leaves a broken index.
  *
- *   FAULTINJECT_FUNC   write | fsync | rename | pread
- *   FAULTINJECT_N      act on the Nth call (1-based); 0 or unset: never
+ *   FAULTINJECT_FUNC   write | fsync | rename | pread | linkat
+ *   FAULTINJECT_N      act on the Nth call (1-based); "N+": fail that call and
+ *                      every later one; 0 or unset: never
  *   FAULTINJECT_ERRNO  ENOSPC | EIO | a number (default ENOSPC): the call fails
  *                      with it and does nothing
  *   FAULTINJECT_KILL   1: instead of failing, raise(SIGKILL) before the call is
@@ -30,12 +31,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { F_WRITE, F_FSYNC, F_RENAME, F_PREAD, F_N };
+enum { F_WRITE, F_FSYNC, F_RENAME, F_PREAD, F_LINK, F_N };
 
-static const char *const names[F_N] = { "write", "fsync", "rename", "pread" };
+static const char *const names[F_N] = { "write", "fsync", "rename", "pread", "linkat" };
 static unsigned long calls[F_N];
 static int target = -1;
 static unsigned long fail_at;
+static int fail_from; /* every call from the Nth on */
 static int fail_errno = ENOSPC;
 static int kill_mode;
 
@@ -49,8 +51,12 @@ __attribute__((constructor)) static void fi_init(void)
 	for (int i = 0; f != NULL && i < F_N; i++)
 		if (strcmp(f, names[i]) == 0)
 			target = i;
-	if (n != NULL)
-		fail_at = strtoul(n, NULL, 10);
+	if (n != NULL) {
+		char *end;
+
+		fail_at = strtoul(n, &end, 10);
+		fail_from = *end == '+';
+	}
 	if (e != NULL) {
 		if (strcmp(e, "ENOSPC") == 0)
 			fail_errno = ENOSPC;
@@ -99,7 +105,7 @@ static int fi_hit(int which)
 	char buf[64];
 	int len;
 
-	if (which != target || fail_at == 0 || n != fail_at)
+	if (which != target || fail_at == 0 || n < fail_at || (n > fail_at && !fail_from))
 		return 0;
 	if (!kill_mode)
 		return 1;
@@ -169,4 +175,14 @@ ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 ssize_t pread64(int fd, void *buf, size_t count, off_t offset)
 {
 	return pread(fd, buf, count, offset);
+}
+
+int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	   int flags)
+{
+	if (fi_hit(F_LINK)) {
+		errno = fail_errno;
+		return -1;
+	}
+	return (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath, flags);
 }

@@ -82,6 +82,33 @@ check "cold: the cache is written" test -s "$D/$CACHE"
 cp "$D/$CACHE" "$TMPD/cache.cold"
 check "warm: kmod's outputs, no module opened" step warm 0 "$T"
 check "warm: the cache is the same bytes" cmp -s "$D/$CACHE" "$TMPD/cache.cold"
+
+# A new cache's body is written ahead to a file without a name, which the commit
+# names (lib/outset.h): through its descriptor, else through /proc (the first
+# linkat() failing, as without CAP_DAC_READ_SEARCH before Linux 6.10), else it is
+# written whole in turn (both failing: no /proc either; testsuite/faultinject.so).
+# Each way is seen taken (strace), the cache is the same bytes, nothing is left.
+# ahead_run HOW [FAULTINJECT_N]: a run with the cache removed, linkat() traced
+ahead_run() {
+	rm -f "$D/$CACHE"
+	FAULTINJECT_FUNC=${2:+linkat} FAULTINJECT_N=${2:-} FAULTINJECT_ERRNO=1 \
+		LD_PRELOAD=${2:+$top_builddir/testsuite/faultinject.so} \
+		strace -f -qq -e trace=linkat,openat -o "$TMPD/ahead.$1" \
+		"$REAL_MYDEPMOD" --cache -b "$T" $K
+}
+ahead_run fd && cp "$D/$CACHE" "$TMPD/cache.ahead"
+check "cache written ahead, named through its descriptor" \
+	grep -q 'linkat(.*, "", .*modules.mykmod-cache.bin.*AT_EMPTY_PATH) = 0' "$TMPD/ahead.fd"
+ahead_run proc 1
+check "... that failing, named through /proc: the same bytes" \
+	bash -c "grep -q 'linkat(AT_FDCWD, \"/proc/self/fd/.*AT_SYMLINK_FOLLOW) = 0' '$TMPD/ahead.proc' &&
+		cmp -s '$D/$CACHE' '$TMPD/cache.ahead'"
+ahead_run none 1+
+check "... both failing: written whole in turn, the same bytes, nothing left" \
+	bash -c "! grep -q 'linkat(' '$TMPD/ahead.none' &&
+		grep -q 'openat(.*modules.mykmod-cache.bin.mydepmod-.*O_CREAT|O_EXCL' '$TMPD/ahead.none' &&
+		cmp -s '$D/$CACHE' '$TMPD/cache.ahead' && ! ls -A '$D' | grep -q mydepmod-"
+
 check "-n with a warm cache: kmod's stdout, no module opened" step warm-n 0 "$T" -n
 
 mkmod "$T" $K updates/newmod.ko --export new_fn --need same_aaaa --need core_fn:0x1234
