@@ -6,7 +6,9 @@
 # changes) every output is compared with kmod's on the same tree,
 # and strace counts the module files mydepmod opened: only the changed ones.
 # Then a cache corrupted at 50 random offsets, truncated, copied from another
-# tree and another kernel version: one warning each, the same outputs. Index files
+# tree and another kernel version: one warning each, the same outputs. A new
+# cache's body written ahead is named through its descriptor, through /proc, or
+# written whole (linkat() failing under testsuite/faultinject.so). Index files
 # that are what a run would make are left (§7), and made again when one is edited,
 # removed or of another mode, after a dead run, or when modules.builtin, System.map
 # or -P change; a run that warns does so every time. --no-cache and -n write none;
