@@ -438,22 +438,19 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 	/* hashed and checked here, on the reading threads, while the names are at hand */
 	m->odd_syms = false;
 	for (size_t i = 0; i < n_ex; i++) {
-		char b = ex[i].bind;
-
 		COPY_STR(m->exports[i].name, ex[i].name);
 		m->exports[i].crc = ex[i].crc;
-		m->exports[i].bind = b;
+		m->exports[i].bind = ex[i].bind;
 		m->exports[i].hash = dg_sym_hash(ex[i].name);
-		m->odd_syms |=
-			ex[i].crc > UINT32_MAX || (b != 'G' && b != 'W' && b != 'L');
+		m->odd_syms |= ex[i].crc > UINT32_MAX || !dg_bind_usual(ex[i].bind, true);
 	}
 	for (size_t i = 0; i < n_nd; i++) {
 		COPY_STR(m->needs[i].name, nd[i].name);
 		m->needs[i].crc = nd[i].crc;
 		m->needs[i].bind = nd[i].bind;
 		m->needs[i].hash = dg_sym_hash(nd[i].name);
-		m->odd_syms |= nd[i].crc > UINT32_MAX ||
-			       (nd[i].bind != 'U' && nd[i].bind != 'W');
+		m->odd_syms |=
+			nd[i].crc > UINT32_MAX || !dg_bind_usual(nd[i].bind, false);
 	}
 	for (size_t i = 0, k = 0; i < n_mi; i++) {
 		int kind = info_kind(&mi[i]);

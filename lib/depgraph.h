@@ -66,8 +66,8 @@ struct dg_module {
 	bool cacheable;
 	bool from_cache; /* found by dg_cache.lookup, not read */
 	/*
-	 * a CRC wider than 32 bits, or a binding other than an export's G, W, L or
-	 * a need's U, W: what the cache's records cannot hold (read with the rest)
+	 * a CRC wider than 32 bits, or a binding not dg_bind_usual(): what the
+	 * cache's records cannot hold (read with the rest)
 	 */
 	bool odd_syms;
 	const void *cache_entry; /* found, not yet filled (dg_cache.fill) */
@@ -134,6 +134,13 @@ struct dg_cache {
 
 /* The hash of dg_sym.hash for a symbol @name. */
 uint32_t dg_sym_hash(const char *name);
+
+/* Is @bind one an export (else a need) usually has: exports G W L, needs U W? */
+static inline bool dg_bind_usual(char bind, bool export)
+{
+	return export ? bind == 'G' || bind == 'W' || bind == 'L'
+		      : bind == 'U' || bind == 'W';
+}
 
 struct depgraph_opts {
 	char sym_prefix; /* -P, '\0' for none */

@@ -60,13 +60,6 @@ static int bind_code(char bind)
 	}
 }
 
-/* May an export (else a need) have @bind? Exports G W L, needs U W. */
-static bool bind_allowed(char bind, bool export)
-{
-	return export ? bind == 'G' || bind == 'W' || bind == 'L'
-		      : bind == 'U' || bind == 'W';
-}
-
 struct dmc_entry {
 	uint64_t dev, ino, size;
 	int64_t mtime_ns, ctime_ns;
@@ -278,7 +271,7 @@ static const char *check_entry(const struct depmod_cache *c, const struct dmc_en
 		 * its hash is the 4 bytes before it
 		 */
 		if ((w >> DMC_BIND_BITS) >= c->names_len ||
-		    (w >> DMC_BIND_BITS) < DMC_NAME_HASH || !bind_allowed(bind, export))
+		    (w >> DMC_BIND_BITS) < DMC_NAME_HASH || !dg_bind_usual(bind, export))
 			return "a bad symbol record";
 	}
 	for (uint64_t k = *info; k < *info + e->n_info; k++)
@@ -1025,8 +1018,10 @@ static void free_filled(struct dg_module *filled, size_t n)
 		free(filled[i].arena);
 }
 
-/* Everything but the record, for @n modules @mods and @n_dirs @dirs, into @out. */
-/* The body of the cache into @out, and its body_hash() into *@sum. */
+/*
+ * Everything but the record, for @n modules @mods and @n_dirs @dirs, into @out,
+ * and its body_hash() into *@sum.
+ */
 static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
 		      const struct dg_module **mods, size_t n, struct name_pool *np,
 		      const struct modscan_listing *const *dirs, size_t n_dirs)
