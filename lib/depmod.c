@@ -73,15 +73,13 @@ struct run {
 		size_t n_dirs;
 		struct dmc_writing writing;
 		int r;
-		/* its body in the output directory, written while the index files are
-		 * made */
+		/* its body, written while the index files are made */
 		struct outset_ahead *ahead;
 		/* dmr_digest() of the graph's modules, and its result */
 		uint64_t digest;
 		int digest_r;
 	} job;
 	/* with the cache: each output's dmr_file_hash(), for the record (§7) */
-	bool hash_outputs;
 	uint64_t out_hash[DEPMOD_N_OUTPUTS];
 };
 
@@ -594,8 +592,11 @@ static void output_sizes(const char *outdirname, size_t *sizes)
 	}
 }
 
-/* Every output; those that need no resolution are made while it goes on. */
-static int generate(struct run *run, struct depmod_result *res)
+/*
+ * Every output; those that need no resolution are made while it goes on. With
+ * @cache, each is hashed for the cache's record (run->out_hash).
+ */
+static int generate(struct run *run, struct depmod_result *res, bool cache)
 {
 	const struct depmod_opts *o = run->o;
 	struct depmod_output_opts oopts = {
@@ -609,7 +610,7 @@ static int generate(struct run *run, struct depmod_result *res)
 	int r;
 
 	output_sizes(o->outdirname, oopts.size_hint);
-	if (run->hash_outputs) {
+	if (cache) {
 		oopts.hash = dmr_file_hash;
 		oopts.hashes = run->out_hash;
 	}
@@ -705,11 +706,10 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		return 0;
 	}
 	cache = all && o->make_cache && (!o->cache_if_present || run.cache_present);
-	run.hash_outputs = cache;
 	if (r == 0)
 		r = load_graph(&run, cache);
 	if (r == 0)
-		r = generate(&run, res);
+		r = generate(&run, res, cache);
 	if (r == 0 && cache)
 		r = make_cache(&run, res);
 	if (r == 0)
@@ -789,11 +789,9 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 	 * the cache first: its writeback (3.8 MB for Debian's tree) then goes on
 	 * while the index files are compared with those on disk
 	 */
-	if (res->cache.used > 0 && res->cache_ahead != NULL)
+	if (res->cache.used > 0)
 		r = outset_add_ahead(os, DMC_FILENAME, res->cache_ahead, res->cache.buf,
 				     res->cache.used, DMC_HEAD_BYTES);
-	else if (res->cache.used > 0)
-		r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
 	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
 		r = outset_add(os, depmod_output_names[i],
 			       res->out[i].buf ? res->out[i].buf : "", res->out[i].used);

@@ -71,7 +71,7 @@ void outset_ahead_free(struct outset_ahead *a);
  * for its first @head bytes (at most those written ahead) and the bytes past
  * those, which are written now. The file is written whole as outset_add() does
  * when it cannot be named (another file system, no /proc). @a stays the
- * caller's to free.
+ * caller's to free; @a NULL: outset_add().
  */
 int outset_add_ahead(struct outset *os, const char *name, struct outset_ahead *a,
 		     const void *data, size_t len, size_t head) _must_check_;
