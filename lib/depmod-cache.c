@@ -675,19 +675,23 @@ static int cmp_path(const void *a, const void *b)
 	return d != 0 ? d : (ma > mb) - (ma < mb);
 }
 
-/* The symbol names of a cache being written, each once, in order of first use. */
+/*
+ * The symbol names of a cache being written, each once, in order of first use,
+ * after its hash: the names section, made in place in the body being written,
+ * from @base on.
+ */
 struct name_pool {
-	struct strbuf buf;
-	uint32_t *slots; /* open addressing: offset in buf + 1, 0 when free */
+	struct strbuf *body;
+	size_t base;
+	uint32_t *slots; /* open addressing: offset in the section + 1, 0 when free */
 	size_t cap, n;
-	uint32_t *offs; /* for each symbol record, its name's offset in buf */
 };
 
-static void pool_release(struct name_pool *np)
+/* the hash before the name that slot value @v stands for */
+static uint32_t pool_hash(const struct name_pool *np, uint32_t v)
 {
-	strbuf_release(&np->buf);
-	free(np->slots);
-	free(np->offs);
+	return get32((const unsigned char *)np->body->buf + np->base + v - 1 -
+		     DMC_NAME_HASH);
 }
 
 /* The table with @cap slots (a power of two, above the names it holds). */
@@ -702,9 +706,7 @@ static int pool_resize(struct name_pool *np, size_t cap)
 
 		if (np->slots[i] == 0)
 			continue;
-		j = get32((const unsigned char *)np->buf.buf + np->slots[i] - 1 -
-			  DMC_NAME_HASH) &
-		    (cap - 1);
+		j = pool_hash(np, np->slots[i]) & (cap - 1);
 		while (slots[j] != 0)
 			j = (j + 1) & (cap - 1);
 		slots[j] = np->slots[i];
@@ -716,47 +718,88 @@ static int pool_resize(struct name_pool *np, size_t cap)
 }
 
 /*
- * The offset of @name (hashed @h, as dg_sym_hash()) in the pool, added if new,
- * after its hash.
+ * The offset of @name (hashed @h, as dg_sym_hash()) in the section, appended to
+ * the body if new, after its hash.
  */
 static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t *off)
 {
-	size_t j, len;
+	size_t j, len, used = np->body->used - np->base;
 	unsigned char hash[DMC_NAME_HASH];
 
 	if ((np->n + 1) * 2 > np->cap &&
 	    pool_resize(np, np->cap ? np->cap * 2 : 4096) < 0)
 		return -ENOMEM;
 	for (j = h & (np->cap - 1); np->slots[j] != 0; j = (j + 1) & (np->cap - 1)) {
-		const char *have = np->buf.buf + np->slots[j] - 1;
-
-		if (get32((const unsigned char *)have - DMC_NAME_HASH) == h &&
-		    streq(have, name)) {
+		if (pool_hash(np, np->slots[j]) == h &&
+		    streq(np->body->buf + np->base + np->slots[j] - 1, name)) {
 			*off = np->slots[j] - 1;
 			return 0;
 		}
 	}
 	len = strlen(name) + 1; /* a new name: most are found */
-	if (np->buf.used + DMC_NAME_HASH + len >= DMC_MAX_NAMES)
+	if (used + DMC_NAME_HASH + len >= DMC_MAX_NAMES)
 		return -E2BIG;
 	put32(hash, h);
-	if (strbuf_push(&np->buf, hash, sizeof(hash)) < 0)
+	if (strbuf_push(np->body, hash, sizeof(hash)) < 0 ||
+	    strbuf_push(np->body, name, len) < 0)
 		return -ENOMEM;
-	*off = (uint32_t)np->buf.used;
-	if (strbuf_push(&np->buf, name, len) < 0)
-		return -ENOMEM;
+	*off = (uint32_t)(used + DMC_NAME_HASH);
 	np->slots[j] = *off + 1;
 	np->n++;
 	return 0;
 }
 
-/* The records of @m at *@sym, *@info and *@str; its entry at @ent. */
+/*
+ * The symbol records of @mods, @n_syms in all, at @syms in @body, and the names
+ * section they point into, appended to it (body->used is where it begins).
+ * One pass over the symbols: each is read once, while the pool is made.
+ */
+static int put_symbols(struct strbuf *body, size_t syms, const struct dg_module **mods,
+		       size_t n, size_t n_syms)
+{
+	struct name_pool np = { .body = body, .base = body->used };
+	size_t at = 0, cap = 4096;
+	int r = 0;
+
+	/*
+	 * room for a distinct name per 4 symbols at once (Debian's tree: 250,000
+	 * symbols, 45,000 names), not five doublings of the table, each rehashing it
+	 */
+	while (cap < n_syms / 2 && cap < (size_t)1 << 24)
+		cap *= 2;
+	if (pool_resize(&np, cap) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const struct dg_module *m = mods[i];
+
+		for (size_t k = 0; r == 0 && k < m->n_exports + m->n_needs; k++) {
+			/* exports and needs are one array in the arena, exports first */
+			const struct dg_sym *sy = &m->exports[k];
+			uint32_t off;
+			unsigned char *rec;
+
+			r = pool_add(&np, sy->name, sy->hash, &off);
+			if (r < 0)
+				break;
+			/* after the add: its push may have moved the body */
+			rec = (unsigned char *)body->buf + syms + at++ * DMC_SYM;
+			put32(rec, (uint32_t)sy->crc);
+			put32(rec + 4,
+			      off << DMC_BIND_BITS | (uint32_t)bind_code(sy->bind));
+		}
+	}
+	free(np.slots);
+	return r;
+}
+
+/*
+ * The entry of @m at @ent, and its info records and strings at *@info and *@str;
+ * its symbol records, at *@sym, are put_symbols()'.
+ */
 static void put_module(unsigned char *ent, const struct dg_module *m, unsigned char *base,
-		       size_t syms, size_t infos, size_t strings,
-		       const struct name_pool *np, uint32_t *sym, uint32_t *info,
+		       size_t infos, size_t strings, uint32_t *sym, uint32_t *info,
 		       uint32_t *str)
 {
-	size_t n_sym = m->n_exports + m->n_needs;
 	uint32_t str0 = *str;
 
 #define PUT_STR(v)                                      \
@@ -766,15 +809,6 @@ static void put_module(unsigned char *ent, const struct dg_module *m, unsigned c
 		*str += (uint32_t)l_;                   \
 	} while (0)
 	PUT_STR(dg_module_path(m));
-	for (size_t k = 0; k < n_sym; k++) {
-		/* exports and needs are one array in the arena, exports first */
-		const struct dg_sym *sy = &m->exports[k];
-		unsigned char *r = base + syms + ((size_t)*sym + k) * DMC_SYM;
-
-		put32(r, (uint32_t)sy->crc);
-		put32(r + 4, np->offs[*sym + k] << DMC_BIND_BITS |
-				     (uint32_t)bind_code(sy->bind));
-	}
 	for (size_t k = 0; k < m->n_info; k++) {
 		unsigned char *r = base + infos + ((size_t)*info + k) * DMC_INFO;
 
@@ -796,19 +830,17 @@ static void put_module(unsigned char *ent, const struct dg_module *m, unsigned c
 	put32(ent + 60, *info);
 	put32(ent + 64, (uint32_t)m->n_info);
 	put32(ent + 68, *str - str0);
-	*sym += (uint32_t)n_sym;
+	*sym += (uint32_t)(m->n_exports + m->n_needs);
 	*info += (uint32_t)m->n_info;
 }
 
 /*
- * The sizes of the sections for @mods, and the name pool; -E2BIG past what 32-bit
+ * The sizes of the sections for @mods but the names'; -E2BIG past what 32-bit
  * counts hold.
  */
 static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
-		   uint64_t *n_infos, uint64_t *strings, struct name_pool *np)
+		   uint64_t *n_infos, uint64_t *strings)
 {
-	size_t at = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		const struct dg_module *m = mods[i];
 
@@ -820,34 +852,6 @@ static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
 	}
 	if (n > UINT32_MAX || *n_syms > UINT32_MAX || *n_infos > UINT32_MAX ||
 	    *strings > UINT32_MAX || *strings > DMC_MAX_SIZE)
-		return -E2BIG;
-	np->offs = malloc((*n_syms ? *n_syms : 1) * sizeof(*np->offs));
-	if (np->offs == NULL)
-		return -ENOMEM;
-	/*
-	 * room for a distinct name per 4 symbols at once (Debian's tree: 250,000
-	 * symbols, 45,000 names), not five doublings of the table, each rehashing it
-	 */
-	if (np->cap == 0 && *n_syms / 2 > 4096) {
-		size_t cap = 4096;
-
-		while (cap < *n_syms / 2 && cap < (size_t)1 << 24)
-			cap *= 2;
-		if (pool_resize(np, cap) < 0)
-			return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct dg_module *m = mods[i];
-
-		for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
-			const struct dg_sym *sy = &m->exports[k];
-			int r = pool_add(np, sy->name, sy->hash, &np->offs[at++]);
-
-			if (r < 0)
-				return r;
-		}
-	}
-	if (np->buf.used > DMC_MAX_SIZE)
 		return -E2BIG;
 	return 0;
 }
@@ -1023,15 +1027,15 @@ static void free_filled(struct dg_module *filled, size_t n)
  * and its body_hash() into *@sum.
  */
 static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
-		      const struct dg_module **mods, size_t n, struct name_pool *np,
+		      const struct dg_module **mods, size_t n,
 		      const struct modscan_listing *const *dirs, size_t n_dirs)
 {
 	uint64_t n_syms = 0, n_infos = 0, strings = 0, listed = 0;
-	size_t key_len = strlen(key), ents, syms, infos, names, str_at, total;
-	size_t dirs_at, listed_at;
+	size_t key_len = strlen(key), ents, syms, infos, names, names_len, str_at;
+	size_t dirs_at, listed_at, total, rest;
 	uint32_t sym = 0, info = 0, str = 0;
 	unsigned char *d;
-	int r = measure(mods, n, &n_syms, &n_infos, &strings, np);
+	int r = measure(mods, n, &n_syms, &n_infos, &strings);
 
 	if (r == 0 && key_len > UINT32_MAX)
 		r = -E2BIG;
@@ -1045,12 +1049,27 @@ static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
 	syms = ents + n * DMC_ENTRY;
 	infos = syms + (size_t)n_syms * DMC_SYM;
 	names = infos + (size_t)n_infos * DMC_INFO;
-	str_at = names + np->buf.used;
+	/* what follows the names, and the record appended by dmc_write_end() */
+	rest = (size_t)strings + n_dirs * DMC_DIR + (size_t)listed + DMC_MAX_RECORD;
+	/*
+	 * room for all at once if the names take 8 bytes a symbol or less (Debian's
+	 * tree: 5); the symbol records and the names are written first, the rest
+	 * once the names' size is known
+	 */
+	if (strbuf_reserve(out, names + (size_t)n_syms * 8 + rest) < 0)
+		return -ENOMEM;
+	out->used = names;
+	r = put_symbols(out, syms, mods, n, (size_t)n_syms);
+	if (r < 0)
+		return r;
+	names_len = out->used - names;
+	if (names_len > DMC_MAX_SIZE)
+		return -E2BIG;
+	str_at = out->used;
 	dirs_at = str_at + (size_t)strings;
 	listed_at = dirs_at + n_dirs * DMC_DIR;
 	total = listed_at + (size_t)listed;
-	/* room for the record, appended by dmc_write_end() */
-	if (strbuf_reserve(out, total + DMC_MAX_RECORD) < 0)
+	if (strbuf_reserve(out, rest) < 0)
 		return -ENOMEM;
 	d = (unsigned char *)out->buf;
 	/* the rest is written whole below, but for the info records' padding */
@@ -1058,7 +1077,7 @@ static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
 	memcpy(d, DMC_MAGIC, 8);
 	put32(d + 16, DMC_VERSION);
 	put32(d + 20, DMC_HEADER);
-	put64(d + 24, np->buf.used);
+	put64(d + 24, names_len);
 	put32(d + 32, (uint32_t)key_len);
 	put32(d + 36, (uint32_t)n);
 	put32(d + 40, (uint32_t)n_syms);
@@ -1067,11 +1086,9 @@ static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
 	put32(d + 72, (uint32_t)n_dirs);
 	put64(d + 80, listed);
 	memcpy(d + DMC_HEADER, key, key_len);
-	if (np->buf.used > 0)
-		memcpy(d + names, np->buf.buf, np->buf.used);
 	for (size_t i = 0; i < n; i++)
-		put_module(d + ents + i * DMC_ENTRY, mods[i], d, syms, infos, str_at, np,
-			   &sym, &info, &str);
+		put_module(d + ents + i * DMC_ENTRY, mods[i], d, infos, str_at, &sym,
+			   &info, &str);
 	listed = 0;
 	for (size_t i = 0; i < n_dirs; i++) {
 		const struct modscan_listing *l = dirs[i];
@@ -1194,7 +1211,6 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 	size_t n_listings = 0;
 	bool old_lists;
 	_cleanup_free_ struct dg_module *filled = NULL;
-	struct name_pool np = { .buf = STRBUF_INIT };
 	struct carried carried = { NULL, NULL };
 	size_t n = 0;
 	int r;
@@ -1218,10 +1234,9 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 	} else if (r == 0) {
 		r = fill_pending(old, mods, n, &filled);
 		if (r == 0)
-			r = write_body(&w->body, &w->body_hash, key, mods, n, &np,
-				       listings, n_listings);
+			r = write_body(&w->body, &w->body_hash, key, mods, n, listings,
+				       n_listings);
 	}
-	pool_release(&np);
 	free_filled(filled, n);
 	free(carried.scans);
 	free(carried.mods);
