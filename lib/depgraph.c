@@ -476,17 +476,6 @@ struct dg_source {
 	const struct stat *st; /* with a cache: the file's stat when taken already */
 };
 
-struct dg_stat dg_stat_of(const struct stat *st)
-{
-	return (struct dg_stat){
-		.dev = (uint64_t)st->st_dev,
-		.ino = (uint64_t)st->st_ino,
-		.size = (uint64_t)st->st_size,
-		.mtime_ns = mk_timespec_ns(&st->st_mtim),
-		.ctime_ns = mk_timespec_ns(&st->st_ctim),
-	};
-}
-
 /* No data, or data that is not there: what the same file gives again. */
 static bool result_lasts(int r)
 {
@@ -514,7 +503,7 @@ static int load_cached(struct dg_module *m, const struct dg_source *src,
 		sp = &st;
 	if (r < 0 || !S_ISREG(sp->st_mode))
 		return 0;
-	m->st = dg_stat_of(sp);
+	m->st = mk_file_id_of(sp);
 	m->cacheable = true;
 	r = cache->lookup(cache->data, m);
 	if (r > 0)

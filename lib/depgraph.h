@@ -33,16 +33,6 @@ struct dg_info {
 	const char *value;
 };
 
-/* A module file's identity, as fstatat() gave it before it was read. */
-struct dg_stat {
-	uint64_t dev, ino, size;
-	int64_t mtime_ns, ctime_ns;
-};
-
-struct stat;
-/* The identity @st gives (times in ns). */
-struct dg_stat dg_stat_of(const struct stat *st);
-
 struct dg_module {
 	const struct modscan_mod *scan; /* path, relpath, name */
 	unsigned int idx; /* position in module order */
@@ -72,7 +62,7 @@ struct dg_module {
 	bool odd_syms;
 	const void *cache_entry; /* found, not yet filled (dg_cache.fill) */
 	const void *cache_found; /* where it was found (kept once filled), or NULL */
-	struct dg_stat st;
+	struct mk_file_id st; /* the file's, as fstatat() gave it before it was read */
 	void *extra; /* what opts.reader read, or NULL */
 	int extra_err; /* the reader's error (not -ENOMEM), 0 when none */
 

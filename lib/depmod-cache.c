@@ -61,8 +61,7 @@ static int bind_code(char bind)
 }
 
 struct dmc_entry {
-	uint64_t dev, ino, size;
-	int64_t mtime_ns, ctime_ns;
+	struct mk_file_id id;
 	int32_t exports_err;
 	uint32_t str_off, first_sym, n_exports, n_needs, first_info, n_info, str_len;
 };
@@ -207,13 +206,30 @@ static const char *check_header(const unsigned char *d, size_t len, const char *
 	return NULL;
 }
 
+/* A file's identity: the first 40 bytes of an entry, and of a directory's record. */
+static struct mk_file_id get_file_id(const unsigned char *p)
+{
+	return (struct mk_file_id){
+		.dev = get64(p),
+		.ino = get64(p + 8),
+		.size = get64(p + 16),
+		.mtime_ns = (int64_t)get64(p + 24),
+		.ctime_ns = (int64_t)get64(p + 32),
+	};
+}
+
+static void put_file_id(unsigned char *p, const struct mk_file_id *id)
+{
+	put64(p, id->dev);
+	put64(p + 8, id->ino);
+	put64(p + 16, id->size);
+	put64(p + 24, (uint64_t)id->mtime_ns);
+	put64(p + 32, (uint64_t)id->ctime_ns);
+}
+
 static void read_entry(const unsigned char *p, struct dmc_entry *e)
 {
-	e->dev = get64(p);
-	e->ino = get64(p + 8);
-	e->size = get64(p + 16);
-	e->mtime_ns = (int64_t)get64(p + 24);
-	e->ctime_ns = (int64_t)get64(p + 32);
+	e->id = get_file_id(p);
 	e->exports_err = (int32_t)get32(p + 40);
 	e->str_off = get32(p + 44);
 	e->first_sym = get32(p + 48);
@@ -329,25 +345,13 @@ static bool listing_valid(const unsigned char *p, size_t len)
 	return true;
 }
 
-/* Two listings of one directory (device and inode) made in the same state of it? */
-static bool same_state(const struct modscan_listing *a, const struct modscan_listing *b)
+/* The order of the directories' table: by device and inode. */
+static int listing_cmp(const struct mk_file_id *a, const struct modscan_listing *l)
 {
-	return a->size == b->size && a->mtime_ns == b->mtime_ns &&
-	       a->ctime_ns == b->ctime_ns;
-}
-
-/* Changed at least DMC_RACY_NS before @start_ns (docs/depmod-cache.md §3)? */
-static bool times_settled(int64_t mtime_ns, int64_t ctime_ns, int64_t start_ns)
-{
-	return mtime_ns < start_ns - DMC_RACY_NS && ctime_ns < start_ns - DMC_RACY_NS;
-}
-
-static int listing_cmp(uint64_t dev, uint64_t ino, const struct modscan_listing *l)
-{
-	if (dev != l->dev)
-		return dev < l->dev ? -1 : 1;
-	if (ino != l->ino)
-		return ino < l->ino ? -1 : 1;
+	if (a->dev != l->id.dev)
+		return a->dev < l->id.dev ? -1 : 1;
+	if (a->ino != l->id.ino)
+		return a->ino < l->id.ino ? -1 : 1;
 	return 0;
 }
 
@@ -366,17 +370,10 @@ static const char *check_dirs(struct depmod_cache *c, const unsigned char *table
 		struct modscan_listing *l = &c->dirs[i];
 		uint32_t off = get32(p + 40), len = get32(p + 44);
 
-		*l = (struct modscan_listing){
-			.dev = get64(p),
-			.ino = get64(p + 8),
-			.size = get64(p + 16),
-			.mtime_ns = (int64_t)get64(p + 24),
-			.ctime_ns = (int64_t)get64(p + 32),
-			.len = len,
-		};
+		*l = (struct modscan_listing){ .id = get_file_id(p), .len = len };
 		if (off != at || !range_valid(off, len, listed_len))
 			return "a directory's listing out of bounds";
-		if (i > 0 && listing_cmp(l->dev, l->ino, &c->dirs[i - 1]) <= 0)
+		if (i > 0 && listing_cmp(&l->id, &c->dirs[i - 1]) <= 0)
 			return "directories out of order";
 		l->entries = listed + off;
 		if (!listing_valid(l->entries, len))
@@ -513,12 +510,12 @@ size_t dmc_count(const struct depmod_cache *c)
 }
 
 void dmc_entry(const struct depmod_cache *c, size_t i, const char **path,
-	       struct dg_stat *st)
+	       struct mk_file_id *st)
 {
 	const struct dmc_entry *e = &c->entries[i];
 
 	*path = c->strings + e->str_off;
-	*st = (struct dg_stat){ e->dev, e->ino, e->size, e->mtime_ns, e->ctime_ns };
+	*st = e->id;
 }
 
 static const struct dmc_entry *find_entry(const struct depmod_cache *c, const char *path)
@@ -538,12 +535,6 @@ static const struct dmc_entry *find_entry(const struct depmod_cache *c, const ch
 			lo = mid + 1;
 	}
 	return NULL;
-}
-
-static bool same_file(const struct dmc_entry *e, const struct dg_stat *st)
-{
-	return e->dev == st->dev && e->ino == st->ino && e->size == st->size &&
-	       e->mtime_ns == st->mtime_ns && e->ctime_ns == st->ctime_ns;
 }
 
 /*
@@ -592,7 +583,7 @@ int dmc_lookup(const struct depmod_cache *c, struct dg_module *m)
 {
 	const struct dmc_entry *e = find_entry(c, dg_module_path(m));
 
-	if (e == NULL || !same_file(e, &m->st))
+	if (e == NULL || !mk_file_id_eq(&e->id, &m->st))
 		return 0;
 	m->open_err = 0;
 	m->exports_err = e->exports_err;
@@ -609,11 +600,12 @@ const struct modscan_listing *dmc_find_listing(const struct depmod_cache *c,
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int d = listing_cmp(want->dev, want->ino, &c->dirs[mid]);
+		int d = listing_cmp(&want->id, &c->dirs[mid]);
 
-		if (d == 0) {
-			return same_state(&c->dirs[mid], want) ? &c->dirs[mid] : NULL;
-		}
+		/* the directory in the same state? */
+		if (d == 0)
+			return mk_file_id_eq(&c->dirs[mid].id, &want->id) ? &c->dirs[mid]
+									  : NULL;
 		if (d < 0)
 			hi = mid;
 		else
@@ -652,9 +644,10 @@ int64_t dmc_now_ns(void)
 	return mk_timespec_ns(&ts);
 }
 
-bool dmc_settled(const struct dg_stat *st, int64_t start_ns)
+bool dmc_settled(const struct mk_file_id *id, int64_t start_ns)
 {
-	return times_settled(st->mtime_ns, st->ctime_ns, start_ns);
+	return id->mtime_ns < start_ns - DMC_RACY_NS &&
+	       id->ctime_ns < start_ns - DMC_RACY_NS;
 }
 
 bool dmc_trusted(const struct dg_module *m, int64_t start_ns)
@@ -817,11 +810,7 @@ static void put_module(unsigned char *ent, const struct dg_module *m, unsigned c
 		PUT_STR(m->info[k].value);
 	}
 #undef PUT_STR
-	put64(ent, m->st.dev);
-	put64(ent + 8, m->st.ino);
-	put64(ent + 16, m->st.size);
-	put64(ent + 24, (uint64_t)m->st.mtime_ns);
-	put64(ent + 32, (uint64_t)m->st.ctime_ns);
+	put_file_id(ent, &m->st);
 	put32(ent + 40, (uint32_t)m->exports_err);
 	put32(ent + 44, str0);
 	put32(ent + 48, *sym);
@@ -934,7 +923,7 @@ struct carried {
 static bool still_there(const char *dirname, const char *path, const struct dmc_entry *e)
 {
 	char buf[PATH_MAX];
-	struct dg_stat ds;
+	struct mk_file_id id;
 	struct stat st;
 	int len = path[0] == '/' ? snprintf(buf, sizeof(buf), "%s", path)
 				 : snprintf(buf, sizeof(buf), "%s/%s", dirname, path);
@@ -943,8 +932,8 @@ static bool still_there(const char *dirname, const char *path, const struct dmc_
 	if (len < 0 || (size_t)len >= sizeof(buf) || stat(buf, &st) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return false;
-	ds = dg_stat_of(&st);
-	return same_file(e, &ds);
+	id = mk_file_id_of(&st);
+	return mk_file_id_eq(&e->id, &id);
 }
 
 static int cmp_module_path(const void *a, const void *b)
@@ -1002,11 +991,7 @@ static int carry_unseen(const struct depmod_cache *old, const char *dirname,
 		c->scans[k].path = (char *)(old->strings + e->str_off);
 		c->scans[k].relpath = c->scans[k].path;
 		m->scan = &c->scans[k];
-		m->st = (struct dg_stat){ .dev = e->dev,
-					  .ino = e->ino,
-					  .size = e->size,
-					  .mtime_ns = e->mtime_ns,
-					  .ctime_ns = e->ctime_ns };
+		m->st = e->id;
 		m->exports_err = e->exports_err;
 		m->from_cache = true;
 		m->cache_entry = e; /* filled by fill_pending() */
@@ -1094,11 +1079,7 @@ static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
 		const struct modscan_listing *l = dirs[i];
 		unsigned char *p = d + dirs_at + i * DMC_DIR;
 
-		put64(p, l->dev);
-		put64(p + 8, l->ino);
-		put64(p + 16, l->size);
-		put64(p + 24, (uint64_t)l->mtime_ns);
-		put64(p + 32, (uint64_t)l->ctime_ns);
+		put_file_id(p, &l->id);
 		put32(p + 40, (uint32_t)listed);
 		put32(p + 44, (uint32_t)l->len);
 		if (l->len > 0)
@@ -1115,7 +1096,7 @@ static int cmp_listing(const void *a, const void *b)
 	const struct modscan_listing *la = *(const struct modscan_listing *const *)a;
 	const struct modscan_listing *lb = *(const struct modscan_listing *const *)b;
 
-	return listing_cmp(la->dev, la->ino, lb);
+	return listing_cmp(&la->id, lb);
 }
 
 /*
@@ -1133,15 +1114,16 @@ static int pick_listings(const struct modscan_listing *all, size_t n_all,
 	if (a == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n_all; i++)
-		if (times_settled(all[i].mtime_ns, all[i].ctime_ns, start_ns))
+		if (dmc_settled(&all[i].id, start_ns))
 			a[k++] = &all[i];
 	qsort(a, k, sizeof(*a), cmp_listing);
 	for (size_t i = 0; i < k;) {
 		size_t j = i + 1;
 		bool same = true;
 
-		for (; j < k && listing_cmp(a[i]->dev, a[i]->ino, a[j]) == 0; j++)
-			same = same && same_state(a[j], a[i]) && a[j]->len == a[i]->len &&
+		for (; j < k && listing_cmp(&a[i]->id, a[j]) == 0; j++)
+			same = same && mk_file_id_eq(&a[j]->id, &a[i]->id) &&
+			       a[j]->len == a[i]->len &&
 			       memcmp(a[j]->entries, a[i]->entries, a[i]->len) == 0;
 		if (same)
 			a[w++] = a[i];

@@ -56,7 +56,7 @@ void dmc_free(struct depmod_cache *c);
 size_t dmc_count(const struct depmod_cache *c);
 /* The path and file identity of entry @i (< dmc_count()), for tests and fuzzing. */
 void dmc_entry(const struct depmod_cache *c, size_t i, const char **path,
-	       struct dg_stat *st);
+	       struct mk_file_id *st);
 
 /*
  * When the entry of dg_module_path(@m) has @m->st exactly (device, inode, size,
@@ -135,7 +135,7 @@ int64_t dmc_now_ns(void);
  * Was the file of identity @st changed at least DMC_RACY_NS before @start_ns
  * (docs/depmod-cache.md §3)?
  */
-bool dmc_settled(const struct dg_stat *st, int64_t start_ns);
+bool dmc_settled(const struct mk_file_id *st, int64_t start_ns);
 /*
  * Would @m's entry be written (and trusted next time)? Read whole, no error but
  * "no symbols", changed at least DMC_RACY_NS before @start_ns.

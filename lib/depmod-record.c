@@ -10,7 +10,7 @@
 #include "modscan.h"
 
 /* The identity @st (NULL: no file), into @sb. */
-static int push_identity(struct strbuf *sb, const struct dg_stat *st)
+static int push_identity(struct strbuf *sb, const struct mk_file_id *st)
 {
 	uint64_t v[5] = { 0 };
 
@@ -33,7 +33,7 @@ static int push_file(struct strbuf *sb, const char *dir, const char *name,
 		     int64_t start_ns)
 {
 	_cleanup_free_ char *path = NULL;
-	struct dg_stat id;
+	struct mk_file_id id;
 	struct stat st;
 	bool there;
 
@@ -45,7 +45,7 @@ static int push_file(struct strbuf *sb, const char *dir, const char *name,
 	}
 	there = stat(path ? path : name, &st) == 0;
 	if (there) {
-		id = dg_stat_of(&st);
+		id = mk_file_id_of(&st);
 		if (!dmc_settled(&id, start_ns))
 			return 0;
 	}

@@ -595,25 +595,20 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 {
 	_cleanup_free_ char *buf = NULL;
 	struct strbuf listed = STRBUF_INIT;
-	struct modscan_listing id = { 0 };
+	struct modscan_listing want = { 0 };
 	bool known = false, keeping;
 	struct stat st;
 	int r = 0;
 
 	if ((ms->find_listing != NULL || ms->keep_listings) &&
 	    dir_chain_stat(chain, &st) == 0) {
-		id = (struct modscan_listing){
-			.dev = (uint64_t)st.st_dev,
-			.ino = (uint64_t)st.st_ino,
-			.size = (uint64_t)st.st_size,
-			.mtime_ns = mk_timespec_ns(&st.st_mtim),
-			.ctime_ns = mk_timespec_ns(&st.st_ctim),
-		};
+		want.id = mk_file_id_of(&st);
 		known = true;
 	}
 	keeping = known && keep && ms->keep_listings;
 	if (known && ms->find_listing != NULL) {
-		const struct modscan_listing *l = ms->find_listing(ms->listing_data, &id);
+		const struct modscan_listing *l =
+			ms->find_listing(ms->listing_data, &want);
 
 		if (l != NULL) {
 			r = walk_listing(ms, dir, chain, l, path, baselen);
@@ -635,9 +630,9 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 		}
 		if (n == 0) {
 			if (keeping) {
-				id.entries = (const unsigned char *)listed.buf;
-				id.len = listed.used;
-				r = keep_listing(ms, &id);
+				want.entries = (const unsigned char *)listed.buf;
+				want.len = listed.used;
+				r = keep_listing(ms, &want);
 			}
 			break;
 		}

@@ -80,8 +80,7 @@ void modscan_set_dirs_by_path(struct modscan *ms, bool by_path);
  * byte, its name and a NUL.
  */
 struct modscan_listing {
-	uint64_t dev, ino, size;
-	int64_t mtime_ns, ctime_ns;
+	struct mk_file_id id; /* the directory's */
 	const unsigned char *entries;
 	size_t len;
 };

@@ -123,16 +123,13 @@ static int share_lookup(void *data, struct dg_module *m)
 	const struct mt_share *s = data;
 	struct mt_same key = { m->st.dev, m->st.ino, NULL };
 	const struct mt_same *e;
-	const struct dg_stat *st;
 
 	if (s == NULL || s->n == 0)
 		return 0;
 	e = bsearch(&key, s->v, s->n, sizeof(key), cmp_same);
 	if (e == NULL)
 		return 0;
-	st = &e->m->st;
-	if (st->size != m->st.size || st->mtime_ns != m->st.mtime_ns ||
-	    st->ctime_ns != m->st.ctime_ns)
+	if (!mk_file_id_eq(&e->m->st, &m->st))
 		return 0;
 	return take_over(m, e->m);
 }

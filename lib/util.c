@@ -404,3 +404,14 @@ void mk_run_two(void *(*fn)(void *), void *first, void *second)
 	if (joined)
 		pthread_join(th, NULL);
 }
+
+struct mk_file_id mk_file_id_of(const struct stat *st)
+{
+	return (struct mk_file_id){
+		.dev = (uint64_t)st->st_dev,
+		.ino = (uint64_t)st->st_ino,
+		.size = (uint64_t)st->st_size,
+		.mtime_ns = mk_timespec_ns(&st->st_mtim),
+		.ctime_ns = mk_timespec_ns(&st->st_ctim),
+	};
+}

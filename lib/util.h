@@ -50,6 +50,25 @@ static inline int64_t mk_timespec_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
+/*
+ * A file's identity as mydepmod's cache records it: a file replaced or written
+ * gets another (docs/depmod-cache.md §3). Times in ns.
+ */
+struct mk_file_id {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+};
+
+struct stat;
+/* The identity @st gives. */
+struct mk_file_id mk_file_id_of(const struct stat *st);
+
+static inline bool mk_file_id_eq(const struct mk_file_id *a, const struct mk_file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+}
+
 static inline bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;

@@ -101,7 +101,7 @@ static void check_listings(const struct depmod_cache *c)
 		}
 		if (total == SIZE_MAX)
 			abort();
-		want.ctime_ns++;
+		want.id.ctime_ns++;
 		if (dmc_find_listing(c, &want) != NULL)
 			abort();
 	}
