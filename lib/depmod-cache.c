@@ -19,9 +19,10 @@
 
 #include "depmod-cache.h"
 #include "hash64.h"
+#include "outset.h"
 
 #define DMC_MAGIC "MYDEPMC\n"
-#define DMC_VERSION 7u
+#define DMC_VERSION 8u
 #define DMC_HEADER DMC_HEAD_BYTES
 #define DMC_MAX_RECORD 4096u
 #define DMC_ENTRY 72u
@@ -113,23 +114,28 @@ static void put64(unsigned char *p, uint64_t v)
 /* The hash of a body's bytes past the header (@len bytes of body at @d). */
 static uint64_t body_hash(const unsigned char *d, size_t len)
 {
-	return hash64(d + DMC_HEADER, len - DMC_HEADER, 0);
+	struct hash64_stream h;
+
+	hash64_stream_init(&h, 0);
+	hash64_stream_update(&h, d + DMC_HEADER, len - DMC_HEADER);
+	return hash64_stream_final(&h);
 }
 
 /*
- * The checksum of @len bytes at @d whose body hashes to @body (body_hash()) and
- * whose last @rec_len bytes are the record: of the header past the checksum, and
- * of the hashes of the body and of the record (docs/depmod-cache.md §2). The
- * body's, the bulk, can then be had as soon as the body is made.
+ * The checksum of a file of @len bytes with the header @head, whose body hashes
+ * to @body (body_hash()) and whose last @rec_len bytes are the record @rec: of
+ * the header past the checksum, and of the hashes of the body and of the record
+ * (docs/depmod-cache.md §2). The body's, the bulk, can then be had as soon as
+ * the body is made.
  */
-static uint64_t checksum_of(const unsigned char *d, size_t len, uint64_t body,
-			    size_t rec_len)
+static uint64_t checksum_of(const unsigned char *head, size_t len, uint64_t body,
+			    const unsigned char *rec, size_t rec_len)
 {
 	unsigned char buf[DMC_HEADER - 16 + 16];
 
-	memcpy(buf, d + 16, DMC_HEADER - 16);
+	memcpy(buf, head + 16, DMC_HEADER - 16);
 	put64(buf + DMC_HEADER - 16, body);
-	put64(buf + DMC_HEADER - 8, hash64(d + len - rec_len, rec_len, 0));
+	put64(buf + DMC_HEADER - 8, hash64(rec, rec_len, 0));
 	return hash64(buf, sizeof(buf), len);
 }
 
@@ -143,7 +149,8 @@ uint64_t dmc_checksum(const void *data, size_t len)
 	rec_len = get32(d + 64);
 	if (rec_len > len - DMC_HEADER) /* a bad header: no record */
 		rec_len = 0;
-	return checksum_of(d, len, body_hash(d, len - rec_len), rec_len);
+	return checksum_of(d, len, body_hash(d, len - rec_len), d + len - rec_len,
+			   rec_len);
 }
 
 int dmc_make_key(const char *kver, const char *dirname, char **out)
@@ -669,22 +676,74 @@ static int cmp_path(const void *a, const void *b)
 }
 
 /*
- * The symbol names of a cache being written, each once, in order of first use,
- * after its hash: the names section, made in place in the body being written,
- * from @base on.
+ * Where a body goes as it is made, in file order: in pieces of SINK_PIECE bytes,
+ * each hashed, to the file written ahead (@ahead), or to memory (@mem, when no
+ * such file can be had). Only the pool of names and a piece are in memory then.
  */
+#define SINK_PIECE (256u << 10)
+
+struct body_sink {
+	struct outset_ahead *ahead; /* NULL: @mem */
+	struct strbuf *mem;
+	unsigned char *piece;
+	size_t used; /* of @piece */
+	size_t len; /* the body's bytes so far, @piece's included */
+	struct hash64_stream hash; /* of the bytes past the header: body_hash() */
+	int err; /* -ENOMEM of @mem */
+};
+
+static void sink_flush(struct body_sink *s)
+{
+	size_t at = s->len - s->used; /* the piece's offset in the body */
+	size_t skip = at >= DMC_HEADER ? 0 : DMC_HEADER - at;
+
+	if (skip > s->used)
+		skip = s->used;
+	hash64_stream_update(&s->hash, s->piece + skip, s->used - skip);
+	if (s->ahead != NULL)
+		outset_ahead_write(s->ahead, s->piece, s->used);
+	else if (s->err == 0 && strbuf_push(s->mem, s->piece, s->used) < 0)
+		s->err = -ENOMEM;
+	s->used = 0;
+}
+
+static void sink_put(struct body_sink *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		size_t take = SINK_PIECE - s->used < len ? SINK_PIECE - s->used : len;
+
+		memcpy(s->piece + s->used, p, take);
+		s->used += take;
+		s->len += take;
+		p += take;
+		len -= take;
+		if (s->used == SINK_PIECE)
+			sink_flush(s);
+	}
+}
+
+static void sink_put32x2(struct body_sink *s, uint32_t a, uint32_t b)
+{
+	unsigned char rec[8];
+
+	put32(rec, a);
+	put32(rec + 4, b);
+	sink_put(s, rec, sizeof(rec));
+}
+
+/* The symbol names of a cache being written, each once, in order of first use. */
 struct name_pool {
-	struct strbuf *body;
-	size_t base;
-	uint32_t *slots; /* open addressing: offset in the section + 1, 0 when free */
+	struct strbuf buf; /* each name after its hash: the names section */
+	uint32_t *slots; /* open addressing: offset in @buf + 1, 0 when free */
 	size_t cap, n;
 };
 
 /* the hash before the name that slot value @v stands for */
 static uint32_t pool_hash(const struct name_pool *np, uint32_t v)
 {
-	return get32((const unsigned char *)np->body->buf + np->base + v - 1 -
-		     DMC_NAME_HASH);
+	return get32((const unsigned char *)np->buf.buf + v - 1 - DMC_NAME_HASH);
 }
 
 /* The table with @cap slots (a power of two, above the names it holds). */
@@ -711,12 +770,12 @@ static int pool_resize(struct name_pool *np, size_t cap)
 }
 
 /*
- * The offset of @name (hashed @h, as dg_sym_hash()) in the section, appended to
- * the body if new, after its hash.
+ * The offset of @name (hashed @h, as dg_sym_hash()) in the pool, added if new,
+ * after its hash.
  */
 static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t *off)
 {
-	size_t j, len, used = np->body->used - np->base;
+	size_t j, len;
 	unsigned char hash[DMC_NAME_HASH];
 
 	if ((np->n + 1) * 2 > np->cap &&
@@ -724,35 +783,33 @@ static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t
 		return -ENOMEM;
 	for (j = h & (np->cap - 1); np->slots[j] != 0; j = (j + 1) & (np->cap - 1)) {
 		if (pool_hash(np, np->slots[j]) == h &&
-		    streq(np->body->buf + np->base + np->slots[j] - 1, name)) {
+		    streq(np->buf.buf + np->slots[j] - 1, name)) {
 			*off = np->slots[j] - 1;
 			return 0;
 		}
 	}
 	len = strlen(name) + 1; /* a new name: most are found */
-	if (used + DMC_NAME_HASH + len >= DMC_MAX_NAMES)
+	if (np->buf.used + DMC_NAME_HASH + len >= DMC_MAX_NAMES)
 		return -E2BIG;
 	put32(hash, h);
-	if (strbuf_push(np->body, hash, sizeof(hash)) < 0 ||
-	    strbuf_push(np->body, name, len) < 0)
+	if (strbuf_push(&np->buf, hash, sizeof(hash)) < 0)
 		return -ENOMEM;
-	*off = (uint32_t)(used + DMC_NAME_HASH);
+	*off = (uint32_t)np->buf.used;
+	if (strbuf_push(&np->buf, name, len) < 0)
+		return -ENOMEM;
 	np->slots[j] = *off + 1;
 	np->n++;
 	return 0;
 }
 
 /*
- * The symbol records of @mods, @n_syms in all, at @syms in @body, and the names
- * section they point into, appended to it (body->used is where it begins).
- * One pass over the symbols: each is read once, while the pool is made.
+ * The symbol records of @mods, @n_syms in all, into @s, and their names into
+ * @np: each symbol is read once.
  */
-static int put_symbols(struct strbuf *body, size_t syms, const struct dg_module **mods,
-		       size_t n, size_t n_syms)
+static int put_symbols(struct body_sink *s, const struct dg_module **mods, size_t n,
+		       size_t n_syms, struct name_pool *np)
 {
-	struct name_pool np = { .body = body, .base = body->used };
-	size_t at = 0, cap = 4096;
-	int r = 0;
+	size_t cap = 4096;
 
 	/*
 	 * room for a distinct name per 4 symbols at once (Debian's tree: 250,000
@@ -760,89 +817,90 @@ static int put_symbols(struct strbuf *body, size_t syms, const struct dg_module 
 	 */
 	while (cap < n_syms / 2 && cap < (size_t)1 << 24)
 		cap *= 2;
-	if (pool_resize(&np, cap) < 0)
+	if (pool_resize(np, cap) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		const struct dg_module *m = mods[i];
-
-		for (size_t k = 0; r == 0 && k < m->n_exports + m->n_needs; k++) {
-			/* exports and needs are one array in the arena, exports first */
-			const struct dg_sym *sy = &m->exports[k];
-			uint32_t off;
-			unsigned char *rec;
-
-			r = pool_add(&np, sy->name, sy->hash, &off);
-			if (r < 0)
-				break;
-			/* after the add: its push may have moved the body */
-			rec = (unsigned char *)body->buf + syms + at++ * DMC_SYM;
-			put32(rec, (uint32_t)sy->crc);
-			put32(rec + 4,
-			      off << DMC_BIND_BITS | (uint32_t)bind_code(sy->bind));
-		}
-	}
-	free(np.slots);
-	return r;
-}
-
-/*
- * The entry of @m at @ent, and its info records and strings at *@info and *@str;
- * its symbol records, at *@sym, are put_symbols()'.
- */
-static void put_module(unsigned char *ent, const struct dg_module *m, unsigned char *base,
-		       size_t infos, size_t strings, uint32_t *sym, uint32_t *info,
-		       uint32_t *str)
-{
-	uint32_t str0 = *str;
-
-#define PUT_STR(v)                                      \
-	do {                                            \
-		size_t l_ = strlen(v) + 1;              \
-		memcpy(base + strings + *str, (v), l_); \
-		*str += (uint32_t)l_;                   \
-	} while (0)
-	PUT_STR(dg_module_path(m));
-	for (size_t k = 0; k < m->n_info; k++) {
-		unsigned char *r = base + infos + ((size_t)*info + k) * DMC_INFO;
-
-		put32(r, m->info[k].kind);
-		put32(r + 4, 0);
-		PUT_STR(m->info[k].value);
-	}
-#undef PUT_STR
-	put_file_id(ent, &m->st);
-	put32(ent + 40, (uint32_t)m->exports_err);
-	put32(ent + 44, str0);
-	put32(ent + 48, *sym);
-	put32(ent + 52, (uint32_t)m->n_exports);
-	put32(ent + 56, (uint32_t)m->n_needs);
-	put32(ent + 60, *info);
-	put32(ent + 64, (uint32_t)m->n_info);
-	put32(ent + 68, *str - str0);
-	*sym += (uint32_t)(m->n_exports + m->n_needs);
-	*info += (uint32_t)m->n_info;
-}
-
-/*
- * The sizes of the sections for @mods but the names'; -E2BIG past what 32-bit
- * counts hold.
- */
-static int measure(const struct dg_module **mods, size_t n, uint64_t *n_syms,
-		   uint64_t *n_infos, uint64_t *strings)
-{
 	for (size_t i = 0; i < n; i++) {
 		const struct dg_module *m = mods[i];
 
+		for (size_t k = 0; k < m->n_exports + m->n_needs; k++) {
+			/* exports and needs are one array in the arena, exports first */
+			const struct dg_sym *sy = &m->exports[k];
+			uint32_t off;
+			int r = pool_add(np, sy->name, sy->hash, &off);
+
+			if (r < 0)
+				return r;
+			sink_put32x2(s, (uint32_t)sy->crc,
+				     off << DMC_BIND_BITS |
+					     (uint32_t)bind_code(sy->bind));
+		}
+	}
+	return 0;
+}
+
+/* The bytes of @m's strings: its path, then its info values. */
+static size_t module_strings(const struct dg_module *m)
+{
+	size_t len = strlen(dg_module_path(m)) + 1;
+
+	for (size_t k = 0; k < m->n_info; k++)
+		len += strlen(m->info[k].value) + 1;
+	return len;
+}
+
+/*
+ * The entries of @mods into @s, and the sections' sizes (but the names'); -E2BIG
+ * past what 32-bit counts and offsets hold.
+ */
+static int put_entries(struct body_sink *s, const struct dg_module **mods, size_t n,
+		       uint64_t *n_syms, uint64_t *n_infos, uint64_t *strings)
+{
+	if (n > UINT32_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_module *m = mods[i];
+		size_t str_len = module_strings(m);
+		unsigned char ent[DMC_ENTRY];
+
+		if (*n_syms + m->n_exports + m->n_needs > UINT32_MAX ||
+		    *n_infos + m->n_info > UINT32_MAX ||
+		    *strings + str_len > UINT32_MAX || *strings + str_len > DMC_MAX_SIZE)
+			return -E2BIG;
+		put_file_id(ent, &m->st);
+		put32(ent + 40, (uint32_t)m->exports_err);
+		put32(ent + 44, (uint32_t)*strings);
+		put32(ent + 48, (uint32_t)*n_syms);
+		put32(ent + 52, (uint32_t)m->n_exports);
+		put32(ent + 56, (uint32_t)m->n_needs);
+		put32(ent + 60, (uint32_t)*n_infos);
+		put32(ent + 64, (uint32_t)m->n_info);
+		put32(ent + 68, (uint32_t)str_len);
+		sink_put(s, ent, sizeof(ent));
 		*n_syms += m->n_exports + m->n_needs;
 		*n_infos += m->n_info;
-		*strings += strlen(dg_module_path(m)) + 1;
-		for (size_t k = 0; k < m->n_info; k++)
-			*strings += strlen(m->info[k].value) + 1;
+		*strings += str_len;
 	}
-	if (n > UINT32_MAX || *n_syms > UINT32_MAX || *n_infos > UINT32_MAX ||
-	    *strings > UINT32_MAX || *strings > DMC_MAX_SIZE)
-		return -E2BIG;
 	return 0;
+}
+
+/* The info records of @mods into @s; put_strings() their strings. */
+static void put_infos(struct body_sink *s, const struct dg_module **mods, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < mods[i]->n_info; k++)
+			sink_put32x2(s, mods[i]->info[k].kind, 0);
+}
+
+static void put_strings(struct body_sink *s, const struct dg_module **mods, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct dg_module *m = mods[i];
+		const char *path = dg_module_path(m);
+
+		sink_put(s, path, strlen(path) + 1);
+		for (size_t k = 0; k < m->n_info; k++)
+			sink_put(s, m->info[k].value, strlen(m->info[k].value) + 1);
+	}
 }
 
 /* Is @m one to write: trusted, and fitting the records? */
@@ -1008,86 +1066,108 @@ static void free_filled(struct dg_module *filled, size_t n)
 }
 
 /*
- * Everything but the record, for @n modules @mods and @n_dirs @dirs, into @out,
- * and its body_hash() into *@sum.
+ * Everything but the record, for @n modules @mods and @n_dirs @dirs, into @s in
+ * file order; the header, whose place @s holds, into @head.
  */
-static int write_body(struct strbuf *out, uint64_t *sum, const char *key,
+static int write_body(struct body_sink *s, unsigned char *head, const char *key,
 		      const struct dg_module **mods, size_t n,
 		      const struct modscan_listing *const *dirs, size_t n_dirs)
 {
 	uint64_t n_syms = 0, n_infos = 0, strings = 0, listed = 0;
-	size_t key_len = strlen(key), ents, syms, infos, names, names_len, str_at;
-	size_t dirs_at, listed_at, total, rest;
-	uint32_t sym = 0, info = 0, str = 0;
-	unsigned char *d;
-	int r = measure(mods, n, &n_syms, &n_infos, &strings);
+	size_t key_len = strlen(key);
+	struct name_pool np = { .buf = STRBUF_INIT };
+	int r;
 
-	if (r == 0 && key_len > UINT32_MAX)
-		r = -E2BIG;
-	for (size_t i = 0; r == 0 && i < n_dirs; i++)
-		if (uadd64_overflow(listed, dirs[i]->len, &listed) ||
-		    listed > UINT32_MAX || n_dirs > UINT32_MAX)
-			r = -E2BIG;
-	if (r < 0)
-		return r;
-	ents = DMC_HEADER + key_len;
-	syms = ents + n * DMC_ENTRY;
-	infos = syms + (size_t)n_syms * DMC_SYM;
-	names = infos + (size_t)n_infos * DMC_INFO;
-	/* what follows the names, and the record appended by dmc_write_end() */
-	rest = (size_t)strings + n_dirs * DMC_DIR + (size_t)listed + DMC_MAX_RECORD;
-	/*
-	 * room for all at once if the names take 8 bytes a symbol or less (Debian's
-	 * tree: 5); the symbol records and the names are written first, the rest
-	 * once the names' size is known
-	 */
-	if (strbuf_reserve(out, names + (size_t)n_syms * 8 + rest) < 0)
-		return -ENOMEM;
-	out->used = names;
-	r = put_symbols(out, syms, mods, n, (size_t)n_syms);
-	if (r < 0)
-		return r;
-	names_len = out->used - names;
-	if (names_len > DMC_MAX_SIZE)
+	if (key_len > UINT32_MAX || n_dirs > UINT32_MAX)
 		return -E2BIG;
-	str_at = out->used;
-	dirs_at = str_at + (size_t)strings;
-	listed_at = dirs_at + n_dirs * DMC_DIR;
-	total = listed_at + (size_t)listed;
-	if (strbuf_reserve(out, rest) < 0)
-		return -ENOMEM;
-	d = (unsigned char *)out->buf;
-	/* the rest is written whole below, but for the info records' padding */
-	memset(d, 0, DMC_HEADER);
-	memcpy(d, DMC_MAGIC, 8);
-	put32(d + 16, DMC_VERSION);
-	put32(d + 20, DMC_HEADER);
-	put64(d + 24, names_len);
-	put32(d + 32, (uint32_t)key_len);
-	put32(d + 36, (uint32_t)n);
-	put32(d + 40, (uint32_t)n_syms);
-	put32(d + 44, (uint32_t)n_infos);
-	put64(d + 48, strings);
-	put32(d + 72, (uint32_t)n_dirs);
-	put64(d + 80, listed);
-	memcpy(d + DMC_HEADER, key, key_len);
-	for (size_t i = 0; i < n; i++)
-		put_module(d + ents + i * DMC_ENTRY, mods[i], d, infos, str_at, &sym,
-			   &info, &str);
-	listed = 0;
-	for (size_t i = 0; i < n_dirs; i++) {
-		const struct modscan_listing *l = dirs[i];
-		unsigned char *p = d + dirs_at + i * DMC_DIR;
+	for (size_t i = 0; i < n_dirs; i++)
+		if (uadd64_overflow(listed, dirs[i]->len, &listed) || listed > UINT32_MAX)
+			return -E2BIG;
+	/* made last, once the names' size is known */
+	memset(head, 0, DMC_HEADER);
+	sink_put(s, head, DMC_HEADER);
+	sink_put(s, key, key_len);
+	r = put_entries(s, mods, n, &n_syms, &n_infos, &strings);
+	if (r == 0)
+		r = put_symbols(s, mods, n, (size_t)n_syms, &np);
+	if (r == 0 && np.buf.used > DMC_MAX_SIZE)
+		r = -E2BIG;
+	if (r == 0) {
+		put_infos(s, mods, n);
+		sink_put(s, np.buf.buf, np.buf.used);
+		put_strings(s, mods, n);
+		listed = 0;
+		for (size_t i = 0; i < n_dirs; i++) {
+			unsigned char rec[DMC_DIR];
 
-		put_file_id(p, &l->id);
-		put32(p + 40, (uint32_t)listed);
-		put32(p + 44, (uint32_t)l->len);
-		if (l->len > 0)
-			memcpy(d + listed_at + listed, l->entries, l->len);
-		listed += l->len;
+			put_file_id(rec, &dirs[i]->id);
+			put32(rec + 40, (uint32_t)listed);
+			put32(rec + 44, (uint32_t)dirs[i]->len);
+			sink_put(s, rec, sizeof(rec));
+			listed += dirs[i]->len;
+		}
+		for (size_t i = 0; i < n_dirs; i++)
+			sink_put(s, dirs[i]->entries, dirs[i]->len);
+		memcpy(head, DMC_MAGIC, 8);
+		put32(head + 16, DMC_VERSION);
+		put32(head + 20, DMC_HEADER);
+		put64(head + 24, np.buf.used);
+		put32(head + 32, (uint32_t)key_len);
+		put32(head + 36, (uint32_t)n);
+		put32(head + 40, (uint32_t)n_syms);
+		put32(head + 44, (uint32_t)n_infos);
+		put64(head + 48, strings);
+		put32(head + 72, (uint32_t)n_dirs);
+		put64(head + 80, listed);
 	}
-	out->used = total;
-	*sum = body_hash(d, total);
+	free(np.slots);
+	strbuf_release(&np.buf);
+	return r;
+}
+
+/*
+ * The body into @w: written ahead to an unnamed file in @outdir as it is made
+ * when one can be had there (w->ahead; w->body then holds only the header),
+ * else into w->body; with room after it for the record.
+ */
+static int make_body(struct dmc_writing *w, const char *outdir, const char *key,
+		     const struct dg_module **mods, size_t n,
+		     const struct modscan_listing *const *dirs, size_t n_dirs)
+{
+	struct body_sink s = { .mem = &w->body };
+	unsigned char head[DMC_HEADER];
+	int r = outdir != NULL ? outset_ahead_open(outdir, &s.ahead) : 0;
+
+	if (r < 0)
+		return r;
+	s.piece = malloc(SINK_PIECE);
+	if (s.piece == NULL) {
+		outset_ahead_free(s.ahead);
+		return -ENOMEM;
+	}
+	hash64_stream_init(&s.hash, 0);
+	r = write_body(&s, head, key, mods, n, dirs, n_dirs);
+	if (r == 0) {
+		sink_flush(&s);
+		r = s.err;
+	}
+	free(s.piece);
+	if (r == 0 && s.ahead != NULL) {
+		outset_ahead_end(s.ahead);
+		r = strbuf_push(&w->body, head, DMC_HEADER);
+	} else if (r == 0) {
+		memcpy(w->body.buf, head, DMC_HEADER);
+	}
+	if (r == 0)
+		r = strbuf_reserve(&w->body, DMC_MAX_RECORD);
+	if (r < 0) {
+		outset_ahead_free(s.ahead);
+		strbuf_release(&w->body);
+		return r;
+	}
+	w->ahead = s.ahead;
+	w->body_len = s.len;
+	w->body_hash = hash64_stream_final(&s.hash);
 	return 0;
 }
 
@@ -1184,7 +1264,8 @@ static bool listings_known(const struct depmod_cache *old,
 }
 
 int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
-		    int64_t start_ns, const struct dg_module *const *all, size_t n_all,
+		    const char *outdir, int64_t start_ns,
+		    const struct dg_module *const *all, size_t n_all,
 		    const struct modscan_listing *dirs, size_t n_dirs,
 		    const struct depmod_cache *old)
 {
@@ -1199,6 +1280,8 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 
 	w->body = (struct strbuf)STRBUF_INIT;
 	w->body_hash = 0;
+	w->body_len = 0;
+	w->ahead = NULL;
 	w->old = old;
 	r = pick_listings(dirs, n_dirs, start_ns, &listings, &n_listings);
 	if (r < 0)
@@ -1216,8 +1299,7 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 	} else if (r == 0) {
 		r = fill_pending(old, mods, n, &filled);
 		if (r == 0)
-			r = write_body(&w->body, &w->body_hash, key, mods, n, listings,
-				       n_listings);
+			r = make_body(w, outdir, key, mods, n, listings, n_listings);
 	}
 	free_filled(filled, n);
 	free(carried.scans);
@@ -1258,15 +1340,17 @@ int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
 			return -ENOMEM;
 		}
 		sum = body_hash((const unsigned char *)body->buf, body->used);
+		w->body_len = body->used;
 	}
+	/* the whole file, or with w->ahead its header alone */
 	d = (unsigned char *)body->buf;
-	total = body->used + record_len;
+	total = w->body_len + record_len;
 	if (record_len > 0)
 		memcpy(d + body->used, record, record_len);
 	put64(d + 56, total);
 	put32(d + 64, (uint32_t)record_len);
-	put64(d + 8, checksum_of(d, total, sum, record_len));
-	body->used = total;
+	put64(d + 8, checksum_of(d, total, sum, d + body->used, record_len));
+	body->used += record_len;
 	strbuf_release(out);
 	*out = *body;
 	*body = (struct strbuf)STRBUF_INIT;

@@ -89,15 +89,19 @@ const struct modscan_listing *dmc_listing_at(const struct depmod_cache *c, size_
  * checksum.
  */
 /*
- * The bytes of a cache's header: dmc_write_end() completes them in the body
- * dmc_write_begin() made and keeps the rest of it as it is, so the file may be
- * written ahead from that body but for these (outset_write_ahead()).
+ * The bytes of a cache's header: dmc_write_end() completes them and keeps the
+ * rest of the body dmc_write_begin() made as it is, so the body may be written
+ * ahead but for these (outset_ahead_open()).
  */
 #define DMC_HEAD_BYTES 88u
 
+struct outset_ahead;
+
 struct dmc_writing {
-	struct strbuf body;
-	uint64_t body_hash; /* of @body past its header (docs/depmod-cache.md §2) */
+	struct strbuf body; /* the file but its record; with @ahead, its header */
+	struct outset_ahead *ahead; /* the body written ahead, or NULL */
+	size_t body_len; /* the file's bytes but the record's */
+	uint64_t body_hash; /* of the body past its header (docs/depmod-cache.md §2) */
 	const struct depmod_cache *old;
 	bool same_as_old; /* the entries are @old's: its body is taken as it is */
 };
@@ -113,17 +117,24 @@ struct dmc_writing {
  * (modscan_listings()), are written when they changed at least DMC_RACY_NS
  * before @start_ns; one of those that @old lacks is a reason to write a new
  * cache, as a new entry is. The modules are only read: this may
- * run beside what reads the graph. 0, or -ENOMEM, or -E2BIG past the format's
- * 32-bit counts; either way @w is then for dmc_write_end() alone.
+ * run beside what reads the graph. With @outdir, the body is written as it is
+ * made to an unnamed file there (w->ahead, the caller's to free; its write
+ * error, if any, is outset_add_ahead()'s), so that it never is in memory whole,
+ * or into memory when no such file can be made there. 0, or -ENOMEM, or -E2BIG
+ * past the format's 32-bit counts; either way @w is then for dmc_write_end()
+ * alone.
  */
 int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
-		    int64_t start_ns, const struct dg_module *const *mods, size_t n,
+		    const char *outdir, int64_t start_ns,
+		    const struct dg_module *const *mods, size_t n,
 		    const struct modscan_listing *dirs, size_t n_dirs,
 		    const struct depmod_cache *old) _must_check_;
 /*
- * The cache, with @record, in @out (emptied first); @w is released. The same
- * modules and record give the same bytes. 1, @out left empty, when the entries
- * are all of @old's and nothing else, and the record is @old's or there is none
+ * The cache, with @record, in @out (emptied first): the whole file, or with
+ * w->ahead its header and its record, the rest being in w->ahead's file; @w is
+ * released but for w->ahead. The same modules and record give the same bytes. 1, @out
+ * left empty, when the entries are all of @old's and nothing else, and the record is
+ * @old's or there is none
  * (@record_len 0): @old then stays as it is, its record included.
  */
 int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,

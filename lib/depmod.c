@@ -265,17 +265,15 @@ static void *cache_job_run(void *data)
 	struct run *run = data;
 	struct cache_job *job = &run->job;
 
-	job->r = dmc_write_begin(&job->writing, run->cache_key, run->o->dirname,
-				 run->start_ns, job->mods, job->n, job->dirs, job->n_dirs,
-				 run->cache);
 	/*
-	 * a new body (3.8 MB for Debian's tree) goes to its file now, the writeback
-	 * on its way before the commit; -ENOMEM leaves it to be written in turn
+	 * a new body (3.8 MB for Debian's tree) goes to its file as it is made, in
+	 * pieces, the writeback on its way before the commit
 	 */
-	if (job->r == 0 && job->writing.body.used > 0 &&
-	    outset_write_ahead(run->o->outdirname, job->writing.body.buf,
-			       job->writing.body.used, &job->ahead) < 0)
-		job->ahead = NULL;
+	job->r = dmc_write_begin(&job->writing, run->cache_key, run->o->dirname,
+				 run->o->outdirname, run->start_ns, job->mods, job->n,
+				 job->dirs, job->n_dirs, run->cache);
+	job->ahead = job->writing.ahead;
+	job->writing.ahead = NULL;
 	/* the record's digest, of the graph's modules (job->mods begins with them) */
 	if (job->r == 0)
 		job->digest_r = dmr_digest(run->o, job->mods, depgraph_count(run->dg),
@@ -789,9 +787,12 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 	 * the cache first: its writeback (3.8 MB for Debian's tree) then goes on
 	 * while the index files are compared with those on disk
 	 */
-	if (res->cache.used > 0)
+	if (res->cache_ahead != NULL)
 		r = outset_add_ahead(os, DMC_FILENAME, res->cache_ahead, res->cache.buf,
-				     res->cache.used, DMC_HEAD_BYTES);
+				     DMC_HEAD_BYTES, res->cache.buf + DMC_HEAD_BYTES,
+				     res->cache.used - DMC_HEAD_BYTES);
+	else if (res->cache.used > 0)
+		r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
 	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
 		r = outset_add(os, depmod_output_names[i],
 			       res->out[i].buf ? res->out[i].buf : "", res->out[i].used);

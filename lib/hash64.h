@@ -48,3 +48,77 @@ static inline uint64_t hash64(const void *data, size_t len, uint64_t seed)
 	h *= 0xc4ceb9fe1a85ec53ull;
 	return h ^ (h >> 29);
 }
+
+/*
+ * The same mixing over bytes given in pieces, for a hash of data written as it is
+ * made (mydepmod's cache body, docs/depmod-cache.md §2): as hash64(), but the
+ * length is mixed in last, since it is not known at the start; so it gives other
+ * values than hash64() for the same bytes. One update of the whole or several of
+ * its pieces give the same value.
+ */
+struct hash64_stream {
+	uint64_t l[4];
+	unsigned char part[32]; /* a block's first bytes, until it is whole */
+	size_t n_part;
+	uint64_t len;
+};
+
+static inline void hash64_stream_init(struct hash64_stream *s, uint64_t seed)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ seed;
+
+	for (int k = 0; k < 4; k++)
+		s->l[k] = h + (uint64_t)k;
+	s->n_part = 0;
+	s->len = 0;
+}
+
+static inline void hash64_stream_block(struct hash64_stream *s, const unsigned char *p)
+{
+	for (int k = 0; k < 4; k++)
+		s->l[k] = hash64_mix(s->l[k], hash64_word(p + 8 * k));
+}
+
+static inline void hash64_stream_update(struct hash64_stream *s, const void *data,
+					size_t len)
+{
+	const unsigned char *p = data;
+	size_t i = 0;
+
+	s->len += len;
+	if (s->n_part > 0) {
+		size_t take = 32 - s->n_part < len ? 32 - s->n_part : len;
+
+		memcpy(s->part + s->n_part, p, take);
+		s->n_part += take;
+		i = take;
+		if (s->n_part < 32)
+			return;
+		hash64_stream_block(s, s->part);
+		s->n_part = 0;
+	}
+	for (; i + 32 <= len; i += 32)
+		hash64_stream_block(s, p + i);
+	memcpy(s->part, p + i, len - i);
+	s->n_part = len - i;
+}
+
+static inline uint64_t hash64_stream_final(const struct hash64_stream *s)
+{
+	uint64_t h =
+		hash64_mix(hash64_mix(hash64_mix(s->l[0], s->l[1]), s->l[2]), s->l[3]);
+	size_t i = 0;
+
+	for (; i + 8 <= s->n_part; i += 8)
+		h = hash64_mix(h, hash64_word(s->part + i));
+	if (i < s->n_part) {
+		uint64_t w = 0;
+
+		memcpy(&w, s->part + i, s->n_part - i);
+		h = hash64_mix(h, w);
+	}
+	h = hash64_mix(h, s->len);
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}

@@ -475,14 +475,14 @@ struct outset_ahead {
 	int err; /* the write's error */
 };
 
-int outset_write_ahead(const char *dir, const void *data, size_t len,
-		       struct outset_ahead **out)
+int outset_ahead_open(const char *dir, struct outset_ahead **out)
 {
 	struct outset_ahead *a;
 	int fd;
 
 	*out = NULL;
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	/* read too: copied from when it cannot be named */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return errno == ENOMEM ? -ENOMEM : 0;
 	a = malloc(sizeof(*a));
@@ -490,13 +490,22 @@ int outset_write_ahead(const char *dir, const void *data, size_t len,
 		close(fd);
 		return -ENOMEM;
 	}
-	a->fd = fd;
-	a->len = len;
-	a->err = write_all(fd, data, len);
-	if (a->err == 0 && len > 0)
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	*a = (struct outset_ahead){ .fd = fd };
 	*out = a;
 	return 0;
+}
+
+void outset_ahead_write(struct outset_ahead *a, const void *data, size_t len)
+{
+	if (a->err == 0)
+		a->err = write_all(a->fd, data, len);
+	a->len += len;
+}
+
+void outset_ahead_end(struct outset_ahead *a)
+{
+	if (a->err == 0 && a->len > 0)
+		sync_file_range(a->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 void outset_ahead_free(struct outset_ahead *a)
@@ -525,34 +534,62 @@ static int name_ahead(int dfd, const struct outset_ahead *a, const char *tmpname
 }
 
 /* @data's bytes but those @a holds from @head on: 0, or -errno */
-static int write_rest(int fd, const struct outset_ahead *a, const void *data, size_t len,
-		      size_t head)
+/* @a's bytes into @fd, from the start: for a file written ahead that has no name. */
+static int copy_ahead(int fd, const struct outset_ahead *a)
+{
+	_cleanup_free_ char *buf = malloc(1 << 16);
+	size_t at = 0;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	while (at < a->len) {
+		size_t want = a->len - at < (1 << 16) ? a->len - at : (1 << 16);
+		ssize_t n = pread(a->fd, buf, want, (off_t)at);
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO; /* shorter than written */
+		r = write_all(fd, buf, (size_t)n);
+		if (r < 0)
+			return r;
+		at += (size_t)n;
+	}
+	return 0;
+}
+
+/* Into @fd, holding @a's bytes: @head over its first ones, @tail after them. */
+static int write_rest(int fd, const struct outset_ahead *a, const void *head,
+		      size_t head_len, const void *tail, size_t tail_len)
 {
 	int r = 0;
 
-	if (head > 0 && lseek(fd, 0, SEEK_SET) != 0)
+	if (head_len > 0 && lseek(fd, 0, SEEK_SET) != 0)
 		r = -errno;
 	if (r == 0)
-		r = write_all(fd, data, head);
+		r = write_all(fd, head, head_len);
 	if (r == 0 && lseek(fd, (off_t)a->len, SEEK_SET) != (off_t)a->len)
 		r = -errno;
 	if (r == 0)
-		r = write_all(fd, (const char *)data + a->len, len - a->len);
+		r = write_all(fd, tail, tail_len);
 	return r;
 }
 
-static int add_file(struct outset *os, const char *name, const void *data, size_t len,
-		    struct outset_ahead *a, size_t head)
+/*
+ * A new file of the set, for @name: not counted in os->n until it has a
+ * temporary file (which is then ours to remove); NULL for -ENOMEM.
+ */
+static struct outfile *new_file(struct outset *os, const char *name)
 {
 	struct outfile *f;
-	int fd, r;
 
 	if (os->n == os->cap) {
 		size_t cap = os->cap ? os->cap * 2 : 16;
 		struct outfile *files = realloc(os->files, cap * sizeof(*files));
 
 		if (files == NULL)
-			return -ENOMEM;
+			return NULL;
 		os->files = files;
 		os->cap = cap;
 	}
@@ -562,39 +599,24 @@ static int add_file(struct outset *os, const char *name, const void *data, size_
 	if (f->name == NULL ||
 	    asprintf(&f->tmpname, ".%s" TMP_TAG "%s", name, os->tag) < 0) {
 		free(f->name);
-		return -ENOMEM;
+		return NULL;
 	}
 	snprintf(os->failed, sizeof(os->failed), "%s", name);
-	if (os->keep_unchanged && same_file(os->dfd, name, data, len, os->keep_mode)) {
-		f->fd = -1;
-		f->kept = true;
-		os->n++;
-		os->failed[0] = '\0';
-		return 0;
-	}
-	if (a != NULL && a->err != 0) {
-		free(f->name);
-		free(f->tmpname);
-		return a->err;
-	}
-	if (a != NULL && a->len <= len && head <= a->len &&
-	    name_ahead(os->dfd, a, f->tmpname) == 0) {
-		fd = a->fd;
-		a->fd = -1;
-	} else {
-		a = NULL;
-		fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			    0644);
-	}
-	if (fd < 0) {
-		r = -errno;
-		free(f->name);
-		free(f->tmpname);
-		return r;
-	}
+	return f;
+}
+
+/* @f's temporary file could not be had: -errno @r */
+static int no_file(struct outfile *f, int r)
+{
+	free(f->name);
+	free(f->tmpname);
+	return r;
+}
+
+/* @f has its temporary file @fd, written @len bytes with the result @r. */
+static int file_written(struct outset *os, struct outfile *f, int fd, size_t len, int r)
+{
 	f->fd = fd;
-	os->n++; /* from here on the temporary file is ours to remove */
-	r = a != NULL ? write_rest(fd, a, data, len, head) : write_all(fd, data, len);
 	/* start the writeback now; the fsync in the commit then mostly waits less */
 	if (r == 0 && len > 0)
 		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -605,13 +627,53 @@ static int add_file(struct outset *os, const char *name, const void *data, size_
 
 int outset_add(struct outset *os, const char *name, const void *data, size_t len)
 {
-	return add_file(os, name, data, len, NULL, 0);
+	struct outfile *f = new_file(os, name);
+	int fd;
+
+	if (f == NULL)
+		return -ENOMEM;
+	if (os->keep_unchanged && same_file(os->dfd, name, data, len, os->keep_mode)) {
+		f->fd = -1;
+		f->kept = true;
+		os->n++;
+		os->failed[0] = '\0';
+		return 0;
+	}
+	fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return no_file(f, -errno);
+	os->n++; /* from here on the temporary file is ours to remove */
+	return file_written(os, f, fd, len, write_all(fd, data, len));
 }
 
 int outset_add_ahead(struct outset *os, const char *name, struct outset_ahead *a,
-		     const void *data, size_t len, size_t head)
+		     const void *head, size_t head_len, const void *tail, size_t tail_len)
 {
-	return add_file(os, name, data, len, a, head);
+	struct outfile *f = new_file(os, name);
+	bool named;
+	int fd, r;
+
+	if (f == NULL)
+		return -ENOMEM;
+	if (a->err != 0)
+		return no_file(f, a->err);
+	if (head_len > a->len || a->fd < 0)
+		return no_file(f, -EINVAL);
+	named = name_ahead(os->dfd, a, f->tmpname) == 0;
+	if (named) {
+		fd = a->fd;
+		a->fd = -1;
+	} else {
+		fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			    0644);
+		if (fd < 0)
+			return no_file(f, -errno);
+	}
+	os->n++; /* from here on the temporary file is ours to remove */
+	r = named ? 0 : copy_ahead(fd, a);
+	if (r == 0)
+		r = write_rest(fd, a, head, head_len, tail, tail_len);
+	return file_written(os, f, fd, a->len + tail_len, r);
 }
 
 /*

@@ -54,27 +54,33 @@ int outset_add(struct outset *os, const char *name, const void *data,
 	       size_t len) _must_check_;
 /*
  * A file of a set written before the set is opened (mydepmod's cache, written
- * while the index files are still being made): an unnamed file (O_TMPFILE) in
- * @dir holding @len bytes of @data, its writeback started, which nothing names
- * until outset_add_ahead() (a crash before leaves nothing behind). 0 with *@out,
- * which may hold the write's error for outset_add_ahead() to return; 0 with
- * *@out NULL when no such file can be made there (no O_TMPFILE, no directory
- * yet): the file is then added as any other; -ENOMEM.
+ * while the index files are still being made), piece by piece as it is made: an
+ * unnamed file (O_TMPFILE) in @dir, which nothing names until outset_add_ahead()
+ * (a crash before leaves nothing behind). 0 with *@out; 0 with *@out NULL when
+ * no such file can be made there (no O_TMPFILE, no directory yet): the file is
+ * then made in memory and added as any other; -ENOMEM.
  */
 struct outset_ahead;
-int outset_write_ahead(const char *dir, const void *data, size_t len,
-		       struct outset_ahead **out) _must_check_;
+int outset_ahead_open(const char *dir, struct outset_ahead **out) _must_check_;
+/*
+ * Append @len bytes of @data to @a's file. A failed write is kept for
+ * outset_add_ahead() to return; later writes are then skipped.
+ */
+void outset_ahead_write(struct outset_ahead *a, const void *data, size_t len);
+/* All is written: start the writeback. */
+void outset_ahead_end(struct outset_ahead *a);
 void outset_ahead_free(struct outset_ahead *a);
 /*
- * outset_add() of @len bytes @data, whose first bytes were given to
- * outset_write_ahead() @a: the file is named rather than written again, but
- * for its first @head bytes (at most those written ahead) and the bytes past
- * those, which are written now. The file is written whole as outset_add() does
- * when it cannot be named (another file system, no /proc). @a stays the
- * caller's to free; @a NULL: outset_add().
+ * Add the file written ahead to @a, named rather than written again, but for its
+ * first @head_len bytes, which become @head (the header, made last), and @tail,
+ * appended. It is copied from @a into a named file when it cannot be named
+ * (another file system, no /proc). It is not compared with the file there
+ * (outset_keep_unchanged()): its maker knows when that is the same. @a stays the
+ * caller's to free.
  */
 int outset_add_ahead(struct outset *os, const char *name, struct outset_ahead *a,
-		     const void *data, size_t len, size_t head) _must_check_;
+		     const void *head, size_t head_len, const void *tail,
+		     size_t tail_len) _must_check_;
 /*
  * Publish the whole set. On error, what was not yet renamed is removed; when a
  * rename fails, the files renamed before it get their old versions back.

@@ -85,10 +85,11 @@ cp "$D/$CACHE" "$TMPD/cache.cold"
 check "warm: kmod's outputs, no module opened" step warm 0 "$T"
 check "warm: the cache is the same bytes" cmp -s "$D/$CACHE" "$TMPD/cache.cold"
 
-# A new cache's body is written ahead to a file without a name, which the commit
-# names (lib/outset.h): through its descriptor, else through /proc (the first
-# linkat() failing, as without CAP_DAC_READ_SEARCH before Linux 6.10), else it is
-# written whole in turn (both failing: no /proc either; testsuite/faultinject.so).
+# A new cache's body is written ahead, as it is made, to a file without a name,
+# which the commit names (lib/outset.h): through its descriptor, else through
+# /proc (the first linkat() failing, as without CAP_DAC_READ_SEARCH before Linux
+# 6.10), else it is copied whole into a named file in turn (both failing: no
+# /proc either; testsuite/faultinject.so).
 # Each way is seen taken (strace), the cache is the same bytes, nothing is left.
 # ahead_run HOW [FAULTINJECT_N]: a run with the cache removed, linkat() traced
 ahead_run() {

@@ -861,6 +861,52 @@ static void test_add_fails(const char *base)
 	outset_free(NULL);
 }
 
+/*
+ * A file written ahead in pieces (outset_ahead_open()), then added with its
+ * first bytes replaced and more appended: named, not written again, and its
+ * bytes those pieces with that head and tail.
+ */
+static void test_ahead(const char *base)
+{
+	static const size_t cuts[] = { 7, 0, 13, 10, 1 };
+	char dir[PATH_MAX], path[PATH_MAX], want[64];
+	struct outset_ahead *a = NULL;
+	struct outset *os = NULL;
+	_cleanup_free_ char *got = NULL;
+	size_t len = 0, at = 0, gl = 0;
+	char data[31];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/ahead", base);
+	mkdir(dir, 0755);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	r = outset_ahead_open(dir, &a);
+	TAP_OK(r == 0 && a != NULL, "an unnamed file in the directory (O_TMPFILE)");
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		outset_ahead_write(a, data + at, cuts[i]);
+		at += cuts[i];
+	}
+	outset_ahead_end(a);
+	len = (size_t)snprintf(want, sizeof(want), "HEAD%.*sTAIL", (int)(at - 4),
+			       data + 4);
+	r = outset_open(dir, names, N_FILES, &warn_log, &os);
+	r = r < 0 ? r : outset_add_ahead(os, names[0], a, "HEAD", 4, "TAIL", 4);
+	r = r < 0 ? r : outset_commit(os);
+	outset_free(os);
+	outset_ahead_free(a);
+	TAP_OK(r == 0 &&
+		       read_file_full(AT_FDCWD, in_dir(path, dir, names[0]), &got, &gl) ==
+			       0 &&
+		       gl == len && memcmp(got, want, len) == 0 &&
+		       extra_entries(dir) == 0,
+	       "written ahead in %zu pieces, then its head and tail: %zu bytes as "
+	       "expected, nothing else there",
+	       sizeof(cuts) / sizeof(cuts[0]), len);
+}
+
 /* the commit's Nth rename fails */
 static const char *commit_failing_rename(const char *dir, unsigned int nth, int *r)
 {
@@ -951,6 +997,7 @@ int main(int argc, char **argv)
 	test_lock(base);
 	test_add_fails(base);
 	test_rename_fails(base);
+	test_ahead(base);
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
