@@ -132,10 +132,10 @@ int dmc_write_begin(struct dmc_writing *w, const char *key, const char *dirname,
 /*
  * The cache, with @record, in @out (emptied first): the whole file, or with
  * w->ahead its header and its record, the rest being in w->ahead's file; @w is
- * released but for w->ahead. The same modules and record give the same bytes. 1, @out
- * left empty, when the entries are all of @old's and nothing else, and the record is
- * @old's or there is none
- * (@record_len 0): @old then stays as it is, its record included.
+ * released but for w->ahead. The same modules and record give the same bytes.
+ * 1, @out left empty, when the entries are all of @old's and nothing else, and
+ * the record is @old's or there is none (@record_len 0): @old then stays as it
+ * is, its record included.
  */
 int dmc_write_end(struct dmc_writing *w, const void *record, size_t record_len,
 		  struct strbuf *out) _must_check_;

@@ -533,7 +533,6 @@ static int name_ahead(int dfd, const struct outset_ahead *a, const char *tmpname
 	return -errno;
 }
 
-/* @data's bytes but those @a holds from @head on: 0, or -errno */
 /* @a's bytes into @fd, from the start: for a file written ahead that has no name. */
 static int copy_ahead(int fd, const struct outset_ahead *a)
 {
