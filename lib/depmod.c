@@ -81,6 +81,7 @@ struct run {
 	} job;
 	/* with the cache: each output's dmr_file_hash(), for the record (§7) */
 	uint64_t out_hash[DEPMOD_N_OUTPUTS];
+	bool out_hashed; /* out_hash was made: a record is possible */
 };
 
 static int cache_wait(struct run *run);
@@ -335,7 +336,7 @@ static int make_cache(struct run *run, struct depmod_result *res)
 		return 0;
 	}
 	/* a run that said something makes no record */
-	r = run->n_said == 0 ? run->job.digest_r : 0;
+	r = run->n_said == 0 && run->out_hashed ? run->job.digest_r : 0;
 	if (r < 0) {
 		strbuf_release(&run->job.writing.body);
 		return out_of_memory(run->o->log);
@@ -591,8 +592,25 @@ static void output_sizes(const char *outdirname, size_t *sizes)
 }
 
 /*
+ * Can this run make a record (docs/depmod-cache.md §7)? Not when a module of the
+ * graph is not one the cache keeps yet, as on the run after a module's
+ * installation (dmr_digest() then makes no digest): the index files need not be
+ * hashed then.
+ */
+static bool record_possible(const struct run *run)
+{
+	size_t n = depgraph_count(run->dg);
+
+	for (size_t i = 0; i < n; i++)
+		if (!dmc_trusted(depgraph_module(run->dg, i), run->start_ns))
+			return false;
+	return true;
+}
+
+/*
  * Every output; those that need no resolution are made while it goes on. With
- * @cache, each is hashed for the cache's record (run->out_hash).
+ * @cache, each is hashed for the cache's record (run->out_hash) when one is
+ * possible.
  */
 static int generate(struct run *run, struct depmod_result *res, bool cache)
 {
@@ -608,7 +626,8 @@ static int generate(struct run *run, struct depmod_result *res, bool cache)
 	int r;
 
 	output_sizes(o->outdirname, oopts.size_hint);
-	if (cache) {
+	run->out_hashed = cache && record_possible(run);
+	if (run->out_hashed) {
 		oopts.hash = dmr_file_hash;
 		oopts.hashes = run->out_hash;
 	}
