@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * faultinject.so: an LD_PRELOAD shim that makes the Nth call of write(), fsync()
- * (fdatasync() too), rename() (renameat(), renameat2() too), pread() or linkat()
- * fail, or kills the process right before it, to test that a failing disk or a
- * crash never leaves a broken index.
+ * (fdatasync() too), rename() (renameat(), renameat2() too), pread(), linkat() or
+ * open() with O_TMPFILE fail, or kills the process right before it, to test that a
+ * failing disk or a crash never leaves a broken index.
  *
- *   FAULTINJECT_FUNC   write | fsync | rename | pread | linkat
+ *   FAULTINJECT_FUNC   write | fsync | rename | pread | linkat | tmpfile (open()
+ *                      of an unnamed file, O_TMPFILE: a file system without it)
  *   FAULTINJECT_N      act on the Nth call (1-based); "N+": fail that call and
  *                      every later one; 0 or unset: never
  *   FAULTINJECT_ERRNO  ENOSPC | EIO | a number (default ENOSPC): the call fails
@@ -25,15 +26,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { F_WRITE, F_FSYNC, F_RENAME, F_PREAD, F_LINK, F_N };
+enum { F_WRITE, F_FSYNC, F_RENAME, F_PREAD, F_LINK, F_TMPFILE, F_N };
 
-static const char *const names[F_N] = { "write", "fsync", "rename", "pread", "linkat" };
+static const char *const names[F_N] = { "write", "fsync",  "rename",
+					"pread", "linkat", "tmpfile" };
 static unsigned long calls[F_N];
 static int target = -1;
 static unsigned long fail_at;
@@ -185,4 +188,40 @@ int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
 		return -1;
 	}
 	return (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+/* open() and open64(): only O_TMPFILE ones are counted and may fail */
+static int fi_open(const char *path, int flags, va_list ap)
+{
+	mode_t mode = 0;
+
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		mode = va_arg(ap, mode_t);
+	if ((flags & O_TMPFILE) == O_TMPFILE && fi_hit(F_TMPFILE)) {
+		errno = fail_errno;
+		return -1;
+	}
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, flags);
+	r = fi_open(path, flags, ap);
+	va_end(ap);
+	return r;
+}
+
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, flags);
+	r = fi_open(path, flags, ap);
+	va_end(ap);
+	return r;
 }

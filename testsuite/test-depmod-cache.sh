@@ -89,12 +89,14 @@ check "warm: the cache is the same bytes" cmp -s "$D/$CACHE" "$TMPD/cache.cold"
 # which the commit names (lib/outset.h): through its descriptor, else through
 # /proc (the first linkat() failing, as without CAP_DAC_READ_SEARCH before Linux
 # 6.10), else it is copied whole into a named file in turn (both failing: no
-# /proc either; testsuite/faultinject.so).
+# /proc either; testsuite/faultinject.so). Where no such file can be made (no
+# O_TMPFILE), the body is made in memory and the cache written whole.
 # Each way is seen taken (strace), the cache is the same bytes, nothing is left.
-# ahead_run HOW [FAULTINJECT_N]: a run with the cache removed, linkat() traced
+# ahead_run HOW [FAULTINJECT_N [FUNC]]: a run with the cache removed, linkat()
+# (or FUNC) failing from the Nth call, traced
 ahead_run() {
 	rm -f "$D/$CACHE"
-	FAULTINJECT_FUNC=${2:+linkat} FAULTINJECT_N=${2:-} FAULTINJECT_ERRNO=1 \
+	FAULTINJECT_FUNC=${2:+${3:-linkat}} FAULTINJECT_N=${2:-} FAULTINJECT_ERRNO=${4:-1} \
 		LD_PRELOAD=${2:+$top_builddir/testsuite/faultinject.so} \
 		strace -f -qq -e trace=linkat,openat -o "$TMPD/ahead.$1" \
 		"$REAL_MYDEPMOD" --cache -b "$T" $K
@@ -111,6 +113,12 @@ left=$(find "$D" -maxdepth 1 -name '*mydepmod-*' | wc -l)
 check "... both failing: written whole in turn, the same bytes, nothing left ($left)" \
 	bash -c "! grep -q 'linkat(' '$TMPD/ahead.none' &&
 		grep -q 'openat(.*modules.mykmod-cache.bin.mydepmod-.*O_CREAT|O_EXCL' '$TMPD/ahead.none' &&
+		cmp -s '$D/$CACHE' '$TMPD/cache.ahead' && [ $left = 0 ]"
+ahead_run memory 1+ tmpfile 95
+left=$(find "$D" -maxdepth 1 -name '*mydepmod-*' | wc -l)
+check "no unnamed file to be had (EOPNOTSUPP): made in memory, the same bytes, nothing left ($left)" \
+	bash -c "! grep -q 'linkat(' '$TMPD/ahead.memory' &&
+		grep -q 'openat(.*modules.mykmod-cache.bin.mydepmod-.*O_CREAT|O_EXCL' '$TMPD/ahead.memory' &&
 		cmp -s '$D/$CACHE' '$TMPD/cache.ahead' && [ $left = 0 ]"
 
 check "-n with a warm cache: kmod's stdout, no module opened" step warm-n 0 "$T" -n
