@@ -215,13 +215,4 @@ int open(const char *path, int flags, ...)
 	return r;
 }
 
-int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, flags);
-	r = fi_open(path, flags, ap);
-	va_end(ap);
-	return r;
-}
+int open64(const char *path, int flags, ...) __attribute__((alias("open")));
