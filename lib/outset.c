@@ -542,18 +542,15 @@ static int copy_ahead(int fd, const struct outset_ahead *a)
 	if (buf == NULL)
 		return -ENOMEM;
 	while (at < a->len) {
-		size_t want = a->len - at < (1 << 16) ? a->len - at : (1 << 16);
-		ssize_t n = pread(a->fd, buf, want, (off_t)at);
-		int r;
+		size_t n = a->len - at < (1 << 16) ? a->len - at : (1 << 16);
+		/* -EIO when shorter than written */
+		int r = pread_all(a->fd, buf, n, at);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO; /* shorter than written */
-		r = write_all(fd, buf, (size_t)n);
+		if (r == 0)
+			r = write_all(fd, buf, n);
 		if (r < 0)
 			return r;
-		at += (size_t)n;
+		at += n;
 	}
 	return 0;
 }
