@@ -75,10 +75,14 @@ static int push_setting(struct strbuf *sb, const struct depmod_opts *o, int64_t 
 	return r;
 }
 
-/* May @m be in a record (docs/depmod-cache.md §7)? */
-static bool recordable(const struct dg_module *m, int64_t start_ns, bool cached_only)
+bool dmr_recordable(const struct dg_module *const *mods, size_t n, int64_t start_ns,
+		    bool cached_only)
 {
-	return m != NULL && dmc_trusted(m, start_ns) && (!cached_only || m->from_cache);
+	for (size_t i = 0; i < n; i++)
+		if (mods[i] == NULL || !dmc_trusted(mods[i], start_ns) ||
+		    (cached_only && !mods[i]->from_cache))
+			return false;
+	return true;
 }
 
 int dmr_digest(const struct depmod_opts *o, const struct dg_module *const *mods, size_t n,
@@ -91,9 +95,8 @@ int dmr_digest(const struct depmod_opts *o, const struct dg_module *const *mods,
 	 * Every module first, which is cheap: the run after a module's
 	 * installation, which can make or use no record, then hashes nothing
 	 */
-	for (size_t i = 0; i < n; i++)
-		if (!recordable(mods[i], start_ns, cached_only))
-			return 0;
+	if (!dmr_recordable(mods, n, start_ns, cached_only))
+		return 0;
 	r = push_setting(&sb, o, start_ns);
 	for (size_t i = 0; r > 0 && i < n; i++) {
 		const struct dg_module *m = mods[i];

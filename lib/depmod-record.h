@@ -31,6 +31,13 @@ struct dmr_files {
  * modules.builtin.modinfo) changed less than DMC_RACY_NS before @start_ns; or
  * -ENOMEM.
  */
+/*
+ * May the @n modules @mods all be in a record (docs/depmod-cache.md §7):
+ * dmc_trusted(), and with @cached_only taken from the cache? dmr_digest() makes
+ * none otherwise.
+ */
+bool dmr_recordable(const struct dg_module *const *mods, size_t n, int64_t start_ns,
+		    bool cached_only);
 int dmr_digest(const struct depmod_opts *o, const struct dg_module *const *mods, size_t n,
 	       int64_t start_ns, bool cached_only, uint64_t *digest) _must_check_;
 

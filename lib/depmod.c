@@ -592,22 +592,6 @@ static void output_sizes(const char *outdirname, size_t *sizes)
 }
 
 /*
- * Can this run make a record (docs/depmod-cache.md §7)? Not when a module of the
- * graph is not one the cache keeps yet, as on the run after a module's
- * installation (dmr_digest() then makes no digest): the index files need not be
- * hashed then.
- */
-static bool record_possible(const struct run *run)
-{
-	size_t n = depgraph_count(run->dg);
-
-	for (size_t i = 0; i < n; i++)
-		if (!dmc_trusted(depgraph_module(run->dg, i), run->start_ns))
-			return false;
-	return true;
-}
-
-/*
  * Every output; those that need no resolution are made while it goes on. With
  * @cache, each is hashed for the cache's record (run->out_hash) when one is
  * possible.
@@ -626,7 +610,13 @@ static int generate(struct run *run, struct depmod_result *res, bool cache)
 	int r;
 
 	output_sizes(o->outdirname, oopts.size_hint);
-	run->out_hashed = cache && record_possible(run);
+	/*
+	 * none when a module of the graph is not one the cache keeps yet, as on
+	 * the run after a module's installation: dmr_digest() then makes no record
+	 * (job.mods begins with the graph's modules, cache_start())
+	 */
+	run->out_hashed = cache && dmr_recordable(run->job.mods, depgraph_count(run->dg),
+						  run->start_ns, false);
 	if (run->out_hashed) {
 		oopts.hash = dmr_file_hash;
 		oopts.hashes = run->out_hash;
