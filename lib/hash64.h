@@ -25,6 +25,37 @@ static inline uint64_t hash64_word(const unsigned char *p)
 	return v;
 }
 
+/* One 32-byte block into the four lanes. */
+static inline void hash64_block(uint64_t l[4], const unsigned char *p)
+{
+	for (int k = 0; k < 4; k++)
+		l[k] = hash64_mix(l[k], hash64_word(p + 8 * k));
+}
+
+/* The lanes joined, then the @n (< 32) bytes at @p past the last block. */
+static inline uint64_t hash64_rest(const uint64_t l[4], const unsigned char *p, size_t n)
+{
+	uint64_t h = hash64_mix(hash64_mix(hash64_mix(l[0], l[1]), l[2]), l[3]);
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		h = hash64_mix(h, hash64_word(p + i));
+	if (i < n) {
+		uint64_t w = 0;
+
+		memcpy(&w, p + i, n - i);
+		h = hash64_mix(h, w);
+	}
+	return h;
+}
+
+static inline uint64_t hash64_final_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
 static inline uint64_t hash64(const void *data, size_t len, uint64_t seed)
 {
 	const unsigned char *p = data;
@@ -33,20 +64,8 @@ static inline uint64_t hash64(const void *data, size_t len, uint64_t seed)
 	size_t i = 0;
 
 	for (; i + 32 <= len; i += 32)
-		for (int k = 0; k < 4; k++)
-			l[k] = hash64_mix(l[k], hash64_word(p + i + 8 * k));
-	h = hash64_mix(hash64_mix(hash64_mix(l[0], l[1]), l[2]), l[3]);
-	for (; i + 8 <= len; i += 8)
-		h = hash64_mix(h, hash64_word(p + i));
-	if (i < len) {
-		uint64_t w = 0;
-
-		memcpy(&w, p + i, len - i);
-		h = hash64_mix(h, w);
-	}
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
+		hash64_block(l, p + i);
+	return hash64_final_mix(hash64_rest(l, p + i, len - i));
 }
 
 /*
@@ -73,12 +92,6 @@ static inline void hash64_stream_init(struct hash64_stream *s, uint64_t seed)
 	s->len = 0;
 }
 
-static inline void hash64_stream_block(struct hash64_stream *s, const unsigned char *p)
-{
-	for (int k = 0; k < 4; k++)
-		s->l[k] = hash64_mix(s->l[k], hash64_word(p + 8 * k));
-}
-
 static inline void hash64_stream_update(struct hash64_stream *s, const void *data,
 					size_t len)
 {
@@ -94,31 +107,17 @@ static inline void hash64_stream_update(struct hash64_stream *s, const void *dat
 		i = take;
 		if (s->n_part < 32)
 			return;
-		hash64_stream_block(s, s->part);
+		hash64_block(s->l, s->part);
 		s->n_part = 0;
 	}
 	for (; i + 32 <= len; i += 32)
-		hash64_stream_block(s, p + i);
+		hash64_block(s->l, p + i);
 	memcpy(s->part, p + i, len - i);
 	s->n_part = len - i;
 }
 
 static inline uint64_t hash64_stream_final(const struct hash64_stream *s)
 {
-	uint64_t h =
-		hash64_mix(hash64_mix(hash64_mix(s->l[0], s->l[1]), s->l[2]), s->l[3]);
-	size_t i = 0;
-
-	for (; i + 8 <= s->n_part; i += 8)
-		h = hash64_mix(h, hash64_word(s->part + i));
-	if (i < s->n_part) {
-		uint64_t w = 0;
-
-		memcpy(&w, s->part + i, s->n_part - i);
-		h = hash64_mix(h, w);
-	}
-	h = hash64_mix(h, s->len);
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
+	return hash64_final_mix(
+		hash64_mix(hash64_rest(s->l, s->part, s->n_part), s->len));
 }
