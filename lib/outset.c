@@ -601,6 +601,15 @@ static struct outfile *new_file(struct outset *os, const char *name)
 	return f;
 }
 
+/* @f's temporary file, made new (never an existing one): its fd, or -errno. */
+static int open_temporary(const struct outset *os, const struct outfile *f)
+{
+	int fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			0644);
+
+	return fd < 0 ? -errno : fd;
+}
+
 /* @f's temporary file could not be had: -errno @r */
 static int no_file(struct outfile *f, int r)
 {
@@ -635,9 +644,9 @@ int outset_add(struct outset *os, const char *name, const void *data, size_t len
 		os->failed[0] = '\0';
 		return 0;
 	}
-	fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = open_temporary(os, f);
 	if (fd < 0)
-		return no_file(f, -errno);
+		return no_file(f, fd);
 	os->n++; /* from here on the temporary file is ours to remove */
 	return file_written(os, f, fd, len, write_all(fd, data, len));
 }
@@ -660,10 +669,9 @@ int outset_add_ahead(struct outset *os, const char *name, struct outset_ahead *a
 		fd = a->fd;
 		a->fd = -1;
 	} else {
-		fd = openat(os->dfd, f->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			    0644);
+		fd = open_temporary(os, f);
 		if (fd < 0)
-			return no_file(f, -errno);
+			return no_file(f, fd);
 	}
 	os->n++; /* from here on the temporary file is ours to remove */
 	r = named ? 0 : copy_ahead(fd, a);
