@@ -108,18 +108,21 @@ ahead_run proc 1
 check "... that failing, named through /proc: the same bytes" \
 	bash -c "grep -q 'linkat(AT_FDCWD, \"/proc/self/fd/.*AT_SYMLINK_FOLLOW) = 0' '$TMPD/ahead.proc' &&
 		cmp -s '$D/$CACHE' '$TMPD/cache.ahead'"
+# written_whole HOW LEFT: ahead_run HOW named nothing, wrote the cache under a
+# temporary name of its own, the same bytes, and LEFT files behind (0 wanted)
+written_whole() {
+	! grep -q 'linkat(' "$TMPD/ahead.$1" &&
+		grep -q 'openat(.*modules.mykmod-cache.bin.mydepmod-.*O_CREAT|O_EXCL' "$TMPD/ahead.$1" &&
+		cmp -s "$D/$CACHE" "$TMPD/cache.ahead" && [ "$2" = 0 ]
+}
 ahead_run none 1+
 left=$(find "$D" -maxdepth 1 -name '*mydepmod-*' | wc -l)
 check "... both failing: written whole in turn, the same bytes, nothing left ($left)" \
-	bash -c "! grep -q 'linkat(' '$TMPD/ahead.none' &&
-		grep -q 'openat(.*modules.mykmod-cache.bin.mydepmod-.*O_CREAT|O_EXCL' '$TMPD/ahead.none' &&
-		cmp -s '$D/$CACHE' '$TMPD/cache.ahead' && [ $left = 0 ]"
+	written_whole none "$left"
 ahead_run memory 1+ tmpfile 95
 left=$(find "$D" -maxdepth 1 -name '*mydepmod-*' | wc -l)
 check "no unnamed file to be had (EOPNOTSUPP): made in memory, the same bytes, nothing left ($left)" \
-	bash -c "! grep -q 'linkat(' '$TMPD/ahead.memory' &&
-		grep -q 'openat(.*modules.mykmod-cache.bin.mydepmod-.*O_CREAT|O_EXCL' '$TMPD/ahead.memory' &&
-		cmp -s '$D/$CACHE' '$TMPD/cache.ahead' && [ $left = 0 ]"
+	written_whole memory "$left"
 
 check "-n with a warm cache: kmod's stdout, no module opened" step warm-n 0 "$T" -n
 
