@@ -12,9 +12,20 @@
 
 void strbuf_release(struct strbuf *sb)
 {
-	free(sb->buf);
+	if (!sb->borrowed)
+		free(sb->buf);
 	sb->buf = NULL;
 	sb->used = sb->size = 0;
+	sb->borrowed = false;
+}
+
+void strbuf_borrow(struct strbuf *sb, char *buf, size_t size)
+{
+	strbuf_release(sb);
+	sb->buf = buf;
+	sb->size = size;
+	sb->borrowed = true;
+	sb->buf[0] = '\0';
 }
 
 int strbuf_reserve(struct strbuf *sb, size_t extra)
@@ -32,9 +43,17 @@ int strbuf_reserve(struct strbuf *sb, size_t extra)
 		if (umulsz_overflow(nsize, 2, &nsize))
 			return -ENOMEM;
 	}
-	n = realloc(sb->buf, nsize);
-	if (n == NULL)
-		return -ENOMEM;
+	if (sb->borrowed) {
+		n = malloc(nsize);
+		if (n == NULL)
+			return -ENOMEM;
+		memcpy(n, sb->buf, sb->used);
+		sb->borrowed = false;
+	} else {
+		n = realloc(sb->buf, nsize);
+		if (n == NULL)
+			return -ENOMEM;
+	}
 	sb->buf = n;
 	sb->size = nsize;
 	return 0;
@@ -97,9 +116,17 @@ char *strbuf_steal(struct strbuf *sb)
 
 	if (strbuf_str(sb) == NULL)
 		return NULL;
-	s = sb->buf;
+	if (sb->borrowed) { /* the caller gets memory it may free */
+		s = malloc(sb->used + 1);
+		if (s == NULL)
+			return NULL;
+		memcpy(s, sb->buf, sb->used + 1);
+	} else {
+		s = sb->buf;
+	}
 	sb->buf = NULL;
 	sb->used = sb->size = 0;
+	sb->borrowed = false;
 	return s;
 }
 

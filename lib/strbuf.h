@@ -2,6 +2,7 @@
 /* Growable byte buffer. All functions return 0 or -ENOMEM. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -10,14 +11,22 @@ struct strbuf {
 	char *buf;
 	size_t used;
 	size_t size;
+	/* @buf is not @sb's own (strbuf_borrow()): never freed nor reallocated */
+	bool borrowed;
 };
 
-#define STRBUF_INIT        \
-	{                  \
-		NULL, 0, 0 \
+#define STRBUF_INIT               \
+	{                         \
+		NULL, 0, 0, false \
 	}
 
 void strbuf_release(struct strbuf *sb);
+/*
+ * Start @sb, empty, on @size bytes at @buf that the caller owns and keeps until
+ * @sb is released: it fills them until it needs more, then moves to memory of
+ * its own (malloc), as it does for everything else. @size must be at least 1.
+ */
+void strbuf_borrow(struct strbuf *sb, char *buf, size_t size);
 int strbuf_reserve(struct strbuf *sb, size_t extra) _must_check_;
 int strbuf_push(struct strbuf *sb, const void *data, size_t len) _must_check_;
 int strbuf_pushstr(struct strbuf *sb, const char *s) _must_check_;

@@ -5,7 +5,10 @@
  * byte by byte against a plain array; embedded NULs; and out of memory: sizes
  * that overflow size_t or exceed what malloc can give must fail with -ENOMEM
  * and leave the contents as they were, also when the limit is a real one
- * (RLIMIT_AS in a child process).
+ * (RLIMIT_AS in a child process). A borrowed buffer (strbuf_borrow()) is filled
+ * in place until it is outgrown, then left for memory of the buffer's own with
+ * the contents kept, and is never freed: the memory of lib/hugemem.h, which is
+ * checked here too (aligned, zeroed, writable, whole).
  */
 #include "config.h"
 
@@ -17,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hugemem.h"
 #include "strbuf.h"
 #include "tap.h"
 #include "util.h"
@@ -223,6 +227,88 @@ static void test_rlimit(void)
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+static void test_borrow(void)
+{
+	char room[64], expect[200];
+	struct strbuf sb = STRBUF_INIT;
+	bool in_place = true;
+	char *stolen;
+
+	memset(room, 'x', sizeof(room));
+	strbuf_borrow(&sb, room, sizeof(room));
+	TAP_OK(sb.buf == room && sb.used == 0 && sb.size == sizeof(room) &&
+		       room[0] == '\0',
+	       "a borrowed buffer starts empty, in place");
+	for (size_t i = 0; i < 63; i++) {
+		expect[i] = (char)('a' + i % 26);
+		if (strbuf_pushchar(&sb, expect[i]) < 0)
+			in_place = false;
+		in_place = in_place && sb.buf == room;
+	}
+	TAP_OK(in_place && holds(&sb, expect, 63) && room[63] == '\0',
+	       "63 bytes and the NUL fill 64 borrowed bytes without leaving them");
+	TAP_OK(strbuf_pushchar(&sb, 'Z') == 0 && sb.buf != room && sb.size > 64 &&
+		       !sb.borrowed,
+	       "one more byte moves the buffer to memory of its own");
+	expect[63] = 'Z';
+	for (size_t i = 64; i < sizeof(expect); i++) {
+		expect[i] = (char)('A' + i % 26);
+		if (strbuf_pushchar(&sb, expect[i]) < 0)
+			break;
+	}
+	TAP_OK(holds(&sb, expect, sizeof(expect)) && memcmp(room, expect, 63) == 0,
+	       "the contents moved whole and grow on; the borrowed bytes stay as left");
+	strbuf_release(&sb); /* frees its own buffer, not @room (a stack array) */
+
+	strbuf_borrow(&sb, room, sizeof(room));
+	TAP_OK(strbuf_pushstr(&sb, "kept") == 0 && sb.buf == room,
+	       "a buffer is borrowed again after a release");
+	stolen = strbuf_steal(&sb);
+	TAP_OK(stolen != NULL && stolen != room && streq(stolen, "kept") &&
+		       sb.buf == NULL && !sb.borrowed,
+	       "steal of a borrowed buffer hands over a malloc'd copy");
+	free(stolen);
+	strbuf_borrow(&sb, room, sizeof(room));
+	strbuf_release(&sb);
+	TAP_OK(sb.buf == NULL && sb.size == 0 && !sb.borrowed,
+	       "a release of a borrowed buffer leaves it empty and its own again");
+}
+
+static void test_hugemem(void)
+{
+	struct hugemem m;
+	bool zero = true;
+	unsigned char *p;
+
+	TAP_OK(hugemem_alloc(&m, 0) == -EINVAL && m.p == NULL && m.len == 0,
+	       "hugemem: no memory for 0 bytes");
+	TAP_OK(hugemem_alloc(&m, SIZE_MAX - 1) == -ENOMEM && m.p == NULL,
+	       "hugemem: a size that overflows fails with -ENOMEM");
+	if (hugemem_alloc(&m, HUGEMEM_ALIGN + HUGEMEM_ALIGN / 2) < 0) {
+		TAP_OK(false, "hugemem: 3 MiB");
+		return;
+	}
+	TAP_OK(((uintptr_t)m.p & (HUGEMEM_ALIGN - 1)) == 0 && m.len == 2 * HUGEMEM_ALIGN,
+	       "hugemem: 3 MiB come as two huge pages, aligned");
+	hugemem_free(&m);
+	if (hugemem_alloc(&m, HUGEMEM_ALIGN + 1) < 0) {
+		TAP_OK(false, "hugemem: 2 MiB + 1 byte");
+		return;
+	}
+	p = m.p;
+	TAP_OK(((uintptr_t)p & (HUGEMEM_ALIGN - 1)) == 0 &&
+		       m.len == HUGEMEM_ALIGN + (size_t)sysconf(_SC_PAGESIZE),
+	       "hugemem: 2 MiB + 1 byte come as a huge page, aligned, and one page");
+	for (size_t i = 0; i < m.len; i += 4096)
+		zero = zero && p[i] == 0 && p[i + 4095] == 0;
+	memset(p, 0xa5, m.len);
+	TAP_OK(zero && p[0] == 0xa5 && p[m.len - 1] == 0xa5,
+	       "hugemem: all of it is zeroed and writable");
+	hugemem_free(&m);
+	TAP_OK(m.p == NULL && m.len == 0, "hugemem: freed, the struct is empty");
+	hugemem_free(&m); /* twice is harmless */
+}
+
 int main(void)
 {
 	/* what was printed survives a crash of the code under test */
@@ -234,5 +320,7 @@ int main(void)
 	test_reserve();
 	test_too_big();
 	test_rlimit();
+	test_borrow();
+	test_hugemem();
 	return tap_done();
 }
