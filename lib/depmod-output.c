@@ -193,8 +193,15 @@ static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 	int r = 0;
 
 	r = start_index(bin, &w);
-	if (r < 0)
+	/* the values are modules.dep's lines, the last run's file a fair guess */
+	if (r == 0 && w != NULL)
+		r = index_writer_reserve(w, depgraph_count(g->dg),
+					 g->opts->size_hint[DEPMOD_OUT_DEP] +
+						 depgraph_count(g->dg) * 32);
+	if (r < 0) {
+		index_writer_free(w);
 		return r;
+	}
 	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
 		struct dg_module *m = depgraph_module(g->dg, i);
 		struct dg_module **deps = NULL;
@@ -246,11 +253,34 @@ static int gen_alias_lines(struct gen *g, struct strbuf *txt)
  * modules.alias.bin, made apart from the text (the index is most of the work)
  * so that the two are made at once; only the index has anything to say.
  */
+/* The entries modules.alias.bin will have and their bytes, give or take. */
+static void count_aliases(const struct depgraph *dg, size_t *n, size_t *text)
+{
+	*n = *text = 0;
+	for (size_t i = 0; i < depgraph_count(dg); i++) {
+		const struct dg_module *m = depgraph_module(dg, i);
+		size_t name = strlen(m->scan->name) + 1;
+
+		for (size_t k = 0; k < m->n_info; k++) {
+			if (m->info[k].kind != DG_INFO_ALIAS)
+				continue;
+			(*n)++;
+			*text += strlen(m->info[k].value) + 1 + name;
+		}
+	}
+}
+
 static int gen_alias_index(struct gen *g, struct strbuf *bin)
 {
 	struct index_writer *w = NULL;
 	int r = start_index(bin, &w);
 
+	if (r == 0 && w != NULL) {
+		size_t n, text;
+
+		count_aliases(g->dg, &n, &text);
+		r = index_writer_reserve(w, n, text);
+	}
 	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
 		struct dg_module *m = depgraph_module(g->dg, i);
 
@@ -317,6 +347,19 @@ static void sym_cb(void *data, const char *name, const struct dg_module *owner)
 				 owner->idx, "syms");
 }
 
+/* The entries modules.symbols.bin will have and their bytes. */
+struct sym_count {
+	size_t n, text;
+};
+
+static void count_symbol(void *data, const char *name, const struct dg_module *owner)
+{
+	struct sym_count *c = data;
+
+	c->n++;
+	c->text += sizeof("symbol:") + strlen(name) + strlen(owner->scan->name) + 1;
+}
+
 static int gen_symbols(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 {
 	struct sym_gen s = { .g = g, .txt = txt, .key = STRBUF_INIT };
@@ -326,8 +369,16 @@ static int gen_symbols(struct gen *g, struct strbuf *txt, struct strbuf *bin)
 	if (r < 0)
 		return r;
 	r = start_index(bin, &s.w);
-	if (r < 0)
+	if (r == 0 && s.w != NULL) {
+		struct sym_count c = { 0, 0 };
+
+		depgraph_foreach_symbol(g->dg, count_symbol, &c);
+		r = index_writer_reserve(s.w, c.n, c.text);
+	}
+	if (r < 0) {
+		index_writer_free(s.w);
 		return r;
+	}
 	depgraph_foreach_symbol(g->dg, sym_cb, &s);
 	strbuf_release(&s.key);
 	r = s.err;
@@ -555,12 +606,50 @@ struct job {
  * it and touches twice the memory. A hint only: when the room cannot be had,
  * the buffer grows as it fills.
  */
-static void reserve_hint(struct strbuf *sb, size_t hint)
+static size_t hinted_room(size_t hint)
 {
 	if (hint == 0 || hint > SIZE_HINT_MAX)
+		return 0;
+	/* and the NUL; 64-byte steps keep each output's start on a cache line */
+	return (hint + hint / 8 + 1 + 63) & ~(size_t)63;
+}
+
+/*
+ * Below this, the outputs' buffers come from malloc one by one: a piece of huge
+ * pages would hold more than they weigh.
+ */
+#define ROOM_MIN (HUGEMEM_ALIGN / 2)
+
+/*
+ * The hinted outputs' room: one piece of huge pages when there is a @room and
+ * the hints add up to ROOM_MIN, else a buffer each (docs/depmod-outputs.md §12).
+ */
+static void reserve_hints(struct strbuf *out, const struct depmod_output_opts *opts)
+{
+	size_t total = 0;
+	char *p;
+
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
+		total += hinted_room(opts->size_hint[i]);
+	if (opts->room != NULL && total >= ROOM_MIN &&
+	    hugemem_alloc(opts->room, total) == 0) {
+		p = opts->room->p;
+		for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {
+			size_t room = hinted_room(opts->size_hint[i]);
+
+			if (room == 0)
+				continue;
+			strbuf_borrow(&out[i], p, room);
+			p += room;
+		}
 		return;
-	if (strbuf_reserve(sb, hint + hint / 8) < 0)
-		strbuf_release(sb);
+	}
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {
+		size_t room = hinted_room(opts->size_hint[i]);
+
+		if (room > 0 && strbuf_reserve(&out[i], room - 1) < 0)
+			strbuf_release(&out[i]);
+	}
 }
 
 struct depmod_gen {
@@ -672,8 +761,7 @@ int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *op
 	gen->dg = dg;
 	gen->opts = *opts;
 	gen->out = out;
-	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
-		reserve_hint(&out[i], opts->size_hint[i]);
+	reserve_hints(out, opts);
 	for (int i = 0; i < N_JOBS; i++) {
 		struct job *j = &gen->jobs[i];
 

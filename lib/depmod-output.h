@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "depgraph.h"
+#include "hugemem.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -46,6 +47,13 @@ struct depmod_output_opts {
 	 * 0: its buffer is made that big at once rather than grown by doubling
 	 */
 	size_t size_hint[DEPMOD_N_OUTPUTS];
+	/*
+	 * NULL, or where the buffers of the outputs with a hint are made, all in
+	 * one piece of huge pages when the hints add up to enough
+	 * (docs/depmod-outputs.md §12): the caller frees it (hugemem_free()) once
+	 * it has released the outputs
+	 */
+	struct hugemem *room;
 	/*
 	 * NULL, or what each output is hashed with into @hashes (by the thread
 	 * that made it, while it is in the CPU's cache: mydepmod's record of its

@@ -605,6 +605,7 @@ static int generate(struct run *run, struct depmod_result *res, bool cache)
 		.warn_dups = o->warn_dups,
 		.n_threads = o->n_threads,
 		.log = o->log,
+		.room = &res->out_room,
 	};
 	struct depmod_gen *gen;
 	int r;
@@ -685,6 +686,7 @@ int depmod_run(const struct depmod_opts *o, struct depmod_result *res)
 		res->out[i] = (struct strbuf)STRBUF_INIT;
 	res->unresolved = NULL;
 	res->n_unresolved = 0;
+	res->out_room = (struct hugemem){ NULL, 0 };
 	res->cache = (struct strbuf)STRBUF_INIT;
 	res->cache_ahead = NULL;
 	res->current = false;
@@ -733,6 +735,7 @@ void depmod_result_release(struct depmod_result *res)
 	res->release_started = false;
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		strbuf_release(&res->out[i]);
+	hugemem_free(&res->out_room);
 	strbuf_release(&res->cache);
 	outset_ahead_free(res->cache_ahead);
 	res->cache_ahead = NULL;

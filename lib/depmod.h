@@ -68,6 +68,8 @@ struct depmod_unresolved {
 struct depmod_result {
 	/* by enum depmod_output_id; the .bin ones stay empty with text_only */
 	struct strbuf out[DEPMOD_N_OUTPUTS];
+	/* where @out's buffers may be (depmod_output_opts.room) */
+	struct hugemem out_room;
 	/*
 	 * When -e's check ran (print_unknown with -E or -F): every module it
 	 * reported, in kmod's report order; filled even when a cycle follows.

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "hugemem.h"
 #include "index-writer.h"
 #include "util.h"
 
@@ -70,6 +71,15 @@ struct index_writer {
 	struct hash *dups;
 	size_t *prev;
 	size_t nprev, prev_alloc;
+	/*
+	 * index_writer_reserve()'s piece of huge pages, or empty: the first
+	 * @room_entries entries, as many ukeys for serialize(), then one arena
+	 * block (@room_block); each is left for malloc'd memory when outgrown
+	 */
+	struct hugemem room;
+	size_t room_entries;
+	struct ukey *room_keys;
+	struct arena_block *room_block;
 };
 
 /* state of one serialization */
@@ -97,12 +107,51 @@ void index_writer_free(struct index_writer *w)
 		return;
 	for (b = w->arena; b != NULL; b = next) {
 		next = b->next;
-		free(b);
+		if (b != w->room_block)
+			free(b);
 	}
 	hash_free(w->dups);
 	free(w->prev);
-	free(w->entries);
+	if (w->room.p == NULL || (void *)w->entries != w->room.p)
+		free(w->entries);
+	hugemem_free(&w->room);
 	free(w);
+}
+
+/* Below this, a reservation is made with malloc: huge pages would be mostly empty. */
+#define ROOM_MIN (HUGEMEM_ALIGN / 2)
+
+int index_writer_reserve(struct index_writer *w, size_t n_entries, size_t text)
+{
+	size_t entries, keys, total;
+	struct entry *n;
+
+	if (w->n > 0 || w->alloc > 0 || n_entries == 0)
+		return 0;
+	if (umulsz_overflow(n_entries, sizeof(struct entry), &entries) ||
+	    umulsz_overflow(n_entries, sizeof(struct ukey), &keys) ||
+	    uaddsz_overflow(entries, keys, &total) ||
+	    uaddsz_overflow(total, sizeof(struct arena_block) + 16, &total) ||
+	    uaddsz_overflow(total, text, &total))
+		return -ENOMEM;
+	if (total < ROOM_MIN || hugemem_alloc(&w->room, total) < 0) {
+		n = malloc(entries);
+		if (n == NULL)
+			return -ENOMEM;
+		w->entries = n;
+		w->alloc = n_entries;
+		return 0;
+	}
+	w->entries = w->room.p;
+	w->alloc = w->room_entries = n_entries;
+	w->room_keys = (struct ukey *)((char *)w->room.p + entries);
+	/* entry and ukey sizes are multiples of 8, as is the block's header */
+	w->room_block = (struct arena_block *)((char *)w->room_keys + keys);
+	w->room_block->next = NULL;
+	w->room_block->used = 0;
+	w->room_block->size = w->room.len - entries - keys - sizeof(struct arena_block);
+	w->arena = w->room_block;
+	return 0;
 }
 
 static const char *arena_strdup(struct index_writer *w, const char *s, size_t len)
@@ -173,7 +222,14 @@ int index_writer_add(struct index_writer *w, const char *key, const char *value,
 		if (umulsz_overflow(nalloc, 2, &nalloc) ||
 		    umulsz_overflow(nalloc, sizeof(*n), &bytes))
 			return -ENOMEM;
-		n = realloc(w->entries, bytes);
+		if (w->room.p != NULL && (void *)w->entries == w->room.p) {
+			/* outgrown: the entries move, the room stays for the rest */
+			n = malloc(bytes);
+			if (n != NULL)
+				memcpy(n, w->entries, w->n * sizeof(*n));
+		} else {
+			n = realloc(w->entries, bytes);
+		}
 		if (n == NULL)
 			return -ENOMEM;
 		w->entries = n;
@@ -599,7 +655,8 @@ static int write_node(struct wctx *c, size_t lo, size_t hi, size_t depth, bool r
 static int serialize(struct index_writer *w, struct strbuf *out, bool preorder)
 {
 	struct wctx c = { .w = w, .out = out, .base = out->used, .preorder = preorder };
-	_cleanup_free_ struct ukey *keys = NULL;
+	_cleanup_free_ struct ukey *own_keys = NULL;
+	struct ukey *keys = NULL;
 	size_t nkeys = 0, i, saved = out->used;
 	uint32_t root;
 	int r;
@@ -608,9 +665,13 @@ static int serialize(struct index_writer *w, struct strbuf *out, bool preorder)
 	if (w->n > 0) {
 		load_words(w->entries, w->n, 0);
 		sort_entries(w->entries, w->n, 0, 128);
-		keys = calloc(w->n, sizeof(*keys));
-		if (keys == NULL)
-			return -ENOMEM;
+		if (w->n <= w->room_entries) {
+			keys = w->room_keys;
+		} else {
+			keys = own_keys = calloc(w->n, sizeof(*keys));
+			if (keys == NULL)
+				return -ENOMEM;
+		}
 	}
 	for (i = 0; i < w->n; i++) {
 		const struct entry *e = &w->entries[i];

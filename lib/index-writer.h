@@ -19,6 +19,15 @@ struct index_writer;
 struct index_writer *index_writer_new(void);
 void index_writer_free(struct index_writer *w);
 
+/*
+ * Before the first entry: room for about @n_entries entries whose keys and
+ * values weigh @text bytes with their NULs, made at once, in huge pages when
+ * it is big (lib/hugemem.h). A hint: past it the writer grows as without it.
+ * 0 or -ENOMEM.
+ */
+int index_writer_reserve(struct index_writer *w, size_t n_entries,
+			 size_t text) _must_check_;
+
 /* 0, -ENOMEM, or -EINVAL when key or value has a byte >= 0x80 (kmod 30 refuses those) */
 int index_writer_add(struct index_writer *w, const char *key, const char *value,
 		     unsigned int priority) _must_check_;

@@ -6,7 +6,9 @@
  *    our post-order output must read back to the same answers;
  *  - value order (ascending priority, later insertion first on ties);
  *  - refusal of non-ASCII keys and values; the 12-byte empty index;
- *  - wildcard search against a brute-force fnmatch(3) over random glob keys.
+ *  - wildcard search against a brute-force fnmatch(3) over random glob keys;
+ *  - index_writer_reserve(): a room too small (outgrown), exact, or big (huge
+ *    pages), changes no byte of either layout.
  */
 #include "config.h"
 
@@ -507,6 +509,72 @@ out:
 	index_writer_free(w);
 }
 
+#define NRESERVE 40000
+
+/* @w filled with NRESERVE random entries (the same for the same @seed) */
+static int fill_random(struct index_writer *w, unsigned int seed, size_t *text)
+{
+	unsigned int st = seed;
+	int r = 0;
+
+	*text = 0;
+	for (size_t k = 0; k < NRESERVE; k++) {
+		char key[64], value[16];
+
+		random_glob(&st, key, sizeof(key));
+		snprintf(value, sizeof(value), "v%u", rnd(&st) % 500);
+		*text += strlen(key) + strlen(value) + 2;
+		r |= index_writer_add(w, key, value, rnd(&st) % 4);
+	}
+	return r;
+}
+
+static void test_reserve(void)
+{
+	/*
+	 * none; too few (malloc'd, outgrown); a tenth of the entries with twice the
+	 * text (huge pages, the entries and keys outgrown); exact; more. Text in
+	 * eighths of what the entries weigh.
+	 */
+	static const size_t entries[] = { 0, 10, NRESERVE / 10, NRESERVE, 3 * NRESERVE };
+	static const size_t eighths[] = { 0, 0, 16, 8, 24 };
+	struct strbuf post[ARRAY_SIZE(entries)], pre[ARRAY_SIZE(entries)];
+	size_t text = 0, same = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(entries); i++) {
+		struct index_writer *w = index_writer_new();
+		size_t t;
+
+		post[i] = (struct strbuf)STRBUF_INIT;
+		pre[i] = (struct strbuf)STRBUF_INIT;
+		if (w == NULL) {
+			r = -ENOMEM;
+			continue;
+		}
+		/* the text is known from the first writer's run */
+		if (entries[i] > 0)
+			r |= index_writer_reserve(w, entries[i], text * eighths[i] / 8);
+		r |= fill_random(w, 20261203, &t);
+		text = t;
+		r |= index_writer_serialize(w, &post[i]);
+		r |= index_writer_serialize_preorder(w, &pre[i]);
+		index_writer_free(w);
+		if (i > 0 && post[i].used == post[0].used && pre[i].used == pre[0].used &&
+		    memcmp(post[i].buf, post[0].buf, post[0].used) == 0 &&
+		    memcmp(pre[i].buf, pre[0].buf, pre[0].used) == 0)
+			same++;
+	}
+	TAP_OK(r == 0 && same == ARRAY_SIZE(entries) - 1 && post[0].used > 100000,
+	       "a reserved room (10, %d, %d, %d entries) changes no byte of %d entries' "
+	       "index (%zu bytes), in either layout",
+	       NRESERVE / 10, NRESERVE, 3 * NRESERVE, NRESERVE, post[0].used);
+	for (size_t i = 0; i < ARRAY_SIZE(entries); i++) {
+		strbuf_release(&post[i]);
+		strbuf_release(&pre[i]);
+	}
+}
+
 static void test_duplicates(void)
 {
 	struct index_writer *w = index_writer_new();
@@ -580,5 +648,6 @@ int main(void)
 	test_wild_bruteforce();
 	test_open_and_foreach();
 	test_duplicates();
+	test_reserve();
 	return tap_done();
 }
