@@ -418,10 +418,12 @@ static void release_data(unsigned char *data, size_t len, bool mapped)
  */
 static void make_room(struct depmod_cache *c, uint32_t n_syms, uint32_t n_infos)
 {
-	size_t syms = (size_t)n_syms * sizeof(struct dg_sym);
-	size_t infos = (size_t)n_infos * sizeof(struct dg_info);
+	size_t syms, infos, total;
 
-	if (syms + infos < HUGEMEM_ALIGN / 2 || hugemem_alloc(&c->room, syms + infos) < 0)
+	if (umulsz_overflow(n_syms, sizeof(struct dg_sym), &syms) ||
+	    umulsz_overflow(n_infos, sizeof(struct dg_info), &infos) ||
+	    uaddsz_overflow(syms, infos, &total) || total < HUGEMEM_ALIGN / 2 ||
+	    hugemem_alloc(&c->room, total) < 0)
 		return;
 	c->room_syms = c->room.p;
 	c->room_infos = (struct dg_info *)((char *)c->room.p + syms);
