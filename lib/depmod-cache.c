@@ -422,7 +422,7 @@ static void make_room(struct depmod_cache *c, uint32_t n_syms, uint32_t n_infos)
 
 	if (umulsz_overflow(n_syms, sizeof(struct dg_sym), &syms) ||
 	    umulsz_overflow(n_infos, sizeof(struct dg_info), &infos) ||
-	    uaddsz_overflow(syms, infos, &total) || total < HUGEMEM_ALIGN / 2 ||
+	    uaddsz_overflow(syms, infos, &total) || total < HUGEMEM_MIN ||
 	    hugemem_alloc(&c->room, total) < 0)
 		return;
 	c->room_syms = c->room.p;

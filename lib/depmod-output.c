@@ -615,14 +615,9 @@ static size_t hinted_room(size_t hint)
 }
 
 /*
- * Below this, the outputs' buffers come from malloc one by one: a piece of huge
- * pages would hold more than they weigh.
- */
-#define ROOM_MIN (HUGEMEM_ALIGN / 2)
-
-/*
  * The hinted outputs' room: one piece of huge pages when there is a @room and
- * the hints add up to ROOM_MIN, else a buffer each (docs/depmod-outputs.md §12).
+ * the hints add up to HUGEMEM_MIN, else a buffer each (docs/depmod-outputs.md
+ * §12).
  */
 static void reserve_hints(struct strbuf *out, const struct depmod_output_opts *opts)
 {
@@ -631,7 +626,7 @@ static void reserve_hints(struct strbuf *out, const struct depmod_output_opts *o
 
 	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
 		total += hinted_room(opts->size_hint[i]);
-	if (opts->room != NULL && total >= ROOM_MIN &&
+	if (opts->room != NULL && total >= HUGEMEM_MIN &&
 	    hugemem_alloc(opts->room, total) == 0) {
 		p = opts->room->p;
 		for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {

@@ -26,7 +26,7 @@ int hugemem_alloc(struct hugemem *m, size_t size)
 	 * 2 MiB to the peak RSS
 	 */
 	want = (size + page - 1) & ~(page - 1);
-	if ((want & (HUGEMEM_ALIGN - 1)) >= HUGEMEM_ALIGN / 2)
+	if ((want & (HUGEMEM_ALIGN - 1)) >= HUGEMEM_MIN)
 		want = (want + HUGEMEM_ALIGN - 1) & ~(HUGEMEM_ALIGN - 1);
 	/* room to align: mmap gives page alignment only */
 	span = want + HUGEMEM_ALIGN;

@@ -16,6 +16,12 @@
 /* The size and alignment of a transparent huge page on x86-64 and arm64 (4 KiB pages). */
 #define HUGEMEM_ALIGN ((size_t)2 << 20)
 
+/*
+ * Below this, a piece would hold more than its contents weigh (its last huge
+ * page is resident whole): callers use malloc for less.
+ */
+#define HUGEMEM_MIN (HUGEMEM_ALIGN / 2)
+
 struct hugemem {
 	void *p; /* NULL: none */
 	size_t len;

@@ -118,9 +118,6 @@ void index_writer_free(struct index_writer *w)
 	free(w);
 }
 
-/* Below this, a reservation is made with malloc: huge pages would be mostly empty. */
-#define ROOM_MIN (HUGEMEM_ALIGN / 2)
-
 int index_writer_reserve(struct index_writer *w, size_t n_entries, size_t text)
 {
 	size_t entries, keys, total;
@@ -134,7 +131,7 @@ int index_writer_reserve(struct index_writer *w, size_t n_entries, size_t text)
 	    uaddsz_overflow(total, sizeof(struct arena_block) + 16, &total) ||
 	    uaddsz_overflow(total, text, &total))
 		return -ENOMEM;
-	if (total < ROOM_MIN || hugemem_alloc(&w->room, total) < 0) {
+	if (total < HUGEMEM_MIN || hugemem_alloc(&w->room, total) < 0) {
 		n = malloc(entries);
 		if (n == NULL)
 			return -ENOMEM;
