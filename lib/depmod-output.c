@@ -249,10 +249,6 @@ static int gen_alias_lines(struct gen *g, struct strbuf *txt)
 	return r;
 }
 
-/*
- * modules.alias.bin, made apart from the text (the index is most of the work)
- * so that the two are made at once; only the index has anything to say.
- */
 /* The entries modules.alias.bin will have and their bytes, give or take. */
 static void count_aliases(const struct depgraph *dg, size_t *n, size_t *text)
 {
@@ -270,6 +266,10 @@ static void count_aliases(const struct depgraph *dg, size_t *n, size_t *text)
 	}
 }
 
+/*
+ * modules.alias.bin, made apart from the text (the index is most of the work)
+ * so that the two are made at once; only the index has anything to say.
+ */
 static int gen_alias_index(struct gen *g, struct strbuf *bin)
 {
 	struct index_writer *w = NULL;
@@ -621,30 +621,27 @@ static size_t hinted_room(size_t hint)
  */
 static void reserve_hints(struct strbuf *out, const struct depmod_output_opts *opts)
 {
-	size_t total = 0;
+	size_t room[DEPMOD_N_OUTPUTS], total = 0;
 	char *p;
 
-	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
-		total += hinted_room(opts->size_hint[i]);
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {
+		room[i] = hinted_room(opts->size_hint[i]);
+		total += room[i];
+	}
 	if (opts->room != NULL && total >= HUGEMEM_MIN &&
 	    hugemem_alloc(opts->room, total) == 0) {
 		p = opts->room->p;
 		for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {
-			size_t room = hinted_room(opts->size_hint[i]);
-
-			if (room == 0)
+			if (room[i] == 0)
 				continue;
-			strbuf_borrow(&out[i], p, room);
-			p += room;
+			strbuf_borrow(&out[i], p, room[i]);
+			p += room[i];
 		}
 		return;
 	}
-	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++) {
-		size_t room = hinted_room(opts->size_hint[i]);
-
-		if (room > 0 && strbuf_reserve(&out[i], room - 1) < 0)
+	for (int i = 0; i < DEPMOD_N_OUTPUTS; i++)
+		if (room[i] > 0 && strbuf_reserve(&out[i], room[i] - 1) < 0)
 			strbuf_release(&out[i]);
-	}
 }
 
 struct depmod_gen {

@@ -99,6 +99,12 @@ struct index_writer *index_writer_new(void)
 	return calloc(1, sizeof(struct index_writer));
 }
 
+/* Are the entries still in index_writer_reserve()'s room? */
+static bool entries_in_room(const struct index_writer *w)
+{
+	return w->room.p != NULL && (void *)w->entries == w->room.p;
+}
+
 void index_writer_free(struct index_writer *w)
 {
 	struct arena_block *b, *next;
@@ -112,7 +118,7 @@ void index_writer_free(struct index_writer *w)
 	}
 	hash_free(w->dups);
 	free(w->prev);
-	if (w->room.p == NULL || (void *)w->entries != w->room.p)
+	if (!entries_in_room(w))
 		free(w->entries);
 	hugemem_free(&w->room);
 	free(w);
@@ -219,7 +225,7 @@ int index_writer_add(struct index_writer *w, const char *key, const char *value,
 		if (umulsz_overflow(nalloc, 2, &nalloc) ||
 		    umulsz_overflow(nalloc, sizeof(*n), &bytes))
 			return -ENOMEM;
-		if (w->room.p != NULL && (void *)w->entries == w->room.p) {
+		if (entries_in_room(w)) {
 			/* outgrown: the entries move, the room stays for the rest */
 			n = malloc(bytes);
 			if (n != NULL)
