@@ -7,15 +7,19 @@
  * and leave the contents as they were, also when the limit is a real one
  * (RLIMIT_AS in a child process). A borrowed buffer (strbuf_borrow()) is filled
  * in place until it is outgrown, then left for memory of the buffer's own with
- * the contents kept, and is never freed: the memory of lib/hugemem.h, which is
- * checked here too (aligned, zeroed, writable, whole).
+ * the contents kept, and is never freed: the memory of lib/hugemem.h, which
+ * is checked here too (aligned, zeroed, writable, whole), with its arenas:
+ * blocks aligned, zeroed and apart, the pieces' sizes, a shared arena cut by
+ * two threads at once, and a trim that gives back the pages past the last block.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -309,6 +313,144 @@ static void test_hugemem(void)
 	hugemem_free(&m); /* twice is harmless */
 }
 
+/* @n bytes at @p all equal to @c */
+static bool all_are(const unsigned char *p, size_t n, unsigned char c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+static void test_hugearena(void)
+{
+	static const size_t sizes[] = { 1, 16, 17, 100, 4096, 70000, 300000 };
+	struct hugearena a = { 0 };
+	unsigned char *blk[64];
+	size_t len[64];
+	bool zero = true, aligned = true, apart = true;
+	size_t first_len = 0;
+
+	for (size_t i = 0; i < 64; i++) {
+		len[i] = sizes[i % 7] + i;
+		blk[i] = hugearena_alloc(&a, len[i]);
+		if (blk[i] == NULL) {
+			TAP_OK(false, "hugearena: 64 blocks");
+			hugearena_release(&a);
+			return;
+		}
+		if (i == 0)
+			first_len = a.piece.len;
+		zero = zero && all_are(blk[i], len[i], 0);
+		aligned = aligned && ((uintptr_t)blk[i] & 15) == 0;
+		memset(blk[i], (int)i + 1, len[i]);
+	}
+	for (size_t i = 0; i < 64; i++)
+		apart = apart && all_are(blk[i], len[i], (unsigned char)(i + 1));
+	TAP_OK(zero && aligned && apart,
+	       "hugearena: 64 blocks of 1 B to 300 KB: zeroed, aligned, apart");
+	TAP_OK(first_len == (size_t)256 << 10 && a.piece.len >= HUGEMEM_ALIGN,
+	       "hugearena: a small first piece (%zu bytes), huge pages after it",
+	       first_len);
+	blk[0] = hugearena_alloc(&a, 5 * HUGEMEM_ALIGN);
+	TAP_OK(blk[0] != NULL && a.piece.len > 5 * HUGEMEM_ALIGN &&
+		       all_are(blk[0], 5 * HUGEMEM_ALIGN, 0),
+	       "hugearena: a block larger than a piece gets a piece of its size");
+	TAP_OK(hugearena_alloc(&a, SIZE_MAX - 8) == NULL,
+	       "hugearena: a size that overflows gives NULL");
+	hugearena_release(&a);
+	TAP_OK(a.piece.p == NULL && a.used == 0, "hugearena: released, it is empty");
+	hugearena_release(&a); /* twice is harmless */
+}
+
+/* The pages of [p, p + n) that are resident. */
+static size_t resident(void *p, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), k = 0;
+	unsigned char v[HUGEMEM_ALIGN / 4096];
+
+	if (n / page > sizeof(v) || mincore(p, n, v) < 0)
+		return SIZE_MAX;
+	for (size_t i = 0; i < n / page; i++)
+		k += v[i] & 1;
+	return k;
+}
+
+static void test_hugearena_trim(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), past;
+	struct hugearena a = { 0 };
+	unsigned char *b, *c;
+
+	/* a block that opens a huge page: writing to it may make all of it resident */
+	if (hugearena_alloc(&a, 16) == NULL ||
+	    (b = hugearena_alloc(&a, 300000)) == NULL) {
+		TAP_OK(false, "hugearena trim: blocks");
+		hugearena_release(&a);
+		return;
+	}
+	memset(b, 0x5a, 300000);
+	hugearena_trim(&a);
+	past = (a.used + page - 1) & ~(page - 1);
+	TAP_OK(resident((unsigned char *)a.piece.p + past, a.piece.len - past) == 0 &&
+		       all_are(b, 300000, 0x5a),
+	       "hugearena trim: nothing past the last block is resident, the blocks "
+	       "stay");
+	c = hugearena_alloc(&a, 1000000);
+	TAP_OK(c != NULL && c > b && all_are(c, 1000000, 0),
+	       "hugearena trim: a block after it is zeroed, in the same piece");
+	hugearena_release(&a);
+}
+
+struct share_job {
+	struct hugeshare share;
+	unsigned char tag;
+	bool ok;
+};
+
+/* Cut 2,000 blocks, tagged; then check that none was written by the other thread. */
+static void *share_cut(void *arg)
+{
+	struct share_job *j = arg;
+	unsigned char *blk[2000];
+	size_t len[2000];
+
+	j->ok = true;
+	for (size_t i = 0; i < 2000; i++) {
+		/* every 100th block above HUGESHARE_TAKE / 4: taken alone */
+		len[i] = i % 100 == 0 ? HUGESHARE_TAKE / 2 : 8 + (i * 37) % 900;
+		blk[i] = hugeshare_alloc(&j->share, len[i]);
+		if (blk[i] == NULL || !all_are(blk[i], len[i], 0)) {
+			j->ok = false;
+			return NULL;
+		}
+		memset(blk[i], j->tag, len[i]);
+	}
+	for (size_t i = 0; i < 2000; i++)
+		j->ok = j->ok && all_are(blk[i], len[i], j->tag);
+	return NULL;
+}
+
+static void test_hugeshare(void)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct hugearena a = { 0 };
+	struct share_job j[2] = { { { &a, &lock, NULL, 0 }, 0x11, false },
+				  { { &a, &lock, NULL, 0 }, 0x22, false } };
+	pthread_t th;
+	bool started;
+
+	started = pthread_create(&th, NULL, share_cut, &j[0]) == 0;
+	share_cut(&j[1]);
+	if (started)
+		pthread_join(th, NULL);
+	TAP_OK(started && j[0].ok && j[1].ok,
+	       "hugeshare: two threads cut 4,000 zeroed blocks from one arena, apart");
+	TAP_OK(j[0].share.left < HUGESHARE_TAKE && j[1].share.left < HUGESHARE_TAKE,
+	       "hugeshare: each thread holds less than one take unused");
+	hugearena_release(&a);
+}
+
 int main(void)
 {
 	/* what was printed survives a crash of the code under test */
@@ -322,5 +464,8 @@ int main(void)
 	test_rlimit();
 	test_borrow();
 	test_hugemem();
+	test_hugearena();
+	test_hugearena_trim();
+	test_hugeshare();
 	return tap_done();
 }
