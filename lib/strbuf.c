@@ -25,7 +25,6 @@ void strbuf_borrow(struct strbuf *sb, char *buf, size_t size)
 	sb->buf = buf;
 	sb->size = size;
 	sb->borrowed = true;
-	sb->buf[0] = '\0';
 }
 
 int strbuf_reserve(struct strbuf *sb, size_t extra)

@@ -24,7 +24,10 @@ void strbuf_release(struct strbuf *sb);
 /*
  * Start @sb, empty, on @size bytes at @buf that the caller owns and keeps until
  * @sb is released: it fills them until it needs more, then moves to memory of
- * its own (malloc), as it does for everything else. @size must be at least 1.
+ * its own (malloc), as it does for everything else. @size must be at least 1,
+ * and @buf must start with a NUL, as zeroed memory does: nothing is written
+ * there before the first push, so that a fresh page is first touched (and its
+ * fault taken) by the thread that fills it.
  */
 void strbuf_borrow(struct strbuf *sb, char *buf, size_t size);
 int strbuf_reserve(struct strbuf *sb, size_t extra) _must_check_;

@@ -7,10 +7,11 @@
  * and leave the contents as they were, also when the limit is a real one
  * (RLIMIT_AS in a child process). A borrowed buffer (strbuf_borrow()) is filled
  * in place until it is outgrown, then left for memory of the buffer's own with
- * the contents kept, and is never freed: the memory of lib/hugemem.h, which
- * is checked here too (aligned, zeroed, writable, whole), with its arenas:
- * blocks aligned, zeroed and apart, the pieces' sizes, a shared arena cut by
- * two threads at once, and a trim that gives back the pages past the last block.
+ * the contents kept, and is never freed nor written before the first push:
+ * the memory of lib/hugemem.h, which is checked here too (aligned, zeroed,
+ * writable, whole), with its arenas: blocks aligned, zeroed and apart, the
+ * pieces' sizes, a shared arena cut by two threads at once, and a trim that
+ * gives back the pages past the last block.
  */
 #include "config.h"
 
@@ -239,9 +240,10 @@ static void test_borrow(void)
 	char *stolen;
 
 	memset(room, 'x', sizeof(room));
+	room[0] = '\0';
 	strbuf_borrow(&sb, room, sizeof(room));
 	TAP_OK(sb.buf == room && sb.used == 0 && sb.size == sizeof(room) &&
-		       room[0] == '\0',
+		       room[0] == '\0' && room[1] == 'x',
 	       "a borrowed buffer starts empty, in place");
 	for (size_t i = 0; i < 63; i++) {
 		expect[i] = (char)('a' + i % 26);
@@ -276,6 +278,31 @@ static void test_borrow(void)
 	strbuf_release(&sb);
 	TAP_OK(sb.buf == NULL && sb.size == 0 && !sb.borrowed,
 	       "a release of a borrowed buffer leaves it empty and its own again");
+}
+
+/* Borrowing a read-only page of zeros: any write to it kills the child. */
+static void test_borrow_untouched(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	int status = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		char *ro =
+			mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (ro == MAP_FAILED)
+			_exit(2);
+		strbuf_borrow(&sb, ro, page);
+		_exit(sb.used == 0 && sb.buf == ro && sb.buf[0] == '\0' ? 0 : 1);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	TAP_OK(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "a borrowed buffer is not written before the first push (status %d)",
+	       status);
 }
 
 static void test_hugemem(void)
@@ -463,6 +490,7 @@ int main(void)
 	test_too_big();
 	test_rlimit();
 	test_borrow();
+	test_borrow_untouched();
 	test_hugemem();
 	test_hugearena();
 	test_hugearena_trim();
