@@ -20,6 +20,7 @@
 #include "depgraph.h"
 #include "dynlib.h"
 #include "hash.h"
+#include "hugemem.h"
 #include "mem-budget.h"
 #include "modfile.h"
 #include "modsyms.h"
@@ -400,10 +401,14 @@ static int info_kind(const struct modinfo_entry *e)
 	return -1;
 }
 
-/* Copy what depmod needs out of the module into one allocation. */
-static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
-		    const struct modsym *nd, size_t n_nd, const struct modinfo_entry *mi,
-		    size_t n_mi)
+/*
+ * Copy what depmod needs out of the module into one allocation: from @kept, the
+ * reading thread's share of the preload's memory, or malloc'd into m->arena when
+ * it is NULL.
+ */
+static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct modsym *ex,
+		    size_t n_ex, const struct modsym *nd, size_t n_nd,
+		    const struct modinfo_entry *mi, size_t n_mi)
 {
 	size_t n_info = 0, strsz = 0, head;
 	char *p;
@@ -419,13 +424,18 @@ static int copy_out(struct dg_module *m, const struct modsym *ex, size_t n_ex,
 		strsz += strlen(mi[i].value) + 1;
 	}
 	head = (n_ex + n_nd) * sizeof(struct dg_sym) + n_info * sizeof(struct dg_info);
-	m->arena = malloc(head + strsz + 1);
-	if (m->arena == NULL)
+	if (kept != NULL) {
+		m->arena = NULL;
+		p = hugeshare_alloc(kept, head + strsz + 1);
+	} else {
+		p = m->arena = malloc(head + strsz + 1);
+	}
+	if (p == NULL)
 		return -ENOMEM;
-	m->exports = (struct dg_sym *)m->arena;
+	m->exports = (struct dg_sym *)p;
 	m->needs = m->exports + n_ex;
 	m->info = (struct dg_info *)(m->needs + n_nd);
-	p = m->arena + head;
+	p += head;
 
 #define COPY_STR(dst, src)                   \
 	do {                                 \
@@ -516,8 +526,8 @@ static int load_cached(struct dg_module *m, const struct dg_source *src,
  * file from there when it did not change.
  */
 static int load_one(struct dg_module *m, const struct dg_source *src,
-		    struct mem_budget *budget, const struct dg_reader *reader,
-		    const struct dg_cache *cache)
+		    struct mem_budget *budget, struct hugeshare *kept,
+		    const struct dg_reader *reader, const struct dg_cache *cache)
 {
 	const struct modsym *ex = NULL, *nd = NULL;
 	const struct modinfo_entry *mi = NULL;
@@ -568,9 +578,9 @@ static int load_one(struct dg_module *m, const struct dg_source *src,
 	/* a read that failed for a reason that may pass is not cached */
 	m->cacheable = m->cacheable && result_lasts(m->exports_err) &&
 		       result_lasts(r_mi) && result_lasts(r_nd);
-	r = copy_out(m, ex, n_ex, nd, n_nd, mi, n_mi);
+	r = copy_out(m, kept, ex, n_ex, nd, n_nd, mi, n_mi);
 	if (r == 0 && reader != NULL) {
-		r = reader->read(reader->data, mf, &m->extra);
+		r = reader->read(reader->data, mf, kept, &m->extra);
 		if (r < 0 && r != -ENOMEM) {
 			m->extra_err = r;
 			r = 0;
@@ -602,7 +612,7 @@ static void *load_worker(void *arg)
 			break;
 		m = &job->dg->mods[i];
 		if (!m->loaded)
-			r = load_one(m, &(struct dg_source){ 0 }, job->dg->budget,
+			r = load_one(m, &(struct dg_source){ 0 }, job->dg->budget, NULL,
 				     job->dg->opts.reader, cache);
 		/* found in the cache (now, or during the walk): its data, in parallel */
 		if (r == 0 && m->cache_entry != NULL)
@@ -666,6 +676,15 @@ struct preload_block {
 
 struct dg_preload {
 	pthread_mutex_t lock;
+	/*
+	 * What the reading threads copy out of the modules (copy_out(), the
+	 * reader's): together in huge pages, the kept data costs a page fault per
+	 * 2 MiB, not one per 4 KiB (docs/depmod-outputs.md §12). Each thread takes
+	 * its share; the walk's is @walk_kept.
+	 */
+	struct hugearena kept;
+	pthread_mutex_t kept_lock;
+	struct hugeshare walk_kept;
 	struct preload_block *blocks; /* the newest first, under @lock */
 	size_t block_used;
 	pthread_cond_t cond;
@@ -719,8 +738,9 @@ static struct dg_module *preload_module(struct dg_preload *p)
  * Read one queued module; on failure a file is simply read again later (an image
  * is not: its failure is kept as the module's error, as a file's would be).
  */
-static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
-			const struct dg_source *src, struct dg_module *slot, bool fill)
+static void preload_one(struct dg_preload *p, struct hugeshare *kept,
+			struct modscan_mod *sm, const struct dg_source *src,
+			struct dg_module *slot, bool fill)
 {
 	struct dg_module *d = NULL;
 	struct dg_source s = *src;
@@ -748,7 +768,7 @@ static void preload_one(struct dg_preload *p, struct modscan_mod *sm,
 		return;
 	}
 	d->scan = sm;
-	r = load_one(d, &s, p->budget, p->reader, p->cache);
+	r = load_one(d, &s, p->budget, kept, p->reader, p->cache);
 	modscan_dir_unref(src->dir);
 	if (r < 0 || !d->loaded) {
 		if (d->extra != NULL)
@@ -830,26 +850,31 @@ static bool preload_take(struct dg_preload *p, bool wait, struct preload_take *t
 	return t->n > 0;
 }
 
-static void preload_taken(struct dg_preload *p, struct preload_take *t, bool fill)
+static void preload_taken(struct dg_preload *p, struct hugeshare *kept,
+			  struct preload_take *t, bool fill)
 {
 	for (unsigned int i = 0; i < t->n; i++)
-		preload_one(p, t->item[i].mod, &t->item[i].src, t->slot[i], fill);
+		preload_one(p, kept, t->item[i].mod, &t->item[i].src, t->slot[i], fill);
+}
+
+/* Read queued modules, as a worker or a helper, until the walk ended and none is left. */
+static void preload_read_on(struct dg_preload *p)
+{
+	struct hugeshare kept = { &p->kept, &p->kept_lock, NULL, 0 };
+	struct preload_take t;
+
+	while (preload_take(p, true, &t))
+		preload_taken(p, &kept, &t, true);
 }
 
 static void *preload_worker(void *arg)
 {
-	struct dg_preload *p = arg;
-	struct preload_take t;
-
-	while (preload_take(p, true, &t))
-		preload_taken(p, &t, true);
+	preload_read_on(arg);
 	return NULL;
 }
 
 void dg_preload_help(struct dg_preload *p)
 {
-	struct preload_take t;
-
 	pthread_mutex_lock(&p->lock);
 	if (p->closed) {
 		pthread_mutex_unlock(&p->lock);
@@ -857,8 +882,7 @@ void dg_preload_help(struct dg_preload *p)
 	}
 	p->n_helping++;
 	pthread_mutex_unlock(&p->lock);
-	while (preload_take(p, true, &t))
-		preload_taken(p, &t, true);
+	preload_read_on(p);
 	pthread_mutex_lock(&p->lock);
 	if (--p->n_helping == 0)
 		pthread_cond_broadcast(&p->cond); /* preload_close() may wait */
@@ -885,6 +909,8 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 		return -ENOMEM;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
+	pthread_mutex_init(&p->kept_lock, NULL);
+	p->walk_kept = (struct hugeshare){ &p->kept, &p->kept_lock, NULL, 0 };
 	if (n_threads == 0)
 		n_threads = 1;
 	p->th = calloc(n_threads, sizeof(*p->th));
@@ -935,7 +961,8 @@ static size_t preload_flush(struct dg_preload *p, const struct preload_item *ext
 				modscan_dir_unref(p->pend[i].src.dir);
 			p->n_pend = 0;
 			if (extra != NULL)
-				preload_one(p, extra->mod, &extra->src, NULL, false);
+				preload_one(p, &p->walk_kept, extra->mod, &extra->src,
+					    NULL, false);
 			return 0;
 		}
 		p->queue = a;
@@ -983,7 +1010,7 @@ static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
 	    (p->cache == NULL || p->cache->ready == NULL ||
 	     p->cache->ready(p->cache->data)) &&
 	    preload_take(p, false, &t))
-		preload_taken(p, &t, false);
+		preload_taken(p, &p->walk_kept, &t, false);
 }
 
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
@@ -1009,11 +1036,13 @@ void dg_preload_finish(struct dg_preload *p)
 	pthread_mutex_unlock(&p->lock);
 	/* read what is left alongside the workers (and helpers) */
 	while (preload_take(p, false, &left))
-		preload_taken(p, &left, false);
+		preload_taken(p, &p->walk_kept, &left, false);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
 	preload_close(p);
+	/* every thread has read its last module */
+	hugearena_trim(&p->kept);
 }
 
 size_t dg_preload_count(const struct dg_preload *p)
@@ -1058,6 +1087,9 @@ void dg_preload_free(struct dg_preload *p)
 		free(p->blocks);
 		p->blocks = next;
 	}
+	/* after the depgraph that took the modules read into it (lib/depgraph.h) */
+	hugearena_release(&p->kept);
+	pthread_mutex_destroy(&p->kept_lock);
 	free(p->queue);
 	free(p->th);
 	mem_budget_free(p->budget);

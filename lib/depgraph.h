@@ -89,11 +89,14 @@ struct modfile;
  * More to read from each module file while it is open, on the reading thread
  * (mykmod diff: the whole .modinfo, namespaces): @read stores what it took
  * (copied out of @mf) in *@extra and returns 0, or a negative errno (-ENOMEM
- * stops the load; any other is kept in dg_module.extra_err). @free releases an
- * extra; depgraph_free() and dg_preload_free() call it.
+ * stops the load; any other is kept in dg_module.extra_err). It may take its
+ * memory from @kept, the reading thread's share of memory that lasts as long as
+ * the module's data (NULL: none). @free releases an extra; depgraph_free() and
+ * dg_preload_free() call it.
  */
+struct hugeshare;
 struct dg_reader {
-	int (*read)(void *data, struct modfile *mf, void **extra);
+	int (*read)(void *data, struct modfile *mf, struct hugeshare *kept, void **extra);
 	void (*free)(void *extra);
 	void *data;
 };
@@ -150,7 +153,8 @@ struct depgraph_opts {
  * ahead, and what is left when dg_preload_finish() is called), pass
  * dg_preload_add as the modscan add hook, finish after the walk. depgraph_new()
  * then takes each module's data from its modscan_mod (user field) instead of
- * reading it again. Free the preload before the modscan.
+ * reading it again. The data read lives in the preload's memory: free the
+ * preload after the depgraph that took it, and before the modscan.
  */
 struct dg_preload;
 int dg_preload_start(unsigned int n_threads, struct dg_preload **out) _must_check_;

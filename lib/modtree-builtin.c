@@ -168,7 +168,8 @@ static int read_builtin_fields(struct modtree *t, size_t first, const struct mk_
 
 		for (j = i; j < n && v[j].mod == v[i].mod; j++)
 			e[j - i] = v[j].e;
-		r = modtree_fields_build(e, j - i, NULL, &mm->fields, &mm->n_fields);
+		r = modtree_fields_build(e, j - i, NULL, NULL, &mm->fields,
+					 &mm->n_fields);
 		if (r < 0 || mt_keep(t, mm->fields) != mm->fields)
 			return -ENOMEM;
 	}

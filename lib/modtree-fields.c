@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "modtree-fields.h"
 #include "strbuf.h"
 
@@ -193,8 +194,9 @@ static int cmp_field(const void *a, const void *b)
 	return x->key != y->key ? strcmp(x->key, y->key) : strcmp(x->value, y->value);
 }
 
-/* Copy into one block, sorted, without repeats. */
-static int fb_finish(struct fbuild *b, struct modtree_field **out, size_t *n)
+/* Copy into one block (from @kept, or malloc'd), sorted, without repeats. */
+static int fb_finish(struct fbuild *b, struct hugeshare *kept, struct modtree_field **out,
+		     size_t *n)
 {
 	struct modtree_field *v;
 	size_t head, total, w = 0;
@@ -207,7 +209,7 @@ static int fb_finish(struct fbuild *b, struct modtree_field **out, size_t *n)
 	if (umulsz_overflow(b->n, sizeof(*v), &head) ||
 	    uaddsz_overflow(head, b->s.used, &total))
 		return -ENOMEM;
-	v = malloc(total);
+	v = kept ? hugeshare_alloc(kept, total) : malloc(total);
 	if (v == NULL)
 		return -ENOMEM;
 	strs = (char *)v + head;
@@ -224,14 +226,14 @@ static int fb_finish(struct fbuild *b, struct modtree_field **out, size_t *n)
 }
 
 int modtree_fields_build(const struct modinfo_entry *e, size_t n_e,
-			 const struct modtree_sig *sig, struct modtree_field **out,
-			 size_t *n)
+			 const struct modtree_sig *sig, struct hugeshare *kept,
+			 struct modtree_field **out, size_t *n)
 {
 	struct fbuild b = { .s = STRBUF_INIT };
 	int r = fb_collect(&b, e, n_e, sig);
 
 	if (r == 0)
-		r = fb_finish(&b, out, n);
+		r = fb_finish(&b, kept, out, n);
 	strbuf_release(&b.s);
 	free(b.off);
 	free(b.keys);

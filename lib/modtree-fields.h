@@ -27,9 +27,10 @@ struct modtree_sig {
 };
 
 /*
- * *@out: one malloc'd block, the strings inside it, the caller's to free (NULL
- * when @n is 0). 0 or -ENOMEM.
+ * *@out: one block, the strings inside it (NULL when @n is 0): from @kept, or
+ * when it is NULL malloc'd and the caller's to free. 0 or -ENOMEM.
  */
+struct hugeshare;
 int modtree_fields_build(const struct modinfo_entry *e, size_t n_e,
-			 const struct modtree_sig *sig, struct modtree_field **out,
-			 size_t *n) _must_check_;
+			 const struct modtree_sig *sig, struct hugeshare *kept,
+			 struct modtree_field **out, size_t *n) _must_check_;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "depgraph.h"
+#include "hugemem.h"
 #include "ksyms.h"
 #include "modtree.h"
 
@@ -31,6 +32,8 @@ struct mt_extra {
 	 * (lib/modtree-share.c)
 	 */
 	bool borrowed;
+	/* this and @fields are in the reading threads' memory (lib/hugemem.h) */
+	bool in_arena;
 };
 
 /* A file kept from a kernel package (lib/modtree-pkg.c). */
@@ -49,8 +52,7 @@ struct mt_priv {
 	size_t cap_mods;
 	void **kept; /* freed by modtree_free() */
 	size_t n_kept, cap_kept;
-	char *block; /* what is left of mt_alloc()'s current block */
-	size_t block_left;
+	struct hugearena model; /* mt_alloc()'s */
 	/* a kernel package: its module directory "lib/modules/VER/", files kept */
 	bool in_package;
 	char *pkg_moddir;

@@ -103,6 +103,7 @@ static int take_over(struct dg_module *m, const struct dg_module *o)
 		return -ENOMEM;
 	*x = *(const struct mt_extra *)o->extra;
 	x->borrowed = true;
+	x->in_arena = false;
 	m->arena = NULL;
 	m->exports = o->exports;
 	m->needs = o->needs;

@@ -20,6 +20,7 @@
 #include "depgraph.h"
 #include "depmod-cache.h"
 #include "dynlib.h"
+#include "hugemem.h"
 #include "modsyms.h"
 #include "modtree-internal.h"
 #include "modtree.h"
@@ -32,10 +33,12 @@ static void mt_extra_free(void *p)
 	struct mt_extra *x = p;
 
 	if (!x->borrowed) {
-		free(x->fields);
+		if (!x->in_arena)
+			free(x->fields);
 		free(x->ns);
 	}
-	free(x);
+	if (!x->in_arena)
+		free(x);
 }
 
 static int cmp_ns(const void *a, const void *b)
@@ -44,7 +47,7 @@ static int cmp_ns(const void *a, const void *b)
 		      ((const struct modsym_ns *)b)->name);
 }
 
-static int mt_read_fields(struct modfile *mf, struct mt_extra *x)
+static int mt_read_fields(struct modfile *mf, struct hugeshare *kept, struct mt_extra *x)
 {
 	const struct modinfo_entry *mi = NULL;
 	struct modtree_sig s = { 0 };
@@ -62,18 +65,21 @@ static int mt_read_fields(struct modfile *mf, struct mt_extra *x)
 		s.signer_len = sig.signer_len;
 		s.hashalgo = sig.hash_algo;
 	}
-	return modtree_fields_build(mi, n_mi, &s, &x->fields, &x->n_fields);
+	return modtree_fields_build(mi, n_mi, &s, kept, &x->fields, &x->n_fields);
 }
 
-static int mt_read(void *data _unused_, struct modfile *mf, void **extra)
+static int mt_read(void *data _unused_, struct modfile *mf, struct hugeshare *kept,
+		   void **extra)
 {
-	struct mt_extra *x = calloc(1, sizeof(*x));
+	struct mt_extra *x =
+		kept ? hugeshare_alloc(kept, sizeof(*x)) : calloc(1, sizeof(*x));
 	int r;
 
 	if (x == NULL)
 		return -ENOMEM;
+	x->in_arena = kept != NULL;
 	x->comp = modfile_compression(mf);
-	r = mt_read_fields(mf, x);
+	r = mt_read_fields(mf, kept, x);
 	if (r == 0)
 		r = modfile_read_export_ns(mf, &x->ns, &x->n_ns);
 	if (r < 0) {
@@ -129,6 +135,7 @@ void modtree_free(struct modtree *t)
 		for (size_t i = 0; i < pv->n_kept; i++)
 			free(pv->kept[i]);
 		free(pv->kept);
+		hugearena_release(&pv->model);
 		free(pv);
 	}
 	free(t->mods);
@@ -140,32 +147,18 @@ void modtree_free(struct modtree *t)
 	free(t);
 }
 
-/* Blocks of the model's small arrays (mt_alloc()): one malloc per block, not per array.
+/*
+ * The model's small arrays, cut from an arena: no malloc per array, and huge
+ * pages for the megabytes of a big tree's model (docs/depmod-outputs.md §12).
  */
-#define MT_BLOCK (256 * 1024)
-
 void *mt_alloc(struct modtree *t, size_t n, size_t size)
 {
 	struct mt_priv *pv = t->priv;
 	size_t len;
-	void *p;
 
-	/* rounded up to 16 bytes, the alignment of malloc */
-	if (umulsz_overflow(n ? n : 1, size, &len) || uaddsz_overflow(len, 15, &len))
+	if (umulsz_overflow(n ? n : 1, size, &len))
 		return NULL;
-	len &= ~(size_t)15;
-	if (len > MT_BLOCK / 8)
-		return mt_keep(t, calloc(1, len));
-	if (pv->block_left < len) {
-		pv->block = mt_keep(t, calloc(1, MT_BLOCK));
-		if (pv->block == NULL)
-			return NULL;
-		pv->block_left = MT_BLOCK;
-	}
-	p = pv->block;
-	pv->block += len;
-	pv->block_left -= len;
-	return p;
+	return hugearena_alloc(&pv->model, len);
 }
 
 struct modtree_module *mt_push_module(struct modtree *t)
