@@ -33,7 +33,12 @@ struct dg_symbol {
 };
 
 struct depgraph {
-	struct dg_module *mods;
+	/*
+	 * in module order: those read during the walk where the preload put them,
+	 * the others in @own
+	 */
+	struct dg_module **mods;
+	struct dg_module *own;
 	size_t n;
 	struct depgraph_opts opts;
 	struct hash *symbols; /* of struct dg_symbol, which @sym_blocks own */
@@ -54,16 +59,28 @@ struct depgraph {
 	struct mem_budget *budget;
 };
 
+/* Read during the walk (dg_preload_add()): the preload's module. */
+static bool is_preloaded(const struct modscan_mod *sm)
+{
+	const struct dg_module *pre = sm->user;
+
+	return pre != NULL && pre->loaded;
+}
+
 int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts *opts,
 		 struct depgraph **out)
 {
 	struct depgraph *dg = calloc(1, sizeof(*dg));
+	size_t n_own = 0, k = 0;
 
 	if (dg == NULL)
 		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		n_own += !is_preloaded(mods[i]);
 	dg->mods = calloc(n ? n : 1, sizeof(*dg->mods));
+	dg->own = calloc(n_own ? n_own : 1, sizeof(*dg->own));
 	dg->symbols = hash_new(2048, NULL);
-	if (dg->mods == NULL || dg->symbols == NULL ||
+	if (dg->mods == NULL || dg->own == NULL || dg->symbols == NULL ||
 	    mem_budget_new(MK_DECOMPRESS_MAX, &dg->budget) < 0) {
 		depgraph_free(dg);
 		return -ENOMEM;
@@ -71,15 +88,18 @@ int depgraph_new(struct modscan_mod **mods, size_t n, const struct depgraph_opts
 	dg->n = n;
 	dg->opts = *opts;
 	for (size_t i = 0; i < n; i++) {
-		struct dg_module *m = &dg->mods[i];
-		struct dg_module *pre = mods[i]->user;
+		struct dg_module *m;
 
-		if (pre != NULL && pre->loaded) {
-			/* read during the walk: take its data over */
-			*m = *pre;
-			pre->arena = NULL;
-			pre->extra = NULL;
-			pre->loaded = false;
+		if (is_preloaded(mods[i])) {
+			/*
+			 * read during the walk: the graph takes it where it is, and
+			 * it is no longer the preload's (dg_preload_unused(),
+			 * dg_preload_free())
+			 */
+			m = dg->mods[i] = mods[i]->user;
+			mods[i]->user = NULL;
+		} else {
+			m = dg->mods[i] = &dg->own[k++];
 		}
 		m->scan = mods[i];
 		m->idx = (unsigned int)i;
@@ -95,11 +115,11 @@ void depgraph_free(struct depgraph *dg)
 		return;
 	if (dg->symbols != NULL)
 		hash_free(dg->symbols);
-	for (size_t i = 0; i < dg->n; i++) {
-		free(dg->mods[i].arena);
-		free(dg->mods[i].deps);
-		if (dg->mods[i].extra != NULL)
-			dg->opts.reader->free(dg->mods[i].extra);
+	for (size_t i = 0; i < dg->n && dg->mods[i] != NULL; i++) {
+		free(dg->mods[i]->arena);
+		free(dg->mods[i]->deps);
+		if (dg->mods[i]->extra != NULL)
+			dg->opts.reader->free(dg->mods[i]->extra);
 	}
 	for (size_t i = 0; i < dg->n_sym_blocks; i++)
 		free(dg->sym_blocks[i]);
@@ -111,6 +131,7 @@ void depgraph_free(struct depgraph *dg)
 	free(dg->unknown);
 	free(dg->kernel_strings);
 	free(dg->mods);
+	free(dg->own);
 	mem_budget_free(dg->budget);
 	free(dg);
 }
@@ -122,7 +143,7 @@ size_t depgraph_count(const struct depgraph *dg)
 
 struct dg_module *depgraph_module(const struct depgraph *dg, size_t i)
 {
-	return &dg->mods[i];
+	return dg->mods[i];
 }
 
 /* ---- the symbol table ---- */
@@ -610,7 +631,7 @@ static void *load_worker(void *arg)
 
 		if (i >= job->dg->n)
 			break;
-		m = &job->dg->mods[i];
+		m = job->dg->mods[i];
 		if (!m->loaded)
 			r = load_one(m, &(struct dg_source){ 0 }, job->dg->budget, NULL,
 				     job->dg->opts.reader, cache);
@@ -657,7 +678,8 @@ struct preload_item {
 /*
  * The walk's modules, handed out in blocks: one calloc() each, on the reading
  * threads, grew each thread's heap by an mprotect() every few pages (140 calls
- * for Debian's tree).
+ * for Debian's tree). The graph takes the modules where they are
+ * (depgraph_new()).
  */
 #define PRELOAD_BLOCK 1024
 
@@ -1054,7 +1076,7 @@ const struct dg_module *dg_preload_unused(const struct dg_preload *p, size_t i)
 {
 	const struct dg_module *d = p->queue[i].mod->user;
 
-	/* depgraph_new() clears loaded in what it takes */
+	/* depgraph_new() clears the user field of what it takes */
 	return d != NULL && d->loaded ? d : NULL;
 }
 
@@ -1109,14 +1131,14 @@ int depgraph_add_exports(struct depgraph *dg)
 	size_t n = 0, k = 0;
 
 	for (size_t i = 0; i < dg->n; i++)
-		if (dg->mods[i].exports_err >= 0)
-			n += dg->mods[i].n_exports;
+		if (dg->mods[i]->exports_err >= 0)
+			n += dg->mods[i]->n_exports;
 	syms = symbols_alloc(dg, n);
 	add = malloc((n ? n : 1) * sizeof(*add));
 	if (syms == NULL || add == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < dg->n; i++) {
-		struct dg_module *m = &dg->mods[i];
+		struct dg_module *m = dg->mods[i];
 
 		if (m->exports_err < 0)
 			continue;
@@ -1139,7 +1161,7 @@ int depgraph_read_modules(struct depgraph *dg)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < dg->n; i++) {
-		struct dg_module *m = &dg->mods[i];
+		struct dg_module *m = dg->mods[i];
 		int e = m->exports_err;
 
 		if (e >= 0 || e == -ENODATA || e == -ENOENT)
@@ -1226,7 +1248,7 @@ int depgraph_resolve(struct depgraph *dg)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < dg->n; i++) {
-		struct dg_module *m = &dg->mods[i];
+		struct dg_module *m = dg->mods[i];
 
 		for (size_t k = 0; k < m->n_needs; k++) {
 			const struct dg_sym *need = &m->needs[k];
@@ -1425,7 +1447,7 @@ static int report_cycles(struct depgraph *dg, const unsigned int *users)
 	int r = 0;
 
 	for (size_t i = 0; i < dg->n; i++)
-		if (users[i] > 0 && ptrvec_push(&roots, &dg->mods[i]) < 0) {
+		if (users[i] > 0 && ptrvec_push(&roots, dg->mods[i]) < 0) {
 			free(roots.a);
 			return -ENOMEM;
 		}
@@ -1476,12 +1498,12 @@ int depgraph_sort(struct depgraph *dg)
 		return -ENOMEM;
 	roots = users + dg->n;
 	for (size_t i = 0; i < dg->n; i++) {
-		users[i] = dg->mods[i].users;
+		users[i] = dg->mods[i]->users;
 		if (users[i] == 0)
 			roots[n_roots++] = (unsigned int)i;
 	}
 	while (n_roots > 0) {
-		struct dg_module *src = &dg->mods[roots[--n_roots]];
+		struct dg_module *src = dg->mods[roots[--n_roots]];
 
 		src->dep_sort_idx = (unsigned int)n_sorted++;
 		for (size_t k = 0; k < src->n_deps; k++) {
@@ -1497,8 +1519,8 @@ int depgraph_sort(struct depgraph *dg)
 			r = -ELOOP;
 	} else {
 		for (size_t i = 0; i < dg->n; i++)
-			if (dg->mods[i].n_deps > 1)
-				qsort(dg->mods[i].deps, dg->mods[i].n_deps,
+			if (dg->mods[i]->n_deps > 1)
+				qsort(dg->mods[i]->deps, dg->mods[i]->n_deps,
 				      sizeof(struct dg_module *), cmp_dep_sort_idx);
 	}
 	free(users);
