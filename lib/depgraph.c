@@ -423,6 +423,19 @@ static int info_kind(const struct modinfo_entry *e)
 }
 
 /*
+ * A reading thread's own memory (the preload's threads; NULL elsewhere): its
+ * share of the memory the modules' data is kept in, and its room for the
+ * sparse image of a plain file, used again for each (lib/modfile.h). In
+ * malloc's heap, the images of files of different sizes left their pages at
+ * different offsets, a fault each, about 4 MB per thread for Debian's tree;
+ * the room is one huge page.
+ */
+struct dg_reading {
+	struct hugeshare kept;
+	struct hugemem image;
+};
+
+/*
  * Copy what depmod needs out of the module into one allocation: from @kept, the
  * reading thread's share of the preload's memory, or malloc'd into m->arena when
  * it is NULL.
@@ -547,7 +560,7 @@ static int load_cached(struct dg_module *m, const struct dg_source *src,
  * file from there when it did not change.
  */
 static int load_one(struct dg_module *m, const struct dg_source *src,
-		    struct mem_budget *budget, struct hugeshare *kept,
+		    struct mem_budget *budget, struct dg_reading *rd,
 		    const struct dg_reader *reader, const struct dg_cache *cache)
 {
 	const struct modsym *ex = NULL, *nd = NULL;
@@ -569,10 +582,10 @@ static int load_one(struct dg_module *m, const struct dg_source *src,
 	else if (dir != NULL)
 		r = modfile_open_budget(modscan_dir_fd(dir),
 					m->scan->path + m->scan->baselen, m->scan->size,
-					budget, &mf);
+					budget, rd ? &rd->image : NULL, &mf);
 	else
 		r = modfile_open_budget(AT_FDCWD, m->scan->path, m->scan->size, budget,
-					&mf);
+					rd ? &rd->image : NULL, &mf);
 	if (r < 0) {
 		m->open_err = r;
 		m->exports_err = r;
@@ -599,9 +612,9 @@ static int load_one(struct dg_module *m, const struct dg_source *src,
 	/* a read that failed for a reason that may pass is not cached */
 	m->cacheable = m->cacheable && result_lasts(m->exports_err) &&
 		       result_lasts(r_mi) && result_lasts(r_nd);
-	r = copy_out(m, kept, ex, n_ex, nd, n_nd, mi, n_mi);
+	r = copy_out(m, rd ? &rd->kept : NULL, ex, n_ex, nd, n_nd, mi, n_mi);
 	if (r == 0 && reader != NULL) {
-		r = reader->read(reader->data, mf, kept, &m->extra);
+		r = reader->read(reader->data, mf, rd ? &rd->kept : NULL, &m->extra);
 		if (r < 0 && r != -ENOMEM) {
 			m->extra_err = r;
 			r = 0;
@@ -702,11 +715,11 @@ struct dg_preload {
 	 * What the reading threads copy out of the modules (copy_out(), the
 	 * reader's): together in huge pages, the kept data costs a page fault per
 	 * 2 MiB, not one per 4 KiB (docs/depmod-outputs.md §12). Each thread takes
-	 * its share; the walk's is @walk_kept.
+	 * its share; the walk's is in @walk_reading.
 	 */
 	struct hugearena kept;
 	pthread_mutex_t kept_lock;
-	struct hugeshare walk_kept;
+	struct dg_reading walk_reading;
 	struct preload_block *blocks; /* the newest first, under @lock */
 	size_t block_used;
 	pthread_cond_t cond;
@@ -760,7 +773,7 @@ static struct dg_module *preload_module(struct dg_preload *p)
  * Read one queued module; on failure a file is simply read again later (an image
  * is not: its failure is kept as the module's error, as a file's would be).
  */
-static void preload_one(struct dg_preload *p, struct hugeshare *kept,
+static void preload_one(struct dg_preload *p, struct dg_reading *rd,
 			struct modscan_mod *sm, const struct dg_source *src,
 			struct dg_module *slot, bool fill)
 {
@@ -790,7 +803,7 @@ static void preload_one(struct dg_preload *p, struct hugeshare *kept,
 		return;
 	}
 	d->scan = sm;
-	r = load_one(d, &s, p->budget, kept, p->reader, p->cache);
+	r = load_one(d, &s, p->budget, rd, p->reader, p->cache);
 	modscan_dir_unref(src->dir);
 	if (r < 0 || !d->loaded) {
 		if (d->extra != NULL)
@@ -872,21 +885,22 @@ static bool preload_take(struct dg_preload *p, bool wait, struct preload_take *t
 	return t->n > 0;
 }
 
-static void preload_taken(struct dg_preload *p, struct hugeshare *kept,
+static void preload_taken(struct dg_preload *p, struct dg_reading *rd,
 			  struct preload_take *t, bool fill)
 {
 	for (unsigned int i = 0; i < t->n; i++)
-		preload_one(p, kept, t->item[i].mod, &t->item[i].src, t->slot[i], fill);
+		preload_one(p, rd, t->item[i].mod, &t->item[i].src, t->slot[i], fill);
 }
 
 /* Read queued modules, as a worker or a helper, until the walk ended and none is left. */
 static void preload_read_on(struct dg_preload *p)
 {
-	struct hugeshare kept = { &p->kept, &p->kept_lock, NULL, 0 };
+	struct dg_reading rd = { .kept = { &p->kept, &p->kept_lock, NULL, 0 } };
 	struct preload_take t;
 
 	while (preload_take(p, true, &t))
-		preload_taken(p, &kept, &t, true);
+		preload_taken(p, &rd, &t, true);
+	hugemem_free(&rd.image);
 }
 
 static void *preload_worker(void *arg)
@@ -932,7 +946,7 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	pthread_mutex_init(&p->kept_lock, NULL);
-	p->walk_kept = (struct hugeshare){ &p->kept, &p->kept_lock, NULL, 0 };
+	p->walk_reading.kept = (struct hugeshare){ &p->kept, &p->kept_lock, NULL, 0 };
 	if (n_threads == 0)
 		n_threads = 1;
 	p->th = calloc(n_threads, sizeof(*p->th));
@@ -983,7 +997,7 @@ static size_t preload_flush(struct dg_preload *p, const struct preload_item *ext
 				modscan_dir_unref(p->pend[i].src.dir);
 			p->n_pend = 0;
 			if (extra != NULL)
-				preload_one(p, &p->walk_kept, extra->mod, &extra->src,
+				preload_one(p, &p->walk_reading, extra->mod, &extra->src,
 					    NULL, false);
 			return 0;
 		}
@@ -1032,7 +1046,7 @@ static void preload_queue(struct dg_preload *p, struct modscan_mod *m,
 	    (p->cache == NULL || p->cache->ready == NULL ||
 	     p->cache->ready(p->cache->data)) &&
 	    preload_take(p, false, &t))
-		preload_taken(p, &p->walk_kept, &t, false);
+		preload_taken(p, &p->walk_reading, &t, false);
 }
 
 void dg_preload_add(void *preload, struct modscan_mod *m, struct modscan_dir *dir)
@@ -1058,12 +1072,13 @@ void dg_preload_finish(struct dg_preload *p)
 	pthread_mutex_unlock(&p->lock);
 	/* read what is left alongside the workers (and helpers) */
 	while (preload_take(p, false, &left))
-		preload_taken(p, &p->walk_kept, &left, false);
+		preload_taken(p, &p->walk_reading, &left, false);
 	for (unsigned int t = 0; t < p->n_th; t++)
 		pthread_join(p->th[t], NULL);
 	p->n_th = 0;
 	preload_close(p);
 	/* every thread has read its last module */
+	hugemem_free(&p->walk_reading.image);
 	hugearena_trim(&p->kept);
 }
 
@@ -1110,6 +1125,7 @@ void dg_preload_free(struct dg_preload *p)
 		p->blocks = next;
 	}
 	/* after the depgraph that took the modules read into it (lib/depgraph.h) */
+	hugemem_free(&p->walk_reading.image);
 	hugearena_release(&p->kept);
 	pthread_mutex_destroy(&p->kept_lock);
 	free(p->queue);

@@ -51,6 +51,7 @@ struct modfile {
 	uint64_t size; /* of the (decompressed) image */
 	uint8_t *image; /* the image: whole, or sparse for a plain file */
 	bool sparse;
+	bool image_lent; /* @image is the caller's room (modfile_open_budget()) */
 	bool pending; /* compressed, opened deferred, not decompressed yet */
 	struct mem_hold hold; /* the decompressed image in a shared budget */
 	struct range covered[MAX_COVERED]; /* sorted, disjoint, not touching */

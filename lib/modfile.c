@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hugemem.h"
 #include "modfile-internal.h"
 #include "signature.h"
 #include "util.h"
@@ -226,12 +227,20 @@ static int open_small(struct modfile *mf, size_t size)
  * space, not memory) and just the ranges needed are read in. @head holds its
  * first @n bytes.
  */
-static int open_plain(struct modfile *mf, uint64_t size, const uint8_t *head, size_t n)
+static int open_plain(struct modfile *mf, uint64_t size, const uint8_t *head, size_t n,
+		      struct hugemem *room)
 {
 	if (size >= SIZE_MAX)
 		return -EFBIG;
 	mf->size = size;
-	mf->image = malloc(mf->size ? mf->size : 1);
+	/* the room of the reading thread, made at its first file that fits */
+	if (room != NULL && size <= HUGEMEM_ALIGN &&
+	    (room->p != NULL || hugemem_alloc(room, HUGEMEM_ALIGN) == 0)) {
+		mf->image = room->p;
+		mf->image_lent = true;
+	} else {
+		mf->image = malloc(mf->size ? mf->size : 1);
+	}
 	if (mf->image == NULL)
 		return -ENOMEM;
 	mf->sparse = true;
@@ -269,7 +278,8 @@ static int load_pending(struct modfile *mf)
 }
 
 static int open_file(int dirfd, const char *path, int64_t size, bool deferred,
-		     struct mem_budget *budget, struct modfile **out)
+		     struct mem_budget *budget, struct hugemem *room,
+		     struct modfile **out)
 {
 	struct modfile *mf;
 	uint8_t head[64];
@@ -318,7 +328,7 @@ static int open_file(int dirfd, const char *path, int64_t size, bool deferred,
 	mf->compression = mk_compression_detect(head, (size_t)n);
 	r = 0;
 	if (mf->compression == MK_COMPRESSION_NONE)
-		r = open_plain(mf, (uint64_t)st.st_size, head, (size_t)n);
+		r = open_plain(mf, (uint64_t)st.st_size, head, (size_t)n, room);
 	else if (deferred)
 		mf->pending = true;
 	else
@@ -334,23 +344,24 @@ fail:
 
 int modfile_open_at_size(int dirfd, const char *path, int64_t size, struct modfile **out)
 {
-	return open_file(dirfd, path, size, false, NULL, out);
+	return open_file(dirfd, path, size, false, NULL, NULL, out);
 }
 
 int modfile_open(const char *path, struct modfile **out)
 {
-	return open_file(AT_FDCWD, path, -1, false, NULL, out);
+	return open_file(AT_FDCWD, path, -1, false, NULL, NULL, out);
 }
 
 int modfile_open_deferred(const char *path, struct modfile **out)
 {
-	return open_file(AT_FDCWD, path, -1, true, NULL, out);
+	return open_file(AT_FDCWD, path, -1, true, NULL, NULL, out);
 }
 
 int modfile_open_budget(int dirfd, const char *path, int64_t size,
-			struct mem_budget *budget, struct modfile **out)
+			struct mem_budget *budget, struct hugemem *room,
+			struct modfile **out)
 {
-	return open_file(dirfd, path, size, false, budget, out);
+	return open_file(dirfd, path, size, false, budget, room, out);
 }
 
 /* @take: @data is a malloc'd buffer the modfile now owns (freed on any error too). */
@@ -424,7 +435,8 @@ void modfile_free(struct modfile *mf)
 	if (mf->elf)
 		elf_end(mf->elf);
 	free_results(mf);
-	free(mf->image);
+	if (!mf->image_lent)
+		free(mf->image);
 	mem_hold_release(&mf->hold);
 	if (mf->fd >= 0)
 		close(mf->fd);

@@ -46,12 +46,18 @@ int modfile_open_at_size(int dirfd, const char *path, int64_t size,
  */
 int modfile_open_deferred(const char *path, struct modfile **out) _must_check_;
 struct mem_budget;
+struct hugemem;
 /*
  * As modfile_open_at_size(), with a decompressed image counted in @budget, shared
  * with other threads (lib/mem-budget.h), until modfile_free(): mydepmod's readers.
+ * @room (or NULL): the calling thread's memory for the sparse image of a plain
+ * file of up to HUGEMEM_ALIGN bytes, made at the first such file and used again
+ * for each (lib/hugemem.h); it must outlive the modfile, and the thread opens
+ * one modfile at a time in it.
  */
 int modfile_open_budget(int dirfd, const char *path, int64_t size,
-			struct mem_budget *budget, struct modfile **out) _must_check_;
+			struct mem_budget *budget, struct hugemem *room,
+			struct modfile **out) _must_check_;
 /* Take a module image already in memory (copied): the fuzzer's and the tests' way in. */
 int modfile_open_memory(const void *data, size_t size, struct modfile **out) _must_check_;
 /*

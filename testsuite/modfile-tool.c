@@ -4,16 +4,22 @@
  * can check the reader against what they put into a fixture, and run it under
  * sanitizers on malformed input.
  *   modfile-tool FILE [modinfo|exports|needs|versions|signature|strip|all]
+ *   modfile-tool --room FILE...
  * Exit 0 when everything asked for was read, 1 with "error: <what>: <strerror>".
+ * --room opens the files one after another as mydepmod's readers do, each plain
+ * one in the same room (modfile_open_budget()), and prints "file FILE" then
+ * all of each.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "modfile.h"
 #include "modsyms.h"
 #include "util.h"
@@ -47,20 +53,12 @@ static void hex(const char *label, const uint8_t *p, size_t n)
 	putchar('\n');
 }
 
-int main(int argc, char *argv[])
+/* Print @what of @mf: 0, or 1 when something could not be read. */
+static int show(struct modfile *mf, const char *what)
 {
-	const char *what = argc > 2 ? argv[2] : "all";
 	bool all = streq(what, "all");
-	struct modfile *mf;
 	int ret = 0, r;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE [what]\n", argv[0]);
-		return 2;
-	}
-	r = modfile_open(argv[1], &mf);
-	if (r < 0)
-		return fail("open", r);
 	printf("compression %s\n", mk_compression_name(modfile_compression(mf)));
 	if (all || streq(what, "modinfo")) {
 		const struct modinfo_entry *e;
@@ -119,6 +117,46 @@ int main(int argc, char *argv[])
 			ret |= fail("strip", r);
 		}
 	}
+	return ret;
+}
+
+static int show_in_room(int n, char *paths[])
+{
+	struct hugemem room = { 0 };
+	int ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct modfile *mf;
+		int r;
+
+		printf("file %s\n", paths[i]);
+		r = modfile_open_budget(AT_FDCWD, paths[i], -1, NULL, &room, &mf);
+		if (r < 0) {
+			ret |= fail("open", r);
+			continue;
+		}
+		ret |= show(mf, "all");
+		modfile_free(mf);
+	}
+	hugemem_free(&room);
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	struct modfile *mf;
+	int ret, r;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s FILE [what] | --room FILE...\n", argv[0]);
+		return 2;
+	}
+	if (streq(argv[1], "--room"))
+		return show_in_room(argc - 2, argv + 2);
+	r = modfile_open(argv[1], &mf);
+	if (r < 0)
+		return fail("open", r);
+	ret = show(mf, argc > 2 ? argv[2] : "all");
 	modfile_free(mf);
 	return ret;
 }

@@ -136,4 +136,37 @@ expect "strip: vermagic blanked, result still a module" "$f" strip 'strip ok'
 # ENODATA is not an error of the tool: it prints no strip line and exits 0
 expect 'strip without a vermagic= string does nothing (ENODATA)' "$TMPD/novermagic.ko" strip
 
+# mydepmod's readers open each plain file of up to 2 MiB in one room, where the
+# file before left its bytes (lib/modfile.h, modfile_open_budget()): each file,
+# big then small then over 2 MiB (malloc'd), must read as it reads alone
+i=0
+room_files=()
+for spec in "1500000 120" "40000 5" "700000 60" "2500000 30" "100000 200" "36000 1"; do
+	read -r text n <<< "$spec"
+	f=$TMPD/room$i.ko
+	args=(--text-size "$text" --modinfo "name=room$i" --modinfo "alias=pci:v0000000${i}d*"
+		--modinfo "description=module $i of the room test")
+	for k in $(seq "$n"); do
+		args+=(--export "room${i}_sym$k" --need "dep${i}_$k:0x$((1000 + k))")
+	done
+	"$GEN" -o "$f" "${args[@]}" || bail_out "elfgen $f failed"
+	room_files+=("$f")
+	i=$((i + 1))
+done
+: > "$TMPD/alone"
+for f in "${room_files[@]}" "${room_files[0]}"; do
+	echo "file $f" >> "$TMPD/alone"
+	"$TOOL" "$f" all >> "$TMPD/alone"
+done
+"$TOOL" --room "${room_files[@]}" "${room_files[0]}" > "$TMPD/room"
+rc=$?
+sizes=$(stat -c %s "${room_files[@]}" | tr '\n' ' ')
+if [ $rc -eq 0 ] && cmp -s "$TMPD/alone" "$TMPD/room" &&
+	[ "$(grep -c '^exports ' "$TMPD/room")" -eq $((2 * 120 + 5 + 60 + 30 + 200 + 1)) ]; then
+	ok "files read one after another in one room read as alone (sizes: $sizes)"
+else
+	not_ok "files read in one room differ from the same files read alone (exit $rc)"
+	diff "$TMPD/alone" "$TMPD/room" | head -20 | diag
+fi
+
 done_testing
