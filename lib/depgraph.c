@@ -892,10 +892,16 @@ static void preload_taken(struct dg_preload *p, struct dg_reading *rd,
 		preload_one(p, rd, t->item[i].mod, &t->item[i].src, t->slot[i], fill);
 }
 
+/* A reading thread's share of @p's kept memory, nothing taken yet. */
+static struct hugeshare kept_share(struct dg_preload *p)
+{
+	return (struct hugeshare){ &p->kept, &p->kept_lock, NULL, 0 };
+}
+
 /* Read queued modules, as a worker or a helper, until the walk ended and none is left. */
 static void preload_read_on(struct dg_preload *p)
 {
-	struct dg_reading rd = { .kept = { &p->kept, &p->kept_lock, NULL, 0 } };
+	struct dg_reading rd = { .kept = kept_share(p) };
 	struct preload_take t;
 
 	while (preload_take(p, true, &t))
@@ -946,7 +952,7 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	pthread_mutex_init(&p->kept_lock, NULL);
-	p->walk_reading.kept = (struct hugeshare){ &p->kept, &p->kept_lock, NULL, 0 };
+	p->walk_reading.kept = kept_share(p);
 	if (n_threads == 0)
 		n_threads = 1;
 	p->th = calloc(n_threads, sizeof(*p->th));
