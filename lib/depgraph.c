@@ -672,7 +672,7 @@ static int read_all_modules(struct depgraph *dg)
 	if (th == NULL)
 		return -ENOMEM;
 	for (unsigned int t = 1; t < nt; t++) {
-		if (pthread_create(&th[t], NULL, load_worker, &job) != 0)
+		if (mk_thread_create(&th[t], load_worker, &job) < 0)
 			break;
 		started++;
 	}
@@ -962,7 +962,7 @@ int dg_preload_start(unsigned int n_threads, struct dg_preload **out)
 	}
 	/* the caller's thread is one of them: it reads too (dg_preload_add/finish) */
 	for (unsigned int t = 0; t + 1 < n_threads; t++) {
-		if (pthread_create(&p->th[t], NULL, preload_worker, p) != 0)
+		if (mk_thread_create(&p->th[t], preload_worker, p) < 0)
 			break;
 		p->n_th++;
 	}

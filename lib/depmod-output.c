@@ -767,7 +767,7 @@ int depmod_output_begin(struct depgraph *dg, const struct depmod_output_opts *op
 	if (want > MAX_GEN_THREADS)
 		want = MAX_GEN_THREADS;
 	while (gen->n_th < want &&
-	       pthread_create(&gen->th[gen->n_th], NULL, gen_worker, gen) == 0)
+	       mk_thread_create(&gen->th[gen->n_th], gen_worker, gen) == 0)
 		gen->n_th++;
 	*genp = gen;
 	return 0;

@@ -229,7 +229,7 @@ static int open_cache(struct run *run)
 		l->done = true;
 		return 0;
 	}
-	l->running = pthread_create(&l->thread, NULL, cache_load_run, run) == 0;
+	l->running = mk_thread_create(&l->thread, cache_load_run, run) == 0;
 	if (!l->running)
 		cache_load_run(run);
 	return 0;
@@ -304,7 +304,7 @@ static int cache_start(struct run *run)
 		if (dg_preload_unused(run->preload, i) != NULL)
 			job->mods[job->n++] = dg_preload_unused(run->preload, i);
 	job->n_dirs = modscan_listings(run->ms, &job->dirs);
-	job->running = pthread_create(&job->thread, NULL, cache_job_run, run) == 0;
+	job->running = mk_thread_create(&job->thread, cache_job_run, run) == 0;
 	if (!job->running)
 		cache_job_run(run);
 	return 0;
@@ -667,7 +667,7 @@ static void release_later(struct run *run, struct depmod_result *res)
 	copy = malloc(sizeof(*copy));
 	if (copy != NULL) {
 		*copy = *run;
-		if (pthread_create(&res->releasing, NULL, release_thread, copy) == 0) {
+		if (mk_thread_create(&res->releasing, release_thread, copy) == 0) {
 			res->release_started = true;
 			return;
 		}

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -220,6 +221,19 @@ int mkdir_parents(const char *path, mode_t mode) _must_check_;
  */
 #define ARRAY_GROW(v, n, cap, first) array_grow_(&(v), &(cap), (n), sizeof(*(v)), (first))
 int array_grow_(void *pv, size_t *cap, size_t n, size_t size, size_t first) _must_check_;
+
+/*
+ * pthread_create() of @fn(@arg), the thread started on another CPU than @avoid
+ * when the caller may run on another (docs/depmod-outputs.md §13), then allowed
+ * the caller's CPUs again before @fn runs. @started_on, when not NULL, is set to
+ * the CPU the thread started on (-1 if unknown) before @fn runs. 0, or a negative
+ * errno when no thread was started.
+ */
+int mk_thread_start(pthread_t *th, void *(*fn)(void *), void *arg, int avoid,
+		    int *started_on) _must_check_;
+
+/* mk_thread_start() away from the caller's current CPU. */
+int mk_thread_create(pthread_t *th, void *(*fn)(void *), void *arg) _must_check_;
 
 /*
  * @fn(@first) on a thread of its own (on this one when none can be started) and

@@ -13,13 +13,17 @@
  *    (testsuite/scenarios), and `modprobe -n -v dummy ARGS...` of Debian's kmod 30
  *    with an empty configuration directory;
  *  - read_file_full, write_all and pread_all on pipes, short files, interrupted
- *    and partial writes.
+ *    and partial writes;
+ *  - mk_thread_start: a thread starts on another CPU than the one it avoids, and
+ *    runs its function with the caller's CPUs allowed again.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -836,6 +840,97 @@ static void test_hash64_stream(void)
 	free(buf);
 }
 
+/* ---- threads ---- */
+
+struct seen {
+	int cpu; /* where the function ran first */
+	cpu_set_t allowed; /* what it was allowed */
+	bool masked; /* sched_getaffinity() answered */
+};
+
+static void *note_thread(void *arg)
+{
+	struct seen *s = arg;
+
+	s->cpu = sched_getcpu();
+	s->masked = sched_getaffinity(0, sizeof(s->allowed), &s->allowed) == 0;
+	return arg;
+}
+
+/* Start a thread avoiding @avoid and join it: its function saw @want allowed. */
+static bool run_noted(int avoid, const cpu_set_t *want, int *started_on)
+{
+	struct seen s = { .cpu = -2 };
+	pthread_t th;
+	void *ret = NULL;
+
+	if (mk_thread_start(&th, note_thread, &s, avoid, started_on) < 0 ||
+	    pthread_join(th, &ret) != 0)
+		return false;
+	return ret == &s && s.cpu >= 0 && s.masked && CPU_EQUAL(&s.allowed, want);
+}
+
+static void test_thread_start(void)
+{
+	cpu_set_t all, one;
+	int started_on, n_all, tried = 0, away = 0, unplaced = 0, cpu = -1;
+	bool same = true;
+
+	if (sched_getaffinity(0, sizeof(all), &all) != 0) {
+		TAP_OK(false, "sched_getaffinity of the test itself");
+		return;
+	}
+	n_all = CPU_COUNT(&all);
+	/* each allowed CPU avoided in turn (8 at most): the start is elsewhere */
+	for (int c = 0; c < CPU_SETSIZE && tried < 8; c++) {
+		if (!CPU_ISSET(c, &all))
+			continue;
+		tried++;
+		same &= run_noted(c, &all, &started_on);
+		away += started_on >= 0 && started_on != c && CPU_ISSET(started_on, &all);
+		unplaced += started_on == -1;
+	}
+	TAP_OK(same,
+	       "mk_thread_start: the function runs, with the caller's %d CPUs allowed",
+	       n_all);
+	if (n_all > 1)
+		TAP_OK(away == tried,
+		       "mk_thread_start: %d of %d threads started off the CPU they avoid",
+		       away, tried);
+	else /* no other CPU: started where the kernel puts it, not placed */
+		TAP_OK(unplaced == tried,
+		       "mk_thread_start: one CPU allowed, %d of %d unplaced", unplaced,
+		       tried);
+	/* nothing to avoid (a CPU not allowed): started as pthread_create would */
+	TAP_OK(run_noted(-1, &all, &started_on) && started_on == -1,
+	       "mk_thread_start: no CPU to avoid, the thread starts where it is put");
+	/* a caller bound to one CPU: its thread has that CPU, and no other */
+	for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+		if (CPU_ISSET(c, &all))
+			cpu = c;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) == 0) {
+		TAP_OK(run_noted(cpu, &one, &started_on) && started_on == -1,
+		       "mk_thread_start: a caller bound to CPU %d, its thread bound "
+		       "there too",
+		       cpu);
+		(void)sched_setaffinity(0, sizeof(all), &all);
+	} else {
+		TAP_OK(false, "sched_setaffinity of the test to CPU %d", cpu);
+	}
+	{
+		struct seen s = { .cpu = -2 };
+		pthread_t th;
+		void *ret = NULL;
+
+		TAP_OK(mk_thread_create(&th, note_thread, &s) == 0 &&
+			       pthread_join(th, &ret) == 0 && ret == &s &&
+			       CPU_EQUAL(&s.allowed, &all),
+		       "mk_thread_create: the function runs, with the caller's CPUs");
+	}
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/mykmod-test-util.XXXXXX";
@@ -850,6 +945,7 @@ int main(void)
 	test_atou();
 	test_absolute();
 	test_join();
+	test_thread_start();
 
 	dir = mkdtemp(tmpl);
 	tmp_dirfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
