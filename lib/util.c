@@ -448,17 +448,13 @@ int mk_thread_start(pthread_t *th, void *(*fn)(void *), void *arg, int avoid,
 		       pthread_attr_setaffinity_np(&attr, sizeof(elsewhere),
 						   &elsewhere) == 0;
 	}
-	if (!away) {
-		free(s);
-		pthread_attr_destroy(&attr);
-		r = pthread_create(th, NULL, fn, arg);
-		return -r;
-	}
-	r = pthread_create(th, &attr, thread_start, s);
+	r = away ? pthread_create(th, &attr, thread_start, s) : -1;
 	pthread_attr_destroy(&attr);
-	if (r != 0)
-		free(s);
-	return -r;
+	if (r == 0)
+		return 0;
+	/* nowhere else (one CPU, or the CPUs changed meanwhile): where it is put */
+	free(s);
+	return -pthread_create(th, NULL, fn, arg);
 }
 
 int mk_thread_create(pthread_t *th, void *(*fn)(void *), void *arg)
