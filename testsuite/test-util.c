@@ -857,17 +857,24 @@ static void *note_thread(void *arg)
 	return arg;
 }
 
+/* Join @th, started on note_thread(@s): it returned @s and saw @want allowed. */
+static bool joined_noted(pthread_t th, const struct seen *s, const cpu_set_t *want)
+{
+	void *ret = NULL;
+
+	if (pthread_join(th, &ret) != 0)
+		return false;
+	return ret == s && s->cpu >= 0 && s->masked && CPU_EQUAL(&s->allowed, want);
+}
+
 /* Start a thread avoiding @avoid and join it: its function saw @want allowed. */
 static bool run_noted(int avoid, const cpu_set_t *want, int *started_on)
 {
 	struct seen s = { .cpu = -2 };
 	pthread_t th;
-	void *ret = NULL;
 
-	if (mk_thread_start(&th, note_thread, &s, avoid, started_on) < 0 ||
-	    pthread_join(th, &ret) != 0)
-		return false;
-	return ret == &s && s.cpu >= 0 && s.masked && CPU_EQUAL(&s.allowed, want);
+	return mk_thread_start(&th, note_thread, &s, avoid, started_on) == 0 &&
+	       joined_noted(th, &s, want);
 }
 
 static void test_thread_start(void)
@@ -922,11 +929,9 @@ static void test_thread_start(void)
 	{
 		struct seen s = { .cpu = -2 };
 		pthread_t th;
-		void *ret = NULL;
 
 		TAP_OK(mk_thread_create(&th, note_thread, &s) == 0 &&
-			       pthread_join(th, &ret) == 0 && ret == &s &&
-			       CPU_EQUAL(&s.allowed, &all),
+			       joined_noted(th, &s, &all),
 		       "mk_thread_create: the function runs, with the caller's CPUs");
 	}
 }
