@@ -764,6 +764,16 @@ static void sink_put32x2(struct body_sink *s, uint32_t a, uint32_t b)
 {
 	unsigned char rec[8];
 
+	/* the usual case, 250,000 times for Debian's tree: room in the piece */
+	if (SINK_PIECE - s->used >= sizeof(rec)) {
+		put32(s->piece + s->used, a);
+		put32(s->piece + s->used + 4, b);
+		s->used += sizeof(rec);
+		s->len += sizeof(rec);
+		if (s->used == SINK_PIECE)
+			sink_flush(s);
+		return;
+	}
 	put32(rec, a);
 	put32(rec + 4, b);
 	sink_put(s, rec, sizeof(rec));
@@ -772,20 +782,19 @@ static void sink_put32x2(struct body_sink *s, uint32_t a, uint32_t b)
 /* The symbol names of a cache being written, each once, in order of first use. */
 struct name_pool {
 	struct strbuf buf; /* each name after its hash: the names section */
-	uint32_t *slots; /* open addressing: offset in @buf + 1, 0 when free */
+	/*
+	 * open addressing: a name's hash in the high half, its offset in @buf + 1
+	 * in the low one, 0 when free; a probe compares hashes without reading
+	 * @buf
+	 */
+	uint64_t *slots;
 	size_t cap, n;
 };
-
-/* the hash before the name that slot value @v stands for */
-static uint32_t pool_hash(const struct name_pool *np, uint32_t v)
-{
-	return get32((const unsigned char *)np->buf.buf + v - 1 - DMC_NAME_HASH);
-}
 
 /* The table with @cap slots (a power of two, above the names it holds). */
 static int pool_resize(struct name_pool *np, size_t cap)
 {
-	uint32_t *slots = calloc(cap, sizeof(*slots));
+	uint64_t *slots = calloc(cap, sizeof(*slots));
 
 	if (slots == NULL)
 		return -ENOMEM;
@@ -794,7 +803,7 @@ static int pool_resize(struct name_pool *np, size_t cap)
 
 		if (np->slots[i] == 0)
 			continue;
-		j = pool_hash(np, np->slots[i]) & (cap - 1);
+		j = (size_t)(np->slots[i] >> 32) & (cap - 1);
 		while (slots[j] != 0)
 			j = (j + 1) & (cap - 1);
 		slots[j] = np->slots[i];
@@ -814,13 +823,16 @@ static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t
 	size_t j, len;
 	unsigned char hash[DMC_NAME_HASH];
 
-	if ((np->n + 1) * 2 > np->cap &&
+	/* at most 3/4 full */
+	if ((np->n + 1) * 4 > np->cap * 3 &&
 	    pool_resize(np, np->cap ? np->cap * 2 : 4096) < 0)
 		return -ENOMEM;
 	for (j = h & (np->cap - 1); np->slots[j] != 0; j = (j + 1) & (np->cap - 1)) {
-		if (pool_hash(np, np->slots[j]) == h &&
-		    streq(np->buf.buf + np->slots[j] - 1, name)) {
-			*off = np->slots[j] - 1;
+		uint64_t v = np->slots[j];
+
+		if ((uint32_t)(v >> 32) == h &&
+		    streq(np->buf.buf + (uint32_t)v - 1, name)) {
+			*off = (uint32_t)v - 1;
 			return 0;
 		}
 	}
@@ -833,7 +845,7 @@ static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t
 	*off = (uint32_t)np->buf.used;
 	if (strbuf_push(&np->buf, name, len) < 0)
 		return -ENOMEM;
-	np->slots[j] = *off + 1;
+	np->slots[j] = (uint64_t)h << 32 | (*off + 1u);
 	np->n++;
 	return 0;
 }
@@ -848,10 +860,11 @@ static int put_symbols(struct body_sink *s, const struct dg_module **mods, size_
 	size_t cap = 4096;
 
 	/*
-	 * room for a distinct name per 4 symbols at once (Debian's tree: 250,000
-	 * symbols, 45,000 names), not five doublings of the table, each rehashing it
+	 * room for a distinct name per 6 symbols at once (Debian's tree: 250,000
+	 * symbols, 45,000 names), not four doublings of the table; more names
+	 * double it as they come
 	 */
-	while (cap < n_syms / 2 && cap < (size_t)1 << 24)
+	while (cap * 3 / 4 < n_syms / 6 && cap < (size_t)1 << 24)
 		cap *= 2;
 	if (pool_resize(np, cap) < 0)
 		return -ENOMEM;

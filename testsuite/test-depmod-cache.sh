@@ -180,6 +180,25 @@ rm "$D/extra/wide.ko"
 settle
 check "... removed: nothing read" step wide3 0 "$T"
 
+# More symbol names than the name pool's first table holds (lib/depmod-cache.c,
+# put_symbols(): sized for a name per 6 symbols, at most 3/4 full): the table
+# doubles while the records are written, and a warm run, which takes every name
+# from the cache, gives kmod's outputs.
+T3=$TMPD/many
+many_args=()
+for i in $(seq 4000); do
+	many_args+=(--export "many_fn_$i:$((i * 7))")
+done
+mkmod "$T3" $K kernel/lib/many.ko "${many_args[@]}"
+mkmod "$T3" $K kernel/drivers/user.ko $(printf -- '--need many_fn_%d ' $(seq 1 3 4000))
+settle
+export MY_ARGS=--cache # for mydepmod alone
+check "4,000 names, more than the pool's first table: kmod's outputs" step many1 2 "$T3"
+unset MY_ARGS
+check "... warm: none read, kmod's outputs from the cache" step many2 0 "$T3"
+check "... the pool holds the names once each" \
+	test "$(grep -ao 'many_fn_4000' "$T3/lib/modules/$K/$CACHE" | wc -l)" -eq 1
+
 # depmod.d with a warm cache: search order, override, exclude
 C=$TMPD/conf
 mkdir -p "$C"
