@@ -444,7 +444,7 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 		    size_t n_ex, const struct modsym *nd, size_t n_nd,
 		    const struct modinfo_entry *mi, size_t n_mi)
 {
-	size_t n_info = 0, strsz = 0, head;
+	size_t n_info = 0, strsz = 0, head, len;
 	char *p;
 
 	for (size_t i = 0; i < n_ex; i++)
@@ -503,6 +503,10 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 			continue;
 		m->info[k].kind = (enum dg_info_kind)kind;
 		COPY_STR(m->info[k].value, mi[i].value);
+		len = (size_t)(p - m->info[k].value) - 1;
+		/* a value past 32 bits (none real) leaves the module out of the cache */
+		m->info[k].len = len <= UINT32_MAX ? (uint32_t)len : UINT32_MAX;
+		m->odd_syms |= len > UINT32_MAX;
 		k++;
 	}
 #undef COPY_STR

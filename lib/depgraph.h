@@ -30,6 +30,7 @@ enum dg_info_kind {
 
 struct dg_info {
 	enum dg_info_kind kind;
+	uint32_t len; /* strlen(@value): the cache writes the values by their lengths */
 	const char *value;
 };
 
@@ -56,8 +57,9 @@ struct dg_module {
 	bool cacheable;
 	bool from_cache; /* found by dg_cache.lookup, not read */
 	/*
-	 * a CRC wider than 32 bits, or a binding not dg_bind_usual(): what the
-	 * cache's records cannot hold (read with the rest)
+	 * a CRC wider than 32 bits, a binding not dg_bind_usual(), or an info
+	 * value longer than 32 bits count: what the cache's records cannot hold
+	 * (read with the rest)
 	 */
 	bool odd_syms;
 	const void *cache_entry; /* found, not yet filled (dg_cache.fill) */

@@ -613,7 +613,8 @@ static int fill_module(const struct depmod_cache *c, const struct dmc_entry *e,
 		m->info[k].kind =
 			get32(c->infos + ((size_t)e->first_info + k) * DMC_INFO);
 		m->info[k].value = p;
-		p += strlen(p) + 1;
+		m->info[k].len = (uint32_t)strlen(p);
+		p += m->info[k].len + 1;
 	}
 	m->n_exports = e->n_exports;
 	m->n_needs = e->n_needs;
@@ -893,7 +894,7 @@ static size_t module_strings(const struct dg_module *m)
 	size_t len = strlen(dg_module_path(m)) + 1;
 
 	for (size_t k = 0; k < m->n_info; k++)
-		len += strlen(m->info[k].value) + 1;
+		len += (size_t)m->info[k].len + 1;
 	return len;
 }
 
@@ -948,7 +949,7 @@ static void put_strings(struct body_sink *s, const struct dg_module **mods, size
 
 		sink_put(s, path, strlen(path) + 1);
 		for (size_t k = 0; k < m->n_info; k++)
-			sink_put(s, m->info[k].value, strlen(m->info[k].value) + 1);
+			sink_put(s, m->info[k].value, (size_t)m->info[k].len + 1);
 	}
 }
 
