@@ -792,6 +792,12 @@ struct name_pool {
 	size_t cap, n;
 };
 
+/* The names a table of @cap slots holds: at most 3/4 full. */
+static size_t pool_room(size_t cap)
+{
+	return cap / 4 * 3;
+}
+
 /* The table with @cap slots (a power of two, above the names it holds). */
 static int pool_resize(struct name_pool *np, size_t cap)
 {
@@ -824,8 +830,7 @@ static int pool_add(struct name_pool *np, const char *name, uint32_t h, uint32_t
 	size_t j, len;
 	unsigned char hash[DMC_NAME_HASH];
 
-	/* at most 3/4 full */
-	if ((np->n + 1) * 4 > np->cap * 3 &&
+	if (np->n + 1 > pool_room(np->cap) &&
 	    pool_resize(np, np->cap ? np->cap * 2 : 4096) < 0)
 		return -ENOMEM;
 	for (j = h & (np->cap - 1); np->slots[j] != 0; j = (j + 1) & (np->cap - 1)) {
@@ -865,7 +870,7 @@ static int put_symbols(struct body_sink *s, const struct dg_module **mods, size_
 	 * symbols, 45,000 names), not four doublings of the table; more names
 	 * double it as they come
 	 */
-	while (cap * 3 / 4 < n_syms / 6 && cap < (size_t)1 << 24)
+	while (pool_room(cap) < n_syms / 6 && cap < (size_t)1 << 24)
 		cap *= 2;
 	if (pool_resize(np, cap) < 0)
 		return -ENOMEM;
