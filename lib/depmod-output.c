@@ -128,11 +128,15 @@ static int push_line(struct strbuf *sb, const char *a, const char *b, const char
 	return r;
 }
 
-/* Insert into an index; reports a non-ASCII byte the way kmod does (then fails). */
+/*
+ * Insert into an index; reports a non-ASCII byte the way kmod does (then fails).
+ * @keep: the strings that outlive the writer, not copied (INDEX_KEEP_*).
+ */
 static int idx_add(struct gen *g, struct index_writer *w, const char *key,
-		   const char *value, unsigned int prio, const char *what)
+		   const char *value, unsigned int prio, const char *what,
+		   unsigned int keep)
 {
-	int r = index_writer_add(w, key, value, prio);
+	int r = index_writer_add_kept(w, key, value, prio, keep);
 
 	if (r == -EINVAL) {
 		const char *s[2] = { key, value };
@@ -227,7 +231,7 @@ static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 			r = strbuf_pushchar(dep, '\n');
 		if (r == 0 && w != NULL)
 			r = idx_add(g, w, m->scan->name, strbuf_str(&line), m->idx,
-				    "deps");
+				    "deps", INDEX_KEEP_KEY);
 	}
 	strbuf_release(&line);
 	return finish_index(w, bin, r);
@@ -249,19 +253,31 @@ static int gen_alias_lines(struct gen *g, struct strbuf *txt)
 	return r;
 }
 
-/* The entries modules.alias.bin will have and their bytes, give or take. */
+/*
+ * Is @alias its own key in modules.alias.bin, alias_normalize() changing
+ * nothing? Most are: the index then points at the model's string, no copy.
+ */
+static bool alias_is_key(const char *alias)
+{
+	return strpbrk(alias, "-[]") == NULL && strnlen(alias, PATH_MAX) < PATH_MAX;
+}
+
+/*
+ * The entries modules.alias.bin will have and the bytes of the keys it copies
+ * (the values are the model's module names, never copied).
+ */
 static void count_aliases(const struct depgraph *dg, size_t *n, size_t *text)
 {
 	*n = *text = 0;
 	for (size_t i = 0; i < depgraph_count(dg); i++) {
 		const struct dg_module *m = depgraph_module(dg, i);
-		size_t name = strlen(m->scan->name) + 1;
 
 		for (size_t k = 0; k < m->n_info; k++) {
 			if (m->info[k].kind != DG_INFO_ALIAS)
 				continue;
 			(*n)++;
-			*text += strlen(m->info[k].value) + 1 + name;
+			if (!alias_is_key(m->info[k].value))
+				*text += strlen(m->info[k].value) + 1;
 		}
 	}
 }
@@ -285,16 +301,23 @@ static int gen_alias_index(struct gen *g, struct strbuf *bin)
 		struct dg_module *m = depgraph_module(g->dg, i);
 
 		for (size_t k = 0; k < m->n_info && r == 0; k++) {
+			const char *alias = m->info[k].value;
 			char buf[PATH_MAX];
 
 			if (m->info[k].kind != DG_INFO_ALIAS)
 				continue;
-			if (alias_normalize(m->info[k].value, buf, NULL) < 0) {
-				mk_log(g->log, LOG_WARNING, "Unmatched bracket in %s\n",
-				       m->info[k].value);
+			if (alias_is_key(alias)) {
+				r = idx_add(g, w, alias, m->scan->name, m->idx, "alias",
+					    INDEX_KEEP_KEY | INDEX_KEEP_VALUE);
 				continue;
 			}
-			r = idx_add(g, w, buf, m->scan->name, m->idx, "alias");
+			if (alias_normalize(alias, buf, NULL) < 0) {
+				mk_log(g->log, LOG_WARNING, "Unmatched bracket in %s\n",
+				       alias);
+				continue;
+			}
+			r = idx_add(g, w, buf, m->scan->name, m->idx, "alias",
+				    INDEX_KEEP_VALUE);
 		}
 	}
 	return finish_index(w, bin, r);
@@ -344,10 +367,10 @@ static void sym_cb(void *data, const char *name, const struct dg_module *owner)
 		s->err = strbuf_pushstr(&s->key, name);
 	if (s->err == 0)
 		s->err = idx_add(s->g, s->w, strbuf_str(&s->key), owner->scan->name,
-				 owner->idx, "syms");
+				 owner->idx, "syms", INDEX_KEEP_VALUE);
 }
 
-/* The entries modules.symbols.bin will have and their bytes. */
+/* The entries modules.symbols.bin will have and the bytes of their keys. */
 struct sym_count {
 	size_t n, text;
 };
@@ -356,8 +379,9 @@ static void count_symbol(void *data, const char *name, const struct dg_module *o
 {
 	struct sym_count *c = data;
 
+	(void)owner; /* the value, the owner's name, is not copied */
 	c->n++;
-	c->text += sizeof("symbol:") + strlen(name) + strlen(owner->scan->name) + 1;
+	c->text += sizeof("symbol:") + strlen(name);
 }
 
 static int gen_symbols(struct gen *g, struct strbuf *txt, struct strbuf *bin)
@@ -435,7 +459,7 @@ static int gen_builtin(struct gen *g, struct strbuf *bin)
 			continue;
 		}
 		path_to_modname(line, name, NULL);
-		r = idx_add(g, w, name, "", 0, NULL);
+		r = idx_add(g, w, name, "", 0, NULL, 0);
 	}
 	return finish_index(w, bin, r);
 }
@@ -493,7 +517,7 @@ static int gen_builtin_alias(struct gen *g, struct strbuf *bin)
 			mk_log(g->log, LOG_WARNING, "Unmatched bracket in %s\n", value);
 			continue;
 		}
-		r = idx_add(g, w, alias, modname, 0, NULL);
+		r = idx_add(g, w, alias, modname, 0, NULL, 0);
 	}
 	return finish_index(w, bin, r);
 }

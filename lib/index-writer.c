@@ -48,10 +48,10 @@ struct entry {
 /* a distinct key and its run of entries in the sorted array */
 struct ukey {
 	const char *key;
-	size_t len;
-	size_t first, count;
+	uint32_t len; /* entry counts and key lengths are bounded by UINT32_MAX */
+	uint32_t first, count;
 	/* the bytes it shares with the key before it (0 for the first) */
-	size_t shared;
+	uint32_t shared;
 };
 
 struct child_ref {
@@ -210,6 +210,12 @@ static bool is_ascii(const char *s, size_t *len)
 int index_writer_add(struct index_writer *w, const char *key, const char *value,
 		     unsigned int priority)
 {
+	return index_writer_add_kept(w, key, value, priority, 0);
+}
+
+int index_writer_add_kept(struct index_writer *w, const char *key, const char *value,
+			  unsigned int priority, unsigned int keep)
+{
 	size_t klen, vlen;
 	struct entry *e;
 
@@ -240,10 +246,10 @@ int index_writer_add(struct index_writer *w, const char *key, const char *value,
 	}
 
 	e = &w->entries[w->n];
-	e->key = arena_strdup(w, key, klen);
+	e->key = keep & INDEX_KEEP_KEY ? key : arena_strdup(w, key, klen);
 	if (e->key == NULL)
 		return -ENOMEM;
-	e->value = arena_strdup(w, value, vlen);
+	e->value = keep & INDEX_KEEP_VALUE ? value : arena_strdup(w, value, vlen);
 	if (e->value == NULL)
 		return -ENOMEM;
 	e->priority = priority;
@@ -693,9 +699,9 @@ static int serialize(struct index_writer *w, struct strbuf *out, bool preorder)
 		}
 		keys[nkeys].key = e->key;
 		keys[nkeys].len = e->keylen;
-		keys[nkeys].first = i;
+		keys[nkeys].first = (uint32_t)i; /* w->n < UINT32_MAX */
 		keys[nkeys].count = 1;
-		keys[nkeys].shared = shared;
+		keys[nkeys].shared = (uint32_t)shared; /* <= keylen */
 		nkeys++;
 	}
 	c.keys = keys;

@@ -33,6 +33,17 @@ int index_writer_add(struct index_writer *w, const char *key, const char *value,
 		     unsigned int priority) _must_check_;
 
 /*
+ * index_writer_add(), but the strings @keep names (INDEX_KEEP_*) are not
+ * copied: the writer points at them, and they must stay as they are until @w is
+ * freed. For strings that outlive the writer anyway, as a model's module names
+ * do: no copy to make, and less memory while the index is made.
+ */
+#define INDEX_KEEP_KEY 1u
+#define INDEX_KEEP_VALUE 2u
+int index_writer_add_kept(struct index_writer *w, const char *key, const char *value,
+			  unsigned int priority, unsigned int keep) _must_check_;
+
+/*
  * index_writer_add(), also telling whether @key already had the value @value (at
  * any priority): kmod's depmod -w warns about those. Costs a hash table and 8
  * bytes per entry, built on first use.

@@ -8,7 +8,9 @@
  *  - refusal of non-ASCII keys and values; the 12-byte empty index;
  *  - wildcard search against a brute-force fnmatch(3) over random glob keys;
  *  - index_writer_reserve(): a room too small (outgrown), exact, or big (huge
- *    pages), changes no byte of either layout.
+ *    pages), changes no byte of either layout;
+ *  - index_writer_add_kept(): kept strings make the same bytes as copied ones,
+ *    and are the writer's own.
  */
 #include "config.h"
 
@@ -575,6 +577,95 @@ static void test_reserve(void)
 	}
 }
 
+/*
+ * index_writer_add_kept(): entries whose strings are kept, not copied, make the
+ * same bytes as copied ones, in both layouts, whatever mix of the flags; and a
+ * kept string is the writer's (a change to it after the add shows in the
+ * index), a copied one is not.
+ */
+static void test_kept(void)
+{
+	struct index_writer *wc = index_writer_new(), *wk = index_writer_new();
+	struct strbuf post[2] = { STRBUF_INIT, STRBUF_INIT };
+	struct strbuf pre[2] = { STRBUF_INIT, STRBUF_INIT };
+	char *keys[NRESERVE / 4] = { 0 }, *values[NRESERVE / 4] = { 0 };
+	size_t kept[4] = { 0 };
+	unsigned int st = 20261204;
+	bool same = false, seen_kept = false, seen_copy = false;
+	int r = wc != NULL && wk != NULL ? 0 : -ENOMEM;
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys) && r == 0; k++) {
+		char key[64], value[16];
+		unsigned int keep = rnd(&st) % 4, prio = rnd(&st) % 4;
+
+		random_glob(&st, key, sizeof(key));
+		snprintf(value, sizeof(value), "v%u", rnd(&st) % 500);
+		keys[k] = strdup(key);
+		values[k] = strdup(value);
+		if (keys[k] == NULL || values[k] == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		r |= index_writer_add(wc, key, value, prio);
+		/* what is not kept is given from a buffer that changes next time */
+		r |= index_writer_add_kept(wk, keep & INDEX_KEEP_KEY ? keys[k] : key,
+					   keep & INDEX_KEEP_VALUE ? values[k] : value,
+					   prio, keep);
+		kept[keep]++;
+	}
+	r |= index_writer_serialize(wc, &post[0]);
+	r |= index_writer_serialize_preorder(wc, &pre[0]);
+	r |= index_writer_serialize(wk, &post[1]);
+	r |= index_writer_serialize_preorder(wk, &pre[1]);
+	same = r == 0 && post[0].used == post[1].used && pre[0].used == pre[1].used &&
+	       memcmp(post[0].buf, post[1].buf, post[0].used) == 0 &&
+	       memcmp(pre[0].buf, pre[1].buf, pre[0].used) == 0;
+	TAP_OK(same && kept[0] > 0 && kept[1] > 0 && kept[2] > 0 && kept[3] > 0,
+	       "%zu entries added with their key, value, both or neither kept (%zu, "
+	       "%zu, %zu, %zu) make the same %zu bytes as copied ones, in either layout",
+	       ARRAY_SIZE(keys), kept[1], kept[2], kept[3], kept[0], post[0].used);
+	index_writer_free(wc);
+	index_writer_free(wk);
+	for (int i = 0; i < 2; i++) {
+		strbuf_release(&post[i]);
+		strbuf_release(&pre[i]);
+	}
+
+	/* a kept key changed after its add is the index's key; a copied one is not */
+	wk = index_writer_new();
+	r = wk != NULL ? 0 : -ENOMEM;
+	if (r == 0) {
+		char kept_key[] = "alpha", copied_key[] = "gamma";
+		struct index *idx = NULL;
+		_cleanup_free_ char *v1 = NULL, *v2 = NULL, *v3 = NULL;
+
+		r |= index_writer_add_kept(wk, kept_key, "1", 0, INDEX_KEEP_KEY);
+		r |= index_writer_add_kept(wk, copied_key, "2", 0, 0);
+		kept_key[0] = 'b'; /* "blpha" */
+		copied_key[0] = 'd'; /* "damma" */
+		r |= index_writer_serialize(wk, &post[0]);
+		if (r == 0)
+			r = index_open_memory(post[0].buf, post[0].used, &idx);
+		if (r == 0) {
+			seen_kept = index_search(idx, "blpha", &v1) == 0 &&
+				    streq(v1, "1") &&
+				    index_search(idx, "alpha", &v3) == -ENOENT;
+			seen_copy =
+				index_search(idx, "gamma", &v2) == 0 && streq(v2, "2");
+		}
+		index_close(idx);
+		strbuf_release(&post[0]);
+	}
+	TAP_OK(r == 0 && seen_kept && seen_copy,
+	       "a kept key is the writer's own (changed after the add, the index has "
+	       "the change), a copied one is not");
+	index_writer_free(wk);
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		free(keys[k]);
+		free(values[k]);
+	}
+}
+
 static void test_duplicates(void)
 {
 	struct index_writer *w = index_writer_new();
@@ -649,5 +740,6 @@ int main(void)
 	test_open_and_foreach();
 	test_duplicates();
 	test_reserve();
+	test_kept();
 	return tap_done();
 }
