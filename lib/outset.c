@@ -36,6 +36,7 @@ struct outfile {
 	int fd; /* open until it is fsync'd */
 	bool renamed;
 	bool kept; /* the file already holds exactly this: left alone */
+	bool unsynced; /* outset_may_lose_last(): never fsync'd */
 };
 
 struct outset {
@@ -731,7 +732,7 @@ static int sync_files(struct outset *os)
 
 		if (f->kept)
 			continue;
-		if (fsync(f->fd) < 0)
+		if (!f->unsynced && fsync(f->fd) < 0)
 			r = -errno;
 		if (close(f->fd) < 0 && r == 0)
 			r = -errno;
@@ -789,24 +790,33 @@ static int rename_all(struct outset *os)
 	return 0;
 }
 
+void outset_may_lose_last(struct outset *os)
+{
+	if (os->n > 0)
+		os->files[os->n - 1].unsynced = true;
+}
+
 int outset_commit(struct outset *os)
 {
-	size_t changed = 0;
+	size_t changed = 0, synced = 0;
 	int r;
 
 	r = sync_files(os);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < os->n; i++)
+	for (size_t i = 0; i < os->n; i++) {
 		changed += !os->files[i].kept;
+		synced += !os->files[i].kept && !os->files[i].unsynced;
+	}
 
 	/*
 	 * One file to change (the cache of a first run, modules.dep alone): its
-	 * rename is all or nothing by itself, with no journal to write and sync
+	 * rename is all or nothing by itself, with no journal to write and sync;
+	 * nor is the directory's entry made to last when the file may be lost
 	 */
 	if (changed == 1) {
 		r = rename_all(os);
-		if (r == 0 && fsync(os->dfd) < 0) {
+		if (r == 0 && synced == 1 && fsync(os->dfd) < 0) {
 			snprintf(os->failed, sizeof(os->failed), ".");
 			r = -errno;
 		}

@@ -53,6 +53,17 @@ void outset_keep_unchanged(struct outset *os, mode_t mode);
 int outset_add(struct outset *os, const char *name, const void *data,
 	       size_t len) _must_check_;
 /*
+ * The file just added (outset_add(), outset_add_ahead()) may be lost in a
+ * crash: it is not fsync'd, and when it is the only file of the set that
+ * changes, neither is the directory after its rename. For a file that is only
+ * an aid and checks itself when read, as mydepmod's cache does
+ * (docs/depmod-cache.md §1): after a power loss it may be missing, empty, cut
+ * short or the one before, and its reader tells each from a good one. It is
+ * still written, named and renamed with the set, and a failed write of it fails
+ * the set as any other does.
+ */
+void outset_may_lose_last(struct outset *os);
+/*
  * A file of a set written before the set is opened (mydepmod's cache, written
  * while the index files are still being made), piece by piece as it is made: an
  * unnamed file (O_TMPFILE) in @dir, which nothing names until outset_add_ahead()

@@ -20,7 +20,9 @@
  *  - one writer at a time: a second outset_open() waits for the first;
  *  - a failing add (a name too long) leaves nothing;
  *  - a rename failing half-way through the commit (renameat() is wrapped in
- *    this program: the shim does not cover it).
+ *    this program: the shim does not cover it);
+ *  - outset_may_lose_last(): that file is not fsync'd, nor the directory when
+ *    it alone changes; the others are as before.
  */
 #include "config.h"
 
@@ -180,7 +182,7 @@ static int extra_entries(const char *dir)
 
 /* ---- the worker: one full write of the new set ---- */
 
-static int worker(const char *dir, bool keep)
+static int worker(const char *dir, bool keep, bool lossy)
 {
 	struct outset *os;
 	int r;
@@ -198,6 +200,8 @@ static int worker(const char *dir, bool keep)
 
 		r = outset_add(os, names[i], s, len);
 		free(s);
+		if (r == 0 && lossy && i == 0)
+			outset_may_lose_last(os);
 	}
 	if (r < 0) {
 		printf("# add %d %s\n", r, outset_failed_name(os) ?: "-");
@@ -222,9 +226,9 @@ struct run {
  * Run the worker on @dir under the shim: @func ("write", "fsync" or NULL) fails
  * at call @n with @errname; @count: a file for the shim's call counts, or NULL.
  */
-static void run_worker(const char *shim, const char *dir, bool keep, const char *func,
-		       unsigned int n, const char *errname, const char *count,
-		       struct run *res)
+static void run_worker(const char *shim, const char *dir, const char *mode,
+		       const char *func, unsigned int n, const char *errname,
+		       const char *count, struct run *res)
 {
 	char buf[512] = "", nbuf[16];
 	int p[2], st;
@@ -244,7 +248,7 @@ static void run_worker(const char *shim, const char *dir, bool keep, const char 
 		    setenv("FAULTINJECT_ERRNO", errname, 1) < 0 ||
 		    (count && setenv("FAULTINJECT_COUNT", count, 1) < 0))
 			_exit(126);
-		execl("/proc/self/exe", "test-outset", "--worker", dir, keep ? "1" : "0",
+		execl("/proc/self/exe", "test-outset", "--worker", dir, mode,
 		      (char *)NULL);
 		_exit(127);
 	}
@@ -327,7 +331,8 @@ static void fault_loop(struct loop *l)
 
 	for (unsigned int n = 1; n <= l->total; n++) {
 		install_old(l->dir, l->keep);
-		run_worker(l->shim, l->dir, l->keep, l->func, n, l->errname, NULL, &res);
+		run_worker(l->shim, l->dir, l->keep ? "1" : "0", l->func, n, l->errname,
+			   NULL, &res);
 		ok = check_failure(l, n, &res) && ok;
 	}
 	TAP_OK(ok && l->total > 0,
@@ -348,7 +353,7 @@ static void test_faults(const char *shim, const char *base, bool keep)
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		abort();
 	install_old(dir, keep);
-	run_worker(shim, dir, keep, NULL, 0, "ENOSPC", count, &res);
+	run_worker(shim, dir, keep ? "1" : "0", NULL, 0, "ENOSPC", count, &res);
 	TAP_OK(res.status == 0 && read_counts(count, &w, &f) &&
 		       streq(state(dir, keep), "new") && extra_entries(dir) == 0,
 	       "%sunder the shim, no fault: the new set, nothing left (%u writes, %u "
@@ -390,10 +395,52 @@ static void test_all_kept(const char *shim, const char *base)
 		write_file(dir, names[i], s, len, 0644);
 		free(s);
 	}
-	run_worker(shim, dir, true, NULL, 0, "ENOSPC", count, &res);
+	run_worker(shim, dir, "1", NULL, 0, "ENOSPC", count, &res);
 	TAP_OK(res.status == 0 && read_counts(count, &w, &f) && w == 0 && f == 0 &&
 		       streq(state(dir, false), "new") && extra_entries(dir) == 0,
 	       "keep-unchanged, every file the same: no write, no fsync (%u, %u)", w, f);
+}
+
+/*
+ * outset_may_lose_last() on file 0: it is not fsync'd; when it is the only file
+ * that changes, nor is the directory; the other files and the directory are, as
+ * without it. The set comes out new either way.
+ */
+static void test_may_lose(const char *shim, const char *base)
+{
+	char dir[PATH_MAX], count[PATH_MAX];
+	unsigned int w[4] = { 0 }, f[4] = { 0 };
+	bool ok[4] = { false };
+	/* every file changes, without and with; file 0 alone, without and with */
+	static const char *const modes[4] = { "0", "0L", "1", "1L" };
+	struct run res;
+
+	snprintf(dir, sizeof(dir), "%s/may-lose", base);
+	snprintf(count, sizeof(count), "%s/count", base);
+	for (int k = 0; k < 4; k++) {
+		bool alone = modes[k][0] == '1';
+
+		install_old(dir, false);
+		/* file 0 alone: the others are new already */
+		for (int i = 1; alone && i < N_FILES; i++) {
+			size_t len;
+			char *s = content(i, 1, &len);
+
+			write_file(dir, names[i], s, len, 0644);
+			free(s);
+		}
+		run_worker(shim, dir, modes[k], NULL, 0, "ENOSPC", count, &res);
+		ok[k] = res.status == 0 && read_counts(count, &w[k], &f[k]) &&
+			streq(state(dir, false), "new") && extra_entries(dir) == 0;
+	}
+	TAP_OK(ok[0] && ok[1] && f[1] + 1 == f[0] && w[1] == w[0],
+	       "a file that may be lost, among others that change: the same writes "
+	       "(%u), and one fsync fewer (%u, %u): its own",
+	       w[1], f[1], f[0]);
+	TAP_OK(ok[2] && ok[3] && f[2] == 2 && f[3] == 0 && w[3] == w[2] && w[3] > 0,
+	       "a file that may be lost, alone to change: no fsync at all, neither its "
+	       "own nor the directory's (%u; %u without)",
+	       f[3], f[2]);
 }
 
 /* ---- keep-unchanged ---- */
@@ -427,7 +474,7 @@ static void test_keep(const char *base)
 	if (!stat_at(dir, names[0], &b0) || !stat_at(dir, names[1], &b1))
 		abort();
 	t0 = time(NULL);
-	TAP_OK(worker(dir, true) == 0 && streq(state(dir, false), "new") &&
+	TAP_OK(worker(dir, true, false) == 0 && streq(state(dir, false), "new") &&
 		       extra_entries(dir) == 0,
 	       "keep-unchanged: the set is new, nothing left");
 	TAP_OK(stat_at(dir, names[0], &a0) && a0.st_ino == b0.st_ino &&
@@ -440,7 +487,7 @@ static void test_keep(const char *base)
 	install_old(dir, true);
 	chmod(in_dir(path, dir, names[0]), 0600);
 	stat_at(dir, names[0], &b0);
-	TAP_OK(worker(dir, true) == 0 && stat_at(dir, names[0], &a0) &&
+	TAP_OK(worker(dir, true, false) == 0 && stat_at(dir, names[0], &a0) &&
 		       a0.st_ino != b0.st_ino && (a0.st_mode & 07777) == 0644 &&
 		       streq(state(dir, false), "new"),
 	       "keep-unchanged: the same bytes with mode 0600 are rewritten as 0644");
@@ -455,14 +502,14 @@ static void test_keep(const char *base)
 		free(s);
 	}
 	stat_at(dir, names[0], &b0);
-	TAP_OK(worker(dir, true) == 0 && stat_at(dir, names[0], &a0) &&
+	TAP_OK(worker(dir, true, false) == 0 && stat_at(dir, names[0], &a0) &&
 		       a0.st_ino != b0.st_ino && streq(state(dir, false), "new"),
 	       "keep-unchanged: a file with a prefix of the content is rewritten");
 
 	/* without keep-unchanged, an identical file is rewritten */
 	install_old(dir, true);
 	stat_at(dir, names[0], &b0);
-	TAP_OK(worker(dir, false) == 0 && stat_at(dir, names[0], &a0) &&
+	TAP_OK(worker(dir, false, false) == 0 && stat_at(dir, names[0], &a0) &&
 		       a0.st_ino != b0.st_ino && streq(state(dir, false), "new"),
 	       "without keep-unchanged an identical file is written again");
 }
@@ -483,7 +530,7 @@ static void test_keep_symlink(const char *base)
 	stat(target, &bt);
 	if (unlink(in_dir(path, dir, names[0])) < 0 || symlink(target, path) < 0)
 		abort();
-	TAP_OK(worker(dir, true) == 0 && stat_at(dir, names[0], &a0) &&
+	TAP_OK(worker(dir, true, false) == 0 && stat_at(dir, names[0], &a0) &&
 		       S_ISREG(a0.st_mode) && streq(state(dir, false), "new") &&
 		       stat(target, &at) == 0 && at.st_ino == bt.st_ino &&
 		       at.st_mtime == bt.st_mtime,
@@ -692,7 +739,7 @@ static void test_unreadable_journal(const char *shim, const char *base)
 	snprintf(dir, sizeof(dir), "%s/eiojournal", base);
 	install_old(dir, false);
 	fake_commit(dir, dead_pid(), true, false);
-	run_worker(shim, dir, false, "pread", 1, "EIO", NULL, &res);
+	run_worker(shim, dir, "0", "pread", 1, "EIO", NULL, &res);
 	left = extra_entries(dir);
 	TAP_OK(res.status == 3 && res.err == -EIO && streq(res.where, "open"),
 	       "a journal read fails with EIO: outset_open fails with it (exit %d, %s "
@@ -967,8 +1014,9 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *shim = NULL, *path = NULL;
 
 	umask(022);
+	/* the mode: "1" keep-unchanged, "0" not; an "L" after it: file 0 may be lost */
 	if (argc == 4 && streq(argv[1], "--worker"))
-		return worker(argv[2], streq(argv[3], "1"));
+		return worker(argv[2], argv[3][0] == '1', argv[3][1] == 'L');
 	if (getenv("FAULTINJECT") != NULL)
 		shim = realpath(getenv("FAULTINJECT"), NULL);
 	else if (asprintf(&path, "%s/testsuite/faultinject.so", top ? top : ".") >= 0)
@@ -986,6 +1034,7 @@ int main(int argc, char **argv)
 	test_faults(shim, base, false);
 	test_faults(shim, base, true);
 	test_all_kept(shim, base);
+	test_may_lose(shim, base);
 	test_keep(base);
 	test_keep_symlink(base);
 	test_stale(base);
