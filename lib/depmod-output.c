@@ -189,24 +189,30 @@ static int finish_index(struct index_writer *w, struct strbuf *out, int r)
 	return r;
 }
 
-/* modules.dep and modules.dep.bin: the same line, "<path>:[ <dep>]*" */
+/*
+ * modules.dep and modules.dep.bin: the same line, "<path>:[ <dep>]*". The lines
+ * are the index's values where they stand in modules.dep, not copied: while the
+ * index is made, each ends in a NUL rather than its newline.
+ */
 static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 {
+	size_t count = depgraph_count(g->dg), done = 0, from = dep->used;
+	_cleanup_free_ size_t *ends = NULL; /* where each line's end is */
 	struct index_writer *w = NULL;
-	struct strbuf line = STRBUF_INIT;
-	int r = 0;
+	char end = '\n';
+	int r;
 
 	r = start_index(bin, &w);
-	/* the values are modules.dep's lines, the last run's file a fair guess */
-	if (r == 0 && w != NULL)
-		r = index_writer_reserve(w, depgraph_count(g->dg),
-					 g->opts->size_hint[DEPMOD_OUT_DEP] +
-						 depgraph_count(g->dg) * 32);
+	if (r == 0 && w != NULL) {
+		end = '\0';
+		ends = malloc((count ? count : 1) * sizeof(*ends));
+		r = ends != NULL ? index_writer_reserve(w, count, 0) : -ENOMEM;
+	}
 	if (r < 0) {
 		index_writer_free(w);
 		return r;
 	}
-	for (size_t i = 0; i < depgraph_count(g->dg) && r == 0; i++) {
+	for (size_t i = 0; i < count && r == 0; i++) {
 		struct dg_module *m = depgraph_module(g->dg, i);
 		struct dg_module **deps = NULL;
 		size_t n = 0;
@@ -214,27 +220,34 @@ static int gen_deps(struct gen *g, struct strbuf *dep, struct strbuf *bin)
 		r = depgraph_all_deps(g->dg, m, &deps, &n);
 		if (r < 0)
 			break;
-		strbuf_clear(&line);
-		r = strbuf_pushstr(&line, dg_module_path(m));
+		r = strbuf_pushstr(dep, dg_module_path(m));
 		if (r == 0)
-			r = strbuf_pushchar(&line, ':');
+			r = strbuf_pushchar(dep, ':');
 		for (size_t k = 0; k < n && r == 0; k++) {
-			r = strbuf_pushchar(&line, ' ');
+			r = strbuf_pushchar(dep, ' ');
 			if (r == 0)
-				r = strbuf_pushstr(&line, dg_module_path(deps[k]));
+				r = strbuf_pushstr(dep, dg_module_path(deps[k]));
 		}
 		free(deps);
-		if (r < 0)
-			break;
-		r = strbuf_push(dep, line.buf, line.used);
 		if (r == 0)
-			r = strbuf_pushchar(dep, '\n');
-		if (r == 0 && w != NULL)
-			r = idx_add(g, w, m->scan->name, strbuf_str(&line), m->idx,
-				    "deps", INDEX_KEEP_KEY);
+			r = strbuf_pushchar(dep, end);
+		if (r == 0 && ends != NULL)
+			ends[done++] = dep->used - 1;
 	}
-	strbuf_release(&line);
-	return finish_index(w, bin, r);
+	if (w == NULL)
+		return r;
+	/* modules.dep is whole, and stays where it is until its newlines are back */
+	for (size_t i = 0; i < done && r == 0; i++) {
+		struct dg_module *m = depgraph_module(g->dg, i);
+		const char *line = dep->buf + (i > 0 ? ends[i - 1] + 1 : from);
+
+		r = idx_add(g, w, m->scan->name, line, m->idx, "deps",
+			    INDEX_KEEP_KEY | INDEX_KEEP_VALUE);
+	}
+	r = finish_index(w, bin, r);
+	for (size_t i = 0; i < done; i++)
+		dep->buf[ends[i]] = '\n';
+	return r;
 }
 
 /* modules.alias: "alias PATTERN MODULE" for each alias, in module order */
