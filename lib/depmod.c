@@ -799,15 +799,18 @@ int depmod_write(const struct depmod_opts *o, const struct depmod_result *res,
 	 * the cache first: its writeback (3.8 MB for Debian's tree) then goes on
 	 * while the index files are compared with those on disk
 	 */
-	if (res->cache_ahead != NULL)
-		r = outset_add_ahead(os, DMC_FILENAME, res->cache_ahead, res->cache.buf,
-				     DMC_HEAD_BYTES, res->cache.buf + DMC_HEAD_BYTES,
-				     res->cache.used - DMC_HEAD_BYTES);
-	else if (res->cache.used > 0)
-		r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
-	/* it checks itself: no fsync of its own (docs/depmod-cache.md §1) */
-	if (r == 0 && (res->cache_ahead != NULL || res->cache.used > 0))
-		outset_may_lose_last(os);
+	if (res->cache_ahead != NULL || res->cache.used > 0) {
+		if (res->cache_ahead != NULL)
+			r = outset_add_ahead(os, DMC_FILENAME, res->cache_ahead,
+					     res->cache.buf, DMC_HEAD_BYTES,
+					     res->cache.buf + DMC_HEAD_BYTES,
+					     res->cache.used - DMC_HEAD_BYTES);
+		else
+			r = outset_add(os, DMC_FILENAME, res->cache.buf, res->cache.used);
+		/* it checks itself: no fsync of its own (docs/depmod-cache.md §1) */
+		if (r == 0)
+			outset_may_lose_last(os);
+	}
 	for (int i = 0; i < DEPMOD_N_OUTPUTS && r == 0; i++)
 		r = outset_add(os, depmod_output_names[i],
 			       res->out[i].buf ? res->out[i].buf : "", res->out[i].used);
