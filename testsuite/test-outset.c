@@ -134,6 +134,18 @@ static void install_old(const char *dir, bool same0)
 	}
 }
 
+/* the new version of files @from.. in @dir, over what is there */
+static void install_new_from(const char *dir, int from)
+{
+	for (int i = from; i < N_FILES; i++) {
+		size_t len;
+		char *s = content(i, 1, &len);
+
+		write_file(dir, names[i], s, len, 0644);
+		free(s);
+	}
+}
+
 /* does @dir/@name hold exactly version @version of file @i? */
 static bool holds(const char *dir, int i, int version)
 {
@@ -388,13 +400,7 @@ static void test_all_kept(const char *shim, const char *base)
 
 	snprintf(dir, sizeof(dir), "%s/faults", base);
 	snprintf(count, sizeof(count), "%s/count", base);
-	for (int i = 0; i < N_FILES; i++) {
-		size_t len;
-		char *s = content(i, 1, &len);
-
-		write_file(dir, names[i], s, len, 0644);
-		free(s);
-	}
+	install_new_from(dir, 0);
 	run_worker(shim, dir, "1", NULL, 0, "ENOSPC", count, &res);
 	TAP_OK(res.status == 0 && read_counts(count, &w, &f) && w == 0 && f == 0 &&
 		       streq(state(dir, false), "new") && extra_entries(dir) == 0,
@@ -418,17 +424,10 @@ static void test_may_lose(const char *shim, const char *base)
 	snprintf(dir, sizeof(dir), "%s/may-lose", base);
 	snprintf(count, sizeof(count), "%s/count", base);
 	for (int k = 0; k < 4; k++) {
-		bool alone = modes[k][0] == '1';
-
 		install_old(dir, false);
 		/* file 0 alone: the others are new already */
-		for (int i = 1; alone && i < N_FILES; i++) {
-			size_t len;
-			char *s = content(i, 1, &len);
-
-			write_file(dir, names[i], s, len, 0644);
-			free(s);
-		}
+		if (modes[k][0] == '1')
+			install_new_from(dir, 1);
 		run_worker(shim, dir, modes[k], NULL, 0, "ENOSPC", count, &res);
 		ok[k] = res.status == 0 && read_counts(count, &w[k], &f[k]) &&
 			streq(state(dir, false), "new") && extra_entries(dir) == 0;
