@@ -160,18 +160,26 @@ bool path_ends_with_kmod_ext(const char *path, size_t len)
 	return false;
 }
 
-int read_file_full(int dirfd, const char *path, char **out, size_t *len)
+int read_fd_full(int fd, size_t hint, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0, cap = 0;
+	size_t size = 0, cap = 0, room = 4096;
 
-	if (fd < 0)
-		return -errno;
+	/*
+	 * with its size known, a file in one read and a second that finds its
+	 * end (room for one byte more), with no copies on the way up to it
+	 */
+	if (hint > 0 && hint < SIZE_MAX / 4) {
+		cap = hint + 1;
+		buf = malloc(cap + 1);
+		if (buf == NULL)
+			return -ENOMEM;
+		room = 1;
+	}
 	for (;;) {
 		ssize_t r;
 
-		if (cap - size < 4096) {
+		if (cap - size < room) {
 			size_t ncap;
 			char *n;
 
@@ -204,6 +212,20 @@ int read_file_full(int dirfd, const char *path, char **out, size_t *len)
 	if (len)
 		*len = size;
 	return 0;
+}
+
+int read_file_full(int dirfd, const char *path, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	/* a /proc file says 0, a /sys attribute 4096: their size is found */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= SIZE_MAX)
+		return read_fd_full(fd, (size_t)st.st_size, out, len);
+	return read_fd_full(fd, 0, out, len);
 }
 
 int write_all(int fd, const void *buf, size_t len)

@@ -190,8 +190,14 @@ int underscores(char *s) _must_check_;
 /* Does @path end in a module extension this build can read (.ko, .ko.gz, ...)? */
 bool path_ends_with_kmod_ext(const char *path, size_t len);
 
-/* Read a whole small file (a /proc or /sys attribute, a config file). */
+/*
+ * Read a whole small file (a /proc or /sys attribute, a config file), with a NUL
+ * after it: its size from fstat() when it is a regular file.
+ */
 int read_file_full(int dirfd, const char *path, char **out, size_t *len) _must_check_;
+
+/* The same from @fd, with @hint its expected size (0 when unknown): any size is read. */
+int read_fd_full(int fd, size_t hint, char **out, size_t *len) _must_check_;
 
 /* Full write with EINTR handling; returns 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len) _must_check_;

@@ -480,6 +480,19 @@ static void test_read_file(void)
 		       "read_file_full: %zu bytes, NUL-terminated", sizes[i]);
 		free(data);
 	}
+	/* a size given wrong (a file that grew or shrank meanwhile): all of it */
+	for (size_t hint = 1; hint <= 200000; hint *= 7) {
+		int fd = openat(tmp_dirfd, "f", O_RDONLY | O_CLOEXEC);
+
+		data = NULL;
+		r = fd < 0 ? -errno : read_fd_full(fd, hint, &data, &len);
+		TAP_OK(r == 0 && len == 100000 && memcmp(data, want, len) == 0 &&
+			       data[len] == '\0',
+		       "read_fd_full: 100000 bytes with %zu expected", hint);
+		free(data);
+		if (fd >= 0)
+			close(fd);
+	}
 	free(want);
 	r = read_file_full(tmp_dirfd, "f", &data, NULL);
 	TAP_OK(r == 0, "read_file_full: the length is optional");
