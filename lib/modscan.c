@@ -981,11 +981,13 @@ struct path_table {
 	size_t mask;
 };
 
-static size_t path_slot(const struct path_table *t, const char *path)
+/* The slot of the module whose uncompressed relative path is @path (@len bytes). */
+static size_t path_slot(const struct path_table *t, const char *path, size_t len)
 {
-	size_t j = hash_superfast(path, (unsigned int)strlen(path)) & t->mask;
+	size_t j = hash_superfast(path, (unsigned int)len) & t->mask;
 
-	while (t->slots[j] != NULL && !streq(t->slots[j]->uncrelpath, path))
+	while (t->slots[j] != NULL && (strncmp(t->slots[j]->uncrelpath, path, len) != 0 ||
+				       t->slots[j]->uncrelpath[len] != '\0'))
 		j = (j + 1) & t->mask;
 	return j;
 }
@@ -1000,18 +1002,35 @@ static int path_table_init(struct path_table *t, struct modscan_mod **mods, size
 	if (t->slots == NULL)
 		return -ENOMEM;
 	t->mask = size - 1;
-	for (size_t i = 0; i < n; i++)
-		if (mods[i]->uncrelpath != NULL) /* a later one replaces, as hash_add() */
-			t->slots[path_slot(t, mods[i]->uncrelpath)] = mods[i];
+	for (size_t i = 0; i < n; i++) {
+		const char *p = mods[i]->uncrelpath;
+
+		if (p != NULL) /* a later one replaces, as hash_add() */
+			t->slots[path_slot(t, p, strlen(p))] = mods[i];
+	}
 	return 0;
+}
+
+/*
+ * The length of the line of modules.order at @p (@left bytes there) as kmod
+ * reads it, with fgets() into a buffer of PATH_MAX: up to and with its newline,
+ * at most PATH_MAX - 1 bytes (docs/depmod-outputs.md §2.3).
+ */
+static size_t order_line(const char *p, size_t left)
+{
+	size_t most = left < PATH_MAX - 1 ? left : PATH_MAX - 1;
+	const char *nl = memchr(p, '\n', most);
+
+	return nl != NULL ? (size_t)(nl - p) + 1 : most;
 }
 
 static int sort_by_order_file(struct modscan *ms)
 {
-	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *read_in = NULL;
 	_cleanup_free_ char *fname = NULL;
 	struct path_table by_unc;
-	size_t len, nlines = 0, pos, line_no;
+	const char *data;
+	size_t len, nlines = 0, pos, line_no, n;
 	int r;
 
 	if (asprintf(&fname, "%s/modules.order", ms->dirname) < 0) {
@@ -1019,45 +1038,50 @@ static int sort_by_order_file(struct modscan *ms)
 		return -ENOMEM;
 	}
 	if (ms->order != NULL) {
+		data = ms->order;
 		len = ms->order_len;
-		data = malloc(len + 1);
-		r = data != NULL ? 0 : -ENOMEM;
-		if (r == 0)
-			memcpy(data, ms->order, len);
 	} else {
-		r = read_file_full(AT_FDCWD, fname, &data, &len);
+		r = read_file_full(AT_FDCWD, fname, &read_in, &len);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			mk_log(ms->log, LOG_WARNING,
+			       "could not open modules.order at %s: %s\n", ms->dirname,
+			       strerror(-r));
+			return 0;
+		}
+		data = read_in;
 	}
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		mk_log(ms->log, LOG_WARNING, "could not open modules.order at %s: %s\n",
-		       ms->dirname, strerror(-r));
-		return 0;
-	}
-	for (pos = 0; pos < len;) {
-		char *nl = memchr(data + pos, '\n', len - pos);
+	/*
+	 * a line's text ends at a NUL, as a C string does: an empty one is
+	 * skipped, any other must end with its newline
+	 */
+	for (pos = 0; pos < len; pos += n) {
+		size_t text;
 
+		n = order_line(data + pos, len - pos);
+		text = strnlen(data + pos, n);
 		nlines++;
-		if (nl == NULL) {
+		if (text > 0 && data[pos + text - 1] != '\n') {
 			mk_log(ms->log, LOG_ERR, "%s:%zu corrupted line misses '\\n'\n",
 			       fname, nlines);
 			return 0;
 		}
-		pos = (size_t)(nl - data) + 1;
 	}
 
 	r = path_table_init(&by_unc, ms->array, ms->n_array);
 	if (r < 0)
 		return r;
-	for (pos = 0, line_no = 0; pos < len;) {
-		char *line = data + pos;
-		char *nl = memchr(line, '\n', len - pos);
+	for (pos = 0, line_no = 0; pos < len; pos += n) {
+		size_t text;
 		struct modscan_mod *m;
 
-		*nl = '\0';
-		pos = (size_t)(nl - data) + 1;
+		n = order_line(data + pos, len - pos);
+		text = strnlen(data + pos, n);
 		line_no++;
-		m = by_unc.slots[path_slot(&by_unc, line)];
+		if (text == 0)
+			continue;
+		m = by_unc.slots[path_slot(&by_unc, data + pos, text - 1)];
 		if (m != NULL) /* the last occurrence wins, as in kmod 30 */
 			m->sort_idx = (int)line_no - (int)(nlines + 1);
 	}

@@ -117,6 +117,24 @@ printf '%s\n' kernel/mu/mod-mu.ko kernel/beta/mod-beta.ko kernel/mu/mod-mu.ko ke
 check "partial modules.order with a duplicate line" differential order-part "$T" $K
 printf 'kernel/mu/mod-mu.ko\nkernel/beta/mod-beta.ko' >"$T/lib/modules/$K/modules.order"
 check "modules.order without a final newline: same error, unsorted" differential order-corrupt "$T" $K
+# a NUL ends a line's path, as in kmod's C strings (modules.order is mapped, not
+# read into a string of our own: lib/modscan.c, order_file())
+printf 'kernel/mu/mod-mu.ko\0kernel/eta/mod-eta.ko\nkernel/beta/mod-beta.ko\n\0\n' \
+	>"$T/lib/modules/$K/modules.order"
+check "modules.order with a NUL inside a line" differential order-nul "$T" $K
+# kmod reads a line in at most PATH_MAX - 1 bytes: 4,094 characters and the
+# newline fit, 4,095 do not (that line is then "corrupted")
+{
+	printf 'kernel/mu/mod-mu.ko\n%04094d\n%04095d\n' 1 2
+	printf 'kernel/beta/mod-beta.ko\n'
+} >"$T/lib/modules/$K/modules.order"
+check "modules.order with lines of PATH_MAX - 2 and PATH_MAX - 1 characters" \
+	differential order-long "$T" $K
+sed -i '$d' "$T/lib/modules/$K/modules.order"
+sed -i '$d' "$T/lib/modules/$K/modules.order"
+check "modules.order with a line of PATH_MAX - 2 characters" differential order-long2 "$T" $K
+: >"$T/lib/modules/$K/modules.order"
+check "empty modules.order: hash order" differential order-empty "$T" $K
 
 # ---- compressed names in modules.order matching ----
 T=$TMPD/compressed
