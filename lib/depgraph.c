@@ -543,7 +543,7 @@ static int load_cached(struct dg_module *m, const struct dg_source *src,
 	int r = 0;
 
 	if (sp == NULL && src->dir != NULL)
-		r = fstatat(modscan_dir_fd(src->dir), m->scan->path + m->scan->baselen,
+		r = fstatat(modscan_dir_fd(src->dir), m->scan->path + m->scan->dir_off,
 			    &st, 0);
 	else if (sp == NULL)
 		r = fstatat(AT_FDCWD, m->scan->path, &st, 0);
@@ -585,7 +585,7 @@ static int load_one(struct dg_module *m, const struct dg_source *src,
 		r = modfile_open_memory_take(src->image, src->size, &mf);
 	else if (dir != NULL)
 		r = modfile_open_budget(modscan_dir_fd(dir),
-					m->scan->path + m->scan->baselen, m->scan->size,
+					m->scan->path + m->scan->dir_off, m->scan->size,
 					budget, rd ? &rd->image : NULL, &mf);
 	else
 		r = modfile_open_budget(AT_FDCWD, m->scan->path, m->scan->size, budget,

@@ -187,6 +187,14 @@ cache_find_listing(void *data, const struct modscan_listing *want)
 	return dmc_find_listing(run->cache, want);
 }
 
+/* May cache_find_listing() give listings now? */
+static bool cache_has_listings(void *data)
+{
+	struct run *run = data;
+
+	return cache_ready(run) && run->cache != NULL;
+}
+
 static void *cache_load_run(void *data)
 {
 	struct run *run = data;
@@ -378,7 +386,8 @@ static int scan_tree(struct run *run)
 	modscan_set_lazy_links(run->ms, true);
 	if (run->cache_key != NULL) {
 		dg_preload_set_cache(run->preload, &run->cache_hook);
-		modscan_set_listings(run->ms, cache_find_listing, run, o->make_cache);
+		modscan_set_listings(run->ms, cache_find_listing, cache_has_listings, run,
+				     o->make_cache);
 	}
 	r = modscan_walk(run->ms);
 	dg_preload_finish(run->preload);

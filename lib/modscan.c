@@ -52,35 +52,50 @@ struct modscan {
 	/* modscan_set_listings(): @kept's entries are offsets into @kept_bytes */
 	const struct modscan_listing *(*find_listing)(void *data,
 						      const struct modscan_listing *want);
+	bool (*have_listings)(void *data);
 	void *listing_data;
 	bool keep_listings;
 	struct strbuf kept_bytes;
+	/*
+	 * a kept listing's entries: an offset into @kept_bytes, or where @find
+	 * gave them when @kept_found says so (not copied)
+	 */
 	struct modscan_listing *kept;
-	size_t n_kept, cap_kept;
+	bool *kept_found;
+	size_t n_kept, cap_kept, cap_found;
 };
 
 void modscan_set_listings(struct modscan *ms,
 			  const struct modscan_listing *(*find)(
 				  void *data, const struct modscan_listing *want),
-			  void *data, bool keep)
+			  bool (*have)(void *data), void *data, bool keep)
 {
 	ms->find_listing = find;
+	ms->have_listings = have;
 	ms->listing_data = data;
 	ms->keep_listings = keep;
 }
 
-/* Keep listing @l (its bytes are copied), as modscan_listings() will give it. */
-static int keep_listing(struct modscan *ms, const struct modscan_listing *l)
+/*
+ * Keep listing @l, as modscan_listings() will give it: its bytes copied, or
+ * with @found (one @find gave, which outlives the walk) pointed at.
+ */
+static int keep_listing(struct modscan *ms, const struct modscan_listing *l, bool found)
 {
 	struct modscan_listing *k;
+	size_t n = ms->n_kept;
 
-	if (ARRAY_GROW(ms->kept, ms->n_kept, ms->cap_kept, 256) < 0)
+	if (ARRAY_GROW(ms->kept, n, ms->cap_kept, 256) < 0 ||
+	    ARRAY_GROW(ms->kept_found, n, ms->cap_found, 256) < 0)
 		return -ENOMEM;
-	k = &ms->kept[ms->n_kept];
+	k = &ms->kept[n];
 	*k = *l;
-	k->entries = (const unsigned char *)(uintptr_t)ms->kept_bytes.used;
-	if (strbuf_push(&ms->kept_bytes, l->entries, l->len) < 0)
-		return -ENOMEM;
+	ms->kept_found[n] = found;
+	if (!found) {
+		k->entries = (const unsigned char *)(uintptr_t)ms->kept_bytes.used;
+		if (strbuf_push(&ms->kept_bytes, l->entries, l->len) < 0)
+			return -ENOMEM;
+	}
 	ms->n_kept++;
 	return 0;
 }
@@ -91,7 +106,7 @@ size_t modscan_listings(struct modscan *ms, const struct modscan_listing **out)
 
 	/* the offsets become pointers once: nothing is kept after the walk */
 	for (size_t i = 0; i < ms->n_kept; i++)
-		if (base != NULL)
+		if (base != NULL && !ms->kept_found[i])
 			ms->kept[i].entries = base + (uintptr_t)ms->kept[i].entries;
 	ms->keep_listings = false;
 	*out = ms->kept;
@@ -102,8 +117,10 @@ static void forget_listings(struct modscan *ms)
 {
 	strbuf_release(&ms->kept_bytes);
 	free(ms->kept);
+	free(ms->kept_found);
 	ms->kept = NULL;
-	ms->n_kept = ms->cap_kept = 0;
+	ms->kept_found = NULL;
+	ms->n_kept = ms->cap_kept = ms->cap_found = 0;
 }
 
 void modscan_set_add_hook(struct modscan *ms,
@@ -251,6 +268,7 @@ static struct modscan_mod *mod_new(const struct modscan *ms, const char *path,
 	m->name = memcpy(p, name, namelen + 1);
 	p += namelen + 1;
 	m->baselen = baselen;
+	m->dir_off = baselen;
 	m->sort_idx = 1;
 	m->size = -1;
 	if (under) {
@@ -352,9 +370,12 @@ static bool is_regular(int dfd, const char *path, int64_t *size)
 	return true;
 }
 
-/* @unchecked: a symlink not known to lead to a regular file (lazy links) */
+/*
+ * @unchecked: a symlink not known to lead to a regular file (lazy links);
+ * @dir_off: where in @path its path from @dir begins
+ */
 static int add_file(struct modscan *ms, const char *path, size_t baselen,
-		    struct modscan_dir *dir, bool unchecked)
+		    struct modscan_dir *dir, size_t dir_off, bool unchecked)
 {
 	char buf[PATH_MAX];
 	size_t namelen;
@@ -368,7 +389,7 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 			/* no reader will see it: check it now */
 			int64_t size;
 
-			if (unchecked && !is_regular(dir->fd, path + baselen, &size))
+			if (unchecked && !is_regular(dir->fd, path + dir_off, &size))
 				ms->must_rewalk = true;
 			return 0;
 		}
@@ -388,6 +409,7 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 	if (m == NULL)
 		return -ENOMEM;
 	m->type_unchecked = unchecked;
+	m->dir_off = dir_off;
 	r = hash_add_unique(ms->by_name, m->name, m);
 	if (r < 0) {
 		mod_free(m);
@@ -460,7 +482,7 @@ int modscan_add_member(struct modscan *ms, const char *relpath, int64_t size,
 	if (m != NULL && streq(m->path, path))
 		return -EEXIST; /* its reader has it already */
 	r = add_file(ms, path, (size_t)(base - relpath) + ms->dirnamelen + 1, NULL,
-		     false);
+		     (size_t)(base - relpath) + ms->dirnamelen + 1, false);
 	if (r < 0)
 		return r;
 	m = hash_find(ms->by_name, name);
@@ -561,12 +583,16 @@ static int dir_chain_push(struct dir_chain *link, struct dir_chain *up, int fd,
 
 static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 		      struct dir_chain *chain, const char *name, unsigned char d_type,
-		      struct strbuf *path, size_t baselen);
+		      struct strbuf *path, size_t baselen, size_t dir_off);
 
-/* The entries of listing @l, each walked in turn. */
+/*
+ * The entries of listing @l, each walked in turn: @path holds the listed
+ * directory's path with a trailing '/', @baselen bytes, and its entries are
+ * opened in @dir by what follows the first @dir_off bytes.
+ */
 static int walk_listing(struct modscan *ms, struct modscan_dir *dir,
 			struct dir_chain *chain, const struct modscan_listing *l,
-			struct strbuf *path, size_t baselen)
+			struct strbuf *path, size_t baselen, size_t dir_off)
 {
 	const unsigned char *p = l->entries, *end = l->entries + l->len;
 
@@ -576,7 +602,7 @@ static int walk_listing(struct modscan *ms, struct modscan_dir *dir,
 		int r;
 
 		p += strlen(name) + 1;
-		r = walk_entry(ms, dir, chain, name, d_type, path, baselen);
+		r = walk_entry(ms, dir, chain, name, d_type, path, baselen, dir_off);
 		if (r == -ENOMEM)
 			return r;
 	}
@@ -611,9 +637,9 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 			ms->find_listing(ms->listing_data, &want);
 
 		if (l != NULL) {
-			r = walk_listing(ms, dir, chain, l, path, baselen);
+			r = walk_listing(ms, dir, chain, l, path, baselen, baselen);
 			if (r == 0 && keeping)
-				r = keep_listing(ms, l);
+				r = keep_listing(ms, l, true);
 			return r;
 		}
 	}
@@ -632,7 +658,7 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 			if (keeping) {
 				want.entries = (const unsigned char *)listed.buf;
 				want.len = listed.used;
-				r = keep_listing(ms, &want);
+				r = keep_listing(ms, &want, false);
 			}
 			break;
 		}
@@ -651,7 +677,7 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 				r = -ENOMEM;
 			else /* 0, or -ENOMEM */
 				r = walk_entry(ms, dir, chain, de->d_name, de->d_type,
-					       path, baselen);
+					       path, baselen, baselen);
 			if (r < 0) {
 				strbuf_release(&listed);
 				return r;
@@ -663,20 +689,22 @@ static int walk_dir(struct modscan *ms, struct modscan_dir *dir, struct dir_chai
 }
 
 /*
- * A failed fstatat() (@opening false) or openat() of @name in @dir, whose path
- * is the first @baselen bytes of @path (with a final '/'): errno says why.
+ * A failed fstatat() (@opening false) or openat() of @name in the directory
+ * whose path is the first @baselen bytes of @path (with a final '/'), done as
+ * of @rel in @dir: errno says why.
  */
 static void entry_error(const struct modscan *ms, const struct modscan_dir *dir,
-			bool opening, const char *name, const char *path, size_t baselen)
+			bool opening, const char *name, const char *rel, const char *path,
+			size_t baselen)
 {
 	const char *why = strerror(errno);
 	int dirlen = (int)(baselen > 1 ? baselen - 1 : baselen);
 
 	if (!ms->dirs_by_path && opening)
-		mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n", dir->fd, name,
+		mk_log(ms->log, LOG_ERR, "openat(%d, %s, O_RDONLY): %s\n", dir->fd, rel,
 		       why);
 	else if (!ms->dirs_by_path)
-		mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dir->fd, name, why);
+		mk_log(ms->log, LOG_ERR, "fstatat(%d, %s): %s\n", dir->fd, rel, why);
 	else if (opening)
 		mk_log(ms->log, LOG_ERR, "openat(%.*s, %s, O_RDONLY): %s\n", dirlen, path,
 		       name, why);
@@ -687,12 +715,13 @@ static void entry_error(const struct modscan *ms, const struct modscan_dir *dir,
 
 /* An entry whose d_type does not say: a directory, a regular file, or -1 (reported). */
 static int stat_type(const struct modscan *ms, const struct modscan_dir *dir,
-		     const char *name, const char *path, size_t baselen, bool *is_dir)
+		     const char *name, const char *rel, const char *path, size_t baselen,
+		     bool *is_dir)
 {
 	struct stat st;
 
-	if (fstatat(dir->fd, name, &st, 0) < 0) {
-		entry_error(ms, dir, false, name, path, baselen);
+	if (fstatat(dir->fd, rel, &st, 0) < 0) {
+		entry_error(ms, dir, false, name, rel, path, baselen);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
@@ -704,9 +733,42 @@ static int stat_type(const struct modscan *ms, const struct modscan_dir *dir,
 	return 0;
 }
 
+/*
+ * Directory @name (at the end of @path, entered by what follows its first
+ * @dir_off bytes in @dir) walked from the listing found for its identity,
+ * without opening it: 0 (or -ENOMEM) when it was, 1 when it must be opened and
+ * read. Its modules are then opened in @dir by the longer path.
+ */
+static int walk_listed_dir(struct modscan *ms, struct modscan_dir *dir,
+			   struct dir_chain *chain, struct strbuf *path, size_t dir_off)
+{
+	struct modscan_listing want = { 0 };
+	const struct modscan_listing *l;
+	struct dir_chain link;
+	struct stat st;
+	int r;
+
+	if (fstatat(dir->fd, path->buf + dir_off, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+		return 1; /* opened, whatever it is now, and reported as kmod does */
+	want.id = mk_file_id_of(&st);
+	l = ms->find_listing(ms->listing_data, &want);
+	if (l == NULL)
+		return 1;
+	/* not reached through a link: nothing to check it against */
+	link = (struct dir_chain){
+		.fd = -1, .known = true, .dev = st.st_dev, .ino = st.st_ino, .up = chain
+	};
+	r = strbuf_pushchar(path, '/');
+	if (r == 0)
+		r = walk_listing(ms, dir, &link, l, path, path->used, dir_off);
+	if (r == 0 && ms->keep_listings)
+		r = keep_listing(ms, l, true);
+	return r;
+}
+
 static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 		      struct dir_chain *chain, const char *name, unsigned char d_type,
-		      struct strbuf *path, size_t baselen)
+		      struct strbuf *path, size_t baselen, size_t dir_off)
 {
 	size_t namelen = strlen(name);
 	bool is_dir;
@@ -722,12 +784,13 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 
 	if (d_type == DT_LNK && ms->lazy_links &&
 	    path_ends_with_kmod_ext(name, namelen)) {
-		r = add_file(ms, strbuf_str(path), baselen, dir, true);
+		r = add_file(ms, strbuf_str(path), baselen, dir, dir_off, true);
 		goto added;
 	}
 	if (d_type == DT_REG || d_type == DT_DIR)
 		is_dir = d_type == DT_DIR;
-	else if (stat_type(ms, dir, name, path->buf, baselen, &is_dir) < 0)
+	else if (stat_type(ms, dir, name, path->buf + dir_off, path->buf, baselen,
+			   &is_dir) < 0)
 		return 0;
 
 	if (is_dir) {
@@ -741,9 +804,24 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 			       strbuf_str(path), name);
 			return 0;
 		}
-		fd = openat(dir->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/*
+		 * a directory whose listing another run kept is not opened (the
+		 * lazy walk only: the strict one's messages name descriptors as
+		 * kmod's do, docs/depmod-cache.md §3)
+		 */
+		if (d_type == DT_DIR && ms->lazy_links && ms->find_listing != NULL &&
+		    ms->have_listings != NULL && ms->have_listings(ms->listing_data)) {
+			r = walk_listed_dir(ms, dir, chain, path, dir_off);
+			if (r <= 0)
+				goto added;
+			path->used = baselen + namelen;
+			strbuf_str(path);
+		}
+		fd = openat(dir->fd, path->buf + dir_off,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
-			entry_error(ms, dir, true, name, path->buf, baselen);
+			entry_error(ms, dir, true, name, path->buf + dir_off, path->buf,
+				    baselen);
 			return 0;
 		}
 		r = dir_chain_push(&link, chain, fd, d_type != DT_DIR);
@@ -769,7 +847,7 @@ static int walk_entry(struct modscan *ms, struct modscan_dir *dir,
 	} else {
 		if (!path_ends_with_kmod_ext(name, namelen))
 			return 0;
-		r = add_file(ms, strbuf_str(path), baselen, dir, false);
+		r = add_file(ms, strbuf_str(path), baselen, dir, dir_off, false);
 	}
 added:
 	if (r == -ENOMEM)
@@ -879,7 +957,7 @@ int modscan_stat(struct modscan_mod *m, struct modscan_dir *dir, struct stat *st
 	int r;
 
 	if (dir != NULL)
-		r = fstatat(dir->fd, m->path + m->baselen, st, 0);
+		r = fstatat(dir->fd, m->path + m->dir_off, st, 0);
 	else
 		r = fstatat(AT_FDCWD, m->path, st, 0);
 	r = r < 0 ? -errno : 0;

@@ -17,6 +17,11 @@
 struct modscan_mod {
 	char *path; /* as walked: "<dirname>/<rel>" or "<external>/<rel>" */
 	size_t baselen; /* offset of the basename in path */
+	/*
+	 * offset of its path from the directory the add hook was given: the
+	 * basename's, or an earlier one when that directory is an ancestor
+	 */
+	size_t dir_off;
 	const char *relpath; /* into path when under dirname, else NULL */
 	char *uncrelpath; /* relpath with the compression suffix replaced by .ko */
 	char *name; /* normalised module name */
@@ -45,8 +50,9 @@ struct modscan_dir;
 /*
  * Call @fn for every module the walk adds (also ones a later duplicate replaces:
  * those stay allocated until modscan_free(), so @fn may hand them to threads).
- * @dir, when not NULL, is the open directory the module is in (its basename is
- * m->path + m->baselen): to keep it beyond the call, take a reference.
+ * @dir, when not NULL, is an open directory the module is in, the one that
+ * holds it or one above (the module is m->path + m->dir_off there): to keep it
+ * beyond the call, take a reference.
  */
 void modscan_set_add_hook(struct modscan *ms,
 			  void (*fn)(void *data, struct modscan_mod *m,
@@ -90,13 +96,17 @@ struct modscan_listing {
  * directory it enters, the walk calls @find with the directory's identity
  * (@want's entries NULL) and, when it returns a listing of exactly that
  * identity, takes its entries instead of reading the directory. @find may be
- * NULL. With @keep, the walk keeps the listing of every directory it lists,
- * read or taken, for modscan_listings().
+ * NULL. When @have (which may be NULL) says @find may give listings, the lazy
+ * walk asks for a directory's identity with a stat of its path rather than
+ * opening it, and enters a listed one without opening it at all. With @keep,
+ * the walk keeps the listing of every directory it lists, read or taken, for
+ * modscan_listings(); those @find gave are pointed at, not copied, and must
+ * outlive that call's result.
  */
 void modscan_set_listings(struct modscan *ms,
 			  const struct modscan_listing *(*find)(
 				  void *data, const struct modscan_listing *want),
-			  void *data, bool keep);
+			  bool (*have)(void *data), void *data, bool keep);
 /*
  * The listings the walk kept, in the order it listed the directories (a
  * directory listed twice, twice): their number, *@out owned by @ms and valid

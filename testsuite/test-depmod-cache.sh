@@ -522,6 +522,11 @@ check "Debian tree, nothing changed: nothing created, no module opened" \
 # directory listings (docs/depmod-cache.md §3): once the copy's directories are
 # 2 s old, a run lists them in the cache, and the next runs read few of them
 PD=$P/lib/modules/$KVER
+# one module a file of the copy's own (the others are links into /lib/modules),
+# deep in the tree, to be changed in place below
+inplace=$(cd "$PD" && find kernel/drivers -mindepth 3 -name '*.ko*' | sort | sed -n 100p)
+rm "$PD/$inplace"
+cp "/lib/modules/$KVER/$inplace" "$PD/$inplace"
 settle
 "$REAL_MYDEPMOD" -b "$P" $K
 ndirs=$(find "$PD" -mindepth 1 -type d | wc -l)
@@ -532,6 +537,22 @@ strace -f -qq -e trace=getdents64 -o "$R" "$REAL_MYDEPMOD" -b "$P" $K
 # (the walk does not wait for the cache: the first directories may be read)
 check "... the next run reads fewer than half of them ($(grep -c . "$R") getdents64 calls)" \
 	test "$(grep -c . "$R")" -lt "$ndirs"
+strace -f -qq -e trace=openat -o "$R" "$REAL_MYDEPMOD" -b "$P" $K
+# nor opens them: a listed directory is entered by a stat of its path, its
+# modules found by their paths below the last directory opened
+check "... nor opens half of them ($(grep -c O_DIRECTORY "$R") directories opened)" \
+	test "$(grep -c O_DIRECTORY "$R")" -lt $((ndirs / 2))
+# changed in place: its directory is as listed, the module is read through it
+cp "$PD/$inplace" "$TMPD/inplace.ko"
+cat "$TMPD/inplace.ko" >"$PD/$inplace"
+touch -d '-1 hour' "$PD/$inplace"
+check "... a module changed in place in a listed directory: kmod's outputs, it alone read" \
+	step deb-inplace 1 "$P"
+# (by its path below the last directory opened, or by its name when the walk
+# got to its directory before the cache was read, and opened it)
+check "... that one" eval 'case "/$(opened)" in */"$(basename "$inplace")") ;; *) diag "opened: $(opened)"; false ;; esac'
+settle # past the 2 s within which it would be read again (§3)
+"$REAL_MYDEPMOD" -b "$P" $K
 # a module linked into ten directories, each directory's mtime put back: its
 # ctime tells that the listing changed
 i=0
