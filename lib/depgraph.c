@@ -216,6 +216,9 @@ static int build_fast_table(struct depgraph *dg)
 	dg->fast_hash = calloc(size, sizeof(*dg->fast_hash));
 	if (dg->fast == NULL || dg->fast_hash == NULL)
 		return -ENOMEM;
+	/* half full, at random places: nearly every page is written */
+	mem_populate(dg->fast, size * sizeof(*dg->fast));
+	mem_populate(dg->fast_hash, size * sizeof(*dg->fast_hash));
 	dg->fast_mask = size - 1;
 	hash_iter_init(dg->symbols, &it);
 	while (hash_iter_next(&it, NULL, &v)) {
@@ -753,6 +756,8 @@ static struct dg_module *preload_module_locked(struct dg_preload *p)
 		struct preload_block *b = calloc(1, sizeof(*b));
 
 		if (b != NULL) {
+			/* filled as modules are read: made in one call */
+			mem_populate(b, sizeof(*b));
 			b->next = p->blocks;
 			p->blocks = b;
 			p->block_used = 0;
@@ -1163,6 +1168,9 @@ int depgraph_add_exports(struct depgraph *dg)
 	add = malloc((n ? n : 1) * sizeof(*add));
 	if (syms == NULL || add == NULL)
 		return -ENOMEM;
+	/* both filled whole below: made resident in one call each */
+	mem_populate(syms, n * sizeof(*syms));
+	mem_populate(add, n * sizeof(*add));
 	for (size_t i = 0; i < dg->n; i++) {
 		struct dg_module *m = dg->mods[i];
 

@@ -456,6 +456,9 @@ static int load_owned(unsigned char *data, size_t len, bool mapped, const char *
 		dmc_free(c);
 		return -ENOMEM;
 	}
+	/* every entry and directory is set by the checks: resident in one call */
+	mem_populate(c->entries, (size_t)n_entries * sizeof(*c->entries));
+	mem_populate(c->dirs, (size_t)n_dirs * sizeof(*c->dirs));
 	c->n_entries = n_entries;
 	c->record_len = get32(c->data + 64);
 	c->record = c->data + len - c->record_len;

@@ -264,6 +264,9 @@ int hash_add_many(struct hash *hash, const struct hash_entry *entries, size_t n)
 	start = calloc(nb + 1, sizeof(*start));
 	if (order == NULL || bucket == NULL || start == NULL)
 		return -ENOMEM;
+	/* both written whole: resident in one call each (mem_populate()) */
+	mem_populate(order, n * sizeof(*order));
+	mem_populate(bucket, n * sizeof(*bucket));
 	/* a counting sort by bucket, each bucket's entries in their order */
 	for (size_t i = 0; i < n; i++) {
 		const char *key = entries[i].key;

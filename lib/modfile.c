@@ -87,29 +87,6 @@ static void covered_add(struct modfile *mf, uint64_t off, uint64_t end)
 	mf->n_covered++;
 }
 
-/*
- * A read of this much or more into malloc'd memory has its fresh pages made
- * in one call first: a fault per 4 KiB page as the read copies costs twice
- * as much here (docs/depmod-outputs.md §12).
- */
-#define POPULATE_MIN ((size_t)64 << 10)
-
-static void populate(uint8_t *p, size_t len)
-{
-#ifdef MADV_POPULATE_WRITE
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	uintptr_t start = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
-	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)(page - 1);
-
-	/* a hint: an older kernel says EINVAL, and the read faults them in */
-	if (start < end)
-		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
-#else
-	(void)p;
-	(void)len;
-#endif
-}
-
 /* Make [off, off + len) of a sparse image valid. Checks the range. */
 int mf_ensure_range(struct modfile *mf, uint64_t off, uint64_t len)
 {
@@ -128,8 +105,9 @@ int mf_ensure_range(struct modfile *mf, uint64_t off, uint64_t len)
 		off = 0;
 		end = mf->size;
 	}
-	if (!mf->image_lent && end - off >= POPULATE_MIN)
-		populate(mf->image + off, end - off);
+	/* a read into fresh malloc'd memory: its pages made in one call first */
+	if (!mf->image_lent)
+		mem_populate(mf->image + off, end - off);
 	r = pread_all(mf->fd, mf->image + off, end - off, off);
 	if (r < 0)
 		return r == -EIO ? -EINVAL : r;

@@ -9,12 +9,14 @@
  *    modules listed in modules.order come first, in file order.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -45,6 +47,8 @@ struct modscan {
 	struct mk_log hold_log;
 	struct mk_log_held held;
 	struct modscan_mod **dead; /* replaced by a duplicate, freed at the end */
+	struct mod_chunk *chunks; /* where mod_new() makes the modules, newest first */
+	size_t chunk_used;
 	size_t n_dead, cap_dead;
 	/* modules.order given in memory (modscan_set_order), else the file */
 	const char *order;
@@ -175,10 +179,58 @@ int modscan_dir_fd(const struct modscan_dir *d)
 	return d->fd;
 }
 
-/* one allocation: the strings follow the structure (mod_new()) */
-static void mod_free(struct modscan_mod *m)
+/*
+ * The modules, thousands of small records that live as long as the walk's
+ * result, are made in chunks mapped resident in one call each: a fault per
+ * 4 KiB page as the walk fills them cost twice as much, on the walk's thread
+ * (docs/depmod-outputs.md §12). Freed together (free_modules()).
+ */
+#define MOD_CHUNK ((size_t)128 << 10)
+
+struct mod_chunk {
+	struct mod_chunk *next;
+	size_t size; /* of the mapping, this header included */
+	max_align_t data[];
+};
+
+/* @size zeroed bytes for a module, or NULL */
+static void *mod_alloc(struct modscan *ms, size_t size)
 {
-	free(m);
+	size_t align = sizeof(max_align_t), need, map;
+	struct mod_chunk *c;
+	void *p;
+
+	if (size > SIZE_MAX - MOD_CHUNK)
+		return NULL;
+	size = (size + align - 1) & ~(align - 1);
+	if (ms->chunks == NULL ||
+	    ms->chunks->size - offsetof(struct mod_chunk, data) - ms->chunk_used < size) {
+		need = offsetof(struct mod_chunk, data) + size;
+		map = need > MOD_CHUNK ? need : MOD_CHUNK;
+		p = mmap(NULL, map, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		c = p;
+		c->next = ms->chunks;
+		c->size = map;
+		ms->chunks = c;
+		ms->chunk_used = 0;
+	}
+	p = (unsigned char *)ms->chunks->data + ms->chunk_used;
+	ms->chunk_used += size;
+	return p;
+}
+
+static void free_mod_chunks(struct modscan *ms)
+{
+	while (ms->chunks != NULL) {
+		struct mod_chunk *c = ms->chunks;
+
+		ms->chunks = c->next;
+		munmap(c, c->size);
+	}
+	ms->chunk_used = 0;
 }
 
 int modscan_new(const char *dirname, const struct depmod_config *cfg,
@@ -204,19 +256,10 @@ int modscan_new(const char *dirname, const struct depmod_config *cfg,
 /* Free every module, the table of names and the module array. */
 static void free_modules(struct modscan *ms)
 {
-	struct hash_iter it;
-	const void *v;
-
-	if (ms->by_name != NULL) {
-		hash_iter_init(ms->by_name, &it);
-		while (hash_iter_next(&it, NULL, &v))
-			mod_free((struct modscan_mod *)v);
-		hash_free(ms->by_name);
-		ms->by_name = NULL;
-	}
-	for (size_t i = 0; i < ms->n_dead; i++)
-		mod_free(ms->dead[i]);
+	hash_free(ms->by_name);
+	ms->by_name = NULL;
 	ms->n_dead = 0;
+	free_mod_chunks(ms);
 	free(ms->array);
 	ms->array = NULL;
 	ms->n_array = 0;
@@ -239,8 +282,8 @@ void modscan_free(struct modscan *ms)
  * path_to_modname()): the structure and its three strings in one allocation, as
  * the walk makes one for each of thousands of files.
  */
-static struct modscan_mod *mod_new(const struct modscan *ms, const char *path,
-				   const char *name, size_t namelen)
+static struct modscan_mod *mod_new(struct modscan *ms, const char *path, const char *name,
+				   size_t namelen)
 {
 	size_t pathlen = strlen(path), uncrellen = 0, dirpart = 0, size;
 	const char *slash = strrchr(path, '/');
@@ -259,7 +302,7 @@ static struct modscan_mod *mod_new(const struct modscan *ms, const char *path,
 		uncrellen = dirpart + namelen + 3;
 	}
 	size = sizeof(*m) + pathlen + 1 + namelen + 1 + (under ? uncrellen + 1 : 0);
-	m = calloc(1, size);
+	m = mod_alloc(ms, size);
 	if (m == NULL)
 		return NULL;
 	p = (char *)(m + 1);
@@ -411,10 +454,8 @@ static int add_file(struct modscan *ms, const char *path, size_t baselen,
 	m->type_unchecked = unchecked;
 	m->dir_off = dir_off;
 	r = hash_add_unique(ms->by_name, m->name, m);
-	if (r < 0) {
-		mod_free(m);
-		return r;
-	}
+	if (r < 0)
+		return r; /* its memory goes with the others' */
 	/* past the limit, the hook gets no directory to keep open */
 	if (dir != NULL &&
 	    __atomic_load_n(&ms->live_dirs, __ATOMIC_RELAXED) > ms->max_live_dirs)
@@ -430,7 +471,6 @@ int modscan_add_path(struct modscan *ms, const char *path)
 	size_t namelen;
 	struct modscan_mod *m;
 	struct stat st;
-	int r;
 
 	if (stat(path, &st) < 0)
 		return -errno;
@@ -440,10 +480,7 @@ int modscan_add_path(struct modscan *ms, const char *path)
 	m = mod_new(ms, path, buf, namelen);
 	if (m == NULL)
 		return -ENOMEM;
-	r = hash_add_unique(ms->by_name, m->name, m);
-	if (r < 0)
-		mod_free(m);
-	return r;
+	return hash_add_unique(ms->by_name, m->name, m);
 }
 
 static bool excluded(const struct modscan *ms, const char *name);
@@ -1079,6 +1116,7 @@ static int path_table_init(struct path_table *t, struct modscan_mod **mods, size
 	t->slots = calloc(size, sizeof(*t->slots));
 	if (t->slots == NULL)
 		return -ENOMEM;
+	mem_populate(t->slots, size * sizeof(*t->slots)); /* written at random places */
 	t->mask = size - 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *p = mods[i]->uncrelpath;

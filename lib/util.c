@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -160,6 +161,21 @@ bool path_ends_with_kmod_ext(const char *path, size_t len)
 	return false;
 }
 
+void mem_populate(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(uintptr_t)(page - 1);
+
+	if (len >= MEM_POPULATE_MIN && start < end)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 int read_fd_full(int fd, size_t hint, char **out, size_t *len)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -174,6 +190,8 @@ int read_fd_full(int fd, size_t hint, char **out, size_t *len)
 		buf = malloc(cap + 1);
 		if (buf == NULL)
 			return -ENOMEM;
+		/* the read copies into fresh pages: made in one call */
+		mem_populate(buf, cap + 1);
 		room = 1;
 	}
 	for (;;) {
