@@ -173,6 +173,14 @@ static int cache_fill(void *data, struct dg_module *m)
 	return dmc_fill(run->cache, m); /* only after a lookup found it */
 }
 
+/* May cache_find_listing() give listings now? Not while the cache is read. */
+static bool cache_has_listings(void *data)
+{
+	struct run *run = data;
+
+	return cache_ready(run) && run->cache != NULL;
+}
+
 /*
  * A directory's listing from the cache, for the walk: none while the cache is
  * still being read (the walk does not wait for it; the directory is read).
@@ -182,17 +190,7 @@ cache_find_listing(void *data, const struct modscan_listing *want)
 {
 	struct run *run = data;
 
-	if (!cache_ready(run) || run->cache == NULL)
-		return NULL;
-	return dmc_find_listing(run->cache, want);
-}
-
-/* May cache_find_listing() give listings now? */
-static bool cache_has_listings(void *data)
-{
-	struct run *run = data;
-
-	return cache_ready(run) && run->cache != NULL;
+	return cache_has_listings(run) ? dmc_find_listing(run->cache, want) : NULL;
 }
 
 static void *cache_load_run(void *data)
