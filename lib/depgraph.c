@@ -1275,10 +1275,36 @@ static void report_badcrc(struct depgraph *dg, struct dg_module *m, const char *
 		       "%s disagrees about version of symbol %s\n", m->scan->path, name);
 }
 
+/*
+ * With count_only, room in dg->unknown for every need at once, made resident in
+ * one call: grown by doubling it was copied and faulted in over and over (a side
+ * without the kernel's symbols keeps most of its needs there).
+ */
+static int reserve_unknown(struct depgraph *dg)
+{
+	size_t total = 0;
+	const char **v;
+
+	for (size_t i = 0; i < dg->n; i++)
+		if (uaddsz_overflow(total, dg->mods[i]->n_needs, &total))
+			return -ENOMEM;
+	if (total <= dg->cap_unknown)
+		return 0;
+	v = reallocarray(dg->unknown, total, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	mem_populate(v + dg->n_unknown, (total - dg->n_unknown) * sizeof(*v));
+	dg->unknown = v;
+	dg->cap_unknown = total;
+	return 0;
+}
+
 int depgraph_resolve(struct depgraph *dg)
 {
 	int r = build_fast_table(dg);
 
+	if (r == 0 && dg->opts.print_unknown && dg->opts.count_only)
+		r = reserve_unknown(dg);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < dg->n; i++) {

@@ -163,9 +163,19 @@ static int fb_collect(struct fbuild *b, const struct modinfo_entry *e, size_t n_
 	size_t n_p = 0;
 	int r = p ? 0 : -ENOMEM;
 
-	/* room for every field at once (and a signature's two) */
+	size_t bytes = 64;
+
+	/* room for every field at once (and a signature's two), and their bytes */
+	for (size_t i = 0; i < n_e; i++)
+		bytes += e[i].keylen + strlen(e[i].value) + 2;
+	if (sig != NULL && sig->signer != NULL)
+		bytes += sig->signer_len;
 	if (r == 0)
 		r = ARRAY_GROW(b->off, 0, b->cap, n_e + 2);
+	if (r == 0)
+		r = ARRAY_GROW(b->keys, 0, b->cap_keys, n_e + 2);
+	if (r == 0)
+		r = strbuf_reserve(&b->s, bytes);
 	for (size_t i = 0; i < n_e && r == 0; i++) {
 		if (key_is(&e[i], "parm") || key_is(&e[i], "parmtype")) {
 			/* kmod skips those without a ':' too */

@@ -650,6 +650,62 @@ static int add_module(struct modtree *t, const struct dg_module *m,
 	return r;
 }
 
+/* The first 8 bytes of @s (NUL-padded) as a number that orders as strcmp(). */
+static uint64_t name_prefix(const char *s)
+{
+	uint64_t k = 0;
+
+	for (int i = 0; i < 8; i++) {
+		k <<= 8;
+		if (*s != '\0')
+			k |= (unsigned char)*s++;
+	}
+	return k;
+}
+
+struct keyed_export {
+	uint64_t prefix;
+	const struct modtree_export *e;
+};
+
+static int cmp_keyed_export(const void *a, const void *b)
+{
+	const struct keyed_export *x = a, *y = b;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	/* the same 8 bytes, the last a NUL: the same name */
+	if ((x->prefix & 0xff) == 0)
+		return 0;
+	return strcmp(x->e->name + 8, y->e->name + 8);
+}
+
+/*
+ * Sort @v by name as qsort() with cmp_export() does (glibc's is a stable merge
+ * sort, and so is this one's order of equal names), but comparing first the
+ * names' first 8 bytes kept beside each pointer: the sort of a tree's tens of
+ * thousands of symbols no longer follows a pointer for most of its comparisons.
+ */
+static int sort_exports(struct modtree_export *v, size_t n)
+{
+	_cleanup_free_ struct keyed_export *k = NULL;
+	_cleanup_free_ struct modtree_export *copy = NULL;
+
+	if (n < 2)
+		return 0;
+	k = reallocarray(NULL, n, sizeof(*k));
+	copy = reallocarray(NULL, n, sizeof(*copy));
+	if (k == NULL || copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, v, n * sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct keyed_export){ name_prefix(copy[i].name), &copy[i] };
+	qsort(k, n, sizeof(*k), cmp_keyed_export);
+	for (size_t i = 0; i < n; i++)
+		v[i] = *k[i].e;
+	return 0;
+}
+
 /* Every export that wins in depmod's table: the modules' and the kernel's. */
 static int build_symbols(struct modtree *t)
 {
@@ -679,9 +735,8 @@ static int build_symbols(struct modtree *t)
 			t->symbols[k++] = (struct modtree_export){ s->name, s->crc, s->ns,
 								   "vmlinux" };
 	}
-	qsort(t->symbols, k, sizeof(*t->symbols), cmp_export);
 	t->n_symbols = k;
-	return 0;
+	return sort_exports(t->symbols, k);
 }
 
 int mt_read_in_dir(struct modtree *t, const char *name, char **buf, size_t *len)
