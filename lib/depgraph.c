@@ -159,6 +159,14 @@ uint32_t dg_sym_hash(const char *name)
 	return name_hash(name + (name[0] == '.'));
 }
 
+/* dg_sym_hash() of @name, whose length @len is known */
+static uint32_t sym_hash_len(const char *name, size_t len)
+{
+	bool dot = len > 0 && name[0] == '.';
+
+	return mk_strhash(name + dot, len - dot);
+}
+
 /* @n symbols in one block, which the graph frees (a replaced one too) */
 static struct dg_symbol *symbols_alloc(struct depgraph *dg, size_t n)
 {
@@ -450,10 +458,11 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 	size_t n_info = 0, strsz = 0, head, len;
 	char *p;
 
+	/* the symbols' lengths come with them (struct modsym): one strlen() less each */
 	for (size_t i = 0; i < n_ex; i++)
-		strsz += strlen(ex[i].name) + 1;
+		strsz += ex[i].len + 1;
 	for (size_t i = 0; i < n_nd; i++)
-		strsz += strlen(nd[i].name) + 1;
+		strsz += nd[i].len + 1;
 	for (size_t i = 0; i < n_mi; i++) {
 		if (info_kind(&mi[i]) < 0)
 			continue;
@@ -474,28 +483,29 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 	m->info = (struct dg_info *)(m->needs + n_nd);
 	p += head;
 
-#define COPY_STR(dst, src)                   \
+#define COPY_LEN(dst, src, l)                \
 	do {                                 \
-		size_t l_ = strlen(src) + 1; \
+		size_t l_ = (size_t)(l) + 1; \
 		memcpy(p, (src), l_);        \
 		(dst) = p;                   \
 		p += l_;                     \
 	} while (0)
+#define COPY_STR(dst, src) COPY_LEN(dst, src, strlen(src))
 
 	/* hashed and checked here, on the reading threads, while the names are at hand */
 	m->odd_syms = false;
 	for (size_t i = 0; i < n_ex; i++) {
-		COPY_STR(m->exports[i].name, ex[i].name);
+		COPY_LEN(m->exports[i].name, ex[i].name, ex[i].len);
 		m->exports[i].crc = ex[i].crc;
 		m->exports[i].bind = ex[i].bind;
-		m->exports[i].hash = dg_sym_hash(ex[i].name);
+		m->exports[i].hash = sym_hash_len(ex[i].name, ex[i].len);
 		m->odd_syms |= ex[i].crc > UINT32_MAX || !dg_bind_usual(ex[i].bind, true);
 	}
 	for (size_t i = 0; i < n_nd; i++) {
-		COPY_STR(m->needs[i].name, nd[i].name);
+		COPY_LEN(m->needs[i].name, nd[i].name, nd[i].len);
 		m->needs[i].crc = nd[i].crc;
 		m->needs[i].bind = nd[i].bind;
-		m->needs[i].hash = dg_sym_hash(nd[i].name);
+		m->needs[i].hash = sym_hash_len(nd[i].name, nd[i].len);
 		m->odd_syms |=
 			nd[i].crc > UINT32_MAX || !dg_bind_usual(nd[i].bind, false);
 	}
@@ -512,6 +522,7 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 		m->odd_syms |= len > UINT32_MAX;
 		k++;
 	}
+#undef COPY_LEN
 #undef COPY_STR
 	m->n_exports = n_ex;
 	m->n_needs = n_nd;

@@ -49,7 +49,7 @@ static int symbuild_add(struct symbuild *b, const char *name, size_t len, uint64
 		b->name_off = no;
 		b->cap = ncap;
 	}
-	if (uaddsz_overflow(b->pool.used, len + 1, &need))
+	if (len > UINT32_MAX || uaddsz_overflow(b->pool.used, len + 1, &need))
 		return -ENOMEM;
 	if (need > b->pool.cap) {
 		size_t ncap = b->pool.cap ? b->pool.cap : 1024;
@@ -69,6 +69,7 @@ static int symbuild_add(struct symbuild *b, const char *name, size_t len, uint64
 	b->pool.used = need;
 	b->syms[b->n].crc = crc;
 	b->syms[b->n].bind = bind;
+	b->syms[b->n].len = (uint32_t)len;
 	b->n++;
 	return 0;
 }
@@ -409,7 +410,7 @@ static int vermap_build(struct vermap *m, const struct symlist *v)
 	m->mask = size - 1;
 	m->next = 0;
 	for (size_t i = 0; i < v->n; i++) {
-		size_t h = mk_strhash(v->syms[i].name, strlen(v->syms[i].name)) & m->mask;
+		size_t h = mk_strhash(v->syms[i].name, v->syms[i].len) & m->mask;
 
 		while (m->slots[h] != 0) {
 			if (streq(v->syms[m->slots[h] - 1].name, v->syms[i].name))
@@ -526,8 +527,8 @@ static int load_needs(struct modfile *mf)
 	for (size_t i = 0; i < v->n; i++) {
 		if (visited[i])
 			continue;
-		r = symbuild_add(&b, v->syms[i].name, strlen(v->syms[i].name),
-				 v->syms[i].crc, 'U');
+		r = symbuild_add(&b, v->syms[i].name, v->syms[i].len, v->syms[i].crc,
+				 'U');
 		if (r < 0)
 			goto out;
 	}

@@ -28,6 +28,7 @@ struct modsym {
 	const char *name;
 	uint64_t crc;
 	char bind;
+	uint32_t len; /* strlen(name): the readers copy and hash each name */
 };
 
 int modfile_get_exports(struct modfile *mf, const struct modsym **syms,
