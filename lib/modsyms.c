@@ -393,6 +393,12 @@ struct vermap {
 	size_t next; /* the entry after the one found last */
 };
 
+/* @s is named @name (@len bytes): lengths first, then bytes they both hold */
+static inline bool sym_is(const struct modsym *s, const char *name, size_t len)
+{
+	return s->len == len && memcmp(s->name, name, len) == 0;
+}
+
 static int vermap_build(struct vermap *m, const struct symlist *v)
 {
 	size_t size = 16;
@@ -413,7 +419,8 @@ static int vermap_build(struct vermap *m, const struct symlist *v)
 		size_t h = mk_strhash(v->syms[i].name, v->syms[i].len) & m->mask;
 
 		while (m->slots[h] != 0) {
-			if (streq(v->syms[m->slots[h] - 1].name, v->syms[i].name))
+			if (sym_is(&v->syms[m->slots[h] - 1], v->syms[i].name,
+				   v->syms[i].len))
 				break;
 			h = (h + 1) & m->mask;
 		}
@@ -424,17 +431,12 @@ static int vermap_build(struct vermap *m, const struct symlist *v)
 	return 0;
 }
 
-static bool name_is(const char *cand, const char *name, size_t len)
-{
-	return strncmp(cand, name, len) == 0 && cand[len] == '\0';
-}
-
 static long vermap_find(struct vermap *m, const struct symlist *v, const char *name,
 			size_t len)
 {
 	size_t g = m->next, h;
 
-	if (g < v->n && m->first[g] && name_is(v->syms[g].name, name, len)) {
+	if (g < v->n && m->first[g] && sym_is(&v->syms[g], name, len)) {
 		m->next = g + 1;
 		return (long)g;
 	}
@@ -442,7 +444,7 @@ static long vermap_find(struct vermap *m, const struct symlist *v, const char *n
 	     h = (h + 1) & m->mask) {
 		size_t i = m->slots[h] - 1;
 
-		if (name_is(v->syms[i].name, name, len)) {
+		if (sym_is(&v->syms[i], name, len)) {
 			m->next = i + 1;
 			return (long)i;
 		}
