@@ -278,6 +278,22 @@ check "export moved: not added or removed" \
 jcheck "export moved to another module" 'd["symbols"]["moved"] == [{"name": "core_spare_fn",
 	"old": "core", "new": "other"}] and d["symbols"]["added"] == []'
 
+# two exports whose names share their first 8 bytes swap modules: each moved, as
+# the sides' symbol tables come out in the same order (lib/modtree.c sorts on
+# 8-byte prefixes first)
+new_case
+O=$C
+mkmod "$O" $K kernel/drivers/swapa.ko --modinfo name=swapa --export shared_prefix_x:0x1
+mkmod "$O" $K kernel/drivers/swapb.ko --modinfo name=swapb --export shared_prefix_y:0x2
+new_case
+mkmod "$C" $K kernel/drivers/swapa.ko --modinfo name=swapa --export shared_prefix_y:0x2
+mkmod "$C" $K kernel/drivers/swapb.ko --modinfo name=swapb --export shared_prefix_x:0x1
+run_diff "$O" "$C"
+check "two exports with one 8-byte prefix swap modules: both moved, nothing added or removed" \
+	eval 'has "symbols moved" "shared_prefix_x swapa -> swapb" &&
+		has "symbols moved" "shared_prefix_y swapb -> swapa" &&
+		test -z "$(section "symbols added")$(section "symbols removed")"'
+
 new_case
 core_with core_spare_fn:0x77 ''
 printf '0x00000077\tcore_spare_fn\tvmlinux\tEXPORT_SYMBOL\t\n' >>"$C/usr/src/linux-headers-$K/Module.symvers"
