@@ -154,17 +154,17 @@ static uint32_t name_hash(const char *s)
 	return mk_strhash(s, strlen(s));
 }
 
-uint32_t dg_sym_hash(const char *name)
-{
-	return name_hash(name + (name[0] == '.'));
-}
-
-/* dg_sym_hash() of @name, whose length @len is known */
+/* dg_sym_hash() of @name, whose length @len is known: the one place of the rule */
 static uint32_t sym_hash_len(const char *name, size_t len)
 {
 	bool dot = len > 0 && name[0] == '.';
 
 	return mk_strhash(name + dot, len - dot);
+}
+
+uint32_t dg_sym_hash(const char *name)
+{
+	return sym_hash_len(name, strlen(name));
 }
 
 /* @n symbols in one block, which the graph frees (a replaced one too) */
