@@ -665,7 +665,7 @@ static uint64_t name_prefix(const char *s)
 
 struct keyed_export {
 	uint64_t prefix;
-	const struct modtree_export *e;
+	struct modtree_export e;
 };
 
 static int cmp_keyed_export(const void *a, const void *b)
@@ -677,32 +677,29 @@ static int cmp_keyed_export(const void *a, const void *b)
 	/* the same 8 bytes, the last a NUL: the same name */
 	if ((x->prefix & 0xff) == 0)
 		return 0;
-	return strcmp(x->e->name + 8, y->e->name + 8);
+	return strcmp(x->e.name + 8, y->e.name + 8);
 }
 
 /*
  * Sort @v by name as qsort() with cmp_export() does (glibc's is a stable merge
  * sort, and so is this one's order of equal names), but comparing first the
- * names' first 8 bytes kept beside each pointer: the sort of a tree's tens of
+ * names' first 8 bytes kept beside each export: the sort of a tree's tens of
  * thousands of symbols no longer follows a pointer for most of its comparisons.
  */
 static int sort_exports(struct modtree_export *v, size_t n)
 {
 	_cleanup_free_ struct keyed_export *k = NULL;
-	_cleanup_free_ struct modtree_export *copy = NULL;
 
 	if (n < 2)
 		return 0;
 	k = reallocarray(NULL, n, sizeof(*k));
-	copy = reallocarray(NULL, n, sizeof(*copy));
-	if (k == NULL || copy == NULL)
+	if (k == NULL)
 		return -ENOMEM;
-	memcpy(copy, v, n * sizeof(*v));
 	for (size_t i = 0; i < n; i++)
-		k[i] = (struct keyed_export){ name_prefix(copy[i].name), &copy[i] };
+		k[i] = (struct keyed_export){ name_prefix(v[i].name), v[i] };
 	qsort(k, n, sizeof(*k), cmp_keyed_export);
 	for (size_t i = 0; i < n; i++)
-		v[i] = *k[i].e;
+		v[i] = k[i].e;
 	return 0;
 }
 
