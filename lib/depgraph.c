@@ -458,7 +458,7 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 	size_t n_info = 0, strsz = 0, head, len;
 	char *p;
 
-	/* the symbols' lengths come with them (struct modsym): one strlen() less each */
+	/* the lengths come with the names (struct modsym, struct modinfo_entry) */
 	for (size_t i = 0; i < n_ex; i++)
 		strsz += ex[i].len + 1;
 	for (size_t i = 0; i < n_nd; i++)
@@ -467,7 +467,7 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 		if (info_kind(&mi[i]) < 0)
 			continue;
 		n_info++;
-		strsz += strlen(mi[i].value) + 1;
+		strsz += mi[i].valuelen + 1;
 	}
 	head = (n_ex + n_nd) * sizeof(struct dg_sym) + n_info * sizeof(struct dg_info);
 	if (kept != NULL) {
@@ -490,7 +490,6 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 		(dst) = p;                   \
 		p += l_;                     \
 	} while (0)
-#define COPY_STR(dst, src) COPY_LEN(dst, src, strlen(src))
 
 	/* hashed and checked here, on the reading threads, while the names are at hand */
 	m->odd_syms = false;
@@ -515,7 +514,7 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 		if (kind < 0)
 			continue;
 		m->info[k].kind = (enum dg_info_kind)kind;
-		COPY_STR(m->info[k].value, mi[i].value);
+		COPY_LEN(m->info[k].value, mi[i].value, mi[i].valuelen);
 		len = (size_t)(p - m->info[k].value) - 1;
 		/* a value past 32 bits (none real) leaves the module out of the cache */
 		m->info[k].len = len <= UINT32_MAX ? (uint32_t)len : UINT32_MAX;
@@ -523,7 +522,6 @@ static int copy_out(struct dg_module *m, struct hugeshare *kept, const struct mo
 		k++;
 	}
 #undef COPY_LEN
-#undef COPY_STR
 	m->n_exports = n_ex;
 	m->n_needs = n_nd;
 	m->n_info = n_info;

@@ -723,6 +723,7 @@ int modfile_get_modinfo(struct modfile *mf, const struct modinfo_entry **entries
 			e->keylen = strlen(strs[i]);
 			e->value = strs[i] + e->keylen;
 		}
+		e->valuelen = strlen(e->value);
 	}
 	mf->n_modinfo = count;
 	mf->modinfo_err = 0;

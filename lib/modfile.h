@@ -76,6 +76,7 @@ struct modinfo_entry {
 	const char *key;
 	size_t keylen;
 	const char *value;
+	size_t valuelen; /* strlen(value), measured once for every reader */
 };
 int modfile_get_modinfo(struct modfile *mf, const struct modinfo_entry **entries,
 			size_t *n) _must_check_;

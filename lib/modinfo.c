@@ -173,7 +173,7 @@ int modinfo_from_file(const char *path, int64_t size, bool want_sig,
 		return kmod_errno(path, NULL, r);
 	r = modfile_get_modinfo(mf, &e, &n);
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = list_add(l, e[i].key, e[i].keylen, e[i].value, strlen(e[i].value));
+		r = list_add(l, e[i].key, e[i].keylen, e[i].value, e[i].valuelen);
 	if (r == 0 && want_sig && modfile_get_signature(mf, &sig) == 0)
 		r = list_add_sig(l, &sig);
 	r = kmod_errno(path, mf, r);

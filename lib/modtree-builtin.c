@@ -123,11 +123,12 @@ static int collect_records(struct modtree *t, size_t first, char *buf, size_t le
 			break;
 		}
 		eq = strchr(dot + 1, '=');
-		v[n] = (struct brec){ idx - 1,
-				      n,
-				      { dot + 1,
-					eq ? (size_t)(eq - dot - 1) : strlen(dot + 1),
-					eq ? eq + 1 : dot + strlen(dot) } };
+		v[n] = (struct brec){
+			idx - 1,
+			n,
+			{ dot + 1, eq ? (size_t)(eq - dot - 1) : strlen(dot + 1),
+			  eq ? eq + 1 : dot + strlen(dot), eq ? strlen(eq + 1) : 0 }
+		};
 		n++;
 	}
 	hash_free(h);

@@ -167,7 +167,7 @@ static int fb_collect(struct fbuild *b, const struct modinfo_entry *e, size_t n_
 
 	/* room for every field at once (and a signature's two), and their bytes */
 	for (size_t i = 0; i < n_e; i++)
-		bytes += e[i].keylen + strlen(e[i].value) + 2;
+		bytes += e[i].keylen + e[i].valuelen + 2;
 	if (sig != NULL && sig->signer != NULL)
 		bytes += sig->signer_len;
 	if (r == 0)
@@ -185,7 +185,7 @@ static int fb_collect(struct fbuild *b, const struct modinfo_entry *e, size_t n_
 		}
 		if (key_is(&e[i], "depends"))
 			continue;
-		r = fb_add(b, e[i].key, e[i].keylen, e[i].value, strlen(e[i].value));
+		r = fb_add(b, e[i].key, e[i].keylen, e[i].value, e[i].valuelen);
 	}
 	if (r == 0)
 		r = add_params(b, e, p, n_p);
